@@ -1,0 +1,406 @@
+"""Doc(s) -> record: one plain JSON document per trial, following ``schemas/criteria.schema.json``."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from spacy.language import Language
+
+from . import __version__
+from .formulas import differences_from_published
+from .layout import CriterionSpan, Layout, flatten
+from .link import LEAF_TYPES, build_logic, frequency_of, link_subjects, qualitative_results, route_of, window_targets
+from .rules import load_json
+from .source import Source
+from .units import registry
+
+SCHEMA_VERSION = "1.0.0"
+ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
+
+
+def _span_text(text: str, s: int, e: int) -> dict[str, Any]:
+    return {"text": text[s:e], "span": [s, e]}
+
+
+def _innermost(nodes: list[CriterionSpan], s: int, e: int) -> CriterionSpan:
+    best = nodes[0]
+    for n in nodes:
+        if n.start <= s and e <= n.end and (n.end - n.start) <= (best.end - best.start):
+            best = n
+    return best
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = defaultdict(int)
+
+    def __call__(self, cid: str, letter: str) -> str:
+        self.counts[(cid, letter)] += 1
+        return f"{cid}-{letter}{self.counts[(cid, letter)]}"
+
+
+def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any]:
+    """Run the pipeline over every top-level criterion and assemble the record."""
+    text = source.text
+    tops = layout.criteria
+    docs = nlp.pipe([text[c.start : c.end] for c in tops])
+    criteria_out: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
+    for top, doc in zip(tops, docs):
+        criteria_out.extend(_criterion_records(text, top, doc, warnings, doses))
+    for name, seen in doses.items():
+        distinct = {(d["comparator"], d["value"], d.get("ucum")) for _, d, _ in seen}
+        if len(distinct) > 1:
+            where = ", ".join(f"{cid} ({d['comparator']} {d['value']} {d['unit']})" for cid, d, _ in seen)
+            warnings.append({"code": "W002", "message": f"the source gives different doses for {name}: {where}; each is kept as written"})
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "extractor": {"name": "trial-criteria-extractor", "version": __version__},
+        "source": {"name": source.name, "length": len(text), "sha256": source.sha256, "layout": layout.kind},
+        "trial": layout.trial,
+        "sections": [
+            {"side": s.side, "header": list(s.header) if s.header else None, "span": [s.header[0] if s.header else s.start, s.end]}
+            for s in layout.sections
+        ],
+        "criteria": criteria_out,
+        "unparsed": [{**_span_text(text, s, e), "reason": "unrecognised"} for s, e in layout.unrecognised],
+    }
+    if warnings:
+        record["warnings"] = warnings
+    return record
+
+
+def _criterion_records(
+    text: str, top: CriterionSpan, doc: Any, warnings: list[dict[str, Any]], doses: dict[str, list[tuple[str, dict[str, Any], str]]]
+) -> list[dict[str, Any]]:
+    base = top.start
+    local = doc.text
+    nodes = flatten([top])
+    reg = registry()
+    new_id = _Ids()
+    heading_end = (top.heading[1] - base) if top.heading else 0
+
+    # --- plain items with local offsets -------------------------------------------------------
+    entities: list[dict[str, Any]] = []
+    for (s, e), info in sorted((doc._.entity_info or {}).items()):
+        ent = {"start": s, "end": e, **info}
+        if info["type"] in ASSERTED:
+            ent["assertion"] = {k: bool(v) for k, v in (doc._.assertions or {}).get((s, e), {}).items()} or {
+                "negated": False,
+                "historical": False,
+                "hypothetical": False,
+            }
+        entities.append(ent)
+    thresholds = list(doc._.thresholds or [])
+    windows = list(doc._.time_windows or [])
+    formulas = list(doc._.formulas or [])
+    subjects = link_subjects(local, entities, thresholds, heading_end)
+    qualitative = qualitative_results(local, entities)
+    targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
+
+    # --- derived entities: values, temporal phrases, anchors -----------------------------------
+    derived: list[dict[str, Any]] = []
+    seen_spans = {(e["start"], e["end"]) for e in entities}
+    for t in thresholds + qualitative:
+        key = (t["start"], t["end"])
+        if key not in seen_spans:
+            seen_spans.add(key)
+            derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
+    for w in windows:
+        derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
+        if w.get("anchor_start") is not None:
+            derived.append({"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"})
+    # a lexicon mention inside a value or anchor is part of it ("Visit 2", "CAR T cell reinfusion")
+    inner = [d for d in derived if d["type"] in {"Visit", "Reference_point", "Value"}]
+    entities_kept = [
+        e for e in entities if not any(d["start"] <= e["start"] and e["end"] <= d["end"] and (d["end"] - d["start"]) > (e["end"] - e["start"]) for d in inner)
+    ]
+    index_of = {id(e): i for i, e in enumerate(entities)}
+    all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
+
+    # --- ids, per innermost criterion ----------------------------------------------------------
+    owner: dict[int, CriterionSpan] = {}
+    ent_id: dict[int, str] = {}
+    out_entities: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in all_entities:
+        node = _innermost(nodes, base + e["start"], base + e["end"])
+        eid = new_id(node.id, "e")
+        rec: dict[str, Any] = {"id": eid, "type": e["type"], **_span_text(text, base + e["start"], base + e["end"])}
+        if e.get("normalized"):
+            rec["normalized"] = e["normalized"]
+        if "assertion" in e:
+            rec["assertion"] = e["assertion"]
+        rec["provenance"] = {"component": "criteria_entities" if e["type"] not in {"Value", "Temporal", "Visit", "Reference_point"} else "criteria_values" if e["type"] == "Value" else "criteria_temporal", "rule": e.get("rule", "lexicon")}
+        out_entities[node.id].append(rec)
+        if id(e) in index_of:
+            ent_id[index_of[id(e)]] = eid
+            owner[index_of[id(e)]] = node
+
+    def measure_of(i: int) -> str:
+        e = entities[i]
+        return e.get("normalized") or local[e["start"] : e["end"]].lower()
+
+    # --- constraints and doses -----------------------------------------------------------------
+    out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    constraint_ids: list[list[str]] = []
+    dose_of: dict[int, dict[str, Any]] = {}
+    leaf_groups: dict[str, list[str]] = {}
+    leaves: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for ti, t in enumerate(thresholds):
+        node = _innermost(nodes, base + t["start"], base + t["end"])
+        subs = subjects[ti]
+        if subs and all(entities[i]["type"] == "Drug" for i in subs) and t.get("count_of") is None:
+            for i in subs:
+                dose_of[i] = {
+                    "comparator": t["comparator"],
+                    "value": t["value"] if t["value"] is not None else t["low"],
+                    "unit": t["unit"] or "",
+                    "ucum": t["ucum"],
+                    "span": [base + t["start"], base + t["end"]],
+                }
+            constraint_ids.append([])
+            continue
+        ids = []
+        for i in subs or [None]:  # type: ignore[list-item]
+            c = _constraint(text, base, t, i, entities, ent_id, measure_of, reg)
+            c["id"] = new_id(node.id, "c")
+            if t.get("equivalent_of") is not None and constraint_ids[t["equivalent_of"]]:
+                prior = constraint_ids[t["equivalent_of"]][min(len(ids), len(constraint_ids[t["equivalent_of"]]) - 1)]
+                c["equivalent_to"] = prior
+                c["agreement"] = _agreement(c, _find(out_constraints[node.id], prior), reg, warnings, node.id)
+            out_constraints[node.id].append(c)
+            ids.append(c["id"])
+        constraint_ids.append(ids)
+        leaves[node.id].append((t["start"], t["end"], ids[0]))
+        if len(ids) > 1:
+            leaf_groups[ids[0]] = ids
+            first, last = subs[0], subs[-1]
+            gap = local[entities[first]["start"] : entities[last]["end"]]
+            op = "any" if re.search(r"\bor\b", gap, re.I) else "all" if re.search(r"\band\b", gap, re.I) else ("all" if top.side == "inclusion" else "any")
+            leaf_groups["__op__" + ids[0]] = [op]
+    for q in qualitative:
+        node = _innermost(nodes, base + q["start"], base + q["end"])
+        subject = q["subject"]
+        c = {
+            "id": new_id(node.id, "c"),
+            "subject": ent_id.get(subject),
+            "measure": measure_of(subject),
+            "comparator": "=",
+            "value": q["value"],
+            "unit": None,
+            "ucum": None,
+            **_span_text(text, base + q["start"], base + q["end"]),
+            "provenance": {"component": "criteria_values", "rule": q["rule"]},
+        }
+        out_constraints[node.id].append(c)
+        leaves[node.id].append((q["start"], q["end"], c["id"]))
+    used_as_subject = {i for group in subjects for i in group} | {q["subject"] for q in qualitative}
+
+    # --- windows -------------------------------------------------------------------------------
+    out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for wi, w in enumerate(windows):
+        node = _innermost(nodes, base + w["start"], base + w["end"])
+        rec = {"id": new_id(node.id, "w"), "applies_to": [ent_id[i] for i in targets[wi] if i in ent_id and owner[i] is node]}
+        if w.get("comparator") and w.get("duration"):
+            rec["comparator"] = w["comparator"]
+        if w.get("duration"):
+            rec["duration"] = w["duration"]
+            rec["days"] = w["days"]
+        rec["direction"] = w["direction"]
+        anchor: dict[str, Any] = {"name": w["anchor_name"]}
+        if w.get("anchor_start") is not None:
+            anchor.update(_span_text(text, base + w["anchor_start"], base + w["anchor_end"]))
+        rec["anchor"] = anchor
+        rec.update(_span_text(text, base + w["start"], base + w["end"]))
+        rec["provenance"] = {"component": "criteria_temporal", "rule": w["rule"]}
+        out_windows[node.id].append(rec)
+        if w["rule"] != "during":
+            leaves[node.id].append((w["start"], w["end"], rec["id"]))
+
+    # --- drugs ---------------------------------------------------------------------------------
+    out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for i, e in enumerate(entities):
+        if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
+            continue
+        if (e.get("assertion") or {}).get("negated"):
+            continue
+        node = owner[i]
+        d: dict[str, Any] = {"id": new_id(node.id, "d"), "entity": ent_id[i], "name": e.get("normalized") or local[e["start"] : e["end"]].lower(), "is_class": bool(e.get("is_class"))}
+        route = route_of(local, e) or _inherited_route(local, entities, i)
+        if route:
+            d["route"] = route
+        if i in dose_of:
+            d["dose"] = dose_of[i]
+            freq = frequency_of(local, dose_of[i]["span"][0] - base, dose_of[i]["span"][1] - base)
+            if freq:
+                d["frequency"] = freq
+            doses[d["name"]].append((node.id, dose_of[i], d["id"]))
+        d.update(_span_text(text, base + e["start"], base + e["end"]))
+        d["provenance"] = {"component": "criteria_entities", "rule": e.get("rule", "lexicon")}
+        out_drugs[node.id].append(d)
+
+    # --- formulas ------------------------------------------------------------------------------
+    out_formulas: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in formulas:
+        node = _innermost(nodes, base + f["start"], base + f["end"])
+        rec = {k: v for k, v in f.items() if k not in {"start", "end"}}
+        rec.update(_span_text(text, base + f["start"], base + f["end"]))
+        rec["provenance"] = {"component": "criteria_formulas", "rule": "mdrd" if f["name"] == "MDRD" else "egfr-equation"}
+        out_formulas[node.id].append(rec)
+        for note in differences_from_published(f):
+            warnings.append({"code": "W003", "message": f"formula {f['name']}: {note}", "criterion": node.id, "span": rec["span"]})
+
+    # --- entity leaves for logic -----------------------------------------------------------------
+    skip_norm = set(load_json("words.json")["context_only_normalized"])
+    for i, e in enumerate(entities):
+        if i not in ent_id or i in used_as_subject or e["type"] not in LEAF_TYPES or e["end"] <= heading_end:
+            continue
+        if e.get("normalized") in skip_norm:
+            continue
+        leaves[owner[i].id].append((e["start"], e["end"], ent_id[i]))
+
+    # --- criterion records -----------------------------------------------------------------------
+    out = []
+    for node in nodes:
+        rec = {
+            "id": node.id,
+            "side": node.side,
+            **_span_text(text, node.start, node.end),
+            "parent": node.parent,
+        }
+        if node.heading:
+            rec["heading"] = _span_text(text, *node.heading)
+        rec["entities"] = out_entities.get(node.id, [])
+        rec["constraints"] = out_constraints.get(node.id, [])
+        rec["windows"] = out_windows.get(node.id, [])
+        rec["drugs"] = out_drugs.get(node.id, [])
+        rec["formulas"] = out_formulas.get(node.id, [])
+        own_leaves = leaves.get(node.id, [])
+        rec["logic"] = build_logic(local, node.side, own_leaves, leaf_groups, lo=node.start - base)
+        rec["unparsed"] = _unparsed(text, node, rec)
+        out.append(rec)
+    return out
+
+
+def _inherited_route(local: str, entities: list[dict[str, Any]], i: int) -> str | None:
+    """'oral glucocorticoids, such as prednisone': the example inherits the class's route."""
+    e = entities[i]
+    m = re.search(r"(?:such as|e\.?g\.?,?|including|like)\s*$", local[: e["start"]], re.IGNORECASE)
+    if not m:
+        return None
+    for j in range(i - 1, -1, -1):
+        if entities[j]["type"] == "Drug":
+            return route_of(local, entities[j])
+    return None
+
+
+def _constraint(
+    text: str, base: int, t: dict[str, Any], i: int | None, entities: list[dict[str, Any]], ent_id: dict[int, str], measure_of: Any, reg: Any
+) -> dict[str, Any]:
+    c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
+    if i is not None:
+        c["measure"] = measure_of(i)
+    c["comparator"] = t["comparator"]
+    measure = c.get("measure")
+    for key in ("value", "low", "high"):
+        if t.get(key) is not None:
+            c[key] = t[key]
+    if t["comparator"] == "between":
+        c["inclusive"] = bool(t.get("extra", {}).get("inclusive", True))
+    if t.get("multiple") is not None:
+        c["multiple"] = t["multiple"]
+        c["reference"] = t["reference"]
+    else:
+        c["unit"] = t.get("unit")
+        c["ucum"] = reg.normalise_for(t.get("ucum"), measure)
+    if t.get("count_of"):
+        c["count_of"] = t["count_of"]
+    ucum = c.get("ucum")
+    if ucum:
+        canonical: dict[str, Any] = {}
+        for key in ("value", "low", "high"):
+            v = c.get(key)
+            if isinstance(v, (int, float)):
+                q = reg.canonical(float(v), ucum, measure)
+                if q:
+                    canonical[key] = q.value
+                    canonical["unit"] = q.ucum
+        if canonical:
+            c["canonical"] = canonical
+    c.update(_span_text(text, base + t["start"], base + t["end"]))
+    c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
+    return c
+
+
+def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:
+    return next((c for c in items if c["id"] == cid), None)
+
+
+def _agreement(c: dict[str, Any], other: dict[str, Any] | None, reg: Any, warnings: list[dict[str, Any]], cid: str) -> str:
+    """Do two statements of one threshold in different units agree after conversion (within 1%)?"""
+    if other is None or not isinstance(c.get("value"), (int, float)) or not isinstance(other.get("value"), (int, float)):
+        return "not_comparable"
+    try:
+        converted = reg.convert(float(other["value"]), other["ucum"], c["ucum"], c.get("measure"))
+    except Exception:
+        return "not_comparable"
+    agrees = abs(converted - float(c["value"])) <= 0.01 * abs(float(c["value"]))
+    if not agrees:
+        warnings.append(
+            {
+                "code": "W001",
+                "message": f"{c.get('measure')}: {other['text']} is {converted:.4g} {c['ucum']}, but the text also gives {c['text']}",
+                "criterion": cid,
+                "span": c["span"],
+            }
+        )
+    return "agrees" if agrees else "disagrees"
+
+
+_CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
+
+
+def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stretches of the criterion's own text with content words that no extracted item covers."""
+    items = rec["entities"] + rec["constraints"] + rec["windows"] + rec["drugs"] + rec["formulas"]
+    if not items:
+        own = node.children == []
+        if own:
+            return [{**_span_text(text, node.start, node.end), "reason": "no_structure"}]
+    covered = [tuple(x["span"]) for x in items]
+    if "heading" in rec:
+        covered.append(tuple(rec["heading"]["span"]))
+    covered += [(c.start, c.end) for c in node.children]
+    stop = set(load_json("words.json")["stopwords"])
+    out = []
+    for m in re.finditer(r"[^,;:()\[\].]+", text[node.start : node.end]):
+        s, e = node.start + m.start(), node.start + m.end()
+        pieces = _subtract((s, e), covered)
+        for ps, pe in pieces:
+            chunk = text[ps:pe]
+            words = [w.lower() for w in _CONTENT.findall(chunk)]
+            if any(w not in stop for w in words):
+                # trim to the content words
+                lead = len(chunk) - len(chunk.lstrip())
+                ps2, pe2 = ps + lead, ps + len(chunk.rstrip())
+                out.append({**_span_text(text, ps2, pe2), "reason": "uncovered"})
+    return out
+
+
+def _subtract(span: tuple[int, int], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    pieces = [span]
+    for cs, ce in covered:
+        nxt = []
+        for s, e in pieces:
+            if ce <= s or e <= cs:
+                nxt.append((s, e))
+                continue
+            if s < cs:
+                nxt.append((s, cs))
+            if ce < e:
+                nxt.append((ce, e))
+        pieces = nxt
+    return [p for p in pieces if p[1] > p[0]]

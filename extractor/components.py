@@ -1,0 +1,302 @@
+"""Every spaCy component of the toolkit, registered in one module with its full default config.
+
+Components read and write plain data (``doc._.*`` declared in :mod:`extractor.extensions`) and span
+groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_values")``.
+"""
+
+# No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
+import dataclasses
+import re
+from functools import lru_cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import extensions
+from .formulas import find_formulas
+from .rules import ContextRule, LexiconRule, load_rules
+from .temporal import find_windows
+from .values import find_thresholds
+
+extensions.register()
+
+CONCEPT_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Person", "Device")
+ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation")
+
+
+def _spans(doc: Doc, items: list[tuple[int, int, str]]) -> list[Span]:
+    out = []
+    for s, e, label in items:
+        span = doc.char_span(s, e, label=label, alignment_mode="expand")
+        if span is not None:
+            out.append(span)
+    return out
+
+
+@Language.factory(
+    "criteria_sentences",
+    default_config={"boundaries": [";", "\n"]},
+)
+def make_sentences(nlp: Language, name: str, boundaries: list[str]) -> "CriteriaSentences":
+    return CriteriaSentences(boundaries)
+
+
+class CriteriaSentences:
+    """Clause boundaries for ConText scopes: after ';', after '. ' and at line breaks."""
+
+    def __init__(self, boundaries: list[str]) -> None:
+        self.boundaries = set(boundaries)
+
+    def __call__(self, doc: Doc) -> Doc:
+        for i, token in enumerate(doc):
+            if i == 0:
+                token.is_sent_start = True
+                continue
+            prev = doc[i - 1]
+            start = prev.text in self.boundaries or "\n" in prev.text
+            start = start or (prev.text == "." and prev.whitespace_ != "" and not prev.nbor(-1).like_num if i > 1 else False)
+            token.is_sent_start = bool(start)
+        return doc
+
+
+@lru_cache(maxsize=8)
+def _lexicon(name: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, LexiconRule]]:
+    """Compile a lexicon into two regexes (case-insensitive phrases, case-sensitive acronyms)."""
+    rules = load_rules(name, LexiconRule)
+    folded: dict[str, LexiconRule] = {}
+    exact: dict[str, LexiconRule] = {}
+    for rule in rules:
+        if rule.phrase is None:
+            continue
+        # Short upper-case acronyms ("Cr", "PT", "ALT") match only as written; everything else folds case.
+        acronym = rule.case_sensitive or (len(rule.phrase) <= 5 and any(c.isupper() for c in rule.phrase[1:]))
+        acronym = acronym or (len(rule.phrase) <= 4 and rule.phrase.isupper())
+        table = exact if acronym else folded
+        key = rule.phrase if acronym else rule.phrase.lower()
+        table.setdefault(key, rule)
+
+    def compile_(keys: list[str], flags: int) -> re.Pattern[str]:
+        keys = sorted(keys, key=len, reverse=True)
+        body = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys) or r"(?!x)x"
+        return re.compile(rf"(?<![\w]){body_group(body)}(?![\w])", flags)
+
+    def body_group(body: str) -> str:
+        return f"(?:{body})"
+
+    lookup = {k: v for k, v in folded.items()}
+    lookup.update({"\x00" + k: v for k, v in exact.items()})
+    return compile_(list(folded), re.IGNORECASE), compile_(list(exact), 0), lookup
+
+
+_ABBREVIATION_AFTER = re.compile(r"\s{0,2}[(\[]\s{0,2}(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s{0,2}[)\]]")
+
+
+@Language.factory(
+    "criteria_entities",
+    default_config={
+        "lexicon": "lexicon.jsonl",
+        "include_abbreviation": True,
+        "qualifiers_inside_concepts": False,
+        "use_abbreviations": True,
+    },
+)
+def make_entities(
+    nlp: Language, name: str, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool
+) -> "CriteriaEntities":
+    return CriteriaEntities(lexicon, include_abbreviation, qualifiers_inside_concepts, use_abbreviations)
+
+
+class CriteriaEntities:
+    """Typed mentions from the lexicon, longest match first, into ``doc.spans['entities']``.
+
+    Merge policy: concept types (Condition, Drug, ...) never overlap each other: the longest match
+    wins. Qualifier and Negation mentions inside a concept are dropped unless
+    ``qualifiers_inside_concepts``. A long form followed by its abbreviation in brackets
+    ("aspartate transaminase (AST)") is one mention. Short forms that scispaCy's AbbreviationDetector
+    ties to a known long form get the long form's type.
+    """
+
+    def __init__(self, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool) -> None:
+        self.folded, self.exact, self.lookup = _lexicon(lexicon)
+        self.include_abbreviation = include_abbreviation
+        self.qualifiers_inside_concepts = qualifiers_inside_concepts
+        self.use_abbreviations = use_abbreviations
+
+    def find(self, text: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for pattern, exact in ((self.folded, False), (self.exact, True)):
+            for m in pattern.finditer(text):
+                key = re.sub(r"\s+", " ", m.group())
+                rule = self.lookup.get("\x00" + key) if exact else self.lookup.get(key.lower())
+                if rule is None:
+                    continue
+                found.append({"start": m.start(), "end": m.end(), "type": rule.type, "normalized": rule.normalized, "is_class": rule.is_class, "rule": f"lexicon:{rule.phrase}"})
+        # longest first, then leftmost
+        found.sort(key=lambda f: (-(f["end"] - f["start"]), f["start"]))
+        kept: list[dict[str, Any]] = []
+        for f in found:
+            clash = [k for k in kept if f["start"] < k["end"] and k["start"] < f["end"]]
+            if f["type"] in CONCEPT_TYPES and any(k["type"] in CONCEPT_TYPES for k in clash):
+                continue
+            if f["type"] in ("Qualifier", "Negation", "Pregnancy_considerations", "Informed_consent") and clash and not self.qualifiers_inside_concepts:
+                continue
+            if f["type"] in CONCEPT_TYPES and any(k["type"] not in CONCEPT_TYPES for k in clash):
+                # a concept beats a shorter qualifier already kept inside it
+                kept = [k for k in kept if k not in clash or k["type"] in CONCEPT_TYPES]
+            kept.append(f)
+        if self.include_abbreviation:
+            for f in kept:
+                if f["type"] not in CONCEPT_TYPES:
+                    continue
+                m = _ABBREVIATION_AFTER.match(text, f["end"])
+                if m and not any(k is not f and k["start"] >= f["end"] and k["end"] <= m.end() and k["type"] in CONCEPT_TYPES and k["start"] > m.start("abbr") for k in kept):
+                    inner = [k for k in kept if k is not f and m.start("abbr") <= k["start"] and k["end"] <= m.end("abbr")]
+                    if all(k["type"] == f["type"] for k in inner) and _initials_match(text[f["start"] : f["end"]], m.group("abbr")):
+                        for k in inner:
+                            kept.remove(k)
+                        f["end"] = m.end()
+        return sorted(kept, key=lambda f: f["start"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = self.find(doc.text)
+        if self.use_abbreviations and Doc.has_extension("abbreviations"):
+            found = self._propagate(doc, found)
+        doc._.entity_info = {(f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule")} for f in found}
+        doc.spans[extensions.ENTITIES] = _spans(doc, [(f["start"], f["end"], f["type"]) for f in found])
+        return doc
+
+    def _propagate(self, doc: Doc, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for short in doc._.abbreviations or []:
+            long = short._.long_form
+            if long is None:
+                continue
+            typed = [f for f in found if f["start"] <= long.start_char and long.end_char <= f["end"] + 1 and f["type"] in CONCEPT_TYPES]
+            if not typed:
+                continue
+            s, e = short.start_char, short.end_char
+            if any(f["start"] < e and s < f["end"] for f in found):
+                continue
+            found.append({"start": s, "end": e, "type": typed[0]["type"], "normalized": typed[0]["normalized"] or long.text.lower(), "is_class": typed[0]["is_class"], "rule": "abbreviation"})
+        return sorted(found, key=lambda f: f["start"])
+
+
+def _initials_match(long: str, abbr: str) -> bool:
+    """Does the bracketed abbreviation plausibly stand for the words before it?"""
+    letters = [w[0].lower() for w in re.findall(r"[A-Za-z]+", long)]
+    a = [c.lower() for c in abbr if c.isalpha()]
+    if not a:
+        return False
+    it = iter("".join(re.findall(r"[a-z]+", long.lower())))
+    in_order = all(c in it for c in a)
+    return in_order and a[0] in letters
+
+
+@Language.factory("criteria_formulas", default_config={})
+def make_formulas(nlp: Language, name: str) -> "CriteriaFormulas":
+    return CriteriaFormulas()
+
+
+class CriteriaFormulas:
+    """Named formulas (MDRD); their text is masked from the value and window components."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        formulas = find_formulas(doc.text)
+        doc._.formulas = formulas
+        doc._.masked = [(f["start"], f["end"]) for f in formulas]
+        return doc
+
+
+@Language.factory("criteria_values", default_config={})
+def make_values(nlp: Language, name: str) -> "CriteriaValues":
+    return CriteriaValues()
+
+
+class CriteriaValues:
+    """Thresholds (comparator, number or range, unit; ULN multiples; graded counts)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = find_thresholds(doc.text, doc._.masked)
+        doc._.thresholds = [dataclasses.asdict(t) for t in found]
+        doc.spans[extensions.VALUES] = _spans(doc, [(t.start, t.end, t.rule) for t in found])
+        return doc
+
+
+@Language.factory("criteria_temporal", default_config={})
+def make_temporal(nlp: Language, name: str) -> "CriteriaTemporal":
+    return CriteriaTemporal()
+
+
+class CriteriaTemporal:
+    """Time windows (duration, direction, anchor)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        masked = list(doc._.masked or []) + [(t["start"], t["end"]) for t in doc._.thresholds or []]
+        found = find_windows(doc.text, masked)
+        doc._.time_windows = [dataclasses.asdict(w) for w in found]
+        doc.spans[extensions.WINDOWS] = _spans(doc, [(w.start, w.end, w.rule) for w in found])
+        return doc
+
+
+_CONTEXT_FLAGS = {
+    "NEGATED_EXISTENCE": "negated",
+    "HISTORICAL": "historical",
+    "HYPOTHETICAL": "hypothetical",
+    "FAMILY": "family",
+    "POSSIBLE_EXISTENCE": "uncertain",
+}
+
+
+@Language.factory("criteria_context", default_config={"rules": "context_rules.json", "max_scope": None})
+def make_context(nlp: Language, name: str, rules: str, max_scope: int | None) -> "CriteriaContext":
+    return CriteriaContext(nlp, rules, max_scope)
+
+
+class CriteriaContext:
+    """medspaCy ConText over the entity span group with criteria-specific rules from a data file.
+
+    The assertion flags are copied into ``doc._.assertions`` as plain data keyed by character offsets.
+    """
+
+    def __init__(self, nlp: Language, rules: str, max_scope: int | None) -> None:
+        from medspacy.context import ConText, ConTextRule
+
+        self.context = ConText(
+            nlp,
+            rules=None,
+            input_span_type="group",
+            span_group_name=extensions.CONTEXT_TARGETS,
+            # medspaCy compares upper-cased labels
+            allowed_types={t.upper() for t in ASSERTED_TYPES},
+            max_scope=max_scope,
+        )
+        loaded = load_rules(rules, ContextRule)
+        self.context.add(
+            [
+                ConTextRule(
+                    r.literal,
+                    r.category,
+                    pattern=list(r.pattern) if r.pattern else None,
+                    direction=r.direction,
+                    max_scope=r.max_scope,
+                )
+                for r in loaded
+            ]
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        # Only clinical concepts are targets: a Negation mention ("No") must stay a modifier, and
+        # medspaCy drops modifiers that overlap a target.
+        targets = [s for s in doc.spans.get(extensions.ENTITIES, []) if s.label_ in ASSERTED_TYPES]
+        doc.spans[extensions.CONTEXT_TARGETS] = targets
+        self.context(doc)
+        assertions: dict[tuple[int, int], dict[str, bool]] = {}
+        for span in doc.spans[extensions.CONTEXT_TARGETS]:
+            flags = {flag: False for flag in _CONTEXT_FLAGS.values()}
+            for modifier in span._.modifiers:
+                flag = _CONTEXT_FLAGS.get(modifier.category)
+                if flag:
+                    flags[flag] = True
+            assertions[(span.start_char, span.end_char)] = flags
+        doc._.assertions = assertions
+        return doc

@@ -1,0 +1,380 @@
+"""Cut a source into trial content, Inclusion/Exclusion sections and criteria (with sub-items).
+
+Pure functions over the text, before any NLP: criteria are lines and bullets, so a line- and
+bullet-aware splitter is both faster and more faithful than a sentence splitter (PyRuSH merges bullet
+lists and lets negation spill across criteria).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .errors import NoCriteriaError
+from .rules import load_json
+
+Span = tuple[int, int]
+
+_BULLET = re.compile(
+    r"^(?:[-*•·▪◦‣●○■□►–—]|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*"
+)
+_SUB_STYLES = (
+    re.compile(r"(?<![\w(])(\d{1,2})\)"),  # 1) 2)
+    re.compile(r"\((\d{1,2})\)"),  # (1) (2)
+    re.compile(r"(?<![\w(])([a-h])\)"),  # a) b)
+)
+_HEADING = re.compile(r"(?P<h>[A-Za-z][\w /,&'()\-]{1,60}?)\s*[:：]\s+(?=\S)")
+
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Section:
+    side: str
+    header: Span | None
+    start: int
+    end: int
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class CriterionSpan:
+    """A criterion (or sub-item) found by segmentation, before any NLP."""
+
+    id: str
+    side: str
+    start: int
+    end: int
+    parent: str | None
+    heading: Span | None = None
+    children: list[CriterionSpan] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    kind: str  # listing | criteria_block | bare_list
+    sections: list[Section]
+    criteria: list[CriterionSpan]
+    trial: dict[str, Any]
+    unrecognised: list[Span]
+
+
+@lru_cache(maxsize=1)
+def _config() -> dict[str, Any]:
+    cfg = dict(load_json("sections.json"))
+    cfg["_header"] = re.compile(cfg["header"], re.IGNORECASE)
+    cfg["_end"] = [re.compile(p, re.IGNORECASE) for p in cfg["section_end_lines"]]
+    cfg["_chrome"] = [re.compile(p, re.IGNORECASE) for p in cfg["chrome_lines"]]
+    cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
+    cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
+    terms = sorted(cfg["design_terms"], key=len, reverse=True)
+    cfg["_design"] = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+    return cfg
+
+
+def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
+    """Lines of text[start:end] with offsets, trimmed of surrounding whitespace; blank lines dropped."""
+    end = len(text) if end is None else end
+    out = []
+    for m in re.finditer(r"[^\r\n]+", text[start:end]):
+        raw = m.group()
+        lead = len(raw) - len(raw.lstrip())
+        body = raw.strip()
+        if body:
+            s = start + m.start() + lead
+            out.append(Line(s, s + len(body), body))
+    return out
+
+
+def is_chrome(line: str) -> bool:
+    cfg = _config()
+    return any(p.search(line.strip()) for p in cfg["_chrome"])
+
+
+def _header(line: Line) -> tuple[str, Span, Line | None] | None:
+    """If the line is a section header, its side, the header span and any criterion text after it."""
+    cfg = _config()
+    m = cfg["_header"].match(line.text)
+    if not m:
+        return None
+    word = m.group("side").lower()
+    rest = m.group("rest")
+    head_text = line.text[: m.start("rest")].rstrip()
+    has_criteria_word = "criteri" in head_text.lower()
+    if rest.strip():
+        # "Inclusion Criteria: age > 18" is a header with a first criterion; "Exclusion of ..." is not.
+        if not has_criteria_word or not re.search(r"[:：]", head_text):
+            return None
+    elif word in {"eligibility", "ineligibility"} and not has_criteria_word:
+        return None
+    if word == "eligibility" and not re.search(r"inclusion|exclusion", line.text, re.IGNORECASE):
+        side = "inclusion"
+    else:
+        side = cfg["side_of"][word]
+    header_span = (line.start, line.start + len(head_text.rstrip(":： ")))
+    rest_line = None
+    if rest.strip():
+        rs = line.start + m.start("rest")
+        rest_line = Line(rs, line.end, line.text[m.start("rest") :])
+    return side, header_span, rest_line
+
+
+def _is_section_end(line: Line) -> bool:
+    return any(p.search(line.text) for p in _config()["_end"])
+
+
+def find_sections(text: str) -> list[Section]:
+    """Inclusion/Exclusion sections with their lines; a section ends at the next header or page chrome."""
+    sections: list[Section] = []
+    current: Section | None = None
+    for line in split_lines(text):
+        found = _header(line)
+        if found:
+            side, header_span, rest = found
+            if current:
+                sections.append(current)
+            current = Section(side, header_span, line.start, line.end)
+            if rest:
+                current.lines.append(rest)
+            continue
+        if current is None:
+            continue
+        if _is_section_end(line):
+            sections.append(current)
+            current = None
+            continue
+        current.lines.append(line)
+        current.end = line.end
+    if current:
+        sections.append(current)
+    return [s for s in sections if s.lines or s.header]
+
+
+def _strip_bullet(line: Line) -> tuple[Line, bool]:
+    m = _BULLET.match(line.text)
+    if not m or m.end() >= len(line.text):
+        return line, False
+    return Line(line.start + m.end(), line.end, line.text[m.end() :]), True
+
+
+def _indent(text: str, offset: int) -> int:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return offset - line_start
+
+
+def _join_lines(text: str, lines: list[Line]) -> list[tuple[Line, int, bool]]:
+    """Merge wrapped continuation lines; return (line, indent, had_bullet)."""
+    items: list[tuple[Line, int, bool]] = []
+    for raw in lines:
+        indent = _indent(text, raw.start)
+        line, bullet = _strip_bullet(raw)
+        if items and not bullet:
+            prev, prev_indent, prev_bullet = items[-1]
+            # A wrapped line: no bullet of its own, starts in lower case, the previous line unfinished.
+            if line.text[:1].islower() and not prev.text.rstrip().endswith((".", ":", ";")):
+                merged = Line(prev.start, line.end, text[prev.start : line.end])
+                items[-1] = (merged, prev_indent, prev_bullet)
+                continue
+        items.append((line, indent, bullet))
+    return items
+
+
+def _sequence(matches: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The longest run 1, 2, 3, ... (or a, b, c) of markers in order; fewer than two means none."""
+    seq: list[re.Match[str]] = []
+    expected = None
+    for m in matches:
+        label = m.group(1)
+        first = "1" if label.isdigit() else "a"
+        if label == first and not seq:
+            seq = [m]
+            expected = _next(label)
+        elif seq and label == expected:
+            seq.append(m)
+            expected = _next(label)
+    return seq if len(seq) >= 2 else []
+
+
+def _next(label: str) -> str:
+    return str(int(label) + 1) if label.isdigit() else chr(ord(label) + 1)
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ";,"):
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
+    """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
+    for i, style in enumerate(styles):
+        seq = _sequence(list(style.finditer(text, start, end)))
+        if not seq:
+            continue
+        out = []
+        for k, m in enumerate(seq):
+            s = m.end()
+            e = seq[k + 1].start() if k + 1 < len(seq) else end
+            s, e = _trim(text, s, e)
+            if e > s:
+                children = _sub_items(text, s, e, styles[:i] + styles[i + 1 :])
+                out.append(((s, e), children))
+        return out
+    return []
+
+
+def _heading(text: str, start: int, end: int) -> Span | None:
+    m = _HEADING.match(text, start, end)
+    if not m or len(m.group("h").split()) > 6:
+        return None
+    return start, start + len(m.group("h").rstrip())
+
+
+def segment(text: str, sections: list[Section]) -> list[CriterionSpan]:
+    """Criteria of every section, ids inc-N/exc-N in order, sub-items as children with dotted ids."""
+    counters = {"inclusion": 0, "exclusion": 0}
+    prefix = {"inclusion": "inc", "exclusion": "exc"}
+    out: list[CriterionSpan] = []
+    for section in sections:
+        parent_top: CriterionSpan | None = None
+        parent_indent = -1
+        for line, indent, bullet in _join_lines(text, section.lines):
+            if is_chrome(line.text):
+                continue
+            # An indented bulleted line under a criterion ending with ":" is its sub-item.
+            if (
+                parent_top is not None
+                and bullet
+                and indent > parent_indent
+                and text[parent_top.start : parent_top.end].rstrip().endswith(":")
+            ):
+                n = len(parent_top.children) + 1
+                child = CriterionSpan(f"{parent_top.id}.{n}", section.side, line.start, line.end, parent_top.id)
+                parent_top.children.append(child)
+                continue
+            counters[section.side] += 1
+            cid = f"{prefix[section.side]}-{counters[section.side]}"
+            crit = CriterionSpan(cid, section.side, line.start, line.end, None, _heading(text, line.start, line.end))
+            _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
+            out.append(crit)
+            parent_top, parent_indent = crit, indent
+    return out
+
+
+def _attach(text: str, parent: CriterionSpan, trees: list[tuple[Span, list[Any]]]) -> None:
+    for n, ((s, e), children) in enumerate(trees, 1):
+        child = CriterionSpan(f"{parent.id}.{n}", parent.side, s, e, parent.id, None)
+        _attach(text, child, children)
+        parent.children.append(child)
+
+
+def flatten(criteria: list[CriterionSpan]) -> list[CriterionSpan]:
+    """Criteria in source order, each parent before its sub-items."""
+    out: list[CriterionSpan] = []
+    for c in criteria:
+        out.append(c)
+        out.extend(flatten(c.children))
+    return out
+
+
+def _field(text: str, s: int, e: int, value: Any = None) -> dict[str, Any]:
+    f: dict[str, Any] = {"text": text[s:e], "span": [s, e]}
+    if value is not None:
+        f["value"] = value
+    return f
+
+
+def trial_fields(text: str, limit: int, kind: str) -> dict[str, Any]:
+    """The trial's own content found before the criteria (``limit``), skipping page chrome."""
+    cfg = _config()
+    fields = cfg["_fields"]
+    trial: dict[str, Any] = {}
+    lines = [ln for ln in split_lines(text, 0, limit) if not is_chrome(ln.text)]
+    m = fields["nct_id"].search(text)
+    if m:
+        trial["nct_id"] = _field(text, m.start("v"), m.end("v"), m.group("v").upper())
+    if kind != "listing":
+        return trial
+    if lines:
+        first = lines[0]
+        if not _header(first) and len(first.text) < 300:
+            trial["title"] = _field(text, first.start, first.end)
+    for i, ln in enumerate(lines):
+        low = ln.text.lower().lstrip("• ").strip()
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if low in {"sponsor", "end date"} and nxt is not None:
+            key = "sponsor" if low == "sponsor" else "end_date"
+            trial.setdefault(key, _field(text, nxt.start, nxt.end))
+            continue
+        for key in ("conditions", "treatments"):
+            fm = fields[key].match(ln.text)
+            if fm:
+                trial.setdefault(key, []).append(_field(text, ln.start + fm.start("v"), ln.start + fm.end("v")))
+        gm = cfg["_sponsor_glued"].match(ln.text) or fields["sponsor"].match(ln.text)
+        if gm and "sponsor" not in trial:
+            trial["sponsor"] = _field(text, ln.start + gm.start("v"), ln.start + gm.end("v"))
+        lm = fields["last_modified"].match(ln.text)
+        if lm:
+            trial["last_modified"] = _field(text, ln.start + lm.start("v"), ln.start + lm.end("v"))
+        if "summary" not in trial and len(ln.text) > 120:
+            trial["summary"] = _field(text, ln.start, ln.end)
+    scope = [trial[k] for k in ("summary", "title") if k in trial]
+    for f in scope:
+        s0 = f["span"][0]
+        pm = fields["phase"].search(f["text"])
+        if pm and "phase" not in trial:
+            v = pm.group("v")
+            trial["phase"] = _field(text, s0 + pm.start("v"), s0 + pm.end("v"), _phase_value(v))
+    if "summary" in trial:
+        s0 = trial["summary"]["span"][0]
+        seen = set()
+        for dm in cfg["_design"].finditer(trial["summary"]["text"]):
+            key = dm.group().lower().replace("-", " ")
+            if key not in seen:
+                seen.add(key)
+                trial.setdefault("design", []).append(_field(text, s0 + dm.start(), s0 + dm.end(), key))
+    return trial
+
+
+def _phase_value(written: str) -> str:
+    roman = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+    parts = re.split(r"\s*(?:/|-|and)\s*", re.sub(r"(?i)^phase\s+", "", written))
+    return "/".join("Phase " + roman.get(p.upper(), p) for p in parts if p)
+
+
+def analyse(text: str, source_name: str | None = None) -> Layout:
+    """Find the layout: sections and criteria, trial fields, and lines no criterion could hold.
+
+    A text with Inclusion/Exclusion headers is a criteria block (a listing page when it carries page
+    chrome or listing labels); a text with none is a bare list of criteria, unless it looks like a
+    listing page, which then has no criteria section and is refused.
+    """
+    cfg = _config()
+    low = text.lower()
+    looks_like_listing = sum(marker in low for marker in cfg["listing_markers"]) >= 2
+    sections = find_sections(text)
+    if sections:
+        kind = "listing" if looks_like_listing else "criteria_block"
+    elif looks_like_listing:
+        raise NoCriteriaError("no Inclusion or Exclusion criteria section found", source=source_name)
+    else:
+        kind = "bare_list"
+        lines = [ln for ln in split_lines(text) if not is_chrome(ln.text)]
+        if not lines or not any(re.search(r"[A-Za-z]{3}", ln.text) for ln in lines):
+            raise NoCriteriaError("no criteria text found", source=source_name)
+        sections = [Section("inclusion", None, lines[0].start, lines[-1].end, lines)]
+    criteria = segment(text, sections)
+    if not criteria:
+        raise NoCriteriaError("criteria sections are empty", source=source_name)
+    first = min(s.start for s in sections)
+    trial = trial_fields(text, first, kind)
+    return Layout(kind, sections, criteria, trial, [])

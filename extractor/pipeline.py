@@ -1,0 +1,36 @@
+"""Build the default pipeline: a blank English spaCy pipeline with the toolkit's components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from . import components  # noqa: F401  (registers the factories)
+
+#: component names in order; users can add any of them to their own pipeline
+PIPE_NAMES = (
+    "criteria_sentences",
+    "abbreviation_detector",
+    "criteria_entities",
+    "criteria_formulas",
+    "criteria_values",
+    "criteria_temporal",
+    "criteria_context",
+)
+
+
+def load(config: dict[str, dict[str, Any]] | None = None) -> Language:
+    """A blank English pipeline with the criteria components; nothing is downloaded.
+
+    ``config`` maps a component name to its config overrides, e.g.
+    ``load({"criteria_entities": {"qualifiers_inside_concepts": True}})``.
+    """
+    import scispacy.abbreviation  # noqa: F401  (registers "abbreviation_detector")
+
+    config = config or {}
+    nlp = spacy.blank("en")
+    for name in PIPE_NAMES:
+        nlp.add_pipe(name, config=config.get(name, {}))
+    return nlp

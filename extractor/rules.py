@@ -1,0 +1,188 @@
+"""Small rule classes that load the data files in ``resources/``.
+
+Code holds mechanisms, data holds vocabulary: every lexicon, unit and rule list is a JSON/JSONL file
+read through one of these classes, whose ``from_dict`` rejects unknown or missing keys so that a typo
+in a data file fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar, TypeVar
+
+from .errors import RuleError
+from .paths import resource_path
+
+R = TypeVar("R", bound="Rule")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Base class: strict dict round-trip."""
+
+    kind: ClassVar[str] = "rule"
+
+    @classmethod
+    def from_dict(cls: type[R], data: dict[str, Any], *, where: str = "") -> R:
+        if not isinstance(data, dict):
+            raise RuleError(f"{cls.kind} rule must be an object, got {type(data).__name__}", source=where or None)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise RuleError(f"unknown key(s) {unknown} in {cls.kind} rule {data!r}", source=where or None)
+        required = {
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
+        missing = sorted(required - set(data))
+        if missing:
+            raise RuleError(f"missing key(s) {missing} in {cls.kind} rule {data!r}", source=where or None)
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        rule = cls(**values)
+        rule.check(where)
+        return rule
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == f.default or (f.default_factory is not dataclasses.MISSING and not value):
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def check(self, where: str) -> None:
+        """Domain checks beyond the keys; raise RuleError."""
+
+
+ENTITY_TYPES = (
+    "Condition",
+    "Drug",
+    "Procedure",
+    "Measurement",
+    "Observation",
+    "Person",
+    "Device",
+    "Value",
+    "Temporal",
+    "Qualifier",
+    "Negation",
+    "Multiplier",
+    "Reference_point",
+    "Visit",
+    "Pregnancy_considerations",
+    "Informed_consent",
+    "Scope",
+    "Mood",
+)
+
+
+@dataclass(frozen=True)
+class LexiconRule(Rule):
+    """A phrase (matched case-insensitively on tokens) or a spaCy token pattern naming an entity type."""
+
+    kind: ClassVar[str] = "lexicon"
+    type: str
+    phrase: str | None = None
+    pattern: tuple[Any, ...] | None = None
+    normalized: str | None = None
+    is_class: bool = False
+    case_sensitive: bool = False
+
+    def check(self, where: str) -> None:
+        if self.type not in ENTITY_TYPES:
+            raise RuleError(f"unknown entity type {self.type!r}", source=where or None)
+        if (self.phrase is None) == (self.pattern is None):
+            raise RuleError(f"lexicon rule needs exactly one of phrase/pattern: {self!r}", source=where or None)
+
+
+@dataclass(frozen=True)
+class UnitRule(Rule):
+    """A unit: its UCUM code, the ways it is written, its dimension and factor to the dimension's base."""
+
+    kind: ClassVar[str] = "unit"
+    ucum: str
+    written: tuple[str, ...]
+    dimension: str
+    factor: float
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class AnalyteRule(Rule):
+    """A measured thing with its canonical unit and, for mass<->molar conversion, its molar mass."""
+
+    kind: ClassVar[str] = "analyte"
+    name: str
+    canonical: str
+    molar_mass: float | None = None
+    ucum_override: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContextRule(Rule):
+    """A ConText modifier rule (medspaCy ConTextRule fields), kept as data."""
+
+    kind: ClassVar[str] = "context"
+    literal: str
+    category: str
+    direction: str = "FORWARD"
+    pattern: tuple[Any, ...] | None = None
+    max_scope: int | None = None
+
+    def check(self, where: str) -> None:
+        allowed = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "TERMINATE"}
+        if self.category not in allowed:
+            raise RuleError(f"unknown ConText category {self.category!r}", source=where or None)
+        if self.direction not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
+            raise RuleError(f"unknown ConText direction {self.direction!r}", source=where or None)
+
+
+@dataclass(frozen=True)
+class AnchorRule(Rule):
+    """An anchor event of a time window (a regex), with its canonical name and Chia type."""
+
+    kind: ClassVar[str] = "anchor"
+    regex: str
+    name: str
+    type: str = "Reference_point"
+
+
+def _iter_records(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    path = resource_path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleError(f"cannot read rule file: {exc.strerror}", source=str(path)) from exc
+    try:
+        if name.endswith(".jsonl"):
+            for lineno, line in enumerate(text.splitlines(), 1):
+                if line.strip() and not line.lstrip().startswith("//"):
+                    yield f"{path}:{lineno}", json.loads(line)
+        else:
+            data = json.loads(text)
+            items = data["rules"] if isinstance(data, dict) else data
+            for i, item in enumerate(items):
+                yield f"{path}#{i}", item
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise RuleError(f"malformed rule file: {exc}", source=str(path)) from exc
+
+
+def load_rules(name: str, cls: type[R]) -> tuple[R, ...]:
+    """Load every rule of one data file into immutable rule objects."""
+    return tuple(cls.from_dict(rec, where=where) for where, rec in _iter_records(name))
+
+
+@lru_cache(maxsize=None)
+def load_json(name: str) -> Any:
+    """A plain JSON resource (word lists, section headers); cached because it is immutable by convention."""
+    path = resource_path(name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RuleError(f"cannot load resource: {exc}", source=str(path)) from exc

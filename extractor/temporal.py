@@ -1,0 +1,165 @@
+"""Time windows: a duration (ISO 8601) with a direction and an anchor event.
+
+"within 90 days before visit 2", "in the past 6 months", "48 hours before CAR T cell reinfusion",
+"until the last follow-up". Anchors come from ``resources/anchors.json``; no written anchor means the
+index date (enrolment/screening), named ``index``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .rules import AnchorRule, load_rules
+
+_WORD_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "thirty": 30,
+}
+_UNITS = {
+    "year": ("Y", 365.25),
+    "month": ("M", 30.4375),
+    "week": ("W", 7.0),
+    "day": ("D", 1.0),
+    "hour": ("H", 1 / 24),
+}
+_NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
+_UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
+_LEAD = (
+    r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"
+    r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)|for(?:\s+at\s+least)?|at\s+least|less\s+than|more\s+than)"
+)
+_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from)"
+_DURATION = rf"{_NUMBER}\s{{0,2}}[-\s]?{_UNIT}"
+
+
+@dataclass
+class Window:
+    """A time window; offsets relative to the text it was found in."""
+
+    start: int
+    end: int
+    direction: str
+    anchor_name: str
+    rule: str
+    comparator: str | None = None
+    duration: str | None = None
+    days: float | None = None
+    anchor_start: int | None = None
+    anchor_end: int | None = None
+    anchor_type: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
+    return tuple((re.compile(r.regex, re.IGNORECASE), r) for r in load_rules("anchors.json", AnchorRule))
+
+
+def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
+    """The anchor event starting at ``pos`` (after spaces): (start, end, canonical name, Chia type)."""
+    m_space = re.compile(r"\s*").match(text, pos)
+    start = m_space.end() if m_space else pos
+    best = None
+    for pattern, rule in _anchors():
+        m = pattern.match(text, start)
+        if m and (best is None or m.end() > best[1]):
+            name = rule.name.format(**{k: v for k, v in m.groupdict().items() if v})
+            best = (m.start(), m.end(), name, rule.type)
+    return best
+
+
+def iso_duration(number: float, unit: str) -> tuple[str, float]:
+    """ISO 8601 duration and length in days (months 30.4375 days, years 365.25 days)."""
+    key = unit.lower().rstrip("s")
+    key = {"yr": "year", "mo": "month", "wk": "week", "d": "day", "h": "hour", "hr": "hour"}.get(key, key)
+    letter, days = _UNITS[key]
+    n = int(number) if float(number).is_integer() else number
+    iso = f"PT{n}{letter}" if letter == "H" else f"P{n}{letter}"
+    return iso, round(float(number) * days, 4)
+
+
+def _num(text: str) -> float:
+    low = text.lower()
+    return float(_WORD_NUMBERS[low]) if low in _WORD_NUMBERS else float(text)
+
+
+_WINDOW_RE = re.compile(
+    rf"(?:{_LEAD}\s{{1,3}})?{_DURATION}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?",
+    re.IGNORECASE,
+)
+_BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
+_DURING_RE = re.compile(r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE)
+
+
+def _direction(word: str | None, lead: str | None) -> str:
+    w = (word or "").lower()
+    if w.startswith(("after", "following", "since", "from")):
+        return "after"
+    return "before"
+
+
+def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list[Window]:
+    """All time windows in a criterion's text."""
+    taken = list(masked or [])
+    out: list[Window] = []
+
+    def free(s: int, e: int) -> bool:
+        return not any(s < b and a < e for a, b in taken)
+
+    for m in _WINDOW_RE.finditer(text):
+        lead, direction_word = m.group("lead"), m.group("dir")
+        anchor = match_anchor(text, m.end()) if direction_word else None
+        if direction_word and anchor is None and direction_word.lower() not in {"since", "from"}:
+            # "3 months before" with no known anchor: keep the duration, drop the dangling word.
+            end = m.start("dir")
+            while end > m.start() and text[end - 1].isspace():
+                end -= 1
+        else:
+            end = anchor[1] if anchor else m.end()
+        if not lead and not anchor:
+            continue  # "≥ 3 months" alone is a threshold, not a window
+        if lead and lead.lower().startswith(("less", "more", "at least", "for")) and not anchor:
+            continue  # "more than 3 months" of something: a duration threshold, left to values
+        if not free(m.start(), end):
+            continue
+        iso, days = iso_duration(_num(m.group("num")), m.group("unit"))
+        comparator = "<="
+        if lead and lead.lower().startswith(("more", "at least")):
+            comparator = ">="
+        w = Window(m.start(), end, _direction(direction_word, lead), anchor[2] if anchor else "index", "duration-anchor" if anchor else "duration", comparator, iso, days)
+        if anchor:
+            w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        out.append(w)
+        taken.append((m.start(), end))
+    for m in _BARE_DIRECTION_RE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        anchor = match_anchor(text, m.end())
+        if not anchor:
+            continue
+        word = m.group("dir").lower()
+        direction = "until" if word in {"until", "till", "up to"} else _direction(word, None)
+        w = Window(m.start(), anchor[1], direction, anchor[2], "direction-anchor")
+        w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        out.append(w)
+        taken.append((m.start(), anchor[1]))
+    for m in _DURING_RE.finditer(text):
+        if free(m.start(), m.end()):
+            out.append(Window(m.start(), m.end(), "during", "study period" if "period" in m.group().lower() or "study" in m.group().lower() or "trial" in m.group().lower() else "index", "during"))
+            taken.append((m.start(), m.end()))
+    return sorted(out, key=lambda w: w.start)

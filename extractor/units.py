@@ -1,0 +1,107 @@
+"""The unit registry: written forms -> UCUM codes, and conversions (mass <-> molar via molar mass).
+
+All unit knowledge lives in ``resources/units.json`` and ``resources/analytes.json``; this module holds
+only the mechanism.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UnitError
+from .rules import AnalyteRule, UnitRule, load_rules
+
+_MICRO = str.maketrans({"µ": "μ"})
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text.translate(_MICRO)).strip()
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    ucum: str
+
+
+class UnitRegistry:
+    """Units and analytes loaded from the data files, with lookup and conversion."""
+
+    def __init__(self, units: tuple[UnitRule, ...], analytes: tuple[AnalyteRule, ...]) -> None:
+        self.units = units
+        self.by_ucum = {u.ucum: u for u in units}
+        self._exact: dict[str, UnitRule] = {}
+        self._folded: dict[str, UnitRule] = {}
+        for unit in units:
+            for written in unit.written:
+                key = _fold(written)
+                if unit.case_sensitive:
+                    self._exact.setdefault(key, unit)
+                else:
+                    self._folded.setdefault(key.lower(), unit)
+        self.analytes = {a.name: a for a in analytes}
+        forms = sorted({_fold(w) for u in units for w in u.written}, key=len, reverse=True)
+        # Longest written form first, so "mg/dl" wins over "mg"; a unit never ends inside a word.
+        alternation = "|".join(re.escape(f).replace(r"\ ", r"\s*") for f in forms)
+        self.pattern = re.compile(rf"(?:{alternation})(?![A-Za-z0-9μµ])", re.IGNORECASE)
+
+    def lookup(self, written: str) -> UnitRule | None:
+        """The unit a written form stands for, or None."""
+        key = _fold(written)
+        return self._exact.get(key) or self._folded.get(key.lower())
+
+    def to_ucum(self, written: str) -> str | None:
+        unit = self.lookup(written)
+        return unit.ucum if unit else None
+
+    def analyte(self, name: str | None) -> AnalyteRule | None:
+        if not name:
+            return None
+        return self.analytes.get(name.lower())
+
+    def normalise_for(self, ucum: str | None, analyte: str | None) -> str | None:
+        """The UCUM code the analyte really means (eGFR's 'mL/min' is per 1.73 m2)."""
+        rule = self.analyte(analyte)
+        if ucum and rule and ucum in rule.ucum_override:
+            return rule.ucum_override[ucum]
+        return ucum
+
+    def convert(self, value: float, from_ucum: str, to_ucum: str, analyte: str | None = None) -> float:
+        """Convert a value between two UCUM units; molar <-> mass needs the analyte's molar mass."""
+        if from_ucum == to_ucum:
+            return value
+        try:
+            src, dst = self.by_ucum[from_ucum], self.by_ucum[to_ucum]
+        except KeyError as exc:
+            raise UnitError(f"unknown unit {exc.args[0]!r}") from exc
+        base = value * src.factor
+        if src.dimension == dst.dimension:
+            return base / dst.factor
+        pair = {src.dimension, dst.dimension}
+        if pair == {"substance_concentration", "mass_concentration"}:
+            rule = self.analyte(analyte)
+            if rule is None or rule.molar_mass is None:
+                raise UnitError(f"cannot convert {from_ucum} to {to_ucum} without a molar mass for {analyte!r}")
+            if src.dimension == "substance_concentration":
+                return base * rule.molar_mass / dst.factor
+            return base / rule.molar_mass / dst.factor
+        raise UnitError(f"cannot convert {from_ucum} ({src.dimension}) to {to_ucum} ({dst.dimension})")
+
+    def canonical(self, value: float, ucum: str | None, analyte: str | None) -> Quantity | None:
+        """The value in the analyte's canonical unit, or None where no conversion applies."""
+        rule = self.analyte(analyte)
+        if rule is None or ucum is None:
+            return None
+        try:
+            converted = self.convert(value, ucum, rule.canonical, rule.name)
+        except UnitError:
+            return None
+        return Quantity(round(converted, 4), rule.canonical)
+
+
+@lru_cache(maxsize=1)
+def registry() -> UnitRegistry:
+    """The default registry, built once per process from the packaged data files."""
+    return UnitRegistry(load_rules("units.json", UnitRule), load_rules("analytes.json", AnalyteRule))

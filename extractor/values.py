@@ -1,0 +1,275 @@
+"""Numeric and ordinal thresholds: comparator + number/range + unit, ULN/LLN multiples, scores, counts.
+
+Each pattern *proposes* a match; named checks (``check_*``) confirm it (the unit is plausible, the
+range is ordered), and every confirmed value records which rule produced it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .units import registry
+
+# Longest first, so "greater than or equal to" wins over "greater than".
+_COMPARATOR_WORDS: list[tuple[str, str]] = [
+    ("greater than or equal to", ">="),
+    ("more than or equal to", ">="),
+    ("less than or equal to", "<="),
+    ("higher than or equal to", ">="),
+    ("lower than or equal to", "<="),
+    ("not more than", "<="),
+    ("no more than", "<="),
+    ("not exceeding", "<="),
+    ("not less than", ">="),
+    ("no less than", ">="),
+    ("at least", ">="),
+    ("at most", "<="),
+    ("up to", "<="),
+    ("a minimum of", ">="),
+    ("a maximum of", "<="),
+    ("greater than", ">"),
+    ("more than", ">"),
+    ("higher than", ">"),
+    ("exceeding", ">"),
+    ("exceeds", ">"),
+    ("above", ">"),
+    ("over", ">"),
+    ("less than", "<"),
+    ("lower than", "<"),
+    ("fewer than", "<"),
+    ("below", "<"),
+    ("under", "<"),
+    ("equal to", "="),
+    (">=", ">="),
+    ("=>", ">="),
+    ("≥", ">="),
+    ("≧", ">="),
+    ("⩾", ">="),
+    ("<=", "<="),
+    ("=<", "<="),
+    ("≤", "<="),
+    ("≦", "<="),
+    ("⩽", "<="),
+    (">", ">"),
+    ("<", "<"),
+    ("=", "="),
+    ("≠", "!="),
+]
+COMPARATORS = dict(_COMPARATOR_WORDS)
+_COMP = "|".join(
+    re.escape(w).replace(r"\ ", r"\s+") + (r"\b" if w[-1].isalpha() else "") for w, _ in _COMPARATOR_WORDS
+)
+_NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
+_RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
+_ROMAN = r"(?:IV|V|I{1,3})"
+
+COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
+
+# "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
+_LIMIT = (
+    r"(?:(?:the\s+)?(?:institutional\s+)?(?P<ref>upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?"
+    r"(?:\s*\(\s*(?:ULN|LLN)\s*\))?|(?P<abbr>ULN|LLN))"
+)
+ULN_RE = re.compile(
+    rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_NUM}|twice|two|three|four|five)\s{{0,3}}"
+    rf"(?:times|x|×|X|-?fold)\s{{0,3}}(?:the\s+)?(?:value\s+of\s+)?{_LIMIT}",
+    re.IGNORECASE,
+)
+ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}{_LIMIT}", re.IGNORECASE)
+
+# "at least 1 system is A", ">2 systems reach B"
+COUNT_RE = re.compile(
+    rf"(?:(?P<comp>{_COMP})\s{{0,3}})(?P<num>\d{{1,3}})\s{{0,3}}(?P<unit>(?:organ\s+)?systems?|domains?|items?)"
+    r"\s{1,3}(?:is|are|reach(?:es)?|scored?|of|with|graded?)\s{1,3}(?:grade\s+)?(?P<grade>[A-E])\b",
+)
+
+# "18~65 years", "0~2 points", "0-1"
+RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+# "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
+COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+# "(2.5mg/dl)" right after a threshold: the same threshold in another unit
+EQUIVALENT_RE = re.compile(rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE)
+# "class III- Level IV", "grade 3-4", "III-IV"
+ORDINAL_RANGE_RE = re.compile(
+    rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
+    rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<high>{_ROMAN})\b"
+)
+ORDINAL_COMPARISON_RE = re.compile(
+    rf"(?P<comp>{_COMP})\s{{0,3}}(?:class|grade|stage|level)?\s{{0,3}}(?P<num>{_ROMAN})\b", re.IGNORECASE
+)
+
+_SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
+_WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+_ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+
+def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(pattern.pattern.replace("UNIT", registry().pattern.pattern), pattern.flags)
+
+
+@dataclass
+class Threshold:
+    """A confirmed threshold; offsets are relative to the text it was found in."""
+
+    start: int
+    end: int
+    comparator: str
+    rule: str
+    value: float | str | None = None
+    low: float | str | None = None
+    high: float | str | None = None
+    unit: str | None = None
+    ucum: str | None = None
+    multiple: float | None = None
+    reference: str | None = None
+    count_of: str | None = None
+    equivalent_of: int | None = None  # index of the threshold this one restates in another unit
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_number(text: str) -> float:
+    """A decimal number as written; a comma is a decimal mark only when it is not a thousands separator."""
+    t = text.strip()
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", t):
+        return float(t.replace(",", ""))
+    return float(t.replace(",", "."))
+
+
+def _number(text: str) -> float | int:
+    value = parse_number(text)
+    return int(value) if value.is_integer() else value
+
+
+def comparator_of(word: str) -> str:
+    return COMPARATORS[re.sub(r"\s+", " ", word.lower())]
+
+
+def check_range_ordered(low: float | str, high: float | str) -> bool:
+    """A range must go up: 18~65, not 65~18; ordinal grades compare by rank."""
+    lo = _ROMAN_VALUES.get(str(low), low)
+    hi = _ROMAN_VALUES.get(str(high), high)
+    try:
+        return float(lo) <= float(hi)
+    except (TypeError, ValueError):
+        return False
+
+
+def check_unit_plausible(ucum: str | None, value: float) -> bool:
+    """Reject numbers that cannot be what the unit says (a percentage above 100, a negative count)."""
+    if value < 0:
+        return False
+    if ucum == "%" and value > 100:
+        return False
+    if ucum == "a" and value > 130:
+        return False
+    return True
+
+
+def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b in spans)
+
+
+def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
+    """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
+    reg = registry()
+    taken: list[tuple[int, int]] = list(masked or [])
+    out: list[Threshold] = []
+
+    def unit_fields(unit_text: str | None) -> tuple[str | None, str | None]:
+        if not unit_text:
+            return None, None
+        return unit_text, reg.to_ucum(unit_text)
+
+    for m in ULN_RE.finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        word = m.group("mult").lower()
+        mult = float(_WORD_NUMBERS.get(word) or parse_number(word))
+        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln"} else "LLN"
+        comp = comparator_of(m.group("comp")) if m.group("comp") else "="
+        out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
+        taken.append((m.start(), m.end()))
+    for m in ULN_BARE_RE.finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln"} else "LLN"
+        out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
+        taken.append((m.start(), m.end()))
+    for m in COUNT_RE.finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        unit = m.group("unit")
+        out.append(
+            Threshold(
+                m.start(),
+                m.end(),
+                comparator_of(m.group("comp")),
+                "count-graded",
+                value=_number(m.group("num")),
+                unit=unit,
+                ucum=reg.to_ucum(unit) or "{" + unit.rstrip("s") + "}",
+                count_of=f"{'systems' if 'system' in unit.lower() else unit} graded {m.group('grade')}",
+            )
+        )
+        taken.append((m.start(), m.end()))
+    for m in _with_units(RANGE_RE).finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        low, high = _number(m.group("low")), _number(m.group("high"))
+        unit, ucum = unit_fields(m.group("unit"))
+        sep = text[m.end("low") : m.start("high")].strip().lower()
+        if sep in {"-", "–", "and", "to"} and not unit and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue  # "visit 1-2" or "1 and 2" without a unit is too weak to be a range
+        if not check_range_ordered(low, high) or not check_unit_plausible(ucum, float(high)):
+            continue
+        end = m.end("unit") if unit else m.end("high")
+        out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
+        out[-1].extra["inclusive"] = True
+        taken.append((m.start(), end))
+    for m in _with_units(COMPARISON_RE).finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        value = _number(m.group("num"))
+        unit, ucum = unit_fields(m.group("unit"))
+        if not check_unit_plausible(ucum, float(value)):
+            continue
+        end = m.end("unit") if unit else m.end("num")
+        out.append(Threshold(m.start(), end, comparator_of(m.group("comp")), "comparator-number-unit", value=value, unit=unit, ucum=ucum))
+        taken.append((m.start(), end))
+        eq = _with_units(EQUIVALENT_RE).match(text, end)
+        if eq and unit:
+            eq_unit, eq_ucum = unit_fields(eq.group("unit"))
+            out.append(
+                Threshold(
+                    eq.start("num"),
+                    eq.end("unit"),
+                    out[-1].comparator,
+                    "parenthesised-equivalent",
+                    value=_number(eq.group("num")),
+                    unit=eq_unit,
+                    ucum=eq_ucum,
+                    equivalent_of=len(out) - 1,
+                )
+            )
+            taken.append((eq.start(), eq.end()))
+    for m in ORDINAL_RANGE_RE.finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        if check_range_ordered(m.group("low"), m.group("high")):
+            out.append(Threshold(m.start(), m.end(), "between", "ordinal-range", low=m.group("low"), high=m.group("high")))
+            out[-1].extra["inclusive"] = True
+            taken.append((m.start(), m.end()))
+    for m in ORDINAL_COMPARISON_RE.finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=m.group("num")))
+        taken.append((m.start(), m.end()))
+    out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
+    remap = {old: new for new, old in enumerate(out_sorted)}
+    result = [out[i] for i in out_sorted]
+    for t in result:
+        if t.equivalent_of is not None:
+            t.equivalent_of = remap[t.equivalent_of]
+    return result
