@@ -43,6 +43,8 @@ def extract(
     return record
 
 
-def extract_path(path: str | Path, *, nlp: Language | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+def extract_path(
+    path: str | Path, *, nlp: Language | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> dict[str, Any]:
     """Read a UTF-8 text file (refused above ``max_bytes``) and extract it."""
     return extract(read_path(path, max_bytes=max_bytes), nlp=nlp, max_bytes=max_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from spacy.language import Language
 
 from . import __version__
+from .analysis import analyse_texts
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
 from .link import LEAF_TYPES, build_logic, frequency_of, link_subjects, qualitative_results, route_of, window_targets
@@ -45,24 +47,33 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     """Run the pipeline over every top-level criterion and assemble the record."""
     text = source.text
     tops = layout.criteria
-    docs = nlp.pipe([text[c.start : c.end] for c in tops])
+    docs = analyse_texts(nlp, [text[c.start : c.end] for c in tops])
     criteria_out: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
-    for top, doc in zip(tops, docs):
+    for top, doc in zip(tops, docs, strict=True):
         criteria_out.extend(_criterion_records(text, top, doc, warnings, doses))
     for name, seen in doses.items():
         distinct = {(d["comparator"], d["value"], d.get("ucum")) for _, d, _ in seen}
         if len(distinct) > 1:
             where = ", ".join(f"{cid} ({d['comparator']} {d['value']} {d['unit']})" for cid, d, _ in seen)
-            warnings.append({"code": "W002", "message": f"the source gives different doses for {name}: {where}; each is kept as written"})
+            warnings.append(
+                {
+                    "code": "W002",
+                    "message": f"the source gives different doses for {name}: {where}; each is kept as written",
+                }
+            )
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "extractor": {"name": "trial-criteria-extractor", "version": __version__},
         "source": {"name": source.name, "length": len(text), "sha256": source.sha256, "layout": layout.kind},
         "trial": layout.trial,
         "sections": [
-            {"side": s.side, "header": list(s.header) if s.header else None, "span": [s.header[0] if s.header else s.start, s.end]}
+            {
+                "side": s.side,
+                "header": list(s.header) if s.header else None,
+                "span": [s.header[0] if s.header else s.start, s.end],
+            }
             for s in layout.sections
         ],
         "criteria": criteria_out,
@@ -74,7 +85,11 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
 
 
 def _criterion_records(
-    text: str, top: CriterionSpan, doc: Any, warnings: list[dict[str, Any]], doses: dict[str, list[tuple[str, dict[str, Any], str]]]
+    text: str,
+    top: CriterionSpan,
+    doc: Any,
+    warnings: list[dict[str, Any]],
+    doses: dict[str, list[tuple[str, dict[str, Any], str]]],
 ) -> list[dict[str, Any]]:
     base = top.start
     local = doc.text
@@ -85,18 +100,18 @@ def _criterion_records(
 
     # --- plain items with local offsets -------------------------------------------------------
     entities: list[dict[str, Any]] = []
-    for (s, e), info in sorted((doc._.entity_info or {}).items()):
+    for (s, e), info in sorted(doc.entity_info.items()):
         ent = {"start": s, "end": e, **info}
         if info["type"] in ASSERTED:
-            ent["assertion"] = {k: bool(v) for k, v in (doc._.assertions or {}).get((s, e), {}).items()} or {
+            ent["assertion"] = {k: bool(v) for k, v in doc.assertions.get((s, e), {}).items()} or {
                 "negated": False,
                 "historical": False,
                 "hypothetical": False,
             }
         entities.append(ent)
-    thresholds = list(doc._.thresholds or [])
-    windows = list(doc._.time_windows or [])
-    formulas = list(doc._.formulas or [])
+    thresholds = doc.thresholds
+    windows = doc.windows
+    formulas = doc.formulas
     subjects = link_subjects(local, entities, thresholds, heading_end)
     qualitative = qualitative_results(local, entities)
     targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
@@ -112,12 +127,21 @@ def _criterion_records(
     for w in windows:
         derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
         if w.get("anchor_start") is not None:
-            derived.append({"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"})
+            derived.append(
+                {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
+            )
     # a lexicon mention inside a value or anchor is part of it ("Visit 2", "CAR T cell reinfusion")
-    inner = [d for d in derived if d["type"] in {"Visit", "Reference_point", "Value"}]
-    entities_kept = [
-        e for e in entities if not any(d["start"] <= e["start"] and e["end"] <= d["end"] and (d["end"] - d["start"]) > (e["end"] - e["start"]) for d in inner)
-    ]
+    inner = sorted((d["start"], d["end"]) for d in derived if d["type"] in {"Visit", "Reference_point", "Value"})
+    inner_starts = [s for s, _ in inner]
+
+    def swallowed(e: dict[str, Any]) -> bool:
+        k = bisect.bisect_right(inner_starts, e["start"])
+        return any(
+            s <= e["start"] and e["end"] <= end and end - s > e["end"] - e["start"]
+            for s, end in inner[max(0, k - 3) : k]
+        )
+
+    entities_kept = [e for e in entities if not swallowed(e)]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 
@@ -133,7 +157,14 @@ def _criterion_records(
             rec["normalized"] = e["normalized"]
         if "assertion" in e:
             rec["assertion"] = e["assertion"]
-        rec["provenance"] = {"component": "criteria_entities" if e["type"] not in {"Value", "Temporal", "Visit", "Reference_point"} else "criteria_values" if e["type"] == "Value" else "criteria_temporal", "rule": e.get("rule", "lexicon")}
+        rec["provenance"] = {
+            "component": "criteria_entities"
+            if e["type"] not in {"Value", "Temporal", "Visit", "Reference_point"}
+            else "criteria_values"
+            if e["type"] == "Value"
+            else "criteria_temporal",
+            "rule": e.get("rule", "lexicon"),
+        }
         out_entities[node.id].append(rec)
         if id(e) in index_of:
             ent_id[index_of[id(e)]] = eid
@@ -163,7 +194,7 @@ def _criterion_records(
                 }
             constraint_ids.append([])
             continue
-        ids = []
+        ids: list[str] = []
         for i in subs or [None]:  # type: ignore[list-item]
             c = _constraint(text, base, t, i, entities, ent_id, measure_of, reg)
             c["id"] = new_id(node.id, "c")
@@ -179,7 +210,13 @@ def _criterion_records(
             leaf_groups[ids[0]] = ids
             first, last = subs[0], subs[-1]
             gap = local[entities[first]["start"] : entities[last]["end"]]
-            op = "any" if re.search(r"\bor\b", gap, re.I) else "all" if re.search(r"\band\b", gap, re.I) else ("all" if top.side == "inclusion" else "any")
+            op = (
+                "any"
+                if re.search(r"\bor\b", gap, re.I)
+                else "all"
+                if re.search(r"\band\b", gap, re.I)
+                else ("all" if top.side == "inclusion" else "any")
+            )
             leaf_groups["__op__" + ids[0]] = [op]
     for q in qualitative:
         node = _innermost(nodes, base + q["start"], base + q["end"])
@@ -203,7 +240,10 @@ def _criterion_records(
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for wi, w in enumerate(windows):
         node = _innermost(nodes, base + w["start"], base + w["end"])
-        rec = {"id": new_id(node.id, "w"), "applies_to": [ent_id[i] for i in targets[wi] if i in ent_id and owner[i] is node]}
+        rec = {
+            "id": new_id(node.id, "w"),
+            "applies_to": [ent_id[i] for i in targets[wi] if i in ent_id and owner[i] is node],
+        }
         if w.get("comparator") and w.get("duration"):
             rec["comparator"] = w["comparator"]
         if w.get("duration"):
@@ -228,7 +268,12 @@ def _criterion_records(
         if (e.get("assertion") or {}).get("negated"):
             continue
         node = owner[i]
-        d: dict[str, Any] = {"id": new_id(node.id, "d"), "entity": ent_id[i], "name": e.get("normalized") or local[e["start"] : e["end"]].lower(), "is_class": bool(e.get("is_class"))}
+        d: dict[str, Any] = {
+            "id": new_id(node.id, "d"),
+            "entity": ent_id[i],
+            "name": e.get("normalized") or local[e["start"] : e["end"]].lower(),
+            "is_class": bool(e.get("is_class")),
+        }
         route = route_of(local, e) or _inherited_route(local, entities, i)
         if route:
             d["route"] = route
@@ -248,10 +293,15 @@ def _criterion_records(
         node = _innermost(nodes, base + f["start"], base + f["end"])
         rec = {k: v for k, v in f.items() if k not in {"start", "end"}}
         rec.update(_span_text(text, base + f["start"], base + f["end"]))
-        rec["provenance"] = {"component": "criteria_formulas", "rule": "mdrd" if f["name"] == "MDRD" else "egfr-equation"}
+        rec["provenance"] = {
+            "component": "criteria_formulas",
+            "rule": "mdrd" if f["name"] == "MDRD" else "egfr-equation",
+        }
         out_formulas[node.id].append(rec)
         for note in differences_from_published(f):
-            warnings.append({"code": "W003", "message": f"formula {f['name']}: {note}", "criterion": node.id, "span": rec["span"]})
+            warnings.append(
+                {"code": "W003", "message": f"formula {f['name']}: {note}", "criterion": node.id, "span": rec["span"]}
+            )
 
     # --- entity leaves for logic -----------------------------------------------------------------
     skip_norm = set(load_json("words.json")["context_only_normalized"])
@@ -298,7 +348,14 @@ def _inherited_route(local: str, entities: list[dict[str, Any]], i: int) -> str 
 
 
 def _constraint(
-    text: str, base: int, t: dict[str, Any], i: int | None, entities: list[dict[str, Any]], ent_id: dict[int, str], measure_of: Any, reg: Any
+    text: str,
+    base: int,
+    t: dict[str, Any],
+    i: int | None,
+    entities: list[dict[str, Any]],
+    ent_id: dict[int, str],
+    measure_of: Any,
+    reg: Any,
 ) -> dict[str, Any]:
     c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
     if i is not None:
@@ -339,9 +396,15 @@ def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:
     return next((c for c in items if c["id"] == cid), None)
 
 
-def _agreement(c: dict[str, Any], other: dict[str, Any] | None, reg: Any, warnings: list[dict[str, Any]], cid: str) -> str:
+def _agreement(
+    c: dict[str, Any], other: dict[str, Any] | None, reg: Any, warnings: list[dict[str, Any]], cid: str
+) -> str:
     """Do two statements of one threshold in different units agree after conversion (within 1%)?"""
-    if other is None or not isinstance(c.get("value"), (int, float)) or not isinstance(other.get("value"), (int, float)):
+    if (
+        other is None
+        or not isinstance(c.get("value"), (int, float))
+        or not isinstance(other.get("value"), (int, float))
+    ):
         return "not_comparable"
     try:
         converted = reg.convert(float(other["value"]), other["ucum"], c["ucum"], c.get("measure"))
@@ -374,33 +437,20 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
     if "heading" in rec:
         covered.append(tuple(rec["heading"]["span"]))
     covered += [(c.start, c.end) for c in node.children]
+    # one coverage mask over the criterion: linear whatever the number of items
+    mask = bytearray(node.end - node.start)
+    for cs, ce in covered:
+        lo, hi = max(cs, node.start) - node.start, min(ce, node.end) - node.start
+        if hi > lo:
+            mask[lo:hi] = b"\x01" * (hi - lo)
     stop = set(load_json("words.json")["stopwords"])
     out = []
     for m in re.finditer(r"[^,;:()\[\].]+", text[node.start : node.end]):
-        s, e = node.start + m.start(), node.start + m.end()
-        pieces = _subtract((s, e), covered)
-        for ps, pe in pieces:
+        for run in re.finditer(rb"\x00+", bytes(mask[m.start() : m.end()])):
+            ps, pe = node.start + m.start() + run.start(), node.start + m.start() + run.end()
             chunk = text[ps:pe]
             words = [w.lower() for w in _CONTENT.findall(chunk)]
             if any(w not in stop for w in words):
-                # trim to the content words
                 lead = len(chunk) - len(chunk.lstrip())
-                ps2, pe2 = ps + lead, ps + len(chunk.rstrip())
-                out.append({**_span_text(text, ps2, pe2), "reason": "uncovered"})
+                out.append({**_span_text(text, ps + lead, ps + len(chunk.rstrip())), "reason": "uncovered"})
     return out
-
-
-def _subtract(span: tuple[int, int], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    pieces = [span]
-    for cs, ce in covered:
-        nxt = []
-        for s, e in pieces:
-            if ce <= s or e <= cs:
-                nxt.append((s, e))
-                continue
-            if s < cs:
-                nxt.append((s, cs))
-            if ce < e:
-                nxt.append((ce, e))
-        pieces = nxt
-    return [p for p in pieces if p[1] > p[0]]

@@ -10,8 +10,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 from . import extensions
 from .formulas import find_formulas
@@ -23,6 +26,78 @@ extensions.register()
 
 CONCEPT_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Person", "Device")
 ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation")
+
+
+_TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
+
+
+class CriteriaTokenizer:
+    """Words and single punctuation marks, in linear time.
+
+    spaCy's rule-based English tokenizer peels affixes one at a time and is quadratic on long runs of
+    punctuation (200 kB of "<" takes minutes); criteria need no more than words and marks.
+    """
+
+    def __init__(self, vocab: Any) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for m in _TOKEN.finditer(text):
+            words.append(m.group())
+            spaces.append(m.end() < len(text) and text[m.end()].isspace())
+        return self._with_whitespace(text, words, spaces)
+
+    def _with_whitespace(self, text: str, words: list[str], spaces: list[bool]) -> Doc:
+        # Doc needs every character: runs of whitespace beyond one space become their own tokens.
+        out_words: list[str] = []
+        out_spaces: list[bool] = []
+        pos = 0
+        for word in words:
+            start = text.index(word, pos)
+            gap = text[pos:start]
+            if gap:
+                if out_words and out_spaces and not out_spaces[-1] and gap[0] == " ":
+                    out_spaces[-1] = True
+                    gap = gap[1:]
+                elif out_words and not out_spaces[-1] and gap[0] != " ":
+                    pass
+                if gap:
+                    out_words.append(gap)
+                    out_spaces.append(False)
+            out_words.append(word)
+            out_spaces.append(False)
+            pos = start + len(word)
+        tail = text[pos:]
+        if tail:
+            if out_words and tail[0] == " " and not out_spaces[-1]:
+                out_spaces[-1] = True
+                tail = tail[1:]
+            if tail:
+                out_words.append(tail)
+                out_spaces.append(False)
+        return Doc(self.vocab, words=out_words, spaces=out_spaces)
+
+    def to_bytes(self, **kwargs: Any) -> bytes:
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs: Any) -> "CriteriaTokenizer":
+        return self
+
+    def to_disk(self, path: Any, **kwargs: Any) -> None:
+        return None
+
+    def from_disk(self, path: Any, **kwargs: Any) -> "CriteriaTokenizer":
+        return self
+
+
+@registry.tokenizers("extractor.CriteriaTokenizer.v1")
+def make_tokenizer() -> Any:
+    def create(nlp: Language) -> CriteriaTokenizer:
+        return CriteriaTokenizer(nlp.vocab)
+
+    return create
 
 
 def _spans(doc: Doc, items: list[tuple[int, int, str]]) -> list[Span]:
@@ -49,14 +124,18 @@ class CriteriaSentences:
         self.boundaries = set(boundaries)
 
     def __call__(self, doc: Doc) -> Doc:
+        # One array write: setting token.is_sent_start one by one re-checks the whole doc each time.
+        starts = numpy.full((len(doc), 1), -1, dtype="int64")
         for i, token in enumerate(doc):
             if i == 0:
-                token.is_sent_start = True
+                starts[i, 0] = 1
                 continue
             prev = doc[i - 1]
-            start = prev.text in self.boundaries or "\n" in prev.text
-            start = start or (prev.text == "." and prev.whitespace_ != "" and not prev.nbor(-1).like_num if i > 1 else False)
-            token.is_sent_start = bool(start)
+            boundary = prev.text in self.boundaries or "\n" in prev.text
+            boundary = boundary or (prev.text == "." and bool(prev.whitespace_) and i > 1 and not doc[i - 2].like_num)
+            starts[i, 0] = 1 if boundary else -1
+        if len(doc):
+            doc.from_array([SENT_START], starts.astype("uint64"))  # spaCy reads uint64; -1 wraps
         return doc
 
 
@@ -102,7 +181,12 @@ _ABBREVIATION_AFTER = re.compile(r"\s{0,2}[(\[]\s{0,2}(?P<abbr>[A-Za-z][A-Za-z0-
     },
 )
 def make_entities(
-    nlp: Language, name: str, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool
+    nlp: Language,
+    name: str,
+    lexicon: str,
+    include_abbreviation: bool,
+    qualifiers_inside_concepts: bool,
+    use_abbreviations: bool,
 ) -> "CriteriaEntities":
     return CriteriaEntities(lexicon, include_abbreviation, qualifiers_inside_concepts, use_abbreviations)
 
@@ -117,7 +201,9 @@ class CriteriaEntities:
     ties to a known long form get the long form's type.
     """
 
-    def __init__(self, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool) -> None:
+    def __init__(
+        self, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool
+    ) -> None:
         self.folded, self.exact, self.lookup = _lexicon(lexicon)
         self.include_abbreviation = include_abbreviation
         self.qualifiers_inside_concepts = qualifiers_inside_concepts
@@ -131,7 +217,16 @@ class CriteriaEntities:
                 rule = self.lookup.get("\x00" + key) if exact else self.lookup.get(key.lower())
                 if rule is None:
                     continue
-                found.append({"start": m.start(), "end": m.end(), "type": rule.type, "normalized": rule.normalized, "is_class": rule.is_class, "rule": f"lexicon:{rule.phrase}"})
+                found.append(
+                    {
+                        "start": m.start(),
+                        "end": m.end(),
+                        "type": rule.type,
+                        "normalized": rule.normalized,
+                        "is_class": rule.is_class,
+                        "rule": f"lexicon:{rule.phrase}",
+                    }
+                )
         # longest first, then leftmost
         found.sort(key=lambda f: (-(f["end"] - f["start"]), f["start"]))
         kept: list[dict[str, Any]] = []
@@ -139,7 +234,11 @@ class CriteriaEntities:
             clash = [k for k in kept if f["start"] < k["end"] and k["start"] < f["end"]]
             if f["type"] in CONCEPT_TYPES and any(k["type"] in CONCEPT_TYPES for k in clash):
                 continue
-            if f["type"] in ("Qualifier", "Negation", "Pregnancy_considerations", "Informed_consent") and clash and not self.qualifiers_inside_concepts:
+            if (
+                f["type"] in ("Qualifier", "Negation", "Pregnancy_considerations", "Informed_consent")
+                and clash
+                and not self.qualifiers_inside_concepts
+            ):
                 continue
             if f["type"] in CONCEPT_TYPES and any(k["type"] not in CONCEPT_TYPES for k in clash):
                 # a concept beats a shorter qualifier already kept inside it
@@ -147,22 +246,30 @@ class CriteriaEntities:
             kept.append(f)
         if self.include_abbreviation:
             for f in kept:
-                if f["type"] not in CONCEPT_TYPES:
-                    continue
-                m = _ABBREVIATION_AFTER.match(text, f["end"])
-                if m and not any(k is not f and k["start"] >= f["end"] and k["end"] <= m.end() and k["type"] in CONCEPT_TYPES and k["start"] > m.start("abbr") for k in kept):
-                    inner = [k for k in kept if k is not f and m.start("abbr") <= k["start"] and k["end"] <= m.end("abbr")]
-                    if all(k["type"] == f["type"] for k in inner) and _initials_match(text[f["start"] : f["end"]], m.group("abbr")):
-                        for k in inner:
-                            kept.remove(k)
-                        f["end"] = m.end()
+                if f["type"] in CONCEPT_TYPES:
+                    self._absorb_abbreviation(text, f, kept)
         return sorted(kept, key=lambda f: f["start"])
+
+    @staticmethod
+    def _absorb_abbreviation(text: str, f: dict[str, Any], kept: list[dict[str, Any]]) -> None:
+        """Extend a long form over its bracketed abbreviation, dropping the abbreviation's own mention."""
+        abbr = _ABBREVIATION_AFTER.match(text, f["end"])
+        if not abbr or not _initials_match(text[f["start"] : f["end"]], abbr.group("abbr")):
+            return
+        inner = [k for k in kept if k is not f and abbr.start("abbr") <= k["start"] and k["end"] <= abbr.end("abbr")]
+        if any(k["type"] != f["type"] for k in inner):
+            return
+        for k in inner:
+            kept.remove(k)
+        f["end"] = abbr.end()
 
     def __call__(self, doc: Doc) -> Doc:
         found = self.find(doc.text)
         if self.use_abbreviations and Doc.has_extension("abbreviations"):
             found = self._propagate(doc, found)
-        doc._.entity_info = {(f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule")} for f in found}
+        doc._.entity_info = {
+            (f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule")} for f in found
+        }
         doc.spans[extensions.ENTITIES] = _spans(doc, [(f["start"], f["end"], f["type"]) for f in found])
         return doc
 
@@ -171,13 +278,26 @@ class CriteriaEntities:
             long = short._.long_form
             if long is None:
                 continue
-            typed = [f for f in found if f["start"] <= long.start_char and long.end_char <= f["end"] + 1 and f["type"] in CONCEPT_TYPES]
+            typed = [
+                f
+                for f in found
+                if f["start"] <= long.start_char and long.end_char <= f["end"] + 1 and f["type"] in CONCEPT_TYPES
+            ]
             if not typed:
                 continue
             s, e = short.start_char, short.end_char
             if any(f["start"] < e and s < f["end"] for f in found):
                 continue
-            found.append({"start": s, "end": e, "type": typed[0]["type"], "normalized": typed[0]["normalized"] or long.text.lower(), "is_class": typed[0]["is_class"], "rule": "abbreviation"})
+            found.append(
+                {
+                    "start": s,
+                    "end": e,
+                    "type": typed[0]["type"],
+                    "normalized": typed[0]["normalized"] or long.text.lower(),
+                    "is_class": typed[0]["is_class"],
+                    "rule": "abbreviation",
+                }
+            )
         return sorted(found, key=lambda f: f["start"])
 
 

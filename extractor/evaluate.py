@@ -58,9 +58,7 @@ CATEGORY_NAMES: tuple[str, ...] = (
 )
 
 #: Entity types whose assertion flags are scored (the guide sets them on these).
-ASSERTION_TYPES: frozenset[str] = frozenset(
-    {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
-)
+ASSERTION_TYPES: frozenset[str] = frozenset({"Condition", "Drug", "Procedure", "Measurement", "Observation"})
 
 _ASSERTION_FLAGS: tuple[str, ...] = ("negated", "historical", "hypothetical")
 _ASSERTION_CATEGORY = {
@@ -157,10 +155,7 @@ class EvaluationReport:
         """Return a JSON-serialisable dict."""
         return {
             "categories": {k: v.to_dict() for k, v in self.categories.items()},
-            "by_type": {
-                cat: {t: s.to_dict() for t, s in types.items()}
-                for cat, types in self.by_type.items()
-            },
+            "by_type": {cat: {t: s.to_dict() for t, s in types.items()} for cat, types in self.by_type.items()},
         }
 
 
@@ -264,22 +259,16 @@ def _collect(record: Record) -> _Collected:
     return out
 
 
-def _collect_criterion(
-    crit: Mapping[str, Any], global_entities: Mapping[str, Span | None], out: _Collected
-) -> None:
+def _collect_criterion(crit: Mapping[str, Any], global_entities: Mapping[str, Span | None], out: _Collected) -> None:
     cid = crit.get("id") if isinstance(crit.get("id"), str) else None
     text = _str(crit.get("text"))
     span = _span(crit.get("span"))
-    out.criteria.append(
-        _Item(cid, span, text, f"{crit.get('side')}: {_clip(text, 60)}", crit)
-    )
+    out.criteria.append(_Item(cid, span, text, f"{crit.get('side')}: {_clip(text, 60)}", crit))
     spans_by_id: dict[str, Span | None] = {}
     local_entities: dict[str, Span | None] = {}
 
     def add(kind: str, obj: Mapping[str, Any], desc: str, **extra: Any) -> _Item:
-        item = _Item(
-            cid, _span(obj.get("span")), _str(obj.get("text")), desc, obj, **extra
-        )
+        item = _Item(cid, _span(obj.get("span")), _str(obj.get("text")), desc, obj, **extra)
         if isinstance(obj.get("id"), str):
             spans_by_id.setdefault(obj["id"], item.span)
         getattr(out, kind).append(item)
@@ -604,9 +593,7 @@ def _match_drug(p: _Item, g: _Item) -> float | None:
     score = _drug_identity(p, g)
     if score is None:
         return None
-    if isinstance(g.data.get("dose"), Mapping) and not _doses_equal(
-        p.data.get("dose"), g.data.get("dose")
-    ):
+    if isinstance(g.data.get("dose"), Mapping) and not _doses_equal(p.data.get("dose"), g.data.get("dose")):
         return None
     return score
 
@@ -633,11 +620,7 @@ def _match_logic(p: _Item, g: _Item) -> float | None:
     if p.data.get("op") == "at_least" and p.data.get("n") != g.data.get("n"):
         return None
     edges = {
-        i: [
-            (_jaccard(pc, gc), k)
-            for k, gc in enumerate(g.children)
-            if _overlaps(pc, gc)
-        ]
+        i: [(_jaccard(pc, gc), k) for k, gc in enumerate(g.children) if _overlaps(pc, gc)]
         for i, pc in enumerate(p.children)
     }
     if len(_max_matching(edges)) != len(g.children):
@@ -665,10 +648,7 @@ def _max_matching(edges: Mapping[int, Sequence[tuple[float, int]]]) -> dict[int,
     for _, p, g in ranked:
         if p not in p2g and g not in g2p:
             p2g[p], g2p[g] = g, p
-    adjacency = {
-        p: [g for _, g in sorted(pairs, key=lambda t: (-t[0], t[1]))]
-        for p, pairs in edges.items()
-    }
+    adjacency = {p: [g for _, g in sorted(pairs, key=lambda t: (-t[0], t[1]))] for p, pairs in edges.items()}
     for start in adjacency:
         if start not in p2g:
             _augment(start, adjacency, p2g, g2p)
@@ -708,9 +688,7 @@ def _span_key(e: ErrorItem) -> tuple[int, int]:
     return e.span if e.span is not None else (sys.maxsize, sys.maxsize)
 
 
-def _overlapping_pairs(
-    pred: Sequence[_Item], gold: Sequence[_Item]
-) -> Iterator[tuple[int, int]]:
+def _overlapping_pairs(pred: Sequence[_Item], gold: Sequence[_Item]) -> Iterator[tuple[int, int]]:
     """Index pairs whose spans overlap, without trying every pair.
 
     Every matcher requires overlapping spans (a logic group's span is the hull of
@@ -733,9 +711,7 @@ def _overlapping_pairs(
                 yield i, k
 
 
-def _score(
-    pred: Sequence[_Item], gold: Sequence[_Item], match: Matcher
-) -> CategoryScore:
+def _score(pred: Sequence[_Item], gold: Sequence[_Item], match: Matcher) -> CategoryScore:
     """Count tp/fp/fn of one category under one-to-one matching."""
     edges: dict[int, list[tuple[float, int]]] = {}
     for i, k in _overlapping_pairs(pred, gold):
@@ -790,11 +766,7 @@ def _asserted(entities: Sequence[_Item], flag: str) -> list[_Item]:
     out = []
     for ent in entities:
         assertion = ent.data.get("assertion")
-        if (
-            ent.data.get("type") in ASSERTION_TYPES
-            and isinstance(assertion, Mapping)
-            and assertion.get(flag) is True
-        ):
+        if ent.data.get("type") in ASSERTION_TYPES and isinstance(assertion, Mapping) and assertion.get(flag) is True:
             out.append(ent)
     return out
 
@@ -815,8 +787,7 @@ def _check_same_source(predicted: Record, gold: Record) -> None:
         sha.append(source.get("sha256") if isinstance(source, Mapping) else None)
     if sha[0] and sha[1] and sha[0] != sha[1]:
         raise EvaluationError(
-            "predicted and gold records describe different source texts "
-            f"(sha256 {sha[0][:12]}… vs {sha[1][:12]}…)"
+            f"predicted and gold records describe different source texts (sha256 {sha[0][:12]}… vs {sha[1][:12]}…)"
         )
 
 
@@ -842,9 +813,7 @@ def evaluate(predicted: Record, gold: Record) -> EvaluationReport:
     cats["constraints"] = _score(p.constraints, g.constraints, _match_constraint)
     cats["windows"] = _score(p.windows, g.windows, _match_window)
     cats["drugs"] = _score(p.drugs, g.drugs, _match_drug)
-    cats["drug_doses"] = _score(
-        _with_dose(p.drugs), _with_dose(g.drugs), _match_drug_dose
-    )
+    cats["drug_doses"] = _score(_with_dose(p.drugs), _with_dose(g.drugs), _match_drug_dose)
     for flag in _ASSERTION_FLAGS:
         cats[_ASSERTION_CATEGORY[flag]] = _score(
             _asserted(p.entities, flag),
@@ -853,16 +822,11 @@ def evaluate(predicted: Record, gold: Record) -> EvaluationReport:
         )
     cats["logic"] = _score(p.groups, g.groups, _match_logic)
     cats["formulas"] = _score(p.formulas, g.formulas, _match_formula)
-    return EvaluationReport(
-        categories={name: cats[name] for name in CATEGORY_NAMES}, by_type=by_type
-    )
+    return EvaluationReport(categories={name: cats[name] for name in CATEGORY_NAMES}, by_type=by_type)
 
 
 def _row(label: str, s: CategoryScore, width: int) -> str:
-    return (
-        f"{label:<{width}} {s.tp:>5} {s.fp:>5} {s.fn:>5} "
-        f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}"
-    )
+    return f"{label:<{width}} {s.tp:>5} {s.fp:>5} {s.fn:>5} {s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}"
 
 
 def _error_line(kind: str, e: ErrorItem) -> str:
@@ -884,10 +848,7 @@ def format_report(report: EvaluationReport, show_errors: bool = True) -> str:
         for type_name, type_score in report.by_type.get(name, {}).items():
             rows.append((f"  {type_name}", type_score))
     width = max([len("category")] + [len(label) for label, _ in rows])
-    header = (
-        f"{'category':<{width}} {'tp':>5} {'fp':>5} {'fn':>5} "
-        f"{'P':>6} {'R':>6} {'F1':>6}"
-    )
+    header = f"{'category':<{width}} {'tp':>5} {'fp':>5} {'fn':>5} {'P':>6} {'R':>6} {'F1':>6}"
     lines = [header, "-" * len(header)]
     lines.extend(_row(label, score, width) for label, score in rows)
     if show_errors:
@@ -895,10 +856,7 @@ def format_report(report: EvaluationReport, show_errors: bool = True) -> str:
             if not score.misses and not score.false_positives:
                 continue
             lines.append("")
-            lines.append(
-                f"{name}: {len(score.misses)} missed, "
-                f"{len(score.false_positives)} false positive(s)"
-            )
+            lines.append(f"{name}: {len(score.misses)} missed, {len(score.false_positives)} false positive(s)")
             lines.extend(_error_line("miss", e) for e in score.misses)
             lines.extend(_error_line("fp", e) for e in score.false_positives)
     return "\n".join(lines) + "\n"

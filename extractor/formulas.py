@@ -41,7 +41,9 @@ def find_formulas(text: str) -> list[dict[str, Any]]:
     adjustments = []
     for m in _ADJUST.finditer(text, pos):
         cond = m.group("cond").lower()
-        adjustments.append({"condition": "female" if cond in {"female", "woman"} else cond, "factor": float(m.group("factor"))})
+        adjustments.append(
+            {"condition": "female" if cond in {"female", "woman"} else cond, "factor": float(m.group("factor"))}
+        )
         end = max(end, m.end())
         closing = text.find(")", m.end(), m.end() + 3)
         if closing != -1:
@@ -64,7 +66,7 @@ def find_formulas(text: str) -> list[dict[str, Any]]:
 
 def differences_from_published(formula: dict[str, Any]) -> list[str]:
     """Where a written MDRD formula differs from the published one (typos in the source)."""
-    notes = []
+    notes: list[str] = []
     if formula["name"] != "MDRD":
         return notes
     for adj in formula.get("adjustments", []):

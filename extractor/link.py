@@ -6,6 +6,7 @@ Pure functions over plain data with offsets relative to the criterion's text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,7 +15,16 @@ from typing import Any
 from .rules import load_json
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
-LEAF_TYPES = {"Condition", "Drug", "Procedure", "Measurement", "Observation", "Pregnancy_considerations", "Informed_consent", "Device"}
+LEAF_TYPES = {
+    "Condition",
+    "Drug",
+    "Procedure",
+    "Measurement",
+    "Observation",
+    "Pregnancy_considerations",
+    "Informed_consent",
+    "Device",
+}
 
 
 @lru_cache(maxsize=1)
@@ -55,21 +65,33 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     return pos
 
 
-def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]], heading_end: int) -> list[list[int]]:
+def link_subjects(
+    text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]], heading_end: int
+) -> list[list[int]]:
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
     out: list[list[int]] = []
+    starts = [e["start"] for e in entities]
     for ti, t in enumerate(thresholds):
         if t.get("equivalent_of") is not None:
             out.append(list(out[t["equivalent_of"]]))
             continue
         group: list[int] = []
         pos = t["start"]
-        candidates = [i for i, e in enumerate(entities) if e["type"] in SUBJECT_TYPES and e["end"] <= t["start"]]
+        # entities are sorted by start; only the last few before the threshold can be its subject
+        upto = bisect.bisect_right(starts, t["start"])
+        candidates = [
+            i
+            for i in range(max(0, upto - 12), upto)
+            if entities[i]["type"] in SUBJECT_TYPES and entities[i]["end"] <= t["start"]
+        ]
+        aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
             e = entities[i]
             if e["end"] > pos:
                 continue
+            if not group and aside != t["start"] and e["start"] > aside:
+                continue  # a mention inside the bracketed aside right before the threshold
             gap = text[e["end"] : pos]
             if not group:
                 ok = bool(words["_filler"].match(gap))
@@ -104,7 +126,8 @@ def qualitative_results(text: str, entities: list[dict[str, Any]]) -> list[dict[
         tests = [
             (i, e)
             for i, e in enumerate(entities)
-            if e["type"] in {"Measurement", "Observation"} and re.search(r"test|function|result|screen", text[e["start"] : e["end"]], re.IGNORECASE)
+            if e["type"] in {"Measurement", "Observation"}
+            and re.search(r"test|function|result|screen", text[e["start"] : e["end"]], re.IGNORECASE)
         ]
         subject = None
         for i, e in tests:
@@ -116,8 +139,19 @@ def qualitative_results(text: str, entities: list[dict[str, Any]]) -> list[dict[
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
-        if subject is not None and not any(e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES):
-            out.append({"start": m.start(), "end": m.end(), "comparator": "=", "value": value, "rule": "qualitative-result", "subject": subject})
+        if subject is not None and not any(
+            e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES
+        ):
+            out.append(
+                {
+                    "start": m.start(),
+                    "end": m.end(),
+                    "comparator": "=",
+                    "value": value,
+                    "rule": "qualitative-result",
+                    "subject": subject,
+                }
+            )
     return out
 
 
@@ -141,46 +175,64 @@ def frequency_of(text: str, start: int, end: int) -> str | None:
 
 
 def window_targets(
-    text: str, entities: list[dict[str, Any]], windows: list[dict[str, Any]], thresholds: list[dict[str, Any]], subjects: list[list[int]], heading_end: int
+    text: str,
+    entities: list[dict[str, Any]],
+    windows: list[dict[str, Any]],
+    thresholds: list[dict[str, Any]],
+    subjects: list[list[int]],
+    heading_end: int,
 ) -> list[list[int]]:
     """For each window, the entities it qualifies: the threshold right before it, else the clinical
     mentions of its clause before it (or after it when nothing precedes)."""
     words = _words()
     skip = set(words["context_only_normalized"])
+    subject_ids = {i for group in subjects for i in group}
+    clinical = [
+        i
+        for i, e in enumerate(entities)
+        if e["type"] in LEAF_TYPES - {"Informed_consent"}
+        and e.get("normalized") not in skip
+        and not (e.get("assertion") or {}).get("negated")
+        and i not in subject_ids
+    ]
+    clinical_starts = [entities[i]["start"] for i in clinical]
+    threshold_ends = sorted((t["end"], ti) for ti, t in enumerate(thresholds))
+    clause_marks = [m.end() for m in re.finditer(r";|\.\s", text)]
     out = []
     for wi, w in enumerate(windows):
-        before = [ti for ti, t in enumerate(thresholds) if t["end"] <= w["start"] and words["_filler"].match(text[t["end"] : w["start"]])]
-        if before and subjects[before[-1]]:
-            out.append(list(subjects[before[-1]]))
-            continue
-        clause_start = max(
-            heading_end,
-            max((m.end() for m in re.finditer(r";|\.\s", text[: w["start"]])), default=0),
-            max((o["end"] for o in windows[:wi]), default=0),
-        )
-        clause_end_m = re.search(r";|\.\s|$", text[w["end"] :])
-        clause_end = w["end"] + (clause_end_m.start() if clause_end_m else 0)
-        clinical = [
-            i
-            for i, e in enumerate(entities)
-            if e["type"] in LEAF_TYPES - {"Informed_consent"} and e.get("normalized") not in skip and not (e.get("assertion") or {}).get("negated")
-        ]
-        targets = [i for i in clinical if clause_start <= entities[i]["start"] and entities[i]["end"] <= w["start"]]
+        k = bisect.bisect_right(threshold_ends, (w["start"], len(thresholds)))
+        if k:
+            t_end, ti = threshold_ends[k - 1]
+            if words["_filler"].match(text[t_end : w["start"]]) and subjects[ti]:
+                out.append(list(subjects[ti]))
+                continue
+        m = bisect.bisect_right(clause_marks, w["start"])
+        clause_start = max(heading_end, clause_marks[m - 1] if m else 0, windows[wi - 1]["end"] if wi else 0)
+        m2 = bisect.bisect_left(clause_marks, w["end"])
+        clause_end = clause_marks[m2] if m2 < len(clause_marks) else len(text)
+        lo = bisect.bisect_left(clinical_starts, clause_start)
+        hi = bisect.bisect_left(clinical_starts, w["start"])
+        targets = [clinical[j] for j in range(lo, hi) if entities[clinical[j]]["end"] <= w["start"]]
         if not targets:
-            targets = [i for i in clinical if w["end"] <= entities[i]["start"] and entities[i]["end"] <= clause_end]
-        subject_ids = {i for group in subjects for i in group}
-        out.append([i for i in targets if i not in subject_ids])
+            lo2 = bisect.bisect_left(clinical_starts, w["end"])
+            hi2 = bisect.bisect_left(clinical_starts, clause_end)
+            targets = [clinical[j] for j in range(lo2, hi2) if entities[clinical[j]]["end"] <= clause_end]
+        out.append(targets)
     return out
 
 
-def _inside_parenthetical(text: str, start: int, lo: int) -> bool:
+def _bracket_depths(text: str) -> list[int]:
+    """Bracket nesting depth before each character (computed once per criterion: linear)."""
+    depths = [0] * (len(text) + 1)
     depth = 0
-    for ch in text[lo:start]:
+    for i, ch in enumerate(text):
+        depths[i] = depth
         if ch in "([":
             depth += 1
         elif ch in ")]" and depth:
             depth -= 1
-    return depth > 0
+    depths[len(text)] = depth
+    return depths
 
 
 def _connector(gap: str, side: str) -> str:
@@ -209,7 +261,9 @@ def build_logic(
     than 'and'; a bare comma or slash means 'and' in inclusion criteria and 'or' in exclusion criteria.
     """
     leaves = sorted(leaves)
-    leaves = [leaf for leaf in leaves if not _inside_parenthetical(text, leaf[0], lo)]
+    depths = _bracket_depths(text)
+    base_depth = depths[lo] if lo < len(depths) else 0
+    leaves = [leaf for leaf in leaves if depths[leaf[0]] <= base_depth]
     if len(leaves) + sum(len(v) - 1 for v in groups.values() if v) < 2:
         return None
 
@@ -217,7 +271,11 @@ def build_logic(
         members = groups.get(leaf[2])
         if members and len(members) > 1:
             gap = text[leaf[0] : leaf[1]]
-            return {"op": groups.get("__op__" + leaf[2], ["any"])[0], "args": [{"ref": m} for m in members], "_gap": gap}
+            return {
+                "op": groups.get("__op__" + leaf[2], ["any"])[0],
+                "args": [{"ref": m} for m in members],
+                "_gap": gap,
+            }
         return {"ref": leaf[2]}
 
     # segments split at strong separators

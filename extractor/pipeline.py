@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import spacy
@@ -29,8 +30,11 @@ def load(config: dict[str, dict[str, Any]] | None = None) -> Language:
     """
     import scispacy.abbreviation  # noqa: F401  (registers "abbreviation_detector")
 
+    # scispaCy's and medspaCy's internal matchers legitimately stay empty on many docs; their W036
+    # "no patterns" warning would otherwise be printed for every criterion.
+    warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
     config = config or {}
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.CriteriaTokenizer.v1"}}})
     for name in PIPE_NAMES:
         nlp.add_pipe(name, config=config.get(name, {}))
     return nlp

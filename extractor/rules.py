@@ -11,7 +11,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 from .errors import RuleError
@@ -178,7 +178,7 @@ def load_rules(name: str, cls: type[R]) -> tuple[R, ...]:
     return tuple(cls.from_dict(rec, where=where) for where, rec in _iter_records(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(name: str) -> Any:
     """A plain JSON resource (word lists, section headers); cached because it is immutable by convention."""
     path = resource_path(name)

@@ -44,7 +44,7 @@ _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"
     r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)|for(?:\s+at\s+least)?|at\s+least|less\s+than|more\s+than)"
 )
-_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from)"
+_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
 _DURATION = rf"{_NUMBER}\s{{0,2}}[-\s]?{_UNIT}"
 
 
@@ -103,7 +103,9 @@ _WINDOW_RE = re.compile(
     re.IGNORECASE,
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
-_DURING_RE = re.compile(r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE)
+_DURING_RE = re.compile(
+    r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
+)
 
 
 def _direction(word: str | None, lead: str | None) -> str:
@@ -124,7 +126,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
     for m in _WINDOW_RE.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
         anchor = match_anchor(text, m.end()) if direction_word else None
-        if direction_word and anchor is None and direction_word.lower() not in {"since", "from"}:
+        if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
             while end > m.start() and text[end - 1].isspace():
@@ -141,7 +143,16 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         comparator = "<="
         if lead and lead.lower().startswith(("more", "at least")):
             comparator = ">="
-        w = Window(m.start(), end, _direction(direction_word, lead), anchor[2] if anchor else "index", "duration-anchor" if anchor else "duration", comparator, iso, days)
+        w = Window(
+            m.start(),
+            end,
+            _direction(direction_word, lead),
+            anchor[2] if anchor else "index",
+            "duration-anchor" if anchor else "duration",
+            comparator,
+            iso,
+            days,
+        )
         if anchor:
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
@@ -160,6 +171,16 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         taken.append((m.start(), anchor[1]))
     for m in _DURING_RE.finditer(text):
         if free(m.start(), m.end()):
-            out.append(Window(m.start(), m.end(), "during", "study period" if "period" in m.group().lower() or "study" in m.group().lower() or "trial" in m.group().lower() else "index", "during"))
+            out.append(
+                Window(
+                    m.start(),
+                    m.end(),
+                    "during",
+                    "study period"
+                    if "period" in m.group().lower() or "study" in m.group().lower() or "trial" in m.group().lower()
+                    else "index",
+                    "during",
+                )
+            )
             taken.append((m.start(), m.end()))
     return sorted(out, key=lambda w: w.start)

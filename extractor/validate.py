@@ -106,7 +106,10 @@ def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -
             if k.get("subject") is not None and k["subject"] not in local:
                 yield Problem(f"{where}.constraints[{ii}].subject", f"{k['subject']!r} is no entity of this criterion")
             if k.get("equivalent_to") is not None and k["equivalent_to"] not in local:
-                yield Problem(f"{where}.constraints[{ii}].equivalent_to", f"{k['equivalent_to']!r} is no constraint of this criterion")
+                yield Problem(
+                    f"{where}.constraints[{ii}].equivalent_to",
+                    f"{k['equivalent_to']!r} is no constraint of this criterion",
+                )
             lo, hi = k.get("low"), k.get("high")
             if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
                 yield Problem(f"{where}.constraints[{ii}]", f"range {lo}..{hi} is not ordered")

@@ -58,9 +58,7 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("≠", "!="),
 ]
 COMPARATORS = dict(_COMPARATOR_WORDS)
-_COMP = "|".join(
-    re.escape(w).replace(r"\ ", r"\s+") + (r"\b" if w[-1].isalpha() else "") for w, _ in _COMPARATOR_WORDS
-)
+_COMP = "|".join(re.escape(w).replace(r"\ ", r"\s+") + (r"\b" if w[-1].isalpha() else "") for w, _ in _COMPARATOR_WORDS)
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 _RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
@@ -90,7 +88,9 @@ RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM})\s{{0,3}}(?P
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
-EQUIVALENT_RE = re.compile(rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE)
+EQUIVALENT_RE = re.compile(
+    rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE
+)
 # "class III- Level IV", "grade 3-4", "III-IV"
 ORDINAL_RANGE_RE = re.compile(
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
@@ -220,7 +220,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         low, high = _number(m.group("low")), _number(m.group("high"))
         unit, ucum = unit_fields(m.group("unit"))
         sep = text[m.end("low") : m.start("high")].strip().lower()
-        if sep in {"-", "–", "and", "to"} and not unit and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+        if (
+            sep in {"-", "–", "and", "to"}
+            and not unit
+            and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+        ):
             continue  # "visit 1-2" or "1 and 2" without a unit is too weak to be a range
         if not check_range_ordered(low, high) or not check_unit_plausible(ucum, float(high)):
             continue
@@ -236,7 +240,17 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if not check_unit_plausible(ucum, float(value)):
             continue
         end = m.end("unit") if unit else m.end("num")
-        out.append(Threshold(m.start(), end, comparator_of(m.group("comp")), "comparator-number-unit", value=value, unit=unit, ucum=ucum))
+        out.append(
+            Threshold(
+                m.start(),
+                end,
+                comparator_of(m.group("comp")),
+                "comparator-number-unit",
+                value=value,
+                unit=unit,
+                ucum=ucum,
+            )
+        )
         taken.append((m.start(), end))
         eq = _with_units(EQUIVALENT_RE).match(text, end)
         if eq and unit:
@@ -258,13 +272,17 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if _overlaps(taken, m.start(), m.end()):
             continue
         if check_range_ordered(m.group("low"), m.group("high")):
-            out.append(Threshold(m.start(), m.end(), "between", "ordinal-range", low=m.group("low"), high=m.group("high")))
+            out.append(
+                Threshold(m.start(), m.end(), "between", "ordinal-range", low=m.group("low"), high=m.group("high"))
+            )
             out[-1].extra["inclusive"] = True
             taken.append((m.start(), m.end()))
     for m in ORDINAL_COMPARISON_RE.finditer(text):
         if _overlaps(taken, m.start(), m.end()):
             continue
-        out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=m.group("num")))
+        out.append(
+            Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=m.group("num"))
+        )
         taken.append((m.start(), m.end()))
     out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
     remap = {old: new for new, old in enumerate(out_sorted)}

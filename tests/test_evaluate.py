@@ -285,14 +285,10 @@ def counts(report: EvaluationReport, category: str) -> tuple[int, int, int]:
     return score.tp, score.fp, score.fn
 
 
-GOLD_TP = {
-    name: s.tp for name, s in evaluate(gold_record(), gold_record()).categories.items()
-}
+GOLD_TP = {name: s.tp for name, s in evaluate(gold_record(), gold_record()).categories.items()}
 
 
-def assert_only_changed(
-    report: EvaluationReport, expected: dict[str, tuple[int, int, int]]
-) -> None:
+def assert_only_changed(report: EvaluationReport, expected: dict[str, tuple[int, int, int]]) -> None:
     """Categories in ``expected`` have those counts; all others are perfect."""
     for name in CATEGORY_NAMES:
         if name in expected:
@@ -315,9 +311,7 @@ def assert_only_changed(
         (0, 1, 1, 0.0, 0.0, 0.0),
     ],
 )
-def test_metric_definitions(
-    tp: int, fp: int, fn: int, precision: float, recall: float, f1: float
-) -> None:
+def test_metric_definitions(tp: int, fp: int, fn: int, precision: float, recall: float, f1: float) -> None:
     score = CategoryScore(tp=tp, fp=fp, fn=fn)
     assert score.precision == pytest.approx(precision)
     assert score.recall == pytest.approx(recall)
@@ -367,9 +361,7 @@ def test_prediction_against_empty_gold_is_all_false_positives() -> None:
 
 
 def test_missing_optional_lists_count_as_empty() -> None:
-    predicted = make_record(
-        [{"id": "inc-1", "side": "inclusion", "text": "x", "span": [0, 1]}]
-    )
+    predicted = make_record([{"id": "inc-1", "side": "inclusion", "text": "x", "span": [0, 1]}])
     report = evaluate(predicted, make_record([]))
     assert counts(report, "segmentation") == (0, 1, 0)
     assert counts(report, "entities_strict") == (0, 0, 0)
@@ -448,9 +440,7 @@ def _split_criterion(record: Record) -> None:
         ),
     ],
 )
-def test_segmentation(
-    change: Callable[[Record], None], expected: dict[str, Any]
-) -> None:
+def test_segmentation(change: Callable[[Record], None], expected: dict[str, Any]) -> None:
     assert_only_changed(evaluate(mutated(change), gold_record()), expected)
 
 
@@ -531,23 +521,15 @@ def _set(cid: str, kind: str, index: int, **values: Any) -> Callable[[Record], N
     "change",
     [
         pytest.param(_set("inc-2", "constraints", 0, comparator="<="), id="comparator"),
-        pytest.param(
-            _set("exc-5", "constraints", 0, comparator=">"), id="comparator-2"
-        ),
-        pytest.param(
-            _set("exc-5", "constraints", 0, ucum="mL/min", unit="mL/min"), id="ucum"
-        ),
-        pytest.param(
-            _set("inc-1", "constraints", 0, ucum=None, unit="months"), id="unit"
-        ),
+        pytest.param(_set("exc-5", "constraints", 0, comparator=">"), id="comparator-2"),
+        pytest.param(_set("exc-5", "constraints", 0, ucum="mL/min", unit="mL/min"), id="ucum"),
+        pytest.param(_set("inc-1", "constraints", 0, ucum=None, unit="months"), id="unit"),
         pytest.param(_set("exc-5", "constraints", 0, value=59), id="value"),
         pytest.param(_set("inc-1", "constraints", 0, low=19), id="low"),
         pytest.param(_set("inc-1", "constraints", 0, high=None), id="high-missing"),
         pytest.param(_set("inc-2", "constraints", 0, multiple=2), id="multiple"),
         pytest.param(_set("inc-2", "constraints", 0, reference="LLN"), id="reference"),
-        pytest.param(
-            _set("inc-2", "constraints", 0, reference=None), id="reference-missing"
-        ),
+        pytest.param(_set("inc-2", "constraints", 0, reference=None), id="reference-missing"),
         pytest.param(_set("exc-5", "constraints", 0, count_of="things"), id="count-of"),
         pytest.param(
             _set("exc-5", "constraints", 0, span=span("eGFR by"), text="eGFR by"),
@@ -567,9 +549,7 @@ def test_constraint_mismatch_is_a_miss(change: Callable[[Record], None]) -> None
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(
-            _set("exc-5", "constraints", 0, value=60.00001), id="value-tolerance"
-        ),
+        pytest.param(_set("exc-5", "constraints", 0, value=60.00001), id="value-tolerance"),
         pytest.param(_set("exc-5", "constraints", 0, value="60"), id="numeric-string"),
         pytest.param(
             _set("exc-5", "constraints", 0, ucum=None, unit="ML/MIN/1.73M2"),
@@ -579,12 +559,8 @@ def test_constraint_mismatch_is_a_miss(change: Callable[[Record], None]) -> None
             _set("inc-1", "constraints", 0, subject=None, measure="  AGE "),
             id="measure-fallback-case",
         ),
-        pytest.param(
-            _set("inc-1", "constraints", 0, subject="e99"), id="dangling-subject"
-        ),
-        pytest.param(
-            _set("inc-2", "constraints", 0, span=span("3 times")), id="span-overlap"
-        ),
+        pytest.param(_set("inc-1", "constraints", 0, subject="e99"), id="dangling-subject"),
+        pytest.param(_set("inc-2", "constraints", 0, span=span("3 times")), id="span-overlap"),
     ],
 )
 def test_constraint_equivalent_forms_match(change: Callable[[Record], None]) -> None:
@@ -601,9 +577,7 @@ def test_constraint_equivalent_forms_match(change: Callable[[Record], None]) -> 
         ({"unit": None}, {}),
     ],
 )
-def test_constraint_value_and_unit_normalisation(
-    predicted: dict[str, Any], gold: dict[str, Any]
-) -> None:
+def test_constraint_value_and_unit_normalisation(predicted: dict[str, Any], gold: dict[str, Any]) -> None:
     def record(fields: dict[str, Any]) -> Record:
         line = "eGFR by MDRD formula < 60 mL/min/1.73m2"
         con: dict[str, Any] = {
@@ -661,9 +635,7 @@ def test_uln_constraints_sharing_a_span_match_one_to_one(
 
 
 def _anchor(name: str) -> Callable[[Record], None]:
-    return lambda record: item_of(record, "exc-1", "windows")["anchor"].update(
-        name=name
-    )
+    return lambda record: item_of(record, "exc-1", "windows")["anchor"].update(name=name)
 
 
 @pytest.mark.parametrize(
@@ -672,27 +644,13 @@ def _anchor(name: str) -> Callable[[Record], None]:
         pytest.param(_anchor("visit 3"), False, id="wrong-anchor"),
         pytest.param(_anchor("index"), False, id="index-anchor"),
         pytest.param(_anchor("  Visit   2 "), True, id="anchor-case-and-spaces"),
-        pytest.param(
-            _set("exc-1", "windows", 0, duration="P30D"), False, id="duration"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, duration=None), False, id="duration-missing"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, direction="after"), False, id="direction"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, comparator="<"), False, id="comparator"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, comparator=None), True, id="comparator-absent"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, duration="p90d"), True, id="duration-case"
-        ),
-        pytest.param(
-            _set("exc-1", "windows", 0, span=span("active infection")), False, id="span"
-        ),
+        pytest.param(_set("exc-1", "windows", 0, duration="P30D"), False, id="duration"),
+        pytest.param(_set("exc-1", "windows", 0, duration=None), False, id="duration-missing"),
+        pytest.param(_set("exc-1", "windows", 0, direction="after"), False, id="direction"),
+        pytest.param(_set("exc-1", "windows", 0, comparator="<"), False, id="comparator"),
+        pytest.param(_set("exc-1", "windows", 0, comparator=None), True, id="comparator-absent"),
+        pytest.param(_set("exc-1", "windows", 0, duration="p90d"), True, id="duration-case"),
+        pytest.param(_set("exc-1", "windows", 0, span=span("active infection")), False, id="span"),
     ],
 )
 def test_windows(change: Callable[[Record], None], hit: bool) -> None:
@@ -710,9 +668,7 @@ def test_window_duration_missing_on_both_sides_matches() -> None:
         del win["duration"], win["comparator"]
 
     predicted = mutated(drop)
-    predicted_none = mutated(
-        _set("exc-1", "windows", 0, duration=None, comparator=None)
-    )
+    predicted_none = mutated(_set("exc-1", "windows", 0, duration=None, comparator=None))
     assert counts(evaluate(predicted_none, predicted), "windows") == (1, 0, 0)
 
 
@@ -734,9 +690,7 @@ def _drop_dose(record: Record) -> None:
         pytest.param(_dose(value=10), (0, 1, 1), (0, 1, 1), id="dose-value"),
         pytest.param(_dose(comparator=">"), (0, 1, 1), (0, 1, 1), id="dose-comparator"),
         pytest.param(_dose(ucum="mg"), (0, 1, 1), (0, 1, 1), id="dose-ucum"),
-        pytest.param(
-            _dose(ucum=None, unit="MG/D"), (1, 0, 0), (1, 0, 0), id="dose-unit-text"
-        ),
+        pytest.param(_dose(ucum=None, unit="MG/D"), (1, 0, 0), (1, 0, 0), id="dose-unit-text"),
         pytest.param(
             _set("exc-2", "drugs", 0, name="Deltasone"),
             (1, 0, 0),
@@ -756,9 +710,7 @@ def _drop_dose(record: Record) -> None:
             id="same-name-wider-span",
         ),
         pytest.param(
-            _set(
-                "exc-2", "drugs", 0, name="steroid", span=span("Prednisone >= 100 mg/d")
-            ),
+            _set("exc-2", "drugs", 0, name="steroid", span=span("Prednisone >= 100 mg/d")),
             (0, 1, 1),
             (0, 1, 1),
             id="other-name-low-jaccard",
@@ -787,9 +739,7 @@ def test_extra_predicted_dose_is_drug_hit_but_dose_false_positive() -> None:
 
 
 def _assertion(cid: str, index: int, **flags: bool) -> Callable[[Record], None]:
-    return lambda record: item_of(record, cid, "entities", index)["assertion"].update(
-        flags
-    )
+    return lambda record: item_of(record, cid, "entities", index)["assertion"].update(flags)
 
 
 @pytest.mark.parametrize(
@@ -884,9 +834,7 @@ def _logic(cid: str, tree: dict[str, Any] | None) -> Callable[[Record], None]:
         ),
     ],
 )
-def test_logic(
-    change: Callable[[Record], None], expected: tuple[int, int, int]
-) -> None:
+def test_logic(change: Callable[[Record], None], expected: tuple[int, int, int]) -> None:
     report = evaluate(mutated(change), gold_record())
     assert_only_changed(report, {"logic": expected})
 
@@ -919,9 +867,7 @@ def test_nested_logic_subtree_child_takes_hull_of_its_leaves() -> None:
 
     # flattened: the outer group still pairs (w1 overlaps the hull);
     # the inner one is missed
-    flat = mutated(
-        _logic("exc-1", {"op": "all", "args": [{"ref": "e2"}, {"ref": "w1"}]})
-    )
+    flat = mutated(_logic("exc-1", {"op": "all", "args": [{"ref": "e2"}, {"ref": "w1"}]}))
     assert counts(evaluate(flat, gold), "logic") == (GOLD_TP["logic"], 0, 1)
 
     # a subtree child outside the gold hull breaks the outer group as well
@@ -1000,10 +946,7 @@ def test_matching_is_maximum_not_just_greedy() -> None:
     line = "History of stroke or epilepsy"
 
     def record(spans: list[list[int]]) -> Record:
-        ents = [
-            {"id": f"e{i}", "type": "Condition", "text": "", "span": s}
-            for i, s in enumerate(spans)
-        ]
+        ents = [{"id": f"e{i}", "type": "Condition", "text": "", "span": s} for i, s in enumerate(spans)]
         return make_record([criterion("exc-1", "exclusion", line, entities=ents)])
 
     # predicted [0,9) overlaps gold [0,10) best, but only it can cover gold [8,12)

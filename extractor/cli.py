@@ -1,0 +1,109 @@
+"""Command line: a thin layer over the library. The only module that prints or exits.
+
+python -m extractor extract FILE|-            one JSON record on stdout
+python -m extractor evaluate PRED_OR_SOURCE GOLD [--json]
+python -m extractor validate RECORD.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import ExtractorError, InputError
+from .source import DEFAULT_MAX_BYTES, decode, read_path
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m extractor", description="Computable eligibility criteria from trial text."
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ex = sub.add_parser("extract", help="extract one trial's criteria as a JSON record")
+    ex.add_argument("input", help="a listing page, a criteria block or a bare list (UTF-8 text); '-' reads stdin")
+    ex.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
+    ex.add_argument(
+        "--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse larger inputs (default {DEFAULT_MAX_BYTES:,})"
+    )
+
+    ev = sub.add_parser("evaluate", help="score a record (or the extraction of a source text) against a gold record")
+    ev.add_argument("predicted", help="a record (.json) or a source text to extract first")
+    ev.add_argument("gold", help="gold record (.json)")
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON")
+    ev.add_argument("--no-errors", action="store_true", help="leave out the lists of misses and false positives")
+
+    va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
+    va.add_argument("record", help="record (.json)")
+    va.add_argument("--source", help="source text, to check that every span's text matches it")
+    return p
+
+
+def _read_source(arg: str, max_bytes: int) -> Any:
+    if arg == "-":
+        return decode(sys.stdin.buffer.read(), "<stdin>", max_bytes=max_bytes)
+    return read_path(arg, max_bytes=max_bytes)
+
+
+def _load_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise InputError("no such file", source=path) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}", source=path) from exc
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run a command; return the exit status (0 ok, 1 failure, 2 usage)."""
+    args = _parser().parse_args(argv)
+    from . import api, evaluate
+    from .validate import iter_errors, schema
+
+    if args.command == "extract":
+        record = api.extract(_read_source(args.input, args.max_bytes), max_bytes=args.max_bytes)
+        indent = None if args.compact else 1
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=indent) + "\n")
+        return 0
+    if args.command == "evaluate":
+        gold = _load_json(args.gold)
+        if Path(args.predicted).suffix.lower() == ".json":
+            predicted = _load_json(args.predicted)
+        else:
+            predicted = api.extract(_read_source(args.predicted, DEFAULT_MAX_BYTES))
+        report = evaluate.evaluate(predicted, gold)
+        if args.json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        else:
+            sys.stdout.write(evaluate.format_report(report, show_errors=not args.no_errors) + "\n")
+        return 0
+    if args.command == "validate":
+        record = _load_json(args.record)
+        source_text = read_path(args.source).text if args.source else None
+        problems = list(iter_errors(record, source_text))
+        for problem in problems:
+            sys.stdout.write(f"{args.record}: {problem}\n")
+        if problems:
+            return 1
+        sys.stdout.write(f"{args.record}: valid (schema {schema()['$id']})\n")
+        return 0
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        status = run(argv)
+    except ExtractorError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        status = 1
+    except KeyboardInterrupt:
+        status = 130
+    except BrokenPipeError:
+        status = 0
+    sys.exit(status)

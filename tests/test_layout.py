@@ -1,0 +1,110 @@
+"""Sections, criteria, sub-items, trial fields, and page chrome that must never become a criterion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import extractor
+
+CHROME = [
+    "Yes No Not Sure",
+    "Clear my responses",
+    "How to participate",
+    "Sign up as volunteer",
+    "Lorem ipsum",
+    "Add a private note",
+    "passcode",
+    "Learn more",
+]
+
+
+def test_criteria_sides_and_ids(record: dict[str, Any]) -> None:
+    top = [c for c in record["criteria"] if c["parent"] is None]
+    assert [c["id"] for c in top if c["side"] == "inclusion"] == [f"inc-{i}" for i in range(1, 11)]
+    assert [c["id"] for c in top if c["side"] == "exclusion"] == [f"exc-{i}" for i in range(1, 21)]
+
+
+@pytest.mark.parametrize("phrase", CHROME)
+def test_page_chrome_never_becomes_a_criterion(record: dict[str, Any], phrase: str) -> None:
+    assert not any(phrase.lower() in c["text"].lower() for c in record["criteria"])
+
+
+def test_description_drugs_are_not_criteria(record: dict[str, Any]) -> None:
+    names = {d["name"] for c in record["criteria"] for d in c["drugs"]}
+    texts = " ".join(c["text"] for c in record["criteria"]).lower()
+    assert "rituximab" not in names and "belimumab" not in names
+    assert "rituximab" not in texts and "belimumab" not in texts
+
+
+def test_trial_fields(record: dict[str, Any], listing_text: str) -> None:
+    trial = record["trial"]
+    assert trial["nct_id"]["value"] == "NCT05474885"
+    assert trial["sponsor"]["text"] == "iCell Gene Therapeutics"
+    assert trial["title"]["text"].startswith("BCMA-CD19 cCAR T Cell Treatment")
+    assert trial["phase"]["value"] == "Phase 1"
+    assert {"interventional", "single arm", "open label"} <= {d["value"] for d in trial["design"]}
+    assert trial["treatments"][0]["text"] == "BCMA-CD19 cCAR T cells"
+    for field in ("nct_id", "sponsor", "title", "phase"):
+        s, e = trial[field]["span"]
+        assert listing_text[s:e] == trial[field]["text"]
+
+
+def test_sub_items_keep_their_parent(record: dict[str, Any]) -> None:
+    by_id = {c["id"]: c for c in record["criteria"]}
+    assert by_id["exc-11.1"]["parent"] == "exc-11"
+    assert by_id["exc-11.1.2"]["parent"] == "exc-11.1"
+    assert by_id["exc-11.1.2"]["text"] == "Oral high-dose glucocorticoids Hormones, such as prednisone >100mg/d"
+    assert by_id["exc-11.2"]["text"].startswith("new immunosuppressive/immune modulators")
+
+
+def test_contradictory_doses_are_both_kept_and_flagged(record: dict[str, Any]) -> None:
+    doses = [
+        (d["dose"]["comparator"], d["dose"]["value"])
+        for c in record["criteria"]
+        for d in c["drugs"]
+        if d["name"] == "prednisone" and "dose" in d
+    ]
+    assert sorted(doses) == [(">", 100), (">=", 100)]
+    assert any(w["code"] == "W002" and "prednisone" in w["message"] for w in record["warnings"])
+
+
+def test_mdrd_formula_is_data(record: dict[str, Any]) -> None:
+    (formula,) = [f for c in record["criteria"] for f in c["formulas"]]
+    assert formula["name"] == "MDRD" and formula["coefficient"] == 186
+    assert formula["terms"] == [{"variable": "creatinine", "exponent": -1.154}, {"variable": "age", "exponent": -0.203}]
+    assert formula["adjustments"] == [{"condition": "female", "factor": 0.724}]
+    assert any(w["code"] == "W003" and "0.742" in w["message"] for w in record["warnings"])
+
+
+def test_bare_list_without_headers() -> None:
+    record = extractor.extract("Age 18 years or older\nHemoglobin ≥ 9 g/dL\n")
+    assert record["source"]["layout"] == "bare_list"
+    assert [c["text"] for c in record["criteria"]] == ["Age 18 years or older", "Hemoglobin ≥ 9 g/dL"]
+
+
+def test_bullets_and_numbering_are_stripped() -> None:
+    text = "Inclusion Criteria:\n\n  * Age ≥ 18 years\n  2. ECOG 0-1\n\nExclusion Criteria:\n\n  - Pregnant women\n"
+    record = extractor.extract(text)
+    assert [(c["side"], c["text"]) for c in record["criteria"]] == [
+        ("inclusion", "Age ≥ 18 years"),
+        ("inclusion", "ECOG 0-1"),
+        ("exclusion", "Pregnant women"),
+    ]
+    for c in record["criteria"]:
+        assert text[c["span"][0] : c["span"][1]] == c["text"]
+
+
+def test_nothing_silently_dropped(record: dict[str, Any]) -> None:
+    # every criterion yields structure, and stretches no item covers are reported with offsets
+    for c in record["criteria"]:
+        assert c["entities"] or c["constraints"] or c["unparsed"], c["id"]
+    unparsed = [u for c in record["criteria"] for u in c["unparsed"]]
+    assert all(u["reason"] in {"uncovered", "no_structure"} for u in unparsed)
+
+
+def test_criterion_without_structure_is_marked_unparsed() -> None:
+    record = extractor.extract("Inclusion Criteria:\nWillingness to comply with frobnication\n")
+    (crit,) = record["criteria"]
+    assert crit["unparsed"] and crit["unparsed"][0]["reason"] in {"no_structure", "uncovered"}

@@ -1,0 +1,68 @@
+"""The record schema: output and gold validate with an independent jsonschema call; domain checks bite."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonschema
+import pytest
+
+from extractor.errors import SchemaError
+from extractor.validate import iter_errors, validate
+
+
+def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith(":1.0.0")
+    assert schema["properties"]["schema_version"]["const"] == "1.0.0"
+
+
+def test_output_validates_independently(record: dict[str, Any], schema: dict[str, Any]) -> None:
+    jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
+    assert record["schema_version"] == "1.0.0"
+
+
+def test_gold_validates_independently(gold: dict[str, Any], schema: dict[str, Any], listing_text: str) -> None:
+    jsonschema.validate(gold, schema, cls=jsonschema.Draft202012Validator)
+    assert list(iter_errors(gold, listing_text)) == []
+
+
+def test_every_span_points_at_its_text(record: dict[str, Any], listing_text: str) -> None:
+    assert list(iter_errors(record, listing_text)) == []
+    n = 0
+    for c in record["criteria"]:
+        for key in ("entities", "constraints", "windows", "drugs", "formulas", "unparsed"):
+            for item in c[key]:
+                s, e = item["span"]
+                assert listing_text[s:e] == item["text"]
+                assert c["span"][0] <= s <= e <= c["span"][1]
+                n += 1
+    assert n > 200
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path_fragment"),
+    [
+        (lambda r: r["criteria"][0].__setitem__("side", "maybe"), "$.criteria[0].side"),
+        (
+            lambda r: r["criteria"][0]["constraints"][0].__setitem__("comparator", "≈"),
+            "$.criteria[0].constraints[0].comparator",
+        ),
+        (lambda r: r["criteria"][0].__setitem__("span", [10, 5]), "$.criteria[0].span"),
+        (lambda r: r["criteria"][0]["entities"][0].__setitem__("text", "not the source"), "$.criteria[0].entities[0]"),
+        (
+            lambda r: r["criteria"][0]["constraints"][0].__setitem__("subject", "nope-e1"),
+            "$.criteria[0].constraints[0].subject",
+        ),
+        (lambda r: r.__setitem__("schema_version", "0.9"), "$.schema_version"),
+    ],
+)
+def test_problems_name_their_path(record: dict[str, Any], listing_text: str, mutate: Any, path_fragment: str) -> None:
+    broken = copy.deepcopy(record)
+    mutate(broken)
+    problems = list(iter_errors(broken, listing_text))
+    assert any(p.path.startswith(path_fragment) for p in problems), problems
+    with pytest.raises(SchemaError):
+        validate(broken, listing_text)

@@ -1,0 +1,47 @@
+"""Time windows: a data-driven table (tests/cases/windows.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import all_items, extract_lines
+
+CASES = json.loads((Path(__file__).parent / "cases" / "windows.json").read_text(encoding="utf-8"))["cases"]
+
+
+def _matches(w: dict[str, Any], want: dict[str, Any], source: str) -> bool:
+    checks = {
+        "span_text": lambda: source[w["span"][0] : w["span"][1]] == want["span_text"],
+        "comparator": lambda: w.get("comparator") == want["comparator"],
+        "duration": lambda: w.get("duration") == want["duration"],
+        "days": lambda: abs(w.get("days", -1) - want["days"]) < 1e-6,
+        "direction": lambda: w["direction"] == want["direction"],
+        "anchor": lambda: w["anchor"]["name"] == want["anchor"],
+        "anchor_text": lambda: w["anchor"].get("text") == want["anchor_text"],
+    }
+    return all(checks[k]() for k in want)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])
+def test_window_table(case: dict[str, Any]) -> None:
+    record = extract_lines(case["text"], side="exclusion")
+    source = "Exclusion Criteria:\n" + case["text"] + "\n"
+    windows = all_items(record, "windows")
+    assert any(_matches(w, case["expect"], source) for w in windows), windows
+
+
+def test_window_applies_to_what_it_qualifies() -> None:
+    record = extract_lines("Received live vaccine within 30 days prior to Visit 2", side="exclusion")
+    (crit,) = record["criteria"]
+    (window,) = crit["windows"]
+    targets = {e["id"]: e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]}
+    assert list(targets.values()) == ["live vaccine"]
+
+
+def test_a_bare_duration_threshold_is_not_a_window() -> None:
+    record = extract_lines("Expected survival period ≥ 3 months")
+    assert all_items(record, "windows") == []

@@ -1,0 +1,104 @@
+"""Thresholds: a data-driven table of hard strings (tests/cases/constraints.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor.units import registry
+from extractor.values import find_thresholds, parse_number
+
+from .conftest import all_items, extract_lines
+
+CASES = json.loads((Path(__file__).parent / "cases" / "constraints.json").read_text(encoding="utf-8"))["cases"]
+
+
+def _matches(found: dict[str, Any], want: dict[str, Any], source: str) -> bool:
+    for key, value in want.items():
+        if key == "span_text":
+            s, e = found["span"]
+            if source[s:e] != value:
+                return False
+        elif key == "canonical":
+            got = found.get("canonical") or {}
+            if got.get("unit") != value["unit"]:
+                return False
+            for k in ("value", "low", "high"):
+                if k in value and abs(got.get(k, float("nan")) - value[k]) > 1e-3:
+                    return False
+        elif isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
+            if not isinstance(found.get(key), (int, float)) or abs(found[key] - value) > 1e-9:
+                return False
+        elif found.get(key) != value:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])
+def test_constraint_table(case: dict[str, Any]) -> None:
+    record = extract_lines(case["text"])
+    source = "Inclusion Criteria:\n" + case["text"] + "\n"
+    found = all_items(record, "constraints")
+    for want in case["expect"]:
+        assert any(_matches(f, want, source) for f in found), f"missing {want} in {found}"
+
+
+def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
+    record = extract_lines("prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d", side="exclusion")
+    drugs = {d["name"]: d for d in all_items(record, "drugs")}
+    assert drugs["prednisone"]["dose"] == {
+        "comparator": ">=",
+        "value": 100,
+        "unit": "mg/d",
+        "ucum": "mg/d",
+        "span": drugs["prednisone"]["dose"]["span"],
+    }
+    assert not all_items(record, "constraints")
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "ucum"),
+    [
+        ("<221.0μmol/L", "μmol/L", "umol/L"),
+        ("<221.0µmol/L", "µmol/L", "umol/L"),
+        ("> 2.5 mg/dl", "mg/dl", "mg/dL"),
+        ("≥ 50 %", "%", "%"),
+    ],
+)
+def test_units_as_written_and_as_ucum(text: str, unit: str, ucum: str) -> None:
+    (t,) = find_thresholds(text)
+    assert (t.unit, t.ucum) == (unit, ucum)
+
+
+@pytest.mark.parametrize(
+    ("value", "src", "dst", "analyte", "expected"),
+    [
+        (221.0, "umol/L", "mg/dL", "creatinine", 2.4995),
+        (2.5, "mg/dL", "umol/L", "creatinine", 221.0),
+        (34.2, "umol/L", "mg/dL", "bilirubin", 2.0),
+        (1.0, "g/dL", "mg/dL", None, 1000.0),
+        (6, "mo", "d", None, 182.625),
+    ],
+)
+def test_unit_conversions(value: float, src: str, dst: str, analyte: str | None, expected: float) -> None:
+    assert registry().convert(value, src, dst, analyte) == pytest.approx(expected, rel=1e-3)
+
+
+def test_molar_conversion_needs_a_molar_mass() -> None:
+    from extractor.errors import UnitError
+
+    with pytest.raises(UnitError):
+        registry().convert(1.0, "umol/L", "mg/dL", "hemoglobin")
+
+
+@pytest.mark.parametrize("text", ["65~18 years", "ejection fraction > 150%"])
+def test_implausible_values_are_rejected(text: str) -> None:
+    assert find_thresholds(text) == []
+
+
+@pytest.mark.parametrize(("written", "value"), [("2.5", 2.5), ("2,5", 2.5), ("1,000", 1000.0), ("221.0", 221.0)])
+def test_parse_number(written: str, value: float) -> None:
+    assert parse_number(written) == value
