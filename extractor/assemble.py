@@ -11,6 +11,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import analyse_texts
+from .components import CONCEPT_TYPES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
 from .link import LEAF_TYPES, build_logic, frequency_of, link_subjects, qualitative_results, route_of, window_targets
@@ -121,8 +122,16 @@ def _criterion_records(
     seen_spans = {(e["start"], e["end"]) for e in entities}
     for t in thresholds + qualitative:
         key = (t["start"], t["end"])
-        if key not in seen_spans:
-            seen_spans.add(key)
+        if key in seen_spans:
+            continue
+        seen_spans.add(key)
+        if t.get("count_of"):
+            # "at least 1 system is A": the count is a Multiplier, the grade a Value (as Chia marks them)
+            grade = local.rfind(t["count_of"][-1], t["start"], t["end"])
+            unit_end = _count_end(local, t)
+            derived.append({"start": t["start"], "end": unit_end, "type": "Multiplier", "rule": t["rule"]})
+            derived.append({"start": grade, "end": grade + 1, "type": "Value", "rule": t["rule"]})
+        else:
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
         derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
@@ -130,16 +139,21 @@ def _criterion_records(
             derived.append(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )
-    # a lexicon mention inside a value or anchor is part of it ("Visit 2", "CAR T cell reinfusion")
-    inner = sorted((d["start"], d["end"]) for d in derived if d["type"] in {"Visit", "Reference_point", "Value"})
-    inner_starts = [s for s, _ in inner]
+    # A lexicon mention inside a value or an anchor is part of it ("Visit 2", "CAR T cell reinfusion",
+    # "negative"); inside a time phrase only a non-concept mention is ("recent").
+    inner = sorted((d["start"], d["end"], d["type"]) for d in derived)
+    inner_starts = [s for s, _, _ in inner]
 
     def swallowed(e: dict[str, Any]) -> bool:
         k = bisect.bisect_right(inner_starts, e["start"])
-        return any(
-            s <= e["start"] and e["end"] <= end and end - s > e["end"] - e["start"]
-            for s, end in inner[max(0, k - 3) : k]
-        )
+        for s, end, kind in inner[max(0, k - 4) : k]:
+            if not (s <= e["start"] and e["end"] <= end):
+                continue
+            if kind in {"Visit", "Reference_point", "Value", "Multiplier"}:
+                return True
+            if kind == "Temporal" and e["type"] not in CONCEPT_TYPES:
+                return True
+        return False
 
     entities_kept = [e for e in entities if not swallowed(e)]
     index_of = {id(e): i for i, e in enumerate(entities)}
@@ -239,6 +253,8 @@ def _criterion_records(
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for wi, w in enumerate(windows):
+        if w["rule"] == "during":
+            continue  # a Temporal mention only
         node = _innermost(nodes, base + w["start"], base + w["end"])
         rec = {
             "id": new_id(node.id, "w"),
@@ -257,8 +273,7 @@ def _criterion_records(
         rec.update(_span_text(text, base + w["start"], base + w["end"]))
         rec["provenance"] = {"component": "criteria_temporal", "rule": w["rule"]}
         out_windows[node.id].append(rec)
-        if w["rule"] != "during":
-            leaves[node.id].append((w["start"], w["end"], rec["id"]))
+        leaves[node.id].append((w["start"], w["end"], rec["id"]))
 
     # --- drugs ---------------------------------------------------------------------------------
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -333,6 +348,12 @@ def _criterion_records(
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
     return out
+
+
+def _count_end(local: str, t: dict[str, Any]) -> int:
+    """End of the counted part of 'at least 1 system is A' (after the unit word)."""
+    m = re.search(r"systems?|domains?|items?", local[t["start"] : t["end"]], re.IGNORECASE)
+    return t["start"] + m.end() if m else t["end"]
 
 
 def _inherited_route(local: str, entities: list[dict[str, Any]], i: int) -> str | None:

@@ -126,7 +126,7 @@ class CriteriaSentences:
     def __call__(self, doc: Doc) -> Doc:
         # One array write: setting token.is_sent_start one by one re-checks the whole doc each time.
         starts = numpy.full((len(doc), 1), -1, dtype="int64")
-        for i, token in enumerate(doc):
+        for i in range(len(doc)):
             if i == 0:
                 starts[i, 0] = 1
                 continue
@@ -135,7 +135,7 @@ class CriteriaSentences:
             boundary = boundary or (prev.text == "." and bool(prev.whitespace_) and i > 1 and not doc[i - 2].like_num)
             starts[i, 0] = 1 if boundary else -1
         if len(doc):
-            doc.from_array([SENT_START], starts.astype("uint64"))  # spaCy reads uint64; -1 wraps
+            doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]  # spaCy reads uint64; -1 wraps
         return doc
 
 

@@ -72,7 +72,8 @@ def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
 
 def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     """The anchor event starting at ``pos`` (after spaces): (start, end, canonical name, Chia type)."""
-    m_space = re.compile(r"\s*").match(text, pos)
+    # the anchor mention leaves out a leading article: "until the last follow-up" -> "last follow-up"
+    m_space = re.compile(r"\s*(?:the\s+)?", re.IGNORECASE).match(text, pos)
     start = m_space.end() if m_space else pos
     best = None
     for pattern, rule in _anchors():
