@@ -193,7 +193,7 @@ def _criterion_records(
     constraint_ids: list[list[str]] = []
     dose_of: dict[int, dict[str, Any]] = {}
     leaf_groups: dict[str, list[str]] = {}
-    leaves: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    leaves: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
     for ti, t in enumerate(thresholds):
         node = _innermost(nodes, base + t["start"], base + t["end"])
         subs = subjects[ti]
@@ -210,8 +210,7 @@ def _criterion_records(
             continue
         ids: list[str] = []
         for i in subs or [None]:  # type: ignore[list-item]
-            c = _constraint(text, base, t, i, entities, ent_id, measure_of, reg)
-            c["id"] = new_id(node.id, "c")
+            c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
             if t.get("equivalent_of") is not None and constraint_ids[t["equivalent_of"]]:
                 prior = constraint_ids[t["equivalent_of"]][min(len(ids), len(constraint_ids[t["equivalent_of"]]) - 1)]
                 c["equivalent_to"] = prior
@@ -219,7 +218,7 @@ def _criterion_records(
             out_constraints[node.id].append(c)
             ids.append(c["id"])
         constraint_ids.append(ids)
-        leaves[node.id].append((t["start"], t["end"], ids[0]))
+        leaves[node.id].append((t["start"], t["end"], ids[0], "constraint"))
         if len(ids) > 1:
             leaf_groups[ids[0]] = ids
             first, last = subs[0], subs[-1]
@@ -247,7 +246,7 @@ def _criterion_records(
             "provenance": {"component": "criteria_values", "rule": q["rule"]},
         }
         out_constraints[node.id].append(c)
-        leaves[node.id].append((q["start"], q["end"], c["id"]))
+        leaves[node.id].append((q["start"], q["end"], c["id"], "constraint"))
     used_as_subject = {i for group in subjects for i in group} | {q["subject"] for q in qualitative}
 
     # --- windows -------------------------------------------------------------------------------
@@ -273,7 +272,7 @@ def _criterion_records(
         rec.update(_span_text(text, base + w["start"], base + w["end"]))
         rec["provenance"] = {"component": "criteria_temporal", "rule": w["rule"]}
         out_windows[node.id].append(rec)
-        leaves[node.id].append((w["start"], w["end"], rec["id"]))
+        leaves[node.id].append((w["start"], w["end"], rec["id"], "window"))
 
     # --- drugs ---------------------------------------------------------------------------------
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -320,12 +319,15 @@ def _criterion_records(
 
     # --- entity leaves for logic -----------------------------------------------------------------
     skip_norm = set(load_json("words.json")["context_only_normalized"])
+    coordinated = _coordinated_qualifiers(local, entities)
     for i, e in enumerate(entities):
-        if i not in ent_id or i in used_as_subject or e["type"] not in LEAF_TYPES or e["end"] <= heading_end:
+        if i not in ent_id or i in used_as_subject or e["end"] <= heading_end:
+            continue
+        if e["type"] not in LEAF_TYPES and i not in coordinated:
             continue
         if e.get("normalized") in skip_norm:
             continue
-        leaves[owner[i].id].append((e["start"], e["end"], ent_id[i]))
+        leaves[owner[i].id].append((e["start"], e["end"], ent_id[i], "entity"))
 
     # --- criterion records -----------------------------------------------------------------------
     out = []
@@ -344,9 +346,21 @@ def _criterion_records(
         rec["drugs"] = out_drugs.get(node.id, [])
         rec["formulas"] = out_formulas.get(node.id, [])
         own_leaves = leaves.get(node.id, [])
-        rec["logic"] = build_logic(local, node.side, own_leaves, leaf_groups, lo=node.start - base)
+        rec["logic"] = build_logic(
+            local, node.side, own_leaves, leaf_groups, lo=node.start - base, hi=node.end - base, masked=[(f["start"], f["end"]) for f in formulas]
+        )
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
+    return out
+
+
+def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:
+    """Qualifiers joined by or/and ("acute or chronic infection"): a real alternative, so logic leaves."""
+    out: set[int] = set()
+    for i in range(len(entities) - 1):
+        a, b = entities[i], entities[i + 1]
+        if a["type"] == b["type"] == "Qualifier" and re.fullmatch(r"\s*(?:or|and|and/or)\s*", local[a["end"] : b["start"]], re.I):
+            out.update((i, i + 1))
     return out
 
 

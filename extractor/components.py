@@ -18,7 +18,7 @@ from spacy.util import registry
 
 from . import extensions
 from .formulas import find_formulas
-from .rules import ContextRule, LexiconRule, load_rules
+from .rules import ContextRule, LexiconRule, load_json, load_rules
 from .temporal import find_windows
 from .values import find_thresholds
 
@@ -248,6 +248,7 @@ class CriteriaEntities:
             for f in kept:
                 if f["type"] in CONCEPT_TYPES:
                     self._absorb_abbreviation(text, f, kept)
+        kept = _drop_generic_heads(text, sorted(kept, key=lambda f: f["start"]))
         return sorted(kept, key=lambda f: f["start"])
 
     @staticmethod
@@ -299,6 +300,24 @@ class CriteriaEntities:
                 }
             )
         return sorted(found, key=lambda f: f["start"])
+
+
+def _drop_generic_heads(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """'live vaccine treatment', 'glucocorticoid therapy': the generic head belongs to the mention
+    before it and is not a Procedure of its own."""
+    heads = set(load_json("words.json")["generic_heads"])
+    out: list[dict[str, Any]] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev["type"] in CONCEPT_TYPES
+            and text[f["start"] : f["end"]].lower() in heads
+            and text[prev["end"] : f["start"]].strip() == ""
+        ):
+            continue
+        out.append(f)
+    return out
 
 
 def _initials_match(long: str, abbr: str) -> bool:

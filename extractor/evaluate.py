@@ -299,8 +299,29 @@ def _collect_criterion(crit: Mapping[str, Any], global_entities: Mapping[str, Sp
         add("formulas", formula, _describe_formula(formula))
     logic = crit.get("logic")
     if isinstance(logic, Mapping):
-        for node in _logic_nodes(logic):
+        for node in _logic_nodes(normalise_logic(logic)):
             out.groups.append(_logic_group(crit, cid, node, spans_by_id))
+
+
+def normalise_logic(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An equivalent tree in a canonical shape, so that equal logic scores equal.
+
+    and/or are associative: a child with its parent's op is merged into the parent
+    (any(any(a, b), c) == any(a, b, c)), and an and/or with one argument is that argument.
+    """
+    op, args = node.get("op"), node.get("args")
+    if op not in _LOGIC_OPS or not isinstance(args, list):
+        return node
+    flat: list[Any] = []
+    for arg in args:
+        child = normalise_logic(arg) if isinstance(arg, Mapping) else arg
+        if op in ("all", "any") and isinstance(child, Mapping) and child.get("op") == op:
+            flat.extend(child["args"])
+        else:
+            flat.append(child)
+    if op in ("all", "any") and len(flat) == 1 and isinstance(flat[0], Mapping):
+        return flat[0]
+    return {**node, "args": flat}
 
 
 def _logic_nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

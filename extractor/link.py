@@ -246,67 +246,141 @@ def _connector(gap: str, side: str) -> str:
     return "all"
 
 
+_EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
+
+
+def _combine(items: list[tuple[dict[str, Any], str]], default: str) -> dict[str, Any]:
+    """Join (node, connector-before-it) pairs: 'and' binds tighter than 'or'."""
+    runs: list[list[dict[str, Any]]] = [[items[0][0]]]
+    for node_, conn in items[1:]:
+        op = default if conn == "default" else conn
+        if op == "any":
+            runs.append([])
+        runs[-1].append(node_)
+    parts = [r[0] if len(r) == 1 else {"op": "all", "args": r} for r in runs]
+    return parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
+
+
+def _gap_connector(gap: str) -> str:
+    """'any', 'all' or 'default' (a bare comma or slash, read by the criterion's side).
+
+    Any other words between two mentions ("veins for apheresis", "infection requiring treatment")
+    relate them: both hold, 'all'.
+    """
+    words = _words()
+    if words["_or"].search(gap):
+        return "any"
+    if words["_and"].search(gap):
+        return "all"
+    if re.fullmatch(r"[\s,/]*", gap) and re.search(r"[,/]", gap):
+        return "default"
+    return "all"
+
+
+def _lead_connector(gap: str) -> str:
+    """The connector that opens a phrase or clause (", or ...", "; and ..."), else 'default'."""
+    m = re.match(r"[\s,;.]*(and\s*/\s*or|and\s*\(or\)|or|and)(?!\w)", gap, re.IGNORECASE)
+    if not m:
+        return "default"
+    return "all" if m.group(1).lower() == "and" else "any"
+
+
+def _combine_phrase(items: list[tuple[dict[str, Any], str]], default: str) -> dict[str, Any]:
+    """Join the mentions of one phrase: a bare 'or' binds tightest ("veins for apheresis or collection")."""
+    runs: list[list[dict[str, Any]]] = [[items[0][0]]]
+    for node_, conn in items[1:]:
+        op = default if conn == "default" else conn
+        if op != "any":
+            runs.append([])
+        runs[-1].append(node_)
+    parts = [r[0] if len(r) == 1 else {"op": "any", "args": r} for r in runs]
+    return parts[0] if len(parts) == 1 else {"op": "all", "args": parts}
+
+
 def build_logic(
     text: str,
     side: str,
-    leaves: list[tuple[int, int, str]],
+    leaves: list[tuple[int, int, str, str]],
     groups: dict[str, list[str]],
     lo: int = 0,
+    hi: int | None = None,
+    masked: list[tuple[int, int]] | None = None,
 ) -> dict[str, Any] | None:
-    """And/or tree over the leaves (start, end, id) of a criterion.
+    """And/or tree over the leaves (start, end, id, kind) of a criterion; kind is entity, constraint or window.
 
-    ``groups`` maps a leaf id to the ids of the constraints that share its threshold ("AST or ALT or
-    GGT > 3 x ULN"), which become one subtree. Asides in brackets are examples of the mention before
-    them and are left out. Precedence: ';' and '. ' separate top-level parts, then 'or' binds looser
-    than 'and'; a bare comma or slash means 'and' in inclusion criteria and 'or' in exclusion criteria.
+    ``groups`` maps a constraint id to the ids of the constraints sharing its threshold ("AST or ALT or
+    GGT > 3 x ULN"), which become one subtree. Reading rules, in order of binding:
+    - mentions in brackets or after "such as"/"e.g." are examples of the mention before them: left out;
+      so are mentions in a sentence that defines a formula (``masked``);
+    - in a comma-delimited phrase that states a threshold, the other mentions qualify it (the method,
+      the setting): only the thresholds are leaves;
+    - a bare "or"/"and" joins the leaves of a phrase ("and" binds tighter); a time window applies to
+      everything before it in its clause;
+    - a comma joins phrases ("', or'" = any, "', and'" = all, a bare comma or slash = all in inclusion
+      criteria and any in exclusion criteria); ";" and ". " separate clauses, joined the same way.
     """
-    leaves = sorted(leaves)
+    hi = len(text) if hi is None else hi
+    default = "all" if side == "inclusion" else "any"
     depths = _bracket_depths(text)
     base_depth = depths[lo] if lo < len(depths) else 0
-    leaves = [leaf for leaf in leaves if depths[leaf[0]] <= base_depth]
-    if len(leaves) + sum(len(v) - 1 for v in groups.values() if v) < 2:
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.;]+(?:[.;]\s|$)?", text[:hi])]
+    blocked = [sp for sp in sentences if any(sp[0] < me and ms < sp[1] for ms, me in masked or [])]
+    kept = []
+    for leaf in sorted(leaves):
+        s, e, _lid, kind = leaf
+        if any(bs <= s < be for bs, be in blocked):
+            continue
+        if kind == "entity":
+            if depths[s] > base_depth:
+                continue
+            clause_start = max((m.end() for m in re.finditer(r"[,;(]", text[lo:s])), default=0) + lo
+            if _EXAMPLES.search(text[clause_start:s]):
+                continue
+        kept.append(leaf)
+    if len(kept) + sum(len(groups.get(leaf[2], [leaf[2]])) - 1 for leaf in kept) < 2:
         return None
 
-    def node(leaf: tuple[int, int, str]) -> dict[str, Any]:
+    def node(leaf: tuple[int, int, str, str]) -> dict[str, Any]:
         members = groups.get(leaf[2])
         if members and len(members) > 1:
-            gap = text[leaf[0] : leaf[1]]
-            return {
-                "op": groups.get("__op__" + leaf[2], ["any"])[0],
-                "args": [{"ref": m} for m in members],
-                "_gap": gap,
-            }
+            return {"op": groups.get("__op__" + leaf[2], ["any"])[0], "args": [{"ref": m} for m in members]}
         return {"ref": leaf[2]}
 
-    # segments split at strong separators
-    segments: list[list[tuple[int, int, str]]] = [[]]
-    seg_ops: list[str] = []
-    for k, leaf in enumerate(leaves):
-        if k > 0:
-            gap = text[leaves[k - 1][1] : leaf[0]]
-            if re.search(r";|\.\s", gap):
-                seg_ops.append(_connector(gap.split(";")[-1] if ";" in gap else gap, side))
-                segments.append([])
-        segments[-1].append(leaf)
+    # clauses at ';' / '. ', phrases at commas
+    clauses: list[tuple[str, list[list[tuple[int, int, str, str]]], list[str]]] = []
+    for k, leaf in enumerate(kept):
+        gap = text[kept[k - 1][1] : leaf[0]] if k else ""
+        if k == 0 or re.search(r";|\.\s", gap):
+            clauses.append((_lead_connector(re.split(r";|\.\s", gap)[-1]) if k else "default", [[leaf]], []))
+        elif "," in gap or "(" in gap and ")" in gap:
+            clauses[-1][1].append([leaf])
+            clauses[-1][2].append(_lead_connector(gap[gap.rfind(",") :] if "," in gap else gap))
+        else:
+            clauses[-1][1][-1].append(leaf)
 
-    def combine(seq: list[tuple[int, int, str]]) -> dict[str, Any]:
-        # split by "any" connectors into runs joined by "all"
-        runs: list[list[dict[str, Any]]] = [[node(seq[0])]]
-        for k in range(1, len(seq)):
-            gap = text[seq[k - 1][1] : seq[k][0]]
-            if _connector(gap, side) == "any":
-                runs.append([])
-            runs[-1].append(node(seq[k]))
-        parts = [r[0] if len(r) == 1 else {"op": "all", "args": r} for r in runs]
-        return parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
-
-    trees = [combine(seg) for seg in segments if seg]
-    if len(trees) == 1:
-        tree = trees[0]
-    else:
-        top = "any" if "any" in seg_ops else ("all" if side == "inclusion" else "any")
-        tree = {"op": top, "args": trees}
-    return _clean(tree)
+    clause_nodes: list[tuple[dict[str, Any], str]] = []
+    for conn, phrases, phrase_conns in clauses:
+        pending: list[tuple[dict[str, Any], str]] = []
+        for pi, phrase in enumerate(phrases):
+            if any(leaf[3] == "constraint" for leaf in phrase):
+                phrase = [leaf for leaf in phrase if leaf[3] != "entity"]
+            items: list[tuple[dict[str, Any], str]] = []
+            for k, leaf in enumerate(phrase):
+                if leaf[3] == "window":
+                    before = [*pending, *([(_combine_phrase(items, default), phrase_conns[pi - 1] if pi else "default")] if items else [])]
+                    scope = _combine(before, default) if before else None
+                    combined = {"op": "all", "args": [scope, node(leaf)]} if scope else node(leaf)
+                    pending, items = [(combined, "default")], []
+                    continue
+                c = _gap_connector(text[phrase[k - 1][1] : leaf[0]]) if k else "default"
+                items.append((node(leaf), c if k else "default"))
+            if items:
+                pending.append((_combine_phrase(items, default), phrase_conns[pi - 1] if pi and pending else "default"))
+        if pending:
+            clause_nodes.append((_combine(pending, default), conn))
+    if not clause_nodes:
+        return None
+    return _clean(_combine(clause_nodes, default))
 
 
 def _clean(tree: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def _spans(obj: Any, path: str) -> Iterator[tuple[str, list[int], str | None]]:
     """Every (path, span, text) pair in a record."""
     if isinstance(obj, dict):
         if isinstance(obj.get("span"), list) and len(obj["span"]) == 2:
-            yield path, obj["span"], obj.get("text") if isinstance(obj.get("text"), str) else None
+            yield f"{path}.span", obj["span"], obj.get("text") if isinstance(obj.get("text"), str) else None
         for k, v in obj.items():
             if k != "span":
                 yield from _spans(v, f"{path}.{k}")
