@@ -119,7 +119,7 @@ def _criterion_records(
 
     # --- derived entities: values, temporal phrases, anchors -----------------------------------
     derived: list[dict[str, Any]] = []
-    seen_spans = {(e["start"], e["end"]) for e in entities}
+    seen_spans: set[tuple[int, int]] = set()
     for t in thresholds + qualitative:
         key = (t["start"], t["end"])
         if key in seen_spans:
@@ -329,6 +329,9 @@ def _criterion_records(
             continue
         leaves[owner[i].id].append((e["start"], e["end"], ent_id[i], "entity"))
 
+    # --- "Received any of the following: (1) ...; (2) ...": sub-items inherit the lead-in's history
+    _inherit_history(local, base, nodes, out_entities)
+
     # --- criterion records -----------------------------------------------------------------------
     out = []
     for node in nodes:
@@ -347,11 +350,42 @@ def _criterion_records(
         rec["formulas"] = out_formulas.get(node.id, [])
         own_leaves = leaves.get(node.id, [])
         rec["logic"] = build_logic(
-            local, node.side, own_leaves, leaf_groups, lo=node.start - base, hi=node.end - base, masked=[(f["start"], f["end"]) for f in formulas]
+            local,
+            node.side,
+            own_leaves,
+            leaf_groups,
+            lo=node.start - base,
+            hi=node.end - base,
+            masked=[(f["start"], f["end"]) for f in formulas],
         )
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
     return out
+
+
+_HISTORY_LEAD = re.compile(
+    r"\b(?:received|has received|have received|history of|participated in|previous(?:ly)?|prior)\b", re.IGNORECASE
+)
+
+
+def _inherit_history(
+    local: str, base: int, nodes: list[CriterionSpan], out_entities: dict[str, list[dict[str, Any]]]
+) -> None:
+    """A criterion whose lead-in (the text before its first sub-item) is about the past passes that on."""
+    parents = {n.id: n for n in nodes}
+    for node in nodes:
+        chain = []
+        parent = parents.get(node.parent) if node.parent else None
+        while parent is not None:
+            chain.append(parent)
+            parent = parents.get(parent.parent) if parent.parent else None
+        for anc in chain:
+            lead = local[anc.start - base : (anc.children[0].start if anc.children else anc.end) - base]
+            if _HISTORY_LEAD.search(lead):
+                for e in out_entities.get(node.id, []):
+                    if "assertion" in e:
+                        e["assertion"]["historical"] = True
+                break
 
 
 def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:
@@ -359,7 +393,9 @@ def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[i
     out: set[int] = set()
     for i in range(len(entities) - 1):
         a, b = entities[i], entities[i + 1]
-        if a["type"] == b["type"] == "Qualifier" and re.fullmatch(r"\s*(?:or|and|and/or)\s*", local[a["end"] : b["start"]], re.I):
+        if a["type"] == b["type"] == "Qualifier" and re.fullmatch(
+            r"\s*(?:or|and|and/or)\s*", local[a["end"] : b["start"]], re.I
+        ):
             out.update((i, i + 1))
     return out
 

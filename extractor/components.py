@@ -409,6 +409,7 @@ class CriteriaContext:
             allowed_types={t.upper() for t in ASSERTED_TYPES},
             max_scope=max_scope,
         )
+        self.cue_words = set(load_json("words.json")["context_only_normalized"])
         loaded = load_rules(rules, ContextRule)
         self.context.add(
             [
@@ -426,7 +427,14 @@ class CriteriaContext:
     def __call__(self, doc: Doc) -> Doc:
         # Only clinical concepts are targets: a Negation mention ("No") must stay a modifier, and
         # medspaCy drops modifiers that overlap a target.
-        targets = [s for s in doc.spans.get(extensions.ENTITIES, []) if s.label_ in ASSERTED_TYPES]
+        info = doc._.entity_info or {}
+        # cue words typed as entities ("history") are modifiers, not targets
+        targets = [
+            s
+            for s in doc.spans.get(extensions.ENTITIES, [])
+            if s.label_ in ASSERTED_TYPES
+            and (info.get((s.start_char, s.end_char)) or {}).get("normalized") not in self.cue_words
+        ]
         doc.spans[extensions.CONTEXT_TARGETS] = targets
         self.context(doc)
         assertions: dict[tuple[int, int], dict[str, bool]] = {}

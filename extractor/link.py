@@ -367,7 +367,14 @@ def build_logic(
             items: list[tuple[dict[str, Any], str]] = []
             for k, leaf in enumerate(phrase):
                 if leaf[3] == "window":
-                    before = [*pending, *([(_combine_phrase(items, default), phrase_conns[pi - 1] if pi else "default")] if items else [])]
+                    before = [
+                        *pending,
+                        *(
+                            [(_combine_phrase(items, default), phrase_conns[pi - 1] if pi else "default")]
+                            if items
+                            else []
+                        ),
+                    ]
                     scope = _combine(before, default) if before else None
                     combined = {"op": "all", "args": [scope, node(leaf)]} if scope else node(leaf)
                     pending, items = [(combined, "default")], []
