@@ -140,32 +140,29 @@ class CriteriaSentences:
 
 
 @lru_cache(maxsize=8)
-def _lexicon(name: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, LexiconRule]]:
-    """Compile a lexicon into two regexes (case-insensitive phrases, case-sensitive acronyms)."""
+def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """Compile a lexicon into regexes: concept types and the other types apart (so a qualifier can be
+    found inside a concept), each case-insensitive for phrases and case-sensitive for acronyms."""
     rules = load_rules(name, LexiconRule)
-    folded: dict[str, LexiconRule] = {}
-    exact: dict[str, LexiconRule] = {}
+    tables: dict[tuple[bool, bool], dict[str, LexiconRule]] = {}
     for rule in rules:
         if rule.phrase is None:
             continue
         # Short upper-case acronyms ("Cr", "PT", "ALT") match only as written; everything else folds case.
         acronym = rule.case_sensitive or (len(rule.phrase) <= 5 and any(c.isupper() for c in rule.phrase[1:]))
         acronym = acronym or (len(rule.phrase) <= 4 and rule.phrase.isupper())
-        table = exact if acronym else folded
         key = rule.phrase if acronym else rule.phrase.lower()
-        table.setdefault(key, rule)
+        tables.setdefault((rule.type in CONCEPT_TYPES, acronym), {}).setdefault(key, rule)
+    _LEXICON_RULES[name] = {(k[1], phrase): r for k, table in tables.items() for phrase, r in table.items()}
+    out = []
+    for (_concept, acronym), table in sorted(tables.items()):
+        keys = sorted(table, key=len, reverse=True)
+        body = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
+        out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE), acronym))
+    return tuple(out)
 
-    def compile_(keys: list[str], flags: int) -> re.Pattern[str]:
-        keys = sorted(keys, key=len, reverse=True)
-        body = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys) or r"(?!x)x"
-        return re.compile(rf"(?<![\w]){body_group(body)}(?![\w])", flags)
 
-    def body_group(body: str) -> str:
-        return f"(?:{body})"
-
-    lookup = {k: v for k, v in folded.items()}
-    lookup.update({"\x00" + k: v for k, v in exact.items()})
-    return compile_(list(folded), re.IGNORECASE), compile_(list(exact), 0), lookup
+_LEXICON_RULES: dict[str, dict[tuple[bool, str], LexiconRule]] = {}
 
 
 _ABBREVIATION_AFTER = re.compile(r"\s{0,2}[(\[]\s{0,2}(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s{0,2}[)\]]")
@@ -204,17 +201,18 @@ class CriteriaEntities:
     def __init__(
         self, lexicon: str, include_abbreviation: bool, qualifiers_inside_concepts: bool, use_abbreviations: bool
     ) -> None:
-        self.folded, self.exact, self.lookup = _lexicon(lexicon)
+        self.patterns = _lexicon(lexicon)
+        self.lookup = _LEXICON_RULES[lexicon]
         self.include_abbreviation = include_abbreviation
         self.qualifiers_inside_concepts = qualifiers_inside_concepts
         self.use_abbreviations = use_abbreviations
 
     def find(self, text: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for pattern, exact in ((self.folded, False), (self.exact, True)):
+        for pattern, exact in self.patterns:
             for m in pattern.finditer(text):
                 key = re.sub(r"\s+", " ", m.group())
-                rule = self.lookup.get("\x00" + key) if exact else self.lookup.get(key.lower())
+                rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
                     continue
                 found.append(

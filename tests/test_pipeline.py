@@ -1,0 +1,129 @@
+"""The spaCy pipeline: components in a user's own pipeline, config keys, rule files, multiprocessing."""
+
+from __future__ import annotations
+
+import json
+from multiprocessing import get_context
+from typing import Any
+
+import pytest
+import spacy
+
+import extractor
+from extractor.errors import RuleError
+from extractor.paths import resource_path
+from extractor.pipeline import PIPE_NAMES
+from extractor.rules import AnalyteRule, AnchorRule, ContextRule, LexiconRule, UnitRule, load_rules
+
+
+def test_load_has_every_component() -> None:
+    nlp = extractor.load()
+    assert tuple(nlp.pipe_names) == PIPE_NAMES
+
+
+def test_components_in_a_users_own_pipeline() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("criteria_entities")
+    nlp.add_pipe("criteria_values")
+    doc = nlp("AST/ALT below 3 times the upper limit of normal")
+    assert {("AST", "Measurement"), ("ALT", "Measurement")} <= {(s.text, s.label_) for s in doc.spans["entities"]}
+    (threshold,) = doc._.thresholds
+    assert (threshold["comparator"], threshold["multiple"], threshold["reference"]) == ("<", 3.0, "ULN")
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "text", "check"),
+    [
+        (
+            "criteria_entities",
+            {"qualifiers_inside_concepts": True},
+            "No obvious active infection",
+            lambda d: "active" in [s.text for s in d.spans["entities"]],
+        ),
+        (
+            "criteria_entities",
+            {"include_abbreviation": False},
+            "serum bilirubin (SB) > 2",
+            lambda d: "serum bilirubin" in [s.text for s in d.spans["entities"]],
+        ),
+        (
+            "criteria_entities",
+            {"include_abbreviation": True},
+            "serum bilirubin (SB) > 2",
+            lambda d: "serum bilirubin (SB)" in [s.text for s in d.spans["entities"]],
+        ),
+        (
+            "criteria_entities",
+            {"use_abbreviations": False},
+            "serum creatinine",
+            lambda d: len(d.spans["entities"]) == 1,
+        ),
+        (
+            "criteria_entities",
+            {"lexicon": "lexicon.jsonl"},
+            "prednisone",
+            lambda d: d.spans["entities"][0].label_ == "Drug",
+        ),
+        ("criteria_sentences", {"boundaries": ["\n"]}, "no fever; cough", lambda d: len(list(d.sents)) == 1),
+        ("criteria_context", {"max_scope": 1}, "no obvious active infection", lambda d: True),
+        (
+            "criteria_context",
+            {"rules": "context_rules.json"},
+            "no diabetes",
+            lambda d: any(v["negated"] for v in d._.assertions.values()),
+        ),
+    ],
+)
+def test_component_config_keys(name: str, config: dict[str, Any], text: str, check: Any) -> None:
+    nlp = extractor.load({name: config})
+    assert check(nlp(text))
+
+
+@pytest.mark.parametrize(
+    ("file", "cls"),
+    [
+        ("lexicon.jsonl", LexiconRule),
+        ("units.json", UnitRule),
+        ("analytes.json", AnalyteRule),
+        ("context_rules.json", ContextRule),
+        ("anchors.json", AnchorRule),
+    ],
+)
+def test_every_rule_file_loads_and_round_trips(file: str, cls: type) -> None:
+    rules = load_rules(file, cls)
+    assert rules
+    for rule in rules:
+        assert cls.from_dict(rule.to_dict()) == rule
+
+
+@pytest.mark.parametrize(
+    ("cls", "data"),
+    [
+        (LexiconRule, {"type": "Condition", "phrase": "x", "colour": "red"}),
+        (LexiconRule, {"type": "Disease", "phrase": "x"}),
+        (LexiconRule, {"type": "Condition"}),
+        (UnitRule, {"ucum": "mg", "written": ["mg"], "dimension": "mass"}),
+        (ContextRule, {"literal": "no", "category": "NEGATIVE"}),
+    ],
+)
+def test_rules_reject_bad_keys(cls: type, data: dict[str, Any]) -> None:
+    with pytest.raises(RuleError):
+        cls.from_dict(data)
+
+
+def test_word_lists_are_valid_json() -> None:
+    for name in ("words.json", "sections.json"):
+        assert json.loads(resource_path(name).read_text(encoding="utf-8"))
+
+
+def _extract_in_worker(text: str) -> dict[str, Any]:
+    # each worker builds its own pipeline (medspaCy rule objects do not pickle) and returns plain data
+    return extractor.extract(text)
+
+
+def test_multiprocessing_gives_the_same_records(listing_text: str) -> None:
+    texts = [listing_text, "Inclusion Criteria:\nAge 18~65 years\nExclusion Criteria:\nHIV positive\n"]
+    serial = [extractor.extract(t) for t in texts]
+    with get_context("spawn").Pool(2) as pool:
+        parallel = pool.map(_extract_in_worker, texts)
+    assert parallel == serial
