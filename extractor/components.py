@@ -247,6 +247,7 @@ class CriteriaEntities:
                 if f["type"] in CONCEPT_TYPES:
                     self._absorb_abbreviation(text, f, kept)
         kept = _drop_generic_heads(text, sorted(kept, key=lambda f: f["start"]))
+        kept = _elliptic_members(text, kept)
         return sorted(kept, key=lambda f: f["start"])
 
     @staticmethod
@@ -298,6 +299,37 @@ class CriteriaEntities:
                 }
             )
         return sorted(found, key=lambda f: f["start"])
+
+
+_ELLIPSIS = re.compile(r"(?P<gap>\s*(?:,|/|or|and|and/or)\s*)(?P<member>[A-Z0-9])(?![\w-])")
+
+
+def _elliptic_members(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """'hepatitis B or C': the bare "C" is a mention of "hepatitis C", of the same type."""
+    out = list(found)
+    for f in found:
+        if f["type"] not in CONCEPT_TYPES:
+            continue
+        head, _, last = text[f["start"] : f["end"]].rpartition(" ")
+        if not head or not re.fullmatch(r"[A-Z0-9]", last):
+            continue
+        pos = f["end"]
+        while m := _ELLIPSIS.match(text, pos):
+            s, e = m.start("member"), m.end("member")
+            if any(g["start"] < e and s < g["end"] for g in out):
+                break
+            out.append(
+                {
+                    "start": s,
+                    "end": e,
+                    "type": f["type"],
+                    "normalized": f"{head.lower()} {m.group('member').lower()}",
+                    "is_class": False,
+                    "rule": "elliptic-coordination",
+                }
+            )
+            pos = e
+    return sorted(out, key=lambda g: g["start"])
 
 
 def _drop_generic_heads(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

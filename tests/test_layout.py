@@ -108,3 +108,11 @@ def test_criterion_without_structure_is_marked_unparsed() -> None:
     record = extractor.extract("Inclusion Criteria:\nWillingness to comply with frobnication\n")
     (crit,) = record["criteria"]
     assert crit["unparsed"] and crit["unparsed"][0]["reason"] in {"no_structure", "uncovered"}
+
+
+def test_elliptic_coordination_names_each_member() -> None:
+    record = extractor.extract("Exclusion Criteria:\nActive hepatitis B or C\n")
+    (crit,) = record["criteria"]
+    conditions = [(e["text"], e.get("normalized")) for e in crit["entities"] if e["type"] == "Condition"]
+    assert conditions == [("hepatitis B", None), ("C", "hepatitis c")]
+    assert crit["logic"]["op"] == "any" and len(crit["logic"]["args"]) == 2
