@@ -437,7 +437,11 @@ def _constraint(
         if t.get(key) is not None:
             c[key] = t[key]
     if t["comparator"] == "between":
-        c["inclusive"] = bool(t.get("extra", {}).get("inclusive", True))
+        extra = t.get("extra", {})
+        c["inclusive"] = bool(extra.get("inclusive", True))
+        for key in ("low_inclusive", "high_inclusive"):
+            if key in extra:
+                c[key] = bool(extra[key])
     if t.get("multiple") is not None:
         c["multiple"] = t["multiple"]
         c["reference"] = t["reference"]

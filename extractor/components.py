@@ -158,7 +158,9 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
     for (_concept, acronym), table in sorted(tables.items()):
         keys = sorted(table, key=len, reverse=True)
         body = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
-        out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE), acronym))
+        # an acronym never starts right after a hyphen: "EF" is not in "IIEF-EF"
+        before = r"(?<![\w-])" if acronym else r"(?<![\w])"
+        out.append((re.compile(rf"{before}(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE), acronym))
     return tuple(out)
 
 

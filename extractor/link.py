@@ -33,7 +33,10 @@ def _words() -> dict[str, Any]:
     w["_filler"] = re.compile(w["subject_filler"], re.IGNORECASE)
     w["_or"] = re.compile(w["connector_or"], re.IGNORECASE)
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
-    w["_connector"] = re.compile(r"^(?:\s|,|/|;|\b(?:or|and|and/or|nor)\b|\(or\)|\band\s*\(or\))*$", re.IGNORECASE)
+    # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
+    w["_connector"] = re.compile(
+        r"^\s*(?:,\s*(?:and|or)?|/|;|\b(?:or|and|and/or|nor)\b|\band\s*\(or\))\s*$", re.IGNORECASE
+    )
     return w
 
 

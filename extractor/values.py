@@ -85,6 +85,11 @@ COUNT_RE = re.compile(
 
 # "18~65 years", "0~2 points", "0-1"
 RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+# "≥19 to ≤ 30 kg/m2": a range written with two comparators
+BOUNDED_RANGE_RE = re.compile(
+    rf"(?P<c1>{_COMP})\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP})\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
+    re.IGNORECASE,
+)
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
@@ -214,6 +219,23 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
+    for m in _with_units(BOUNDED_RANGE_RE).finditer(text):
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        c1, c2 = comparator_of(m.group("c1")), comparator_of(m.group("c2"))
+        if c1 not in {">", ">="} or c2 not in {"<", "<="}:
+            continue
+        low, high = _number(m.group("low")), _number(m.group("high"))
+        unit, ucum = unit_fields(m.group("unit") or m.group("u1"))
+        if not check_range_ordered(low, high):
+            continue
+        end = m.end("unit") if m.group("unit") else m.end("high")
+        out.append(Threshold(m.start(), end, "between", "bounded-range", low=low, high=high, unit=unit, ucum=ucum))
+        out[-1].extra["inclusive"] = c1 == ">=" and c2 == "<="
+        if (c1 == ">=") != (c2 == "<="):
+            out[-1].extra["low_inclusive"] = c1 == ">="
+            out[-1].extra["high_inclusive"] = c2 == "<="
+        taken.append((m.start(), end))
     for m in _with_units(RANGE_RE).finditer(text):
         if _overlaps(taken, m.start(), m.end()):
             continue

@@ -44,6 +44,10 @@ def test_constraint_table(case: dict[str, Any]) -> None:
     found = all_items(record, "constraints")
     for want in case["expect"]:
         assert any(_matches(f, want, source) for f in found), f"missing {want} in {found}"
+    if case.get("only"):
+        assert len(found) == len(case["expect"]), found
+    if "forbid_measure" in case:
+        assert all(f.get("measure") != case["forbid_measure"] for f in found), found
 
 
 def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
