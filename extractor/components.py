@@ -387,7 +387,11 @@ class CriteriaValues:
     """Thresholds (comparator, number or range, unit; ULN multiples; graded counts)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        found = find_thresholds(doc.text, doc._.masked)
+        # a duration inside a time window ("more than 14 days prior to screening") is the window's
+        masked = list(doc._.masked or []) + [
+            (w["start"], w["end"]) for w in doc._.time_windows or [] if w.get("duration")
+        ]
+        found = find_thresholds(doc.text, masked)
         doc._.thresholds = [dataclasses.asdict(t) for t in found]
         doc.spans[extensions.VALUES] = _spans(doc, [(t.start, t.end, t.rule) for t in found])
         return doc
@@ -399,10 +403,11 @@ def make_temporal(nlp: Language, name: str) -> "CriteriaTemporal":
 
 
 class CriteriaTemporal:
-    """Time windows (duration, direction, anchor)."""
+    """Time windows (duration, direction, anchor). Runs before ``criteria_values``, which leaves the
+    windows' durations alone."""
 
     def __call__(self, doc: Doc) -> Doc:
-        masked = list(doc._.masked or []) + [(t["start"], t["end"]) for t in doc._.thresholds or []]
+        masked = list(doc._.masked or [])
         found = find_windows(doc.text, masked)
         doc._.time_windows = [dataclasses.asdict(w) for w in found]
         doc.spans[extensions.WINDOWS] = _spans(doc, [(w.start, w.end, w.rule) for w in found])

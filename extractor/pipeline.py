@@ -16,8 +16,8 @@ PIPE_NAMES = (
     "abbreviation_detector",
     "criteria_entities",
     "criteria_formulas",
-    "criteria_values",
     "criteria_temporal",
+    "criteria_values",
     "criteria_context",
 )
 

@@ -122,6 +122,8 @@ class AnalyteRule(Rule):
     canonical: str
     molar_mass: float | None = None
     ucum_override: dict[str, str] = field(default_factory=dict)
+    #: the unit a bare number means for this analyte ("Age > 18" is in years)
+    implied_unit: str | None = None
 
 
 @dataclass(frozen=True)

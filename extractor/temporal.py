@@ -109,6 +109,18 @@ _DURING_RE = re.compile(
 )
 
 
+def _lead_comparator(lead: str | None) -> str:
+    """'within 3 months' -> <=, 'more than 14 days prior' -> >, 'at least 4 weeks before' -> >=."""
+    low = re.sub(r"\s+", " ", (lead or "").lower())
+    if low.startswith("more than"):
+        return ">"
+    if low.startswith(("at least", "for at least")):
+        return ">="
+    if low.startswith("less than"):
+        return "<"
+    return "<="
+
+
 def _direction(word: str | None, lead: str | None) -> str:
     w = (word or "").lower()
     if w.startswith(("after", "following", "since", "from")):
@@ -141,9 +153,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         if not free(m.start(), end):
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit"))
-        comparator = "<="
-        if lead and lead.lower().startswith(("more", "at least")):
-            comparator = ">="
+        comparator = _lead_comparator(lead)
         w = Window(
             m.start(),
             end,

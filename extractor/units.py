@@ -62,11 +62,13 @@ class UnitRegistry:
         return self.analytes.get(name.lower())
 
     def normalise_for(self, ucum: str | None, analyte: str | None) -> str | None:
-        """The UCUM code the analyte really means (eGFR's 'mL/min' is per 1.73 m2)."""
+        """The UCUM code the analyte really means (eGFR's 'mL/min' is per 1.73 m2; a bare age is in years)."""
         rule = self.analyte(analyte)
-        if ucum and rule and ucum in rule.ucum_override:
-            return rule.ucum_override[ucum]
-        return ucum
+        if rule is None:
+            return ucum
+        if ucum is None:
+            return rule.implied_unit
+        return rule.ucum_override.get(ucum, ucum)
 
     def convert(self, value: float, from_ucum: str, to_ucum: str, analyte: str | None = None) -> float:
         """Convert a value between two UCUM units; molar <-> mass needs the analyte's molar mass."""
