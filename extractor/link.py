@@ -201,6 +201,7 @@ def window_targets(
     clinical_starts = [entities[i]["start"] for i in clinical]
     threshold_ends = sorted((t["end"], ti) for ti, t in enumerate(thresholds))
     clause_marks = [m.end() for m in re.finditer(r";|\.\s", text)]
+    depths = _bracket_depths(text)
     out = []
     for wi, w in enumerate(windows):
         k = bisect.bisect_right(threshold_ends, (w["start"], len(thresholds)))
@@ -210,18 +211,53 @@ def window_targets(
                 out.append(list(subjects[ti]))
                 continue
         m = bisect.bisect_right(clause_marks, w["start"])
-        clause_start = max(heading_end, clause_marks[m - 1] if m else 0, windows[wi - 1]["end"] if wi else 0)
+        previous = [o["end"] for o in windows[:wi] if o.get("rule") != "during"]
+        clause_start = max(heading_end, clause_marks[m - 1] if m else 0, previous[-1] if previous else 0)
+        list_start = _list_start(text, clause_start, w["start"], entities, depths)
         m2 = bisect.bisect_left(clause_marks, w["end"])
         clause_end = clause_marks[m2] if m2 < len(clause_marks) else len(text)
-        lo = bisect.bisect_left(clinical_starts, clause_start)
         hi = bisect.bisect_left(clinical_starts, w["start"])
-        targets = [clinical[j] for j in range(lo, hi) if entities[clinical[j]]["end"] <= w["start"]]
+        targets: list[int] = []
+        for start in (list_start, clause_start):
+            lo = bisect.bisect_left(clinical_starts, start)
+            targets = [clinical[j] for j in range(lo, hi) if entities[clinical[j]]["end"] <= w["start"]]
+            if targets:
+                break
         if not targets:
             lo2 = bisect.bisect_left(clinical_starts, w["end"])
             hi2 = bisect.bisect_left(clinical_starts, clause_end)
             targets = [clinical[j] for j in range(lo2, hi2) if entities[clinical[j]]["end"] <= clause_end]
         out.append(targets)
     return out
+
+
+def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], depths: list[int]) -> int:
+    """Where the run of comma-joined list items that ends at ``pos`` starts.
+
+    "history of MI, or unstable angina, severe arrhythmia in the past 6 months": the window covers the
+    whole list. "Since the effect on the fetus is unknown, women ... should have a test 48 hours
+    before ...": the phrase before the comma is no list item (it has words of its own), so it is not
+    covered.
+    """
+    stop = set(_words()["stopwords"]) | {"history", "or", "and"}
+    commas = [i for i in range(lo, pos) if text[i] == "," and depths[i] == depths[pos]]
+    start = commas[-1] + 1 if commas else lo
+    for k in range(len(commas) - 1, -1, -1):
+        prev = commas[k - 1] + 1 if k else lo
+        phrase = text[prev : commas[k]]
+        covered = [
+            (e["start"] - prev, e["end"] - prev) for e in entities if prev <= e["start"] and e["end"] <= commas[k]
+        ]
+        if not covered:
+            break
+        rest = list(phrase)
+        for a, b in covered:
+            rest[a:b] = " " * (b - a)
+        leftover = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", "".join(rest))
+        if any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", leftover)):
+            break
+        start = prev
+    return start
 
 
 def _bracket_depths(text: str) -> list[int]:
