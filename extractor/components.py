@@ -42,42 +42,30 @@ class CriteriaTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
+        # Doc needs every character: one space after a token is its trailing whitespace; any other
+        # run of whitespace becomes a token of its own, as in spaCy's tokenizer.
         words: list[str] = []
         spaces: list[bool] = []
-        for m in _TOKEN.finditer(text):
-            words.append(m.group())
-            spaces.append(m.end() < len(text) and text[m.end()].isspace())
-        return self._with_whitespace(text, words, spaces)
-
-    def _with_whitespace(self, text: str, words: list[str], spaces: list[bool]) -> Doc:
-        # Doc needs every character: runs of whitespace beyond one space become their own tokens.
-        out_words: list[str] = []
-        out_spaces: list[bool] = []
         pos = 0
-        for word in words:
-            start = text.index(word, pos)
-            gap = text[pos:start]
+        for m in _TOKEN.finditer(text):
+            gap = text[pos : m.start()]
+            if gap.startswith(" ") and words and not spaces[-1]:
+                spaces[-1] = True
+                gap = gap[1:]
             if gap:
-                if out_words and out_spaces and not out_spaces[-1] and gap[0] == " ":
-                    out_spaces[-1] = True
-                    gap = gap[1:]
-                elif out_words and not out_spaces[-1] and gap[0] != " ":
-                    pass
-                if gap:
-                    out_words.append(gap)
-                    out_spaces.append(False)
-            out_words.append(word)
-            out_spaces.append(False)
-            pos = start + len(word)
+                words.append(gap)
+                spaces.append(False)
+            words.append(m.group())
+            spaces.append(False)
+            pos = m.end()
         tail = text[pos:]
+        if tail.startswith(" ") and words and not spaces[-1]:
+            spaces[-1] = True
+            tail = tail[1:]
         if tail:
-            if out_words and tail[0] == " " and not out_spaces[-1]:
-                out_spaces[-1] = True
-                tail = tail[1:]
-            if tail:
-                out_words.append(tail)
-                out_spaces.append(False)
-        return Doc(self.vocab, words=out_words, spaces=out_spaces)
+            words.append(tail)
+            spaces.append(False)
+        return Doc(self.vocab, words=words, spaces=spaces)
 
     def to_bytes(self, **kwargs: Any) -> bytes:
         return b""

@@ -239,8 +239,11 @@ def _heading(text: str, start: int, end: int) -> Span | None:
     return start, start + len(m.group("h").rstrip())
 
 
-def segment(text: str, sections: list[Section]) -> list[CriterionSpan]:
-    """Criteria of every section, ids inc-N/exc-N in order, sub-items as children with dotted ids."""
+def segment(text: str, sections: list[Section], unrecognised: list[Span] | None = None) -> list[CriterionSpan]:
+    """Criteria of every section, ids inc-N/exc-N in order, sub-items as children with dotted ids.
+
+    Page-chrome lines inside a section are no criteria; their spans go to ``unrecognised``.
+    """
     counters = {"inclusion": 0, "exclusion": 0}
     prefix = {"inclusion": "inc", "exclusion": "exc"}
     out: list[CriterionSpan] = []
@@ -249,6 +252,8 @@ def segment(text: str, sections: list[Section]) -> list[CriterionSpan]:
         parent_indent = -1
         for line, indent, bullet in _join_lines(text, section.lines):
             if is_chrome(line.text):
+                if unrecognised is not None:
+                    unrecognised.append((line.start, line.end))
                 continue
             # An indented bulleted line under a criterion ending with ":" is its sub-item.
             if (
@@ -372,9 +377,10 @@ def analyse(text: str, source_name: str | None = None) -> Layout:
         if not lines or not any(re.search(r"[A-Za-z]{3}", ln.text) for ln in lines):
             raise NoCriteriaError("no criteria text found", source=source_name)
         sections = [Section("inclusion", None, lines[0].start, lines[-1].end, lines)]
-    criteria = segment(text, sections)
+    unrecognised: list[Span] = []
+    criteria = segment(text, sections, unrecognised)
     if not criteria:
         raise NoCriteriaError("criteria sections are empty", source=source_name)
     first = min(s.start for s in sections)
     trial = trial_fields(text, first, kind)
-    return Layout(kind, sections, criteria, trial, [])
+    return Layout(kind, sections, criteria, trial, unrecognised)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -38,17 +37,6 @@ def _words() -> dict[str, Any]:
         r"^\s*(?:,\s*(?:and|or)?|/|;|\b(?:or|and|and/or|nor)\b|\band\s*\(or\))\s*$", re.IGNORECASE
     )
     return w
-
-
-@dataclass
-class Item:
-    """An entity, threshold or window of the criterion (local offsets) with its linking results."""
-
-    kind: str  # entity | threshold | window | formula
-    start: int
-    end: int
-    data: dict[str, Any]
-    subjects: list[int] = field(default_factory=list)  # indices into the entity list
 
 
 def _skip_parenthetical_back(text: str, pos: int) -> int:
@@ -272,17 +260,6 @@ def _bracket_depths(text: str) -> list[int]:
             depth -= 1
     depths[len(text)] = depth
     return depths
-
-
-def _connector(gap: str, side: str) -> str:
-    words = _words()
-    if words["_or"].search(gap):
-        return "any"
-    if words["_and"].search(gap):
-        return "all"
-    if "/" in gap or "," in gap:
-        return "all" if side == "inclusion" else "any"
-    return "all"
 
 
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)

@@ -116,3 +116,9 @@ def test_elliptic_coordination_names_each_member() -> None:
     conditions = [(e["text"], e.get("normalized")) for e in crit["entities"] if e["type"] == "Condition"]
     assert conditions == [("hepatitis B", None), ("C", "hepatitis c")]
     assert crit["logic"]["op"] == "any" and len(crit["logic"]["args"]) == 2
+
+
+def test_chrome_inside_a_section_is_reported_not_dropped() -> None:
+    record = extractor.extract("Inclusion Criteria:\nAge > 18 years\nYes No Not Sure\nHIV positive\n")
+    assert [c["text"] for c in record["criteria"]] == ["Age > 18 years", "HIV positive"]
+    assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("Yes No Not Sure", "unrecognised")]
