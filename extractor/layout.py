@@ -250,29 +250,38 @@ def segment(text: str, sections: list[Section], unrecognised: list[Span] | None 
     for section in sections:
         parent_top: CriterionSpan | None = None
         parent_indent = -1
+        parent_bullet = False
         for line, indent, bullet in _join_lines(text, section.lines):
             if is_chrome(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 continue
-            # An indented bulleted line under a criterion ending with ":" is its sub-item.
+            # A bulleted line under a criterion ending with ":" is its sub-item when it is indented
+            # deeper, or when the criterion is an unbulleted label ("DISEASE CHARACTERISTICS:").
             if (
                 parent_top is not None
                 and bullet
-                and indent > parent_indent
-                and text[parent_top.start : parent_top.end].rstrip().endswith(":")
+                and (indent > parent_indent or not parent_bullet)
+                and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
             ):
                 n = len(parent_top.children) + 1
                 child = CriterionSpan(f"{parent_top.id}.{n}", section.side, line.start, line.end, parent_top.id)
+                _attach(text, child, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
                 parent_top.children.append(child)
+                parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
             counters[section.side] += 1
             cid = f"{prefix[section.side]}-{counters[section.side]}"
             crit = CriterionSpan(cid, section.side, line.start, line.end, None, _heading(text, line.start, line.end))
             _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
             out.append(crit)
-            parent_top, parent_indent = crit, indent
+            parent_top, parent_indent, parent_bullet = crit, indent, bullet
     return out
+
+
+def _first_line_end(text: str, crit: CriterionSpan) -> int:
+    nl = text.find("\n", crit.start, crit.end)
+    return crit.end if nl == -1 else nl
 
 
 def _attach(text: str, parent: CriterionSpan, trees: list[tuple[Span, list[Any]]]) -> None:

@@ -122,3 +122,23 @@ def test_chrome_inside_a_section_is_reported_not_dropped() -> None:
     record = extractor.extract("Inclusion Criteria:\nAge > 18 years\nYes No Not Sure\nHIV positive\n")
     assert [c["text"] for c in record["criteria"]] == ["Age > 18 years", "HIV positive"]
     assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("Yes No Not Sure", "unrecognised")]
+
+
+def test_bullets_under_a_label_line_are_its_sub_items() -> None:
+    text = (
+        "Inclusion Criteria:\n\nDISEASE CHARACTERISTICS:\n\n* Histologically confirmed adenocarcinoma\n"
+        "* Gleason score ≤ 7\n\nExclusion Criteria:\n\n* Prior therapy:\n    * chemotherapy within 4 weeks\n* HIV positive\n"
+    )
+    record = extractor.extract(text)
+    got = [(c["id"], c["parent"], c["text"].splitlines()[0]) for c in record["criteria"]]
+    assert got == [
+        ("inc-1", None, "DISEASE CHARACTERISTICS:"),
+        ("inc-1.1", "inc-1", "Histologically confirmed adenocarcinoma"),
+        ("inc-1.2", "inc-1", "Gleason score ≤ 7"),
+        ("exc-1", None, "Prior therapy:"),
+        ("exc-1.1", "exc-1", "chemotherapy within 4 weeks"),
+        ("exc-2", None, "HIV positive"),
+    ]
+    by_id = {c["id"]: c for c in record["criteria"]}
+    assert by_id["inc-1.2"]["constraints"][0]["value"] == 7
+    assert by_id["exc-1.1"]["windows"][0]["duration"] == "P4W"
