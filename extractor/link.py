@@ -251,6 +251,8 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
 def _bracket_depths(text: str) -> list[int]:
     """Bracket nesting depth before each character (computed once per criterion: linear)."""
     depths = [0] * (len(text) + 1)
+    if "(" not in text and "[" not in text:
+        return depths
     depth = 0
     for i, ch in enumerate(text):
         depths[i] = depth

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .units import registry
@@ -110,7 +111,9 @@ _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 
+@lru_cache(maxsize=16)
 def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern with the unit registry's alternation in place of UNIT (compiled once)."""
     return re.compile(pattern.pattern.replace("UNIT", registry().pattern.pattern), pattern.flags)
 
 

@@ -66,3 +66,18 @@ def test_problems_name_their_path(record: dict[str, Any], listing_text: str, mut
     assert any(p.path.startswith(path_fragment) for p in problems), problems
     with pytest.raises(SchemaError):
         validate(broken, listing_text)
+
+
+def test_fast_and_reference_validators_agree(record: dict[str, Any], schema: dict[str, Any]) -> None:
+    import jsonschema_rs
+
+    fast = jsonschema_rs.validator_for(schema)
+    reference = jsonschema.Draft202012Validator(schema)
+    variants = [
+        record,
+        {**record, "schema_version": "2.0"},
+        {**record, "criteria": [{"id": "x"}]},
+        {**record, "extra": 1},
+    ]
+    for variant in variants:
+        assert fast.is_valid(variant) == reference.is_valid(variant)
