@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 try:  # a compiled validator ~100x faster; the pure-Python one stays the reference and explains errors
     import jsonschema_rs
 except ImportError:  # pragma: no cover - jsonschema-rs is a declared dependency
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]
 
 from .errors import SchemaError
 from .paths import schema_path
