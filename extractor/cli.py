@@ -38,6 +38,21 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     ev.add_argument("--no-errors", action="store_true", help="leave out the lists of misses and false positives")
 
+    ba = sub.add_parser(
+        "batch", help="extract registry dumps (API v2 JSON/zip/JSONL, legacy XML/zip, AACT, text) into JSON Lines"
+    )
+    ba.add_argument("inputs", nargs="+", help="dump files or folders; the format is detected from the content")
+    ba.add_argument("--out", required=True, help="output JSON Lines file")
+    ba.add_argument("--format", choices=["ctgov-json", "ctgov-xml", "aact", "text"], help="force the input format")
+    ba.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; same output whatever the number)"
+    )
+    ba.add_argument("--errors", help="errors file (default: OUT with .errors.jsonl)")
+    ba.add_argument("--resume", action="store_true", help="skip trials already in OUT (after a killed run)")
+    ba.add_argument("--quiet", action="store_true", help="no progress bar")
+    ba.add_argument("--timeout", type=int, default=60, help="seconds one trial may take (default 60)")
+    ba.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger single records")
+
     va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
     va.add_argument("record", help="record (.json)")
     va.add_argument("--source", help="source text, to check that every span's text matches it")
@@ -83,6 +98,8 @@ def run(argv: list[str] | None = None) -> int:
         else:
             sys.stdout.write(evaluate.format_report(report, show_errors=not args.no_errors) + "\n")
         return 0
+    if args.command == "batch":
+        return _batch(args)
     if args.command == "validate":
         record = _load_json(args.record)
         source_text = read_path(args.source).text if args.source else None
@@ -94,6 +111,43 @@ def run(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{args.record}: valid (schema {schema()['$id']})\n")
         return 0
     return 2  # pragma: no cover - argparse enforces the choices
+
+
+def _progress_printer() -> Any:
+    def show(summary: Any) -> None:
+        rate = summary.read / summary.elapsed if summary.elapsed else 0.0
+        total = f"/{summary.total:,}" if summary.total else ""
+        eta = ""
+        if summary.total and rate:
+            left = max(0.0, (summary.total - summary.read) / rate)
+            eta = f"  ETA {int(left // 60)}:{int(left % 60):02d}"
+        sys.stderr.write(f"\r{summary.read:,}{total} trials  {rate:.1f}/s{eta}  failed {summary.failed:,}   ")
+        sys.stderr.flush()
+
+    return show
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1")
+    show = not args.quiet and sys.stderr.isatty()
+    summary = run_batch(
+        args.inputs,
+        args.out,
+        format=args.format,
+        workers=args.workers,
+        errors=args.errors,
+        resume=args.resume,
+        timeout_s=args.timeout,
+        max_bytes=args.max_bytes,
+        progress=_progress_printer() if show else None,
+    )
+    if show:
+        sys.stderr.write("\n")
+    sys.stderr.write(summary.line() + "\n")
+    return 0 if summary.written or not summary.read else 1
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,312 @@
+"""Registry dumps at scale: stream records through the extractor into validated JSON Lines.
+
+Streaming and bounded: the readers yield one study at a time; studies go to the workers in windows of
+a fixed size, so memory stays flat whatever the dump size, and results come back in input order
+whatever the number of workers (``workers=1`` gives the same bytes). Nothing is lost: every study
+read is written, failed (with its stage and reason in the errors file) or skipped (``resume``), and
+``read == written + failed + skipped``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+from typing import Any
+
+from .errors import ExtractorError
+from .readers import ReadFailure, SourceRecord, count_records, iter_records
+from .source import DEFAULT_MAX_BYTES
+
+#: studies handed to the pool at a time, per worker: bounds memory and keeps the output ordered
+WINDOW_PER_WORKER = 32
+#: seconds one extraction may take before it is abandoned as failed
+DEFAULT_TIMEOUT_S = 60
+
+
+@dataclass
+class BatchSummary:
+    """Counts of one run; ``read == written + failed + skipped`` always holds."""
+
+    read: int = 0
+    written: int = 0
+    failed: int = 0
+    skipped: int = 0
+    elapsed: float = 0.0
+    total: int | None = None
+    by_stage: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.written + self.failed + self.skipped
+
+    def line(self) -> str:
+        check = "=" if self.balanced else "!="
+        return (
+            f"read {self.read:,} {check} written {self.written:,} + failed {self.failed:,} + skipped {self.skipped:,}"
+            f" in {self.elapsed:.1f} s ({self.read / self.elapsed if self.elapsed else 0:.1f} trials/s)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "written": self.written,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "elapsed_s": round(self.elapsed, 3),
+            "by_stage": dict(self.by_stage),
+        }
+
+
+# --- worker side ----------------------------------------------------------------------------------
+
+_WORKER_TIMEOUT = DEFAULT_TIMEOUT_S
+_WORKER_MAX_BYTES = DEFAULT_MAX_BYTES
+
+
+def _init_worker(timeout_s: int, max_bytes: int) -> None:
+    """Build the pipeline once per worker process (medspaCy rules do not pickle)."""
+    global _WORKER_TIMEOUT, _WORKER_MAX_BYTES
+    _WORKER_TIMEOUT, _WORKER_MAX_BYTES = timeout_s, max_bytes
+    from .api import _default_nlp
+
+    _default_nlp()
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Timeout
+
+
+def process(item: SourceRecord | ReadFailure) -> tuple[str, str | None, str]:
+    """One study -> ("ok", trial id, JSON line) or ("error", trial id, JSON error line). Plain data only."""
+    if isinstance(item, ReadFailure):
+        return "error", item.trial_id, _error_line(item.trial_id, item.location, item.stage, item.reason)
+    from .api import extract
+
+    use_alarm = _WORKER_TIMEOUT > 0 and hasattr(signal, "SIGALRM")
+    previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
+    if use_alarm:
+        signal.alarm(_WORKER_TIMEOUT)
+    try:
+        # validated once, after the registry fields are attached
+        record = extract(item.text, name=item.location, max_bytes=_WORKER_MAX_BYTES, check=False)
+        attach_registry(record, item)
+        from .validate import validate
+
+        validate(record, source_text=item.text, name=item.location)
+    except _Timeout:
+        return (
+            "error",
+            item.trial_id,
+            _error_line(item.trial_id, item.location, "extract", f"timed out after {_WORKER_TIMEOUT} s"),
+        )
+    except ExtractorError as exc:
+        stage = "validate" if exc.code.startswith("E4") else "extract"
+        return "error", item.trial_id, _error_line(item.trial_id, item.location, stage, f"{exc.message} [{exc.code}]")
+    except Exception as exc:  # a bug must not stop 500,000 studies: report it with the record
+        return (
+            "error",
+            item.trial_id,
+            _error_line(item.trial_id, item.location, "extract", f"{type(exc).__name__}: {exc}"),
+        )
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+    return "ok", item.trial_id, json.dumps(record, ensure_ascii=False)
+
+
+def _error_line(trial_id: str | None, location: str, stage: str, reason: str) -> str:
+    return json.dumps(
+        {"trial_id": trial_id, "location": location, "stage": stage, "reason": reason}, ensure_ascii=False
+    )
+
+
+def attach_registry(record: dict[str, Any], item: SourceRecord) -> None:
+    """Carry the registry's structured fields into the record and flag where the text disagrees."""
+    record["trial_id"] = item.trial_id or (record.get("trial") or {}).get("nct_id", {}).get("value")
+    registry: dict[str, Any] = {"format": item.format, "location": item.location}
+    registry.update(
+        {
+            k: v
+            for k, v in item.registry.items()
+            if k in {"minimum_age", "maximum_age", "sex", "healthy_volunteers", "std_ages"}
+        }
+    )
+    disagreements = list(_age_disagreements(record, registry))
+    if disagreements:
+        registry["disagreements"] = disagreements
+        record.setdefault("warnings", []).extend(
+            {
+                "code": "W004",
+                "message": f"registry {d['field'].replace('_', ' ')} is {d['registry']} years, the criteria text says {d['text']}",
+                **({"criterion": d["criterion"], "span": d["span"]} if "criterion" in d else {}),
+            }
+            for d in disagreements
+        )
+    record["registry"] = registry
+
+
+def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[str, Any], str]]:
+    """(field, years, constraint, criterion id) for every age limit the inclusion criteria state."""
+    for crit in record.get("criteria", []):
+        if crit.get("side") != "inclusion":
+            continue
+        for c in crit.get("constraints", []):
+            if c.get("measure") != "age" or c.get("ucum") != "a":
+                continue
+            low = (
+                c.get("low")
+                if c["comparator"] == "between"
+                else c.get("value")
+                if c["comparator"] in (">", ">=")
+                else None
+            )
+            high = (
+                c.get("high")
+                if c["comparator"] == "between"
+                else c.get("value")
+                if c["comparator"] in ("<", "<=")
+                else None
+            )
+            if isinstance(low, (int, float)):
+                yield "minimum_age", float(low), c, crit["id"]
+            if isinstance(high, (int, float)):
+                yield "maximum_age", float(high), c, crit["id"]
+
+
+def _age_disagreements(record: dict[str, Any], registry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for fld, years, constraint, cid in text_age_limits(record):
+        stated = registry.get(fld)
+        if stated is None:
+            continue
+        # "> 18" in the text against a registry minimum of 18 agrees: the registry has no strictness
+        if abs(float(stated["years"]) - years) > 0.5:
+            yield {
+                "field": fld,
+                "registry": stated["years"],
+                "text": years,
+                "criterion": cid,
+                "span": constraint["span"],
+            }
+
+
+# --- driver side ----------------------------------------------------------------------------------
+
+
+def _done_ids(out: Path) -> set[str]:
+    """Trial ids already written; a truncated last line (a killed run) is cut off first."""
+    if not out.exists():
+        return set()
+    with open(out, "rb+") as fh:
+        data = fh.read()
+        cut = data.rfind(b"\n") + 1
+        if cut < len(data):
+            fh.truncate(cut)
+    done = set()
+    for line in data[:cut].splitlines():
+        try:
+            tid = json.loads(line).get("trial_id")
+        except json.JSONDecodeError:
+            continue
+        if tid:
+            done.add(tid)
+    return done
+
+
+def _windows(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    window: list[Any] = []
+    for item in items:
+        window.append(item)
+        if len(window) >= size:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+def run_batch(
+    inputs: list[str | Path],
+    out: str | Path,
+    *,
+    format: str | None = None,
+    workers: int = 1,
+    errors: str | Path | None = None,
+    resume: bool = False,
+    timeout_s: int = DEFAULT_TIMEOUT_S,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[BatchSummary], None] | None = None,
+) -> BatchSummary:
+    """Extract every study of ``inputs`` into ``out`` (JSON Lines); failures go to ``errors``.
+
+    Raises :class:`extractor.errors.InputError` when an input cannot be read at all.
+    """
+    out = Path(out)
+    errors_path = (
+        Path(errors)
+        if errors
+        else out.with_suffix(".errors.jsonl")
+        if out.suffix == ".jsonl"
+        else Path(f"{out}.errors.jsonl")
+    )
+    summary = BatchSummary()
+    totals = [count_records(p, format) for p in inputs]
+    summary.total = sum(t for t in totals if t is not None) if all(t is not None for t in totals) else None
+    done = _done_ids(out) if resume else set()
+    mode = "a" if resume else "w"
+    start = time.perf_counter()
+
+    def source() -> Iterator[SourceRecord | ReadFailure]:
+        for path in inputs:
+            yield from iter_records(path, format, max_bytes=max_bytes)
+
+    def todo() -> Iterator[SourceRecord | ReadFailure]:
+        for item in source():
+            summary.read += 1
+            if resume and isinstance(item, SourceRecord) and item.trial_id in done:
+                summary.skipped += 1
+                continue
+            yield item
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, mode, encoding="utf-8") as fout, open(errors_path, mode, encoding="utf-8") as ferr:
+        # The pipeline is built once here; forked workers inherit it (no per-worker start-up, shared
+        # pages). Where fork is unavailable, spawned workers build their own in the initializer.
+        _init_worker(timeout_s, max_bytes)
+        pool = None
+        if workers > 1:
+            method = "fork" if "fork" in get_all_start_methods() else "spawn"
+            pool = get_context(method).Pool(workers, initializer=_init_worker, initargs=(timeout_s, max_bytes))
+        try:
+            for window in _windows(todo(), max(1, workers) * WINDOW_PER_WORKER):
+                results = pool.map(process, window, chunksize=4) if pool else [process(item) for item in window]
+                for status, _tid, line in results:
+                    if status == "ok":
+                        fout.write(line + "\n")
+                        summary.written += 1
+                    else:
+                        ferr.write(line + "\n")
+                        summary.failed += 1
+                        stage = json.loads(line)["stage"]
+                        summary.by_stage[stage] = summary.by_stage.get(stage, 0) + 1
+                fout.flush()
+                ferr.flush()
+                summary.elapsed = time.perf_counter() - start
+                if progress:
+                    progress(summary)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+        os.fsync(fout.fileno())
+    summary.elapsed = time.perf_counter() - start
+    return summary

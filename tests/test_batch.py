@@ -1,0 +1,171 @@
+"""The batch command: streaming, ordered output, nothing lost, resumable, registry fields carried."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor.batch import run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CRITERIA = [
+    "Inclusion Criteria:\n\n* Age 18~65 years\n* Serum creatinine <221.0μmol/L (2.5mg/dl)\n\nExclusion Criteria:\n\n* HIV positive\n",
+    "Inclusion Criteria:\n\n* Age 18 to 75 years\n* ECOG 0-1\n\nExclusion Criteria:\n\n* Received live vaccine within 30 days prior to enrollment\n",
+    "Key Inclusion Criteria:\n\n* Hemoglobin \\>= 9 g/dL\n\nKey Exclusion Criteria:\n\n* Pregnant or lactating women\n",
+]
+
+
+def study(
+    nct: str, criteria: str | None, min_age: str | None = "18 Years", max_age: str | None = "65 Years"
+) -> dict[str, Any]:
+    eligibility: dict[str, Any] = {"sex": "ALL", "healthyVolunteers": False, "stdAges": ["ADULT"]}
+    if criteria is not None:
+        eligibility["eligibilityCriteria"] = criteria
+    if min_age:
+        eligibility["minimumAge"] = min_age
+    if max_age:
+        eligibility["maximumAge"] = max_age
+    return {"protocolSection": {"identificationModule": {"nctId": nct}, "eligibilityModule": eligibility}}
+
+
+def write_zip(path: Path, studies: list[dict[str, Any]]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for s in studies:
+            zf.writestr(f"{s['protocolSection']['identificationModule']['nctId']}.json", json.dumps(s))
+    return path
+
+
+def many(n: int) -> list[dict[str, Any]]:
+    return [study(f"NCT{10000000 + i:08d}", CRITERIA[i % len(CRITERIA)]) for i in range(n)]
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_zip_to_jsonl_counts_and_registry(tmp_path: Path) -> None:
+    dump = write_zip(tmp_path / "ctg-studies.json.zip", many(6))
+    out = tmp_path / "criteria.jsonl"
+    summary = run_batch([dump], out)
+    assert (summary.read, summary.written, summary.failed, summary.skipped) == (6, 6, 0, 0)
+    records = lines(out)
+    assert [r["trial_id"] for r in records] == [f"NCT{10000000 + i:08d}" for i in range(6)]
+    first = records[0]
+    assert first["registry"]["minimum_age"]["years"] == 18 and first["registry"]["sex"] == "all"
+    assert "disagreements" not in first["registry"]
+    # registry says 18-65, the text says 18-75: flagged in the record
+    second = records[1]
+    (d,) = second["registry"]["disagreements"]
+    assert (d["field"], d["registry"], d["text"]) == ("maximum_age", 65, 75)
+    assert any(w["code"] == "W004" for w in second["warnings"])
+    # the registry's Markdown escape "\>=" was undone before extraction
+    assert records[2]["criteria"][0]["constraints"][0]["comparator"] == ">="
+
+
+def test_two_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    dump = write_zip(tmp_path / "dump.zip", many(40))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    run_batch([dump], one, workers=1)
+    run_batch([dump], two, workers=2)
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_broken_records_are_reported_and_counted(tmp_path: Path) -> None:
+    good = many(3)
+    dump = tmp_path / "mixed.jsonl"
+    rows = [
+        json.dumps(good[0]),
+        "{not json",
+        json.dumps(study("NCT20000001", None)),  # no criteria text
+        json.dumps(good[1]),
+        json.dumps(
+            study("NCT20000002", "Yes No Not Sure\nClear my responses\nHow to participate?\nSign up as volunteer")
+        ),
+        json.dumps(good[2]),
+    ]
+    dump.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run_batch([dump], out, format="ctgov-json")
+    assert summary.read == 6 and summary.written == 3 and summary.failed == 3 and summary.balanced
+    errors = lines(tmp_path / "out.errors.jsonl")
+    assert len(errors) == 3
+    assert {e["stage"] for e in errors} <= {"read", "extract", "validate"}
+    assert {e["trial_id"] for e in errors} >= {"NCT20000001", "NCT20000002"}
+    assert all(e["location"] and e["reason"] for e in errors)
+
+
+def test_a_pathological_record_cannot_hang_the_batch(tmp_path: Path) -> None:
+    slow = study("NCT30000001", "Inclusion Criteria:\n" + "no diabetes, creatinine < 2 mg/dL within 3 days; " * 6000)
+    dump = write_zip(tmp_path / "dump.zip", [many(1)[0], slow])
+    summary = run_batch([dump], tmp_path / "out.jsonl", timeout_s=1, max_bytes=10_000_000)
+    assert summary.written == 1 and summary.failed == 1
+    (error,) = lines(tmp_path / "out.errors.jsonl")
+    assert error["trial_id"] == "NCT30000001" and "timed out" in error["reason"]
+
+
+def test_killed_batch_resumes_to_the_same_output(tmp_path: Path) -> None:
+    dump = write_zip(tmp_path / "dump.zip", many(150))
+    reference = tmp_path / "reference.jsonl"
+    run_batch([dump], reference)
+
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "extractor", "batch", str(dump), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = out.read_bytes()
+    assert 0 < len(partial) < reference.stat().st_size, "the kill must land part-way"
+
+    done = subprocess.run([*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "skipped" in done.stderr
+    assert out.read_bytes() == reference.read_bytes()
+    ids = [r["trial_id"] for r in lines(out)]
+    assert len(ids) == len(set(ids)) == 150
+
+
+def test_cli_summary_and_exit_codes(tmp_path: Path) -> None:
+    dump = write_zip(tmp_path / "dump.zip", many(2))
+    out = tmp_path / "o.jsonl"
+    ok = subprocess.run(
+        [sys.executable, "-m", "extractor", "batch", str(dump), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0 and "read 2 = written 2 + failed 0 + skipped 0" in ok.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "extractor", "batch", str(tmp_path / "nope.zip"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert missing.returncode == 1 and "nope.zip" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("name", ["ctg-studies-dev.json.zip", "AllPublicXML-dev.zip"])
+def test_shared_dumps_first_studies(shared_data: Path, tmp_path: Path, name: str) -> None:
+    src = shared_data / "ctgov" / name
+    small = tmp_path / name
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(small, "w") as zout:
+        for info in zin.infolist()[:40]:
+            zout.writestr(info, zin.read(info))
+    summary = run_batch([small], tmp_path / "out.jsonl", workers=2)
+    assert summary.balanced and summary.read == 40
+    assert summary.written >= 36
+    assert os.path.getsize(tmp_path / "out.jsonl") > 0
