@@ -20,6 +20,7 @@ from . import extensions
 from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, load_json, load_rules
 from .temporal import find_windows
+from .trie import trie_pattern
 from .values import find_thresholds
 
 extensions.register()
@@ -144,8 +145,7 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
     _LEXICON_RULES[name] = {(k[1], phrase): r for k, table in tables.items() for phrase, r in table.items()}
     out = []
     for (_concept, acronym), table in sorted(tables.items()):
-        keys = sorted(table, key=len, reverse=True)
-        body = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
+        body = trie_pattern(sorted(table))
         # an acronym never starts right after a hyphen: "EF" is not in "IIEF-EF"
         before = r"(?<![\w-])" if acronym else r"(?<![\w])"
         out.append((re.compile(rf"{before}(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE), acronym))

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from .errors import UnitError
 from .rules import AnalyteRule, UnitRule, load_rules
+from .trie import trie_pattern
 
 _MICRO = str.maketrans({"µ": "μ"})
 
@@ -42,9 +43,9 @@ class UnitRegistry:
                 else:
                     self._folded.setdefault(key.lower(), unit)
         self.analytes = {a.name: a for a in analytes}
-        forms = sorted({_fold(w) for u in units for w in u.written}, key=len, reverse=True)
-        # Longest written form first, so "mg/dl" wins over "mg"; a unit never ends inside a word.
-        alternation = "|".join(re.escape(f).replace(r"\ ", r"\s*") for f in forms)
+        forms = sorted({_fold(w).lower() for u in units for w in u.written})
+        # Longest written form wins ("mg/dl" over "mg"); a unit never ends inside a word.
+        alternation = trie_pattern(forms, space=r"\s*")
         self.pattern = re.compile(rf"(?:{alternation})(?![A-Za-z0-9μµ])", re.IGNORECASE)
 
     def lookup(self, written: str) -> UnitRule | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .trie import trie_pattern
 from .units import registry
 
 # Longest first, so "greater than or equal to" wins over "greater than".
@@ -59,7 +60,8 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("≠", "!="),
 ]
 COMPARATORS = dict(_COMPARATOR_WORDS)
-_COMP = "|".join(re.escape(w).replace(r"\ ", r"\s+") + (r"\b" if w[-1].isalpha() else "") for w, _ in _COMPARATOR_WORDS)
+# one trie over the comparator words (longest wins); a word comparator must end at a word boundary
+_COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))})(?:(?<=[^\w])|\b)"
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 _RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
@@ -106,6 +108,8 @@ ORDINAL_COMPARISON_RE = re.compile(
     rf"(?P<comp>{_COMP})\s{{0,3}}(?:class|grade|stage|level)?\s{{0,3}}(?P<num>{_ROMAN})\b", re.IGNORECASE
 )
 
+_DIGIT = re.compile(r"\d")
+_LIMIT_WORD = re.compile(r"limit|ULN|LLN", re.IGNORECASE)
 _SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -190,7 +194,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             return None, None
         return unit_text, reg.to_ucum(unit_text)
 
-    for m in ULN_RE.finditer(text):
+    # cheap guards: most criteria have no number, no reference limit, no graded count
+    has_digit = _DIGIT.search(text) is not None
+    has_limit = _LIMIT_WORD.search(text) is not None
+    for m in ULN_RE.finditer(text) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         word = m.group("mult").lower()
@@ -199,13 +206,13 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         comp = comparator_of(m.group("comp")) if m.group("comp") else "="
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
-    for m in ULN_BARE_RE.finditer(text):
+    for m in ULN_BARE_RE.finditer(text) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln"} else "LLN"
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
-    for m in COUNT_RE.finditer(text):
+    for m in COUNT_RE.finditer(text) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         unit = m.group("unit")
@@ -222,7 +229,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in _with_units(BOUNDED_RANGE_RE).finditer(text):
+    for m in _with_units(BOUNDED_RANGE_RE).finditer(text) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         c1, c2 = comparator_of(m.group("c1")), comparator_of(m.group("c2"))
@@ -239,7 +246,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["low_inclusive"] = c1 == ">="
             out[-1].extra["high_inclusive"] = c2 == "<="
         taken.append((m.start(), end))
-    for m in _with_units(RANGE_RE).finditer(text):
+    for m in _with_units(RANGE_RE).finditer(text) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         low, high = _number(m.group("low")), _number(m.group("high"))
@@ -257,7 +264,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = True
         taken.append((m.start(), end))
-    for m in _with_units(COMPARISON_RE).finditer(text):
+    for m in _with_units(COMPARISON_RE).finditer(text) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         value = _number(m.group("num"))
