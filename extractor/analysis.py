@@ -1,12 +1,14 @@
 """Run the pipeline over one criterion and collect its plain-data results.
 
-Long criteria are cut into chunks of at most ``MAX_CHUNK`` characters at clause boundaries, so that
-ConText (quadratic in the number of modifiers of a doc) stays bounded whatever the input; results are
-shifted back to offsets in the whole criterion.
+Neighbouring criteria are packed into docs of up to ``MAX_CHUNK`` characters (fewer, larger docs cost
+less per criterion), and a longer criterion is cut into chunks at clause boundaries, so that ConText
+(quadratic in the number of modifiers of a doc) stays bounded whatever the input; results are shifted
+back to offsets in each criterion.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,25 +56,70 @@ def _shift(item: dict[str, Any], offset: int, keys: tuple[str, ...]) -> dict[str
     return out
 
 
-def analyse_texts(nlp: Language, texts: list[str]) -> list[Analysis]:
-    """One Analysis per text, running the pipeline over every chunk in one ``nlp.pipe`` stream."""
-    pieces = [(ti, s, e) for ti, t in enumerate(texts) for s, e in chunks(t)]
-    results = [Analysis(t) for t in texts]
-    docs = nlp.pipe(texts[ti][s:e] for ti, s, e in pieces)
-    for (ti, s, _e), doc in zip(pieces, docs, strict=True):
-        res = results[ti]
+def _pieces(text: str, spans: list[tuple[int, int]], limit: int) -> Iterator[tuple[int, int]]:
+    """Stretches of the source to run the pipeline on: neighbouring criteria packed together up to
+    ``limit`` characters (fewer, larger docs cost less), a longer criterion cut at clause ends."""
+    group: tuple[int, int] | None = None
+    for s, e in spans:
+        if e - s > limit:
+            if group:
+                yield group
+                group = None
+            for a, b in chunks(text[s:e], limit):
+                yield s + a, s + b
+            continue
+        if group and e - group[0] <= limit and s >= group[1]:
+            group = (group[0], e)
+        else:
+            if group:
+                yield group
+            group = (s, e)
+    if group:
+        yield group
+
+
+def analyse_spans(nlp: Language, text: str, spans: list[tuple[int, int]], limit: int = MAX_CHUNK) -> list[Analysis]:
+    """One Analysis per [start, end) criterion span of ``text`` (offsets relative to the criterion).
+
+    Items are given to the criterion that contains them; an item that would straddle two criteria
+    (none can, as sentences end at line breaks) is left out.
+    """
+    results = [Analysis(text[s:e]) for s, e in spans]
+    starts = [s for s, _ in spans]
+    pieces = list(_pieces(text, spans, limit))
+    docs = nlp.pipe(text[a:b] for a, b in pieces)
+
+    def owner(a: int, b: int) -> int | None:
+        k = bisect.bisect_right(starts, a) - 1
+        if k >= 0 and spans[k][0] <= a and b <= spans[k][1]:
+            return k
+        return None
+
+    for (pa, _pb), doc in zip(pieces, docs, strict=True):
         for (a, b), info in (doc._.entity_info or {}).items():
-            res.entity_info[(a + s, b + s)] = info
+            k = owner(pa + a, pa + b)
+            if k is not None:
+                results[k].entity_info[(pa + a - starts[k], pa + b - starts[k])] = info
         for (a, b), flags in (doc._.assertions or {}).items():
-            res.assertions[(a + s, b + s)] = flags
-        base = len(res.thresholds)
-        for t in doc._.thresholds or []:
-            shifted = _shift(t, s, ("start", "end"))
-            if shifted.get("equivalent_of") is not None:
-                shifted["equivalent_of"] += base
-            res.thresholds.append(shifted)
-        res.windows.extend(
-            _shift(w, s, ("start", "end", "anchor_start", "anchor_end")) for w in doc._.time_windows or []
-        )
-        res.formulas.extend(_shift(f, s, ("start", "end")) for f in doc._.formulas or [])
+            k = owner(pa + a, pa + b)
+            if k is not None:
+                results[k].assertions[(pa + a - starts[k], pa + b - starts[k])] = flags
+        placed: dict[int, tuple[int, int]] = {}  # threshold index in the doc -> (criterion, index there)
+        for i, t in enumerate(doc._.thresholds or []):
+            k = owner(pa + t["start"], pa + t["end"])
+            if k is None:
+                continue
+            shifted = _shift(t, pa - starts[k], ("start", "end"))
+            ref = t.get("equivalent_of")
+            shifted["equivalent_of"] = placed[ref][1] if ref in placed and placed[ref][0] == k else None
+            placed[i] = (k, len(results[k].thresholds))
+            results[k].thresholds.append(shifted)
+        for w in doc._.time_windows or []:
+            k = owner(pa + w["start"], pa + w["end"])
+            if k is not None:
+                results[k].windows.append(_shift(w, pa - starts[k], ("start", "end", "anchor_start", "anchor_end")))
+        for f in doc._.formulas or []:
+            k = owner(pa + f["start"], pa + f["end"])
+            if k is not None:
+                results[k].formulas.append(_shift(f, pa - starts[k], ("start", "end")))
     return results

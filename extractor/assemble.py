@@ -10,7 +10,7 @@ from typing import Any
 from spacy.language import Language
 
 from . import __version__
-from .analysis import analyse_texts
+from .analysis import Analysis, analyse_spans
 from .components import CONCEPT_TYPES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
@@ -48,7 +48,7 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     """Run the pipeline over every top-level criterion and assemble the record."""
     text = source.text
     tops = layout.criteria
-    docs = analyse_texts(nlp, [text[c.start : c.end] for c in tops])
+    docs = analyse_spans(nlp, text, [(c.start, c.end) for c in tops])
     criteria_out: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
@@ -88,7 +88,7 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
 def _criterion_records(
     text: str,
     top: CriterionSpan,
-    doc: Any,
+    doc: Analysis,
     warnings: list[dict[str, Any]],
     doses: dict[str, list[tuple[str, dict[str, Any], str]]],
 ) -> list[dict[str, Any]]:

@@ -351,6 +351,30 @@ def _initials_match(long: str, abbr: str) -> bool:
     return in_order and a[0] in letters
 
 
+@Language.factory("criteria_abbreviations", default_config={"make_serializable": False})
+def make_abbreviations(nlp: Language, name: str, make_serializable: bool) -> "CriteriaAbbreviations":
+    return CriteriaAbbreviations(nlp, make_serializable)
+
+
+class CriteriaAbbreviations:
+    """scispaCy's AbbreviationDetector, run only where an abbreviation can be defined.
+
+    It finds "long form (SHORT)" pairs, so a criterion without a bracket defines none; skipping those
+    (most criteria) saves its matcher passes. ``doc._.abbreviations`` is always set.
+    """
+
+    def __init__(self, nlp: Language, make_serializable: bool) -> None:
+        from scispacy.abbreviation import AbbreviationDetector
+
+        self.detector = AbbreviationDetector(nlp, make_serializable=make_serializable)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if "(" in doc.text or "[" in doc.text:
+            return self.detector(doc)
+        doc._.abbreviations = []
+        return doc
+
+
 @Language.factory("criteria_formulas", default_config={})
 def make_formulas(nlp: Language, name: str) -> "CriteriaFormulas":
     return CriteriaFormulas()
@@ -461,6 +485,9 @@ class CriteriaContext:
             and (info.get((s.start_char, s.end_char)) or {}).get("normalized") not in self.cue_words
         ]
         doc.spans[extensions.CONTEXT_TARGETS] = targets
+        if not targets:  # nothing to assert on: skip ConText's matcher and graph
+            doc._.assertions = {}
+            return doc
         self.context(doc)
         assertions: dict[tuple[int, int], dict[str, bool]] = {}
         for span in doc.spans[extensions.CONTEXT_TARGETS]:

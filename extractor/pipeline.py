@@ -13,7 +13,7 @@ from . import components  # noqa: F401  (registers the factories)
 #: component names in order; users can add any of them to their own pipeline
 PIPE_NAMES = (
     "criteria_sentences",
-    "abbreviation_detector",
+    "criteria_abbreviations",
     "criteria_entities",
     "criteria_formulas",
     "criteria_temporal",
@@ -28,8 +28,6 @@ def load(config: dict[str, dict[str, Any]] | None = None) -> Language:
     ``config`` maps a component name to its config overrides, e.g.
     ``load({"criteria_entities": {"qualifiers_inside_concepts": True}})``.
     """
-    import scispacy.abbreviation  # noqa: F401  (registers "abbreviation_detector")
-
     # scispaCy's and medspaCy's internal matchers legitimately stay empty on many docs; their W036
     # "no patterns" warning would otherwise be printed for every criterion.
     warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
