@@ -101,10 +101,10 @@ def _criterion_records(
 
     # --- plain items with local offsets -------------------------------------------------------
     entities: list[dict[str, Any]] = []
-    for (s, e), info in sorted(doc.entity_info.items()):
-        ent = {"start": s, "end": e, **info}
+    for (start, end), info in sorted(doc.entity_info.items()):
+        ent = {"start": start, "end": end, **info}
         if info["type"] in ASSERTED:
-            ent["assertion"] = {k: bool(v) for k, v in doc.assertions.get((s, e), {}).items()} or {
+            ent["assertion"] = {k: bool(v) for k, v in doc.assertions.get((start, end), {}).items()} or {
                 "negated": False,
                 "historical": False,
                 "hypothetical": False,
