@@ -219,7 +219,7 @@ def window_targets(
     return out
 
 
-def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], depths: list[int]) -> int:
+def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], depths: tuple[int, ...]) -> int:
     """Where the run of comma-joined list items that ends at ``pos`` starts.
 
     "history of MI, or unstable angina, severe arrhythmia in the past 6 months": the window covers the
@@ -248,11 +248,12 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
     return start
 
 
-def _bracket_depths(text: str) -> list[int]:
-    """Bracket nesting depth before each character (computed once per criterion: linear)."""
-    depths = [0] * (len(text) + 1)
+@lru_cache(maxsize=64)
+def _bracket_depths(text: str) -> tuple[int, ...]:
+    """Bracket nesting depth before each character (once per criterion text: linear, cached)."""
     if "(" not in text and "[" not in text:
-        return depths
+        return (0,) * (len(text) + 1)
+    depths = [0] * (len(text) + 1)
     depth = 0
     for i, ch in enumerate(text):
         depths[i] = depth
@@ -261,7 +262,7 @@ def _bracket_depths(text: str) -> list[int]:
         elif ch in ")]" and depth:
             depth -= 1
     depths[len(text)] = depth
-    return depths
+    return tuple(depths)
 
 
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)

@@ -65,16 +65,22 @@ def iter_schema_errors(record: Any) -> Iterator[Problem]:
 
 
 def _spans(obj: Any, path: str) -> Iterator[tuple[str, list[int], str | None]]:
-    """Every (path, span, text) pair in a record."""
-    if isinstance(obj, dict):
-        if isinstance(obj.get("span"), list) and len(obj["span"]) == 2:
-            yield f"{path}.span", obj["span"], obj.get("text") if isinstance(obj.get("text"), str) else None
-        for k, v in obj.items():
-            if k != "span":
-                yield from _spans(v, f"{path}.{k}")
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _spans(v, f"{path}[{i}]")
+    """Every (path, span, text) pair in a record (iterative: records are large and this runs per record)."""
+    stack: list[tuple[Any, str]] = [(obj, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            span = node.get("span")
+            if isinstance(span, list) and len(span) == 2:
+                text = node.get("text")
+                yield f"{where}.span", span, text if isinstance(text, str) else None
+            for k, v in node.items():
+                if k != "span" and isinstance(v, (dict, list)):
+                    stack.append((v, f"{where}.{k}"))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, f"{where}[{i}]"))
 
 
 def _refs(tree: Any) -> Iterator[str]:

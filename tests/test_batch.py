@@ -147,7 +147,7 @@ def test_cli_summary_and_exit_codes(tmp_path: Path) -> None:
         text=True,
         timeout=300,
     )
-    assert ok.returncode == 0 and "read 2 = written 2 + failed 0 + skipped 0" in ok.stderr
+    assert ok.returncode == 0 and "read 2 = written 2 + failed 0 + skipped 0 in" in ok.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "extractor", "batch", str(tmp_path / "nope.zip"), "--out", str(out)],
         cwd=ROOT,
