@@ -265,6 +265,9 @@ def _bracket_depths(text: str) -> tuple[int, ...]:
     return tuple(depths)
 
 
+_RATIONALE = re.compile(
+    r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},", re.IGNORECASE | re.MULTILINE
+)
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
 
 
@@ -344,6 +347,8 @@ def build_logic(
     base_depth = depths[lo] if lo < len(depths) else 0
     sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.;]+(?:[.;]\s|$)?", text[:hi])]
     blocked = [sp for sp in sentences if any(sp[0] < me and ms < sp[1] for ms, me in masked or [])]
+    # a rationale ("Since the effect on the fetus is unknown, ...") states no condition of its own
+    blocked += [(m.start(), m.end()) for m in _RATIONALE.finditer(text, lo, hi)]
     kept = []
     for leaf in sorted(leaves):
         s, e, _lid, kind = leaf

@@ -142,3 +142,15 @@ def test_bullets_under_a_label_line_are_its_sub_items() -> None:
     by_id = {c["id"]: c for c in record["criteria"]}
     assert by_id["inc-1.2"]["constraints"][0]["value"] == 7
     assert by_id["exc-1.1"]["windows"][0]["duration"] == "P4W"
+
+
+def test_a_rationale_clause_states_no_condition(record: dict[str, Any]) -> None:
+    crit = next(c for c in record["criteria"] if c["id"] == "inc-9")
+    texts = {x["id"]: x["text"] for key in ("entities", "constraints", "windows") for x in crit[key]}
+
+    def leaves(node: dict[str, Any]) -> list[str]:
+        return [node["ref"]] if "ref" in node else [r for a in node["args"] for r in leaves(a)]
+
+    used = {texts[r] for r in leaves(crit["logic"])}
+    assert "fetus" not in used and "CAR T cell therapy" not in used
+    assert "48 hours before CAR T cell reinfusion" in used
