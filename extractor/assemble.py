@@ -192,7 +192,7 @@ def _criterion_records(
     out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)
     constraint_ids: list[list[str]] = []
     dose_of: dict[int, dict[str, Any]] = {}
-    leaf_groups: dict[str, list[str]] = {}
+    leaf_groups: dict[str, tuple[str, list[str]]] = {}  # first constraint id -> (op, ids sharing a threshold)
     leaves: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
     for ti, t in enumerate(thresholds):
         node = _innermost(nodes, base + t["start"], base + t["end"])
@@ -211,26 +211,22 @@ def _criterion_records(
         ids: list[str] = []
         for i in subs or [None]:  # type: ignore[list-item]
             c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
-            if t.get("equivalent_of") is not None and constraint_ids[t["equivalent_of"]]:
-                prior = constraint_ids[t["equivalent_of"]][min(len(ids), len(constraint_ids[t["equivalent_of"]]) - 1)]
-                c["equivalent_to"] = prior
-                c["agreement"] = _agreement(c, _find(out_constraints[node.id], prior), reg, warnings, node.id)
+            if i is not None and owner.get(i) is not node:
+                c["subject"] = None  # the measured mention sits in another (sub-)criterion; measure names it
+            prior_ids = constraint_ids[t["equivalent_of"]] if t.get("equivalent_of") is not None else []
+            prior = _find(out_constraints[node.id], prior_ids[min(len(ids), len(prior_ids) - 1)]) if prior_ids else None
+            if prior is not None:
+                c["equivalent_to"] = prior["id"]
+                c["agreement"] = _agreement(c, prior, reg, warnings, node.id)
             out_constraints[node.id].append(c)
             ids.append(c["id"])
         constraint_ids.append(ids)
         leaves[node.id].append((t["start"], t["end"], ids[0], "constraint"))
         if len(ids) > 1:
-            leaf_groups[ids[0]] = ids
-            first, last = subs[0], subs[-1]
-            gap = local[entities[first]["start"] : entities[last]["end"]]
-            op = (
-                "any"
-                if re.search(r"\bor\b", gap, re.I)
-                else "all"
-                if re.search(r"\band\b", gap, re.I)
-                else ("all" if top.side == "inclusion" else "any")
-            )
-            leaf_groups["__op__" + ids[0]] = [op]
+            # "AST or ALT > 3 x ULN": any; "AST and ALT": all; "AST/ALT": read by the criterion's side
+            gap = local[entities[subs[0]]["start"] : entities[subs[-1]]["end"]]
+            op = "any" if re.search(r"\bor\b", gap, re.I) else "all" if re.search(r"\band\b", gap, re.I) else None
+            leaf_groups[ids[0]] = (op or ("all" if top.side == "inclusion" else "any"), ids)
     for q in qualitative:
         node = _innermost(nodes, base + q["start"], base + q["end"])
         subject = q["subject"]

@@ -323,15 +323,15 @@ def build_logic(
     text: str,
     side: str,
     leaves: list[tuple[int, int, str, str]],
-    groups: dict[str, list[str]],
+    groups: dict[str, tuple[str, list[str]]],
     lo: int = 0,
     hi: int | None = None,
     masked: list[tuple[int, int]] | None = None,
 ) -> dict[str, Any] | None:
     """And/or tree over the leaves (start, end, id, kind) of a criterion; kind is entity, constraint or window.
 
-    ``groups`` maps a constraint id to the ids of the constraints sharing its threshold ("AST or ALT or
-    GGT > 3 x ULN"), which become one subtree. Reading rules, in order of binding:
+    ``groups`` maps a constraint id to (op, ids of the constraints sharing its threshold) ("AST or ALT
+    or GGT > 3 x ULN"), which become one subtree. Reading rules, in order of binding:
     - mentions in brackets or after "such as"/"e.g." are examples of the mention before them: left out;
       so are mentions in a sentence that defines a formula (``masked``);
     - in a comma-delimited phrase that states a threshold, the other mentions qualify it (the method,
@@ -361,13 +361,13 @@ def build_logic(
             if _EXAMPLES.search(text[clause_start:s]):
                 continue
         kept.append(leaf)
-    if len(kept) + sum(len(groups.get(leaf[2], [leaf[2]])) - 1 for leaf in kept) < 2:
+    if len(kept) + sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) < 2:
         return None
 
     def node(leaf: tuple[int, int, str, str]) -> dict[str, Any]:
-        members = groups.get(leaf[2])
-        if members and len(members) > 1:
-            return {"op": groups.get("__op__" + leaf[2], ["any"])[0], "args": [{"ref": m} for m in members]}
+        if leaf[2] in groups:
+            op, members = groups[leaf[2]]
+            return {"op": op, "args": [{"ref": m} for m in members]}
         return {"ref": leaf[2]}
 
     # clauses at ';' / '. ', phrases at commas
