@@ -114,7 +114,7 @@ def _criterion_records(
     windows = doc.windows
     formulas = doc.formulas
     subjects = link_subjects(local, entities, thresholds, heading_end)
-    qualitative = qualitative_results(local, entities)
+    qualitative = qualitative_results(local, entities, thresholds)
     targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
 
     # --- derived entities: values, temporal phrases, anchors -----------------------------------
@@ -232,7 +232,7 @@ def _criterion_records(
         subject = q["subject"]
         c = {
             "id": new_id(node.id, "c"),
-            "subject": ent_id.get(subject),
+            "subject": ent_id.get(subject) if owner.get(subject) is node else None,
             "measure": measure_of(subject),
             "comparator": "=",
             "value": q["value"],

@@ -74,16 +74,19 @@ def link_subjects(
         candidates = [
             i
             for i in range(max(0, upto - 12), upto)
-            if entities[i]["type"] in SUBJECT_TYPES and entities[i]["end"] <= t["start"]
+            # "NYHA class" before "class II-IV": a subject may share the threshold's leading word
+            if entities[i]["type"] in SUBJECT_TYPES
+            and entities[i]["start"] < t["start"]
+            and entities[i]["end"] <= t["end"]
         ]
         aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
             e = entities[i]
-            if e["end"] > pos:
+            if e["end"] > pos and not (pos == t["start"] and e["start"] < pos):
                 continue
             if not group and aside != t["start"] and e["start"] > aside:
                 continue  # a mention inside the bracketed aside right before the threshold
-            gap = text[e["end"] : pos]
+            gap = text[min(e["end"], pos) : pos]
             if not group:
                 ok = bool(words["_filler"].match(gap))
                 if not ok:
@@ -106,13 +109,21 @@ def link_subjects(
     return out
 
 
-def qualitative_results(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """'negative ... pregnancy test', 'X is basically normal', 'abnormal laboratory tests'."""
+def qualitative_results(
+    text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """'negative ... pregnancy test', 'X is basically normal', 'abnormal laboratory tests'.
+
+    Never inside a threshold ("upper limit of normal") and never across a line break.
+    """
     words = _words()
+    inside = [(t["start"], t["end"]) for t in thresholds or []]
     results = words["qualitative_results"]
     alternation = "|".join(re.escape(k) for k in sorted(results, key=len, reverse=True))
     out = []
     for m in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", text, re.IGNORECASE):
+        if any(a <= m.start() and m.end() <= b for a, b in inside):
+            continue
         value = results[m.group().lower()]
         tests = [
             (i, e)
@@ -124,7 +135,7 @@ def qualitative_results(text: str, entities: list[dict[str, Any]]) -> list[dict[
         for i, e in tests:
             after = text[m.end() : e["start"]]
             before = text[e["end"] : m.start()]
-            if e["start"] >= m.end() and len(after) <= 30 and not re.search(r"[,;.]", after):
+            if e["start"] >= m.end() and len(after) <= 30 and not re.search(r"[,;.\n]", after):
                 subject = i
                 break
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):

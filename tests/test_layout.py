@@ -154,3 +154,14 @@ def test_a_rationale_clause_states_no_condition(record: dict[str, Any]) -> None:
     used = {texts[r] for r in leaves(crit["logic"])}
     assert "fetus" not in used and "CAR T cell therapy" not in used
     assert "48 hours before CAR T cell reinfusion" in used
+
+
+def test_items_never_point_across_sub_items(listing_text: str) -> None:
+    text = (
+        "Inclusion Criteria:\n\nPATIENT CHARACTERISTICS:\n\n  -  Creatinine < 2.5 times upper limit of normal (ULN)\n\n"
+        "  -  Liver function tests < 1.5 times ULN\n"
+    )
+    record = extractor.extract(text)  # validates: every subject is a mention of the same criterion
+    by_id = {c["id"]: c for c in record["criteria"]}
+    assert [k["measure"] for k in by_id["inc-1.1"]["constraints"]] == ["creatinine"]
+    assert [k["measure"] for k in by_id["inc-1.2"]["constraints"]] == ["liver function"]
