@@ -427,6 +427,8 @@ def _constraint(
     c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
     if i is not None:
         c["measure"] = measure_of(i)
+    if _is_age(text, base, t, entities[i] if i is not None else None, reg):
+        c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age"
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -461,6 +463,19 @@ def _constraint(
     c.update(_span_text(text, base + t["start"], base + t["end"]))
     c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
     return c
+
+
+_OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
+
+
+def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None, reg: Any) -> bool:
+    """A duration in years or months that measures a person, or is followed by 'of age' / 'old'."""
+    unit = reg.by_ucum.get(t.get("ucum") or "")
+    if unit is None or t.get("ucum") not in {"a", "mo"}:
+        return False
+    if subject is not None and subject["type"] == "Person":
+        return True
+    return subject is None and _OF_AGE.match(text, base + t["end"]) is not None
 
 
 def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from typing import Any
 from .rules import load_json
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
+JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
 LEAF_TYPES = {
     "Condition",
     "Drug",
@@ -78,6 +79,7 @@ def link_subjects(
             if entities[i]["type"] in SUBJECT_TYPES
             and entities[i]["start"] < t["start"]
             and entities[i]["end"] <= t["end"]
+            and entities[i].get("normalized") not in words["context_only_normalized"]  # "History of >1 fall"
         ]
         aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
@@ -95,7 +97,13 @@ def link_subjects(
                     if back != pos and e["end"] <= back and words["_filler"].match(text[e["end"] : back]):
                         ok = True
             else:
-                ok = bool(words["_connector"].match(gap)) and e["type"] == entities[group[0]]["type"]
+                # joined analytes ("AST/ALT", "Cr or BUN") share a threshold; joined people ("male or
+                # female ≥ 18 years") do not make two ages
+                ok = (
+                    bool(words["_connector"].match(gap))
+                    and e["type"] == entities[group[0]]["type"]
+                    and e["type"] in JOINABLE_TYPES
+                )
             if not ok:
                 break
             group.insert(0, i)
