@@ -84,6 +84,24 @@ def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     return best
 
 
+_EVENT = re.compile(
+    r"\s*(?P<event>(?:the\s+|last\s+|prior\s+|previous\s+)?[A-Za-z][\w\-/]*(?:\s+(?!and\b|or\b|with\b|unless\b|except\b)[A-Za-z][\w\-/]*){0,5})",
+    re.IGNORECASE,
+)
+
+
+def _event_after_since(text: str, pos: int) -> tuple[int, int, str, str] | None:
+    """'at least 4 weeks since prior chemotherapy': the event named after 'since' is the anchor."""
+    m = _EVENT.match(text, pos)
+    if not m:
+        return None
+    event = m.group("event")
+    start = m.start("event")
+    if event.lower().startswith("the "):
+        start += 4
+    return start, m.end("event"), re.sub(r"\s+", " ", text[start : m.end("event")].lower()), "Reference_point"
+
+
 def iso_duration(number: float, unit: str) -> tuple[str, float]:
     """ISO 8601 duration and length in days (months 30.4375 days, years 365.25 days)."""
     key = unit.lower().rstrip("s")
@@ -139,6 +157,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
     for m in _WINDOW_RE.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
         anchor = match_anchor(text, m.end()) if direction_word else None
+        if anchor is None and direction_word and direction_word.lower() == "since":
+            anchor = _event_after_since(text, m.end())
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
