@@ -21,6 +21,12 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("less than or equal to", "<="),
     ("higher than or equal to", ">="),
     ("lower than or equal to", "<="),
+    ("= or <", "<="),
+    ("< or =", "<="),
+    ("= or >", ">="),
+    ("> or =", ">="),
+    ("≤/=", "<="),
+    ("≥/=", ">="),
     ("equal to or greater than", ">="),
     ("equal to or more than", ">="),
     ("equal to or less than", "<="),
@@ -89,7 +95,7 @@ COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
 # "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
 _LIMIT = (
     r"(?:(?:the\s+)?(?:institutional\s+)?(?P<ref>upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?"
-    r"(?:\s*\(\s*(?:ULN|LLN)\s*\))?|(?P<abbr>ULN|LLN))"
+    r"(?:\s*\(\s*(?:ULN|LLN)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?P<abbr>ULN|LLN))"
 )
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_NUM}|twice|two|three|four|five)\s{{0,3}}"
