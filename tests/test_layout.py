@@ -164,4 +164,4 @@ def test_items_never_point_across_sub_items(listing_text: str) -> None:
     record = extractor.extract(text)  # validates: every subject is a mention of the same criterion
     by_id = {c["id"]: c for c in record["criteria"]}
     assert [k["measure"] for k in by_id["inc-1.1"]["constraints"]] == ["creatinine"]
-    assert [k["measure"] for k in by_id["inc-1.2"]["constraints"]] == ["liver function"]
+    assert [k["measure"] for k in by_id["inc-1.2"]["constraints"]] == ["liver function tests"]
