@@ -274,9 +274,52 @@ def segment(text: str, sections: list[Section], unrecognised: list[Span] | None 
             cid = f"{prefix[section.side]}-{counters[section.side]}"
             crit = CriterionSpan(cid, section.side, line.start, line.end, None, _heading(text, line.start, line.end))
             _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
+            if not crit.children:
+                _attach_labelled(text, crit)
             out.append(crit)
             parent_top, parent_indent, parent_bullet = crit, indent, bullet
     return out
+
+
+# "Age: 18 and over Performance status: ECOG 0-2 Hepatic: Bilirubin ..." (run-on PDQ-style paragraphs)
+_NOT_LABEL_START = {"not", "no", "none", "and", "or", "with", "without", "see", "if"}
+MIN_INLINE_LABELS = 3
+
+
+def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each 'Label:' in text[start:end]: one to three words before a colon, the first
+    capitalised, not a value word ("Not specified Chemotherapy:" is the label "Chemotherapy")."""
+    out = []
+    for colon in (m.start() for m in re.finditer(r":\s", text[start:end])):
+        colon += start
+        words = list(re.finditer(r"[A-Za-z][A-Za-z/\-]*", text[max(start, colon - 60) : colon]))
+        words = [w for w in words if w.end() + max(start, colon - 60) <= colon][-3:]
+        if not words or words[-1].end() + max(start, colon - 60) != colon:
+            continue
+        offset = max(start, colon - 60)
+        # keep the trailing words joined by single spaces only
+        run = [words[-1]]
+        for w in reversed(words[:-1]):
+            if text[w.end() + offset : run[0].start() + offset] != " ":
+                break
+            run.insert(0, w)
+        while run and (not run[0].group()[0].isupper() or run[0].group().lower() in _NOT_LABEL_START):
+            run.pop(0)
+        if run and not text[run[0].start() + offset : colon].isupper():
+            out.append((run[0].start() + offset, colon))
+    return out
+
+
+def _attach_labelled(text: str, crit: CriterionSpan) -> None:
+    """Split a run-on paragraph of 'Label: text' parts into sub-items, each with its label as heading."""
+    labels = _inline_labels(text, crit.start, crit.end)
+    if len(labels) < MIN_INLINE_LABELS:
+        return
+    for n, (ls, le) in enumerate(labels, 1):
+        end = labels[n][0] if n < len(labels) else crit.end
+        s, e = _trim(text, ls, end)
+        if e > s:
+            crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, (ls, le)))
 
 
 def _first_line_end(text: str, crit: CriterionSpan) -> int:

@@ -119,6 +119,11 @@ BOUNDED_RANGE_RE = re.compile(
 )
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+# "18 years or older", "18 and over", "65 or under": the comparator written after the number
+POSTFIX_RE = re.compile(
+    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b",
+    re.IGNORECASE,
+)
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
 EQUIVALENT_RE = re.compile(
     rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE
@@ -288,6 +293,24 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = True
         taken.append((m.start(), end))
+    for m in _with_units(POSTFIX_RE).finditer(text) if has_digit else ():
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        word = m.group("post").split()[-1].lower()
+        comparator = ">=" if word in {"over", "older", "above", "more", "greater", "higher", "up"} else "<="
+        unit, ucum = unit_fields(m.group("unit"))
+        out.append(
+            Threshold(
+                m.start(),
+                m.end(),
+                comparator,
+                "number-postfix-comparator",
+                value=_number(m.group("num")),
+                unit=unit,
+                ucum=ucum,
+            )
+        )
+        taken.append((m.start(), m.end()))
     for m in _with_units(COMPARISON_RE).finditer(text) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue

@@ -165,3 +165,27 @@ def test_items_never_point_across_sub_items(listing_text: str) -> None:
     by_id = {c["id"]: c for c in record["criteria"]}
     assert [k["measure"] for k in by_id["inc-1.1"]["constraints"]] == ["creatinine"]
     assert [k["measure"] for k in by_id["inc-1.2"]["constraints"]] == ["liver function tests"]
+
+
+def test_run_on_label_paragraphs_are_split_into_labelled_sub_items() -> None:
+    text = (
+        "PATIENT CHARACTERISTICS: Age: 18 and over Performance Status: ECOG 0-2 Life Expectancy: Not\r\n"
+        "specified Hepatic: Bilirubin no greater than 3.0 mg/dL\r\n\r\n"
+        "PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified Chemotherapy: No prior\r\n"
+        "chemotherapy within 1 month of study Surgery: Not specified\r\n"
+    )
+    record = extractor.extract(text)
+    headings = [c["heading"]["text"] for c in record["criteria"] if c["parent"] and "heading" in c]
+    assert headings == [
+        "Age",
+        "Performance Status",
+        "Life Expectancy",
+        "Hepatic",
+        "Biologic therapy",
+        "Chemotherapy",
+        "Surgery",
+    ]
+    by_heading = {c["heading"]["text"]: c for c in record["criteria"] if "heading" in c}
+    assert by_heading["Age"]["constraints"][0]["measure"] == "age"
+    assert by_heading["Hepatic"]["constraints"][0]["comparator"] == "<="
+    assert by_heading["Chemotherapy"]["windows"][0]["duration"] == "P1M"
