@@ -428,7 +428,7 @@ def _constraint(
     if i is not None:
         c["measure"] = measure_of(i)
     if _is_age(text, base, t, entities[i] if i is not None else None, reg):
-        c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age"
+        c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -470,8 +470,13 @@ _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECA
 
 def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None, reg: Any) -> bool:
     """A duration in years or months that measures a person, or is followed by 'of age' / 'old'."""
-    unit = reg.by_ucum.get(t.get("ucum") or "")
-    if unit is None or t.get("ucum") not in {"a", "mo"}:
+    if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
+        # "Males 18 and older": a bare number said to be older or younger than is an age in years
+        return (
+            subject["type"] == "Person"
+            and re.search(r"older|younger", text[base + t["start"] : base + t["end"]], re.I) is not None
+        )
+    if t.get("ucum") not in {"a", "mo"}:
         return False
     if subject is not None and subject["type"] == "Person":
         return True

@@ -42,7 +42,8 @@ _NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"
-    r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)|for(?:\s+at\s+least)?|at\s+least|less\s+than|more\s+than)"
+    r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)"
+    r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than|over)"
 )
 _DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
 _DURATION = rf"{_NUMBER}\s{{0,2}}[-\s]?{_UNIT}"
@@ -129,10 +130,10 @@ _DURING_RE = re.compile(
 
 def _lead_comparator(lead: str | None) -> str:
     """'within 3 months' -> <=, 'more than 14 days prior' -> >, 'at least 4 weeks before' -> >=."""
-    low = re.sub(r"\s+", " ", (lead or "").lower())
-    if low.startswith("more than"):
+    low = re.sub(r"\s+", " ", (lead or "").lower()).removeprefix("for ")
+    if low.startswith(("more than", "longer than")) or low == "over":
         return ">"
-    if low.startswith(("at least", "for at least")):
+    if low.startswith("at least"):
         return ">="
     if low.startswith("less than"):
         return "<"
@@ -168,7 +169,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
             end = anchor[1] if anchor else m.end()
         if not lead and not anchor:
             continue  # "≥ 3 months" alone is a threshold, not a window
-        if lead and lead.lower().startswith(("less", "more", "at least", "for")) and not anchor:
+        if lead and re.match(r"less|more|at least|for|longer|over(?!\s+the)", lead, re.IGNORECASE) and not anchor:
             continue  # "more than 3 months" of something: a duration threshold, left to values
         if not free(m.start(), end):
             continue

@@ -121,7 +121,7 @@ BOUNDED_RANGE_RE = re.compile(
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number
 POSTFIX_RE = re.compile(
-    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b",
+    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b(?!\s*than)",
     re.IGNORECASE,
 )
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
