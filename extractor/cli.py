@@ -52,6 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     ba.add_argument("--quiet", action="store_true", help="no progress bar")
     ba.add_argument("--timeout", type=int, default=60, help="seconds one trial may take (default 60)")
     ba.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger single records")
+    ba.add_argument("--db", help="also load the records into this database (SQLite path or postgresql:// URL)")
+
+    lo = sub.add_parser("load", help="load JSON Lines records into a database (SQLite by default, PostgreSQL by URL)")
+    lo.add_argument("records", help="JSON Lines file written by `batch`")
+    lo.add_argument("--db", required=True, help="SQLite file path or a database URL (postgresql://user@host/db)")
+    lo.add_argument("--resume", action="store_true", help="skip trials already in the database")
+
+    qu = sub.add_parser("query", help="query a criteria database with the filter language, or SQL")
+    qu.add_argument("filter", help='filter, e.g. "exclusion eGFR <= 60", or SQL with --sql')
+    qu.add_argument("--db", required=True, help="SQLite file path or a database URL")
+    qu.add_argument("--sql", action="store_true", help="the argument is SQL")
+    qu.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    qu.add_argument("--limit", type=int, default=None)
 
     va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
     va.add_argument("record", help="record (.json)")
@@ -100,6 +113,10 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "batch":
         return _batch(args)
+    if args.command == "load":
+        return _load(args)
+    if args.command == "query":
+        return _query(args)
     if args.command == "validate":
         record = _load_json(args.record)
         source_text = read_path(args.source).text if args.source else None
@@ -147,7 +164,57 @@ def _batch(args: argparse.Namespace) -> int:
     if show:
         sys.stderr.write("\n")
     sys.stderr.write(summary.line() + "\n")
+    if args.db:
+        from .db import connect, load_jsonl
+
+        loaded = load_jsonl(connect(args.db), args.out, resume=args.resume)
+        sys.stderr.write("load: " + loaded.line() + "\n")
     return 0 if summary.written or not summary.read else 1
+
+
+def _load(args: argparse.Namespace) -> int:
+    from .db import connect, load_jsonl
+
+    if not Path(args.records).is_file():
+        raise InputError("no such file", source=args.records)
+    summary = load_jsonl(connect(args.db), args.records, resume=args.resume)
+    for refusal in summary.refusals:
+        sys.stderr.write(f"refused {refusal['location']} {refusal['trial_id']}: {refusal['reason']}\n")
+    sys.stderr.write(summary.line() + "\n")
+    return 0 if summary.loaded or summary.skipped or not summary.read else 1
+
+
+def _query(args: argparse.Namespace) -> int:
+    import csv
+
+    from .db import connect
+    from .query import run_filter, run_sql
+
+    engine = connect(args.db)
+    try:
+        columns, rows = run_sql(engine, args.filter) if args.sql else run_filter(engine, args.filter, args.limit)
+    except ExtractorError:
+        raise
+    except Exception as exc:  # SQL errors from the user's own SQL
+        raise InputError(f"query failed: {str(exc).splitlines()[0]}", source=args.db) from exc
+    if args.sql and args.limit:
+        rows = rows[: args.limit]
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False, default=str) + "\n"
+        )
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        widths = [min(60, max([len(c)] + [len(str(r[i])) for r in rows])) for i, c in enumerate(columns)]
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)) + "\n")
+        for r in rows:
+            cells = [str(v).replace("\n", " ")[:60] for v in r]
+            sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "\n")
+        sys.stderr.write(f"{len(rows)} row(s)\n")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
