@@ -263,3 +263,25 @@ def test_documented_query(registry_db: Any, name: str) -> None:
     sql = dict(_queries())[name]
     columns, rows = run_sql(registry_db, sql)
     assert columns and EXPECT[name](rows), (name, rows[:5])
+
+
+def test_cli_load_and_query(tmp_path: Path) -> None:
+    path = records_file(tmp_path, SMALL)
+    db = tmp_path / "cli.db"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "extractor", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+
+    loaded = cli("load", str(path), "--db", str(db))
+    assert loaded.returncode == 0 and "loaded 3" in loaded.stderr
+    as_json = cli("query", "--db", str(db), "exclusion eGFR <= 60", "--format", "json")
+    assert as_json.returncode == 0
+    assert {row["trial_id"] for row in json.loads(as_json.stdout)} == {"NCT90000001", "NCT90000003"}
+    as_csv = cli("query", "--db", str(db), "--sql", "SELECT trial_id FROM trials ORDER BY trial_id", "--format", "csv")
+    assert as_csv.stdout.splitlines() == ["trial_id", "NCT90000001", "NCT90000002", "NCT90000003"]
+    bad = cli("query", "--db", str(db), "--sql", "SELECT nope FROM nowhere")
+    assert bad.returncode == 1 and "query failed" in bad.stderr and "Traceback" not in bad.stderr
+    unreadable = cli("query", "--db", str(db), "eGFR <= ")
+    assert unreadable.returncode == 1 and "cannot read threshold" in unreadable.stderr
