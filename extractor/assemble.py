@@ -213,6 +213,7 @@ def _criterion_records(
             c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
             if i is not None and owner.get(i) is not node:
                 c["subject"] = None  # the measured mention sits in another (sub-)criterion; measure names it
+            _check_plausible(c, reg, warnings, node.id)
             prior_ids = constraint_ids[t["equivalent_of"]] if t.get("equivalent_of") is not None else []
             prior = _find(out_constraints[node.id], prior_ids[min(len(ids), len(prior_ids) - 1)]) if prior_ids else None
             if prior is not None:
@@ -463,6 +464,33 @@ def _constraint(
     c.update(_span_text(text, base + t["start"], base + t["end"]))
     c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
     return c
+
+
+def check_plausible(constraint: dict[str, Any], reg: Any) -> str | None:
+    """Named check: is a threshold plausible for its analyte in the canonical unit? A reason if not."""
+    rule = reg.analyte(constraint.get("measure"))
+    canon = constraint.get("canonical") or {}
+    if rule is None or rule.plausible is None or canon.get("unit") != rule.canonical:
+        return None
+    lo, hi = rule.plausible
+    for key in ("value", "low", "high"):
+        v = canon.get(key)
+        if isinstance(v, (int, float)) and not lo <= v <= hi:
+            return f"{rule.name} {v:g} {rule.canonical} lies outside the plausible {lo:g}-{hi:g} {rule.canonical}"
+    return None
+
+
+def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]], cid: str) -> None:
+    reason = check_plausible(c, reg)
+    if reason:
+        warnings.append(
+            {
+                "code": "W005",
+                "message": f"{reason}: check the unit written in '{c['text']}'",
+                "criterion": cid,
+                "span": c["span"],
+            }
+        )
 
 
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)

@@ -124,6 +124,8 @@ class AnalyteRule(Rule):
     ucum_override: dict[str, str] = field(default_factory=dict)
     #: the unit a bare number means for this analyte ("Age > 18" is in years)
     implied_unit: str | None = None
+    #: [low, high] of plausible thresholds in the canonical unit: outside, the unit as written is suspect
+    plausible: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

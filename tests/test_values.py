@@ -106,3 +106,11 @@ def test_implausible_values_are_rejected(text: str) -> None:
 @pytest.mark.parametrize(("written", "value"), [("2.5", 2.5), ("2,5", 2.5), ("1,000", 1000.0), ("221.0", 221.0)])
 def test_parse_number(written: str, value: float) -> None:
     assert parse_number(written) == value
+
+
+def test_implausible_threshold_for_its_analyte_is_flagged() -> None:
+    record = extract_lines("Serum creatinine ≤ 130 mmol/L", "Serum creatinine ≤ 130 umol/L")
+    (warning,) = record["warnings"]
+    assert warning["code"] == "W005" and warning["criterion"] == "inc-1" and "creatinine" in warning["message"]
+    # the value is still extracted as written
+    assert [c["value"] for c in all_items(record, "constraints")] == [130, 130]
