@@ -285,3 +285,16 @@ def test_cli_load_and_query(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "query failed" in bad.stderr and "Traceback" not in bad.stderr
     unreadable = cli("query", "--db", str(db), "eGFR <= ")
     assert unreadable.returncode == 1 and "cannot read threshold" in unreadable.stderr
+
+
+def test_an_older_database_is_upgraded(db_url: str) -> None:
+    from sqlalchemy import inspect
+
+    engine = connect(db_url)
+    with engine.begin() as conn:  # a database from before versioning: one table, no migrations record
+        trials.create(conn)
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION
+    names = set(inspect(engine).get_table_names())
+    assert {"criteria", "constraints", "windows", "drugs", "schema_migrations", "runs"} <= names
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(schema_migrations.c.version))).scalar() == DB_SCHEMA_VERSION
