@@ -245,6 +245,7 @@ def _criterion_records(
         out_constraints[node.id].append(c)
         leaves[node.id].append((q["start"], q["end"], c["id"], "constraint"))
     used_as_subject = {i for group in subjects for i in group} | {q["subject"] for q in qualitative}
+    _measures_from_labels(local, base, nodes, entities, owner, out_constraints, reg)
 
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -449,21 +450,66 @@ def _constraint(
         c["ucum"] = reg.normalise_for(t.get("ucum"), measure)
     if t.get("count_of"):
         c["count_of"] = t["count_of"]
-    ucum = c.get("ucum")
-    if ucum:
-        canonical: dict[str, Any] = {}
-        for key in ("value", "low", "high"):
-            v = c.get(key)
-            if isinstance(v, (int, float)):
-                q = reg.canonical(float(v), ucum, measure)
-                if q:
-                    canonical[key] = q.value
-                    canonical["unit"] = q.ucum
-        if canonical:
-            c["canonical"] = canonical
+    canonical = _canonical(c, reg)
+    if canonical:
+        c["canonical"] = canonical
     c.update(_span_text(text, base + t["start"], base + t["end"]))
     c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
     return c
+
+
+def _canonical(c: dict[str, Any], reg: Any) -> dict[str, Any]:
+    """The constraint's value(s) in its measure's canonical unit, where the unit converts."""
+    out: dict[str, Any] = {}
+    ucum = c.get("ucum")
+    if not ucum:
+        return out
+    for key in ("value", "low", "high"):
+        v = c.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            q = reg.canonical(float(v), ucum, c.get("measure"))
+            if q:
+                out[key] = q.value
+                out["unit"] = q.ucum
+    return out
+
+
+_LABEL_TYPES = {"Measurement", "Observation", "Person"}
+
+
+def _measures_from_labels(
+    local: str,
+    base: int,
+    nodes: list[CriterionSpan],
+    entities: list[dict[str, Any]],
+    owner: dict[int, CriterionSpan],
+    out_constraints: dict[str, list[dict[str, Any]]],
+    reg: Any,
+) -> None:
+    """'Life expectancy:' over '* At least 2 months': a threshold with nothing measured before it in
+    its sub-item measures what the label line above it names (when the label names one thing)."""
+    by_id = {n.id: n for n in nodes}
+    for node in nodes:
+        parent = by_id.get(node.parent) if node.parent else None
+        if parent is None:
+            continue
+        label_end = parent.children[0].start if parent.children else parent.end
+        named = [
+            e
+            for i, e in enumerate(entities)
+            if owner.get(i) is parent and e["type"] in _LABEL_TYPES and base + e["end"] <= label_end
+        ]
+        if len(named) != 1:
+            continue
+        measure = named[0].get("normalized") or local[named[0]["start"] : named[0]["end"]].lower()
+        for c in out_constraints.get(node.id, []):
+            if c.get("subject") is None and not c.get("measure"):
+                c["measure"] = measure
+                if c.get("ucum") is None and "multiple" not in c:
+                    c["ucum"] = reg.normalise_for(None, measure)
+                canonical = _canonical(c, reg)
+                if canonical and "canonical" not in c:
+                    c["canonical"] = canonical
 
 
 def check_plausible(constraint: dict[str, Any], reg: Any) -> str | None:

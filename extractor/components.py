@@ -48,24 +48,19 @@ class CriteriaTokenizer:
         words: list[str] = []
         spaces: list[bool] = []
         pos = 0
-        for m in _TOKEN.finditer(text):
-            gap = text[pos : m.start()]
+        for m in [*_TOKEN.finditer(text), None]:  # None: the whitespace after the last token
+            gap = text[pos : m.start() if m else len(text)]
             if gap.startswith(" ") and words and not spaces[-1]:
                 spaces[-1] = True
                 gap = gap[1:]
             if gap:
                 words.append(gap)
                 spaces.append(False)
+            if m is None:
+                break
             words.append(m.group())
             spaces.append(False)
             pos = m.end()
-        tail = text[pos:]
-        if tail.startswith(" ") and words and not spaces[-1]:
-            spaces[-1] = True
-            tail = tail[1:]
-        if tail:
-            words.append(tail)
-            spaces.append(False)
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def to_bytes(self, **kwargs: Any) -> bytes:

@@ -189,3 +189,19 @@ def test_run_on_label_paragraphs_are_split_into_labelled_sub_items() -> None:
     assert by_heading["Age"]["constraints"][0]["measure"] == "age"
     assert by_heading["Hepatic"]["constraints"][0]["comparator"] == "<="
     assert by_heading["Chemotherapy"]["windows"][0]["duration"] == "P1M"
+
+
+def test_a_label_line_names_what_its_bullets_measure() -> None:
+    text = "Inclusion Criteria:\nAge:\n  - 18 and over\nLife expectancy:\n  - At least 2 months\n"
+    record = extractor.extract(text)
+    by_id = {c["id"]: c for c in record["criteria"]}
+    (age,) = by_id["inc-1.1"]["constraints"]
+    assert (age["measure"], age["comparator"], age["value"], age["ucum"], age["canonical"]) == (
+        "age",
+        ">=",
+        18,
+        "a",
+        {"value": 18.0, "unit": "a"},
+    )
+    (survival,) = by_id["inc-2.1"]["constraints"]
+    assert (survival["measure"], survival["ucum"]) == ("expected survival", "mo")
