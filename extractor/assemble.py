@@ -387,12 +387,17 @@ def _inherit_history(
 
 
 def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:
-    """Qualifiers joined by or/and ("acute or chronic infection"): a real alternative, so logic leaves."""
+    """Qualifiers or people joined by or/and ("acute or chronic infection", "signed by the patient or
+    his/her legal representative"): a real alternative, so logic leaves."""
     out: set[int] = set()
     for i in range(len(entities) - 1):
         a, b = entities[i], entities[i + 1]
-        if a["type"] == b["type"] == "Qualifier" and re.fullmatch(
-            r"\s*(?:or|and|and/or)\s*", local[a["end"] : b["start"]], re.I
+        if (
+            a["type"] == b["type"]
+            and a["type"] in {"Qualifier", "Person"}
+            and re.fullmatch(
+                r"\s*(?:or|and|and/or)\s*(?:his/her|his or her|their|the|a)?\s*", local[a["end"] : b["start"]], re.I
+            )
         ):
             out.update((i, i + 1))
     return out
