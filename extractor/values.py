@@ -94,12 +94,13 @@ COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
 
 # "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
 _LIMIT = (
-    r"(?:(?:the\s+)?(?:institutional\s+)?(?P<ref>upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?"
-    r"(?:\s*\(\s*(?:ULN|LLN)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?P<abbr>ULN|LLN))"
+    r"(?:(?:the\s+)?(?:institutional\s+)?(?P<ref>upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?)(?:\s+range|\s+value)?"
+    r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?P<abbr>ULN|LLN|UNL))"
 )
+# "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_NUM}|twice|two|three|four|five)\s{{0,3}}"
-    rf"(?:times|x|×|X|-?fold)\s{{0,3}}(?:the\s+)?(?:value\s+of\s+)?{_LIMIT}",
+    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:value\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)){_LIMIT}",
     re.IGNORECASE,
 )
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}{_LIMIT}", re.IGNORECASE)
@@ -138,7 +139,7 @@ ORDINAL_COMPARISON_RE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-_LIMIT_WORD = re.compile(r"limit|ULN|LLN", re.IGNORECASE)
+_LIMIT_WORD = re.compile(r"limit|ULN|LLN|UNL", re.IGNORECASE)
 _SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -231,14 +232,14 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         word = m.group("mult").lower()
         mult = float(_WORD_NUMBERS.get(word) or parse_number(word))
-        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln"} else "LLN"
+        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln", "unl"} else "LLN"
         comp = comparator_of(m.group("comp")) if m.group("comp") else "="
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
     for m in ULN_BARE_RE.finditer(text) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
-        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln"} else "LLN"
+        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln", "unl"} else "LLN"
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
     for m in COUNT_RE.finditer(text) if has_digit else ():
