@@ -38,6 +38,7 @@ def _rss_mb(who: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--input", default=str(SAMPLES / "ctg-studies-dev.json.zip"))
+    parser.add_argument("--spark", action="store_true", help="also run the same sample on Spark local[2]")
     parser.add_argument(
         "--larger",
         default=str(SAMPLES / "AllPublicXML-dev.zip"),
@@ -80,6 +81,21 @@ def main() -> None:
             f"larger   {args.larger}: {summary.line()}\n"
             f"         peak RSS after it: main {_rss_mb(resource.RUSAGE_SELF):.0f} MB,"
             f" largest worker {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB ({summary.read / len(texts):.1f}x the studies)"
+        )
+    if args.spark:
+        from extractor.spark import extract_dump, session
+
+        spark = session("local[2]", "bench")
+        start = time.perf_counter()
+        extract_dump(spark, [args.input], partitions=4).count()  # warm-up: JVM, workers, pipeline
+        warm = time.perf_counter() - start
+        start = time.perf_counter()
+        n = extract_dump(spark, [args.input], partitions=4).where("status = 'ok'").count()
+        took = time.perf_counter() - start
+        spark.stop()
+        print(
+            f"spark    local[2]:           {n / took:9.1f} trials/s {chars / took:12,.0f} chars/s"
+            f"  ({took / rates[2]:.2f}x the time of 2 local workers; first run with start-up {warm:.1f} s)"
         )
     chars_per_s_2 = chars / rates[2]
     hours = REGISTRY_CHARS / chars_per_s_2 / 3600

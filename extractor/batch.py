@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,7 +96,10 @@ def process(item: SourceRecord | ReadFailure) -> tuple[str, str | None, str]:
         return "error", item.trial_id, _error_line(item.trial_id, item.location, item.stage, item.reason)
     from .api import extract
 
-    use_alarm = _WORKER_TIMEOUT > 0 and hasattr(signal, "SIGALRM")
+    # signals work only in a process's main thread (Spark's Python workers run there too)
+    use_alarm = (
+        _WORKER_TIMEOUT > 0 and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    )
     previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
     if use_alarm:
         signal.alarm(_WORKER_TIMEOUT)

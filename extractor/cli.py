@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     ba.add_argument("--timeout", type=int, default=60, help="seconds one trial may take (default 60)")
     ba.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger single records")
     ba.add_argument("--db", help="also load the records into this database (SQLite path or postgresql:// URL)")
+    ba.add_argument("--engine", choices=["local", "spark"], default="local", help="local processes, or Apache Spark")
+    ba.add_argument("--master", default="local[2]", help="Spark master URL (with --engine spark)")
 
     lo = sub.add_parser("load", help="load JSON Lines records into a database (SQLite by default, PostgreSQL by URL)")
     lo.add_argument("records", help="JSON Lines file written by `batch`")
@@ -144,8 +146,30 @@ def _progress_printer() -> Any:
     return show
 
 
+def _spark_batch(args: argparse.Namespace) -> int:
+    try:
+        from .spark import extract_dump, session
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise InputError('--engine spark needs the spark extra: pip install -e ".[spark]"') from exc
+    spark = session(args.master)
+    try:
+        result = extract_dump(spark, args.inputs, args.format).cache()
+        result.orderBy("position").write.mode("overwrite").parquet(args.out)
+        counts = dict(result.groupBy("status").count().collect())
+    finally:
+        spark.stop()
+    ok, failed = counts.get("ok", 0), counts.get("error", 0)
+    sys.stderr.write(
+        f"read {ok + failed:,} = written {ok:,} + failed {failed:,} + skipped 0 (Spark {args.master}) -> {args.out}\n"
+    )
+    return 0 if ok or not failed else 1
+
+
 def _batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
+
+    if args.engine == "spark":
+        return _spark_batch(args)
 
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
