@@ -59,6 +59,16 @@ def extract_lines(*lines: str, side: str = "inclusion") -> dict[str, Any]:
     return extractor.extract("\n".join([header, *lines]) + "\n")
 
 
+def zip_head(src: Path, dst: Path, n: int) -> Path:
+    """A copy of the first ``n`` members of a zip dump (small, format-exact test inputs)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist()[:n]:
+            zout.writestr(info, zin.read(info))
+    return dst
+
+
 def all_items(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [item for c in record["criteria"] for item in c[key]]
 

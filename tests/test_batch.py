@@ -16,6 +16,8 @@ import pytest
 
 from extractor.batch import run_batch
 
+from .conftest import zip_head
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CRITERIA = [
@@ -162,9 +164,7 @@ def test_cli_summary_and_exit_codes(tmp_path: Path) -> None:
 def test_shared_dumps_first_studies(shared_data: Path, tmp_path: Path, name: str) -> None:
     src = shared_data / "ctgov" / name
     small = tmp_path / name
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(small, "w") as zout:
-        for info in zin.infolist()[:40]:
-            zout.writestr(info, zin.read(info))
+    zip_head(src, small, 40)
     summary = run_batch([small], tmp_path / "out.jsonl", workers=2)
     assert summary.balanced and summary.read == 40
     assert summary.written >= 36

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ from extractor.db import (
     trials,
 )
 from extractor.query import run_filter, run_sql
+
+from .conftest import zip_head
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "docs" / "queries.sql"
@@ -210,12 +211,7 @@ def registry_jsonl(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
     """The first 250 studies of the shared API v2 sample, batched once for the module."""
     tmp = tmp_path_factory.mktemp("registry")
     small = tmp / "sample.json.zip"
-    with (
-        zipfile.ZipFile(shared_data / "ctgov" / "ctg-studies-dev.json.zip") as zin,
-        zipfile.ZipFile(small, "w") as zout,
-    ):
-        for info in zin.infolist()[:250]:
-            zout.writestr(info, zin.read(info))
+    zip_head(shared_data / "ctgov" / "ctg-studies-dev.json.zip", small, 250)
     out = tmp / "sample.jsonl"
     assert run_batch([small], out, workers=2).written == 250
     return out

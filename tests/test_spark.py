@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from extractor.batch import run_batch
 
+from .conftest import zip_head
 from .test_batch import CRITERIA, many, study, write_zip
 
 pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install -e '.[spark]')")
@@ -134,12 +134,7 @@ def test_shared_sample_equality(spark: Any, shared_data: Path, tmp_path: Path) -
     from extractor.spark import extract_dump
 
     small = tmp_path / "sample.json.zip"
-    with (
-        zipfile.ZipFile(shared_data / "ctgov" / "ctg-studies-dev.json.zip") as zin,
-        zipfile.ZipFile(small, "w") as zout,
-    ):
-        for info in zin.infolist()[:40]:
-            zout.writestr(info, zin.read(info))
+    zip_head(shared_data / "ctgov" / "ctg-studies-dev.json.zip", small, 40)
     local, _ = _local_lines(small, tmp_path)
     rows = extract_dump(spark, [small], partitions=4).orderBy("position").collect()
     assert [r.record for r in rows if r.status == "ok"] == local
