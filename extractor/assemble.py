@@ -113,7 +113,7 @@ def _criterion_records(
     thresholds = doc.thresholds
     windows = doc.windows
     formulas = doc.formulas
-    subjects = link_subjects(local, entities, thresholds, heading_end)
+    subjects = link_subjects(local, entities, thresholds)
     qualitative = qualitative_results(local, entities, thresholds)
     targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
 
@@ -291,7 +291,7 @@ def _criterion_records(
             d["route"] = route
         if i in dose_of:
             d["dose"] = dose_of[i]
-            freq = frequency_of(local, dose_of[i]["span"][0] - base, dose_of[i]["span"][1] - base)
+            freq = frequency_of(local, dose_of[i]["span"][1] - base)
             if freq:
                 d["frequency"] = freq
             doses[d["name"]].append((node.id, dose_of[i], d["id"]))
@@ -434,7 +434,7 @@ def _constraint(
     c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
     if i is not None:
         c["measure"] = measure_of(i)
-    if _is_age(text, base, t, entities[i] if i is not None else None, reg):
+    if _is_age(text, base, t, entities[i] if i is not None else None):
         c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
@@ -547,7 +547,7 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
 
 
-def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None, reg: Any) -> bool:
+def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None) -> bool:
     """A duration in years or months that measures a person, or is followed by 'of age' / 'old'."""
     if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
         # "Males 18 and older": a bare number said to be older or younger than is an age in years

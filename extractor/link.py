@@ -57,9 +57,7 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     return pos
 
 
-def link_subjects(
-    text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]], heading_end: int
-) -> list[list[int]]:
+def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]]) -> list[list[int]]:
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
     out: list[list[int]] = []
@@ -175,7 +173,8 @@ def route_of(text: str, entity: dict[str, Any]) -> str | None:
     return found
 
 
-def frequency_of(text: str, start: int, end: int) -> str | None:
+def frequency_of(text: str, end: int) -> str | None:
+    """A dosing frequency written right after the dose ("100 mg, twice daily")."""
     freqs = _words()["frequencies"]
     window = text[end : end + 25].lower()
     for phrase in sorted(freqs, key=len, reverse=True):

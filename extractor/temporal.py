@@ -140,7 +140,7 @@ def _lead_comparator(lead: str | None) -> str:
     return "<="
 
 
-def _direction(word: str | None, lead: str | None) -> str:
+def _direction(word: str | None) -> str:
     w = (word or "").lower()
     if w.startswith(("after", "following", "since", "from")):
         return "after"
@@ -178,7 +178,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         w = Window(
             m.start(),
             end,
-            _direction(direction_word, lead),
+            _direction(direction_word),
             anchor[2] if anchor else "index",
             "duration-anchor" if anchor else "duration",
             comparator,
@@ -196,7 +196,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         if not anchor:
             continue
         word = m.group("dir").lower()
-        direction = "until" if word in {"until", "till", "up to"} else _direction(word, None)
+        direction = "until" if word in {"until", "till", "up to"} else _direction(word)
         w = Window(m.start(), anchor[1], direction, anchor[2], "direction-anchor")
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
