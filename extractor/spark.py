@@ -116,59 +116,27 @@ def extract_dump(spark: Any, paths: list[str | Path], format: str | None = None,
 
 
 def _explode(batches: Iterator[Any], key: str) -> Iterator[Any]:
+    """One typed row per constraint or window: the database's own mapping of a record to rows, so the
+    Spark columns and the tables follow the record schema from one place."""
     import pandas as pd
 
+    from .db import criteria, rows_of
+    from .db import metadata as db_tables
+
+    table = db_tables.tables[key]
+    columns = _COLUMNS[key]
     for pdf in batches:
         rows: list[dict[str, Any]] = []
         for record_json in pdf["record"]:
             if not record_json:
                 continue
             record = json.loads(record_json)
-            tid = record.get("trial_id")
-            for c in record["criteria"]:
-                for item in c[key]:
-                    rows.append(_typed(key, tid, c, item))
-        yield pd.DataFrame(rows, columns=_COLUMNS[key])
-
-
-def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
-def _typed(key: str, tid: str | None, c: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
-    if key == "constraints":
-        canon = item.get("canonical") or {}
-        return {
-            "trial_id": tid,
-            "criterion_id": c["id"],
-            "side": c["side"],
-            "constraint_id": item["id"],
-            "measure": item.get("measure"),
-            "comparator": item["comparator"],
-            "value": _num(item.get("value")),
-            "value_text": None if item.get("value") is None else str(item["value"]),
-            "low": _num(item.get("low")),
-            "high": _num(item.get("high")),
-            "unit": item.get("unit"),
-            "ucum": item.get("ucum"),
-            "canonical_value": _num(canon.get("value")),
-            "canonical_low": _num(canon.get("low")),
-            "canonical_high": _num(canon.get("high")),
-            "canonical_unit": canon.get("unit"),
-            "multiple": _num(item.get("multiple")),
-            "reference": item.get("reference"),
-        }
-    return {
-        "trial_id": tid,
-        "criterion_id": c["id"],
-        "side": c["side"],
-        "window_id": item["id"],
-        "comparator": item.get("comparator"),
-        "duration": item.get("duration"),
-        "days": _num(item.get("days")),
-        "direction": item["direction"],
-        "anchor": item["anchor"]["name"],
-    }
+            tables = rows_of(record, None)
+            side = {r["criterion_id"]: r["side"] for r in tables[criteria]}
+            for row in tables[table]:
+                row = {**row, "trial_id": record.get("trial_id"), "side": side[row["criterion_id"]]}
+                rows.append({c: row.get(c) for c in columns})
+        yield pd.DataFrame(rows, columns=columns)
 
 
 _COLUMNS = {
