@@ -155,7 +155,13 @@ def _criterion_records(
                 return True
         return False
 
-    entities_kept = [e for e in entities if not swallowed(e)]
+    def overruled(e: dict[str, Any]) -> bool:
+        """A model Value/Temporal span gives way to a rule item it overlaps (which has the parse)."""
+        if e["type"] not in {"Value", "Temporal"}:
+            return False
+        return any(d["start"] < e["end"] and e["start"] < d["end"] for d in derived)
+
+    entities_kept = [e for e in entities if not swallowed(e) and not overruled(e)]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 
@@ -171,14 +177,7 @@ def _criterion_records(
             rec["normalized"] = e["normalized"]
         if "assertion" in e:
             rec["assertion"] = e["assertion"]
-        rec["provenance"] = {
-            "component": "criteria_entities"
-            if e["type"] not in {"Value", "Temporal", "Visit", "Reference_point"}
-            else "criteria_values"
-            if e["type"] == "Value"
-            else "criteria_temporal",
-            "rule": e.get("rule", "lexicon"),
-        }
+        rec["provenance"] = _entity_provenance(e)
         out_entities[node.id].append(rec)
         if id(e) in index_of:
             ent_id[index_of[id(e)]] = eid
@@ -384,6 +383,19 @@ def _inherit_history(
                     if "assertion" in e:
                         e["assertion"]["historical"] = True
                 break
+
+
+def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:
+    rule = e.get("rule", "lexicon")
+    if rule.startswith("model:"):
+        return {"component": "criteria_model_entities", "rule": rule, "score": e.get("score", 1.0)}
+    if e["type"] == "Value":
+        component = "criteria_values"
+    elif e["type"] in {"Temporal", "Visit", "Reference_point"}:
+        component = "criteria_temporal"
+    else:
+        component = "criteria_entities"
+    return {"component": component, "rule": rule}
 
 
 def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:

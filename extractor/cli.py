@@ -1,7 +1,10 @@
 """Command line: a thin layer over the library. The only module that prints or exits.
 
 python -m extractor extract FILE|-            one JSON record on stdout
+python -m extractor extract FILE|DIR... --format brat --out DIR    BRAT standoff, one .ann per .txt
 python -m extractor evaluate PRED_OR_SOURCE GOLD [--json]
+python -m extractor evaluate --corpus chia --split test              entity scores like the literature
+python -m extractor train --out DIR [--install]                      train the Chia entity model
 python -m extractor validate RECORD.json
 """
 
@@ -25,16 +28,40 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ex = sub.add_parser("extract", help="extract one trial's criteria as a JSON record")
-    ex.add_argument("input", help="a listing page, a criteria block or a bare list (UTF-8 text); '-' reads stdin")
+    ex = sub.add_parser("extract", help="extract trials' criteria as JSON records or BRAT standoff")
+    ex.add_argument(
+        "inputs",
+        nargs="+",
+        help="listing pages, criteria blocks or bare lists (UTF-8 text), or folders of .txt files; '-' reads stdin",
+    )
+    ex.add_argument(
+        "--format",
+        choices=["json", "jsonl", "brat"],
+        default="json",
+        help="json: one indented record (one input); jsonl: one record per line; brat: X.ann per X.txt in --out",
+    )
+    ex.add_argument("--out", help="output folder (required with --format brat); default stdout for json/jsonl")
     ex.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
+    ex.add_argument("--no-model", action="store_true", help="rules and lexicons only, without the trained entity model")
     ex.add_argument(
         "--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse larger inputs (default {DEFAULT_MAX_BYTES:,})"
     )
 
     ev = sub.add_parser("evaluate", help="score a record (or the extraction of a source text) against a gold record")
-    ev.add_argument("predicted", help="a record (.json) or a source text to extract first")
-    ev.add_argument("gold", help="gold record (.json)")
+    ev.add_argument("predicted", nargs="?", help="a record (.json) or a source text to extract first")
+    ev.add_argument("gold", nargs="?", help="gold record (.json)")
+    ev.add_argument("--corpus", choices=["chia"], help="score entity spans on an annotated corpus instead")
+    ev.add_argument("--split", choices=["train", "dev", "test"], default="test", help="corpus split (default test)")
+    ev.add_argument(
+        "--corpus-dir", help="the corpus folder (default: $CHIA_DIR or ../shared/data/chia/chia_with_scope)"
+    )
+    ev.add_argument(
+        "--engine",
+        choices=["pipeline", "model"],
+        default="pipeline",
+        help="pipeline: what `extract --format brat` writes (default); model: the trained model alone",
+    )
+    ev.add_argument("--no-model", action="store_true", help="score the rules and lexicons alone")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     ev.add_argument("--no-errors", action="store_true", help="leave out the lists of misses and false positives")
 
@@ -68,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     qu.add_argument("--format", choices=["table", "csv", "json"], default="table")
     qu.add_argument("--limit", type=int, default=None)
 
+    tr = sub.add_parser("train", help="train the Chia entity model (CPU; the test split is never read)")
+    tr.add_argument("--out", required=True, help="training folder; the pipeline lands in OUT/model-best")
+    tr.add_argument("--corpus-dir", help="the Chia folder (default: $CHIA_DIR or ../shared/data/chia/chia_with_scope)")
+    tr.add_argument("--config", help="spaCy training config (default: the shipped extractor/training/chia_spancat.cfg)")
+    tr.add_argument("--max-steps", type=int, help="override training.max_steps")
+    tr.add_argument("--limit", type=int, help="use only the first N files of each split (smoke tests)")
+    tr.add_argument("--install", action="store_true", help="then ship it: copy OUT/model-best into extractor/models/")
+
     va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
     va.add_argument("record", help="record (.json)")
     va.add_argument("--source", help="source text, to check that every span's text matches it")
@@ -97,11 +132,14 @@ def run(argv: list[str] | None = None) -> int:
     from .validate import iter_errors, schema
 
     if args.command == "extract":
-        record = api.extract(_read_source(args.input, args.max_bytes), max_bytes=args.max_bytes)
-        indent = None if args.compact else 1
-        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=indent) + "\n")
-        return 0
+        return _extract(args)
+    if args.command == "train":
+        return _train(args)
+    if args.command == "evaluate" and args.corpus:
+        return _evaluate_corpus(args)
     if args.command == "evaluate":
+        if not args.predicted or not args.gold:
+            raise InputError("evaluate needs PREDICTED and GOLD, or --corpus chia")
         gold = _load_json(args.gold)
         if Path(args.predicted).suffix.lower() == ".json":
             predicted = _load_json(args.predicted)
@@ -130,6 +168,104 @@ def run(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{args.record}: valid (schema {schema()['$id']})\n")
         return 0
     return 2  # pragma: no cover - argparse enforces the choices
+
+
+def _expand_inputs(inputs: list[str]) -> list[str]:
+    out: list[str] = []
+    for arg in inputs:
+        path = Path(arg)
+        if arg != "-" and path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() == ".txt")
+            if not found:
+                raise InputError("folder holds no .txt files", source=arg)
+            out += found
+        else:
+            out.append(arg)
+    return out
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from . import api, brat
+    from .pipeline import load
+
+    inputs = _expand_inputs(args.inputs)
+    if args.format == "json" and len(inputs) > 1:
+        raise InputError("--format json takes one input; use --format jsonl or brat for many")
+    if args.format == "brat" and not args.out:
+        raise InputError("--format brat needs --out DIR")
+    if args.format == "brat" and "-" in inputs:
+        raise InputError("--format brat reads files (the .ann is named after the .txt), not stdin")
+    nlp = load(model=not args.no_model)  # once for every input
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    jsonl = open(out_dir / "records.jsonl", "w", encoding="utf-8") if out_dir and args.format == "jsonl" else None  # noqa: SIM115
+    failed = 0
+    try:
+        for arg in inputs:
+            try:
+                source = _read_source(arg, args.max_bytes)
+                record = api.extract(source, nlp=nlp, max_bytes=args.max_bytes)
+            except ExtractorError as exc:
+                sys.stderr.write(f"error: {exc}\n")
+                failed += 1
+                continue
+            if args.format == "brat":
+                assert out_dir is not None
+                brat.write_pair(out_dir, Path(arg), source.text, brat.record_spans(record))
+            elif args.format == "jsonl":
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+                (jsonl or sys.stdout).write(line)
+            else:
+                text = json.dumps(record, ensure_ascii=False, indent=None if args.compact else 1) + "\n"
+                if out_dir is not None:
+                    (out_dir / (Path(arg).stem + ".json")).write_text(text, encoding="utf-8")
+                else:
+                    sys.stdout.write(text)
+    finally:
+        if jsonl:
+            jsonl.close()
+    if len(inputs) > 1:
+        sys.stderr.write(f"extracted {len(inputs) - failed} of {len(inputs)} input(s), {failed} failed\n")
+    return 1 if failed else 0
+
+
+def _evaluate_corpus(args: argparse.Namespace) -> int:
+    from . import chia, chia_eval
+    from .pipeline import load
+
+    files = list(chia.files(args.corpus_dir, args.split))
+    if args.engine == "model":
+        from .model import shared_model
+
+        predicted = chia_eval.predict_with_model(files, shared_model())
+    else:
+        predicted = chia_eval.predict_with_pipeline(files, load(model=not args.no_model))
+    scores = chia_eval.score_files(files, predicted)
+    trials = len({f.trial_id for f in files})
+    if args.json:
+        sys.stdout.write(json.dumps({"split": args.split, "trials": trials, **scores}, indent=1) + "\n")
+    else:
+        title = f"Chia {args.split} split: {trials} trials, {len(files)} files, engine {args.engine}"
+        sys.stdout.write(chia_eval.format_table(scores, title))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from . import train
+
+    overrides = {"training.max_steps": args.max_steps} if args.max_steps else None
+    provenance = train.train(
+        args.out, corpus=args.corpus_dir, config=args.config or train.CONFIG, overrides=overrides, limit=args.limit
+    )
+    sys.stderr.write(
+        f"trained: {args.out}/model-best, threshold {provenance['threshold']}, dev strict/relaxed micro-F1 "
+        f"(main types) {provenance['dev_scores']['strict_main_f1']}/{provenance['dev_scores']['relaxed_main_f1']}\n"
+    )
+    if args.install:
+        dest = train.package(Path(args.out) / "model-best", Path(__file__).parent / "models" / "chia_spancat")
+        sys.stderr.write(f"installed into {dest}\n")
+    return 0
 
 
 def _progress_printer() -> Any:

@@ -30,6 +30,9 @@ ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation"
 
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
+#: the entity model's tokens: letters, digits and marks apart ("5mg" -> "5", "mg"; "sero-positive" ->
+#: "sero", "-", "positive"), because Chia puts span edges there
+_FINE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
 
 
 class CriteriaTokenizer:
@@ -39,8 +42,9 @@ class CriteriaTokenizer:
     punctuation (200 kB of "<" takes minutes); criteria need no more than words and marks.
     """
 
-    def __init__(self, vocab: Any) -> None:
+    def __init__(self, vocab: Any, pattern: re.Pattern[str] = _TOKEN) -> None:
         self.vocab = vocab
+        self.pattern = pattern
 
     def __call__(self, text: str) -> Doc:
         # Doc needs every character: one space after a token is its trailing whitespace; any other
@@ -48,7 +52,7 @@ class CriteriaTokenizer:
         words: list[str] = []
         spaces: list[bool] = []
         pos = 0
-        for m in [*_TOKEN.finditer(text), None]:  # None: the whitespace after the last token
+        for m in [*self.pattern.finditer(text), None]:  # None: the whitespace after the last token
             gap = text[pos : m.start() if m else len(text)]
             if gap.startswith(" ") and words and not spaces[-1]:
                 spaces[-1] = True
@@ -80,6 +84,16 @@ class CriteriaTokenizer:
 def make_tokenizer() -> Any:
     def create(nlp: Language) -> CriteriaTokenizer:
         return CriteriaTokenizer(nlp.vocab)
+
+    return create
+
+
+@registry.tokenizers("extractor.ModelTokenizer.v1")
+def make_model_tokenizer() -> Any:
+    """The trained entity model's tokenizer: finer than the pipeline's, linear time as well."""
+
+    def create(nlp: Language) -> CriteriaTokenizer:
+        return CriteriaTokenizer(nlp.vocab, _FINE_TOKEN)
 
     return create
 
@@ -493,4 +507,95 @@ class CriteriaContext:
                     flags[flag] = True
             assertions[(span.start_char, span.end_char)] = flags
         doc._.assertions = assertions
+        return doc
+
+
+#: what the trained model contributes to records: open-class concepts, the modifiers Chia marks, and
+#: values and time phrases the rules do not parse ("proven", "recent"); where a rule item covers one,
+#: the rule item stays (it carries the comparator, unit or window).
+MODEL_TYPES = (
+    "Condition",
+    "Drug",
+    "Procedure",
+    "Measurement",
+    "Observation",
+    "Person",
+    "Device",
+    "Visit",
+    "Qualifier",
+    "Negation",
+    "Mood",
+    "Multiplier",
+    "Reference_point",
+    "Value",
+    "Temporal",
+)
+
+
+@Language.factory(
+    "criteria_model_entities",
+    default_config={"model": "chia_spancat", "threshold": None, "types": list(MODEL_TYPES)},
+)
+def make_model_entities(
+    nlp: Language, name: str, model: str, threshold: float | None, types: list[str]
+) -> "CriteriaModelEntities":
+    return CriteriaModelEntities(model, threshold, types)
+
+
+class CriteriaModelEntities:
+    """Mentions from the trained entity model (``extractor.model``), merged with the lexicon's.
+
+    Merge policy where a model span overlaps lexicon mentions (measured on the Chia dev split and the
+    gold trial, see the README):
+
+    1. no overlap: the model span is added (rule ``model:<name>``, with its score);
+    2. the model span covers every lexicon mention it overlaps and exactly one of them has its type:
+       the model's extent wins ("malignant tumors of other organs" over "malignant tumors"); that
+       mention's normalised name and class flag pass to it and the mention goes;
+    3. otherwise (a partial overlap, or only other types inside) the lexicon mentions stay and the
+       model span is dropped: the curated vocabulary carries the normalised concept that the
+       constraint, dose and window linking relies on.
+
+    Model Value/Temporal spans are kept in the record only where no rule item (threshold, window)
+    overlaps them: the rule item carries the comparator, unit or anchor.
+    """
+
+    def __init__(self, model: str, threshold: float | None, types: list[str]) -> None:
+        from .model import shared_model
+
+        self.model = shared_model(model, threshold)
+        self.model_name = self.model.path.name
+        self.types = frozenset(types)
+
+    def __call__(self, doc: Doc) -> Doc:
+        predicted = [s for s in self.model.predict(doc.text) if s[2] in self.types]
+        info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
+        lexicon = set(info)
+        for start, end, type_, score in sorted(predicted, key=lambda s: -s[3]):
+            if (start, end) in info:
+                continue
+            entry = {
+                "type": type_,
+                "normalized": None,
+                "is_class": False,
+                "rule": f"model:{self.model_name}",
+                "score": round(score, 3),
+            }
+            overlapping = [k for k in info if k[0] < end and start < k[1]]
+            if not overlapping:
+                info[(start, end)] = entry
+                continue
+            if any(k not in lexicon for k in overlapping):
+                continue  # a better-scored model span is already there
+            same = [k for k in overlapping if info[k]["type"] == type_]
+            # two coordinated mentions ("immunosuppressive/immune modulators") are never merged
+            if len(same) != 1 or not all(start <= k[0] and k[1] <= end for k in overlapping):
+                continue
+            entry["normalized"] = info[same[0]].get("normalized")
+            entry["is_class"] = info[same[0]].get("is_class", False)
+            entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
+            del info[same[0]]
+            info[(start, end)] = entry
+        doc._.entity_info = dict(sorted(info.items()))
+        doc.spans[extensions.ENTITIES] = _spans(doc, [(s, e, i["type"]) for (s, e), i in doc._.entity_info.items()])
         return doc

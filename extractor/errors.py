@@ -1,7 +1,8 @@
 """One exception hierarchy with coded messages.
 
 The library raises these; only the CLI prints them and sets the exit code.
-Codes are stable: E1xx input, E2xx rules/resources, E3xx units, E4xx schema, E5xx evaluation.
+Codes are stable: E1xx input, E2xx rules/resources, E3xx units, E4xx schema, E5xx evaluation,
+E6xx database, E7xx trained model and training.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ class NoCriteriaError(InputError):
     code = "E105"
 
 
+class AnnotationError(InputError):
+    """A BRAT annotation file is malformed (bad offsets, missing fields)."""
+
+    code = "E106"
+
+
 class RuleError(ExtractorError):
     """A rule or lexicon file is malformed (unknown key, missing field, bad pattern)."""
 
@@ -70,3 +77,9 @@ class EvaluationError(ExtractorError):
     """Predicted and gold records cannot be compared."""
 
     code = "E500"
+
+
+class ModelError(ExtractorError):
+    """The trained entity model is missing, cannot be loaded, or training cannot start."""
+
+    code = "E700"

@@ -15,6 +15,7 @@ PIPE_NAMES = (
     "criteria_sentences",
     "criteria_abbreviations",
     "criteria_entities",
+    "criteria_model_entities",
     "criteria_formulas",
     "criteria_temporal",
     "criteria_values",
@@ -22,11 +23,13 @@ PIPE_NAMES = (
 )
 
 
-def load(config: dict[str, dict[str, Any]] | None = None) -> Language:
+def load(config: dict[str, dict[str, Any]] | None = None, *, model: bool = True) -> Language:
     """A blank English pipeline with the criteria components; nothing is downloaded.
 
     ``config`` maps a component name to its config overrides, e.g.
-    ``load({"criteria_entities": {"qualifiers_inside_concepts": True}})``.
+    ``load({"criteria_entities": {"qualifiers_inside_concepts": True}})`` or
+    ``load({"criteria_model_entities": {"model": "path/to/model-best"}})``. ``model=False`` leaves the
+    trained entity model out (rules and lexicons only: faster, for the closed-class items).
     """
     # scispaCy's and medspaCy's internal matchers legitimately stay empty on many docs; their W036
     # "no patterns" warning would otherwise be printed for every criterion.
@@ -34,5 +37,7 @@ def load(config: dict[str, dict[str, Any]] | None = None) -> Language:
     config = config or {}
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.CriteriaTokenizer.v1"}}})
     for name in PIPE_NAMES:
+        if name == "criteria_model_entities" and not model:
+            continue
         nlp.add_pipe(name, config=config.get(name, {}))
     return nlp

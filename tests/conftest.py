@@ -120,3 +120,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def chia_dir(shared_data: Path) -> Path:
+    folder = shared_data / "chia" / "chia_with_scope"
+    if not folder.is_dir():
+        pytest.skip(f"Chia corpus not found at {folder}")
+    return folder

@@ -1,0 +1,118 @@
+"""BRAT standoff: read text-bound annotations, write the toolkit's entities as ``.ann`` files.
+
+Offsets count characters of the text as read with ``newline=""`` (a CRLF line end is two characters),
+which is how BRAT, INCEpTION and the Chia corpus count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import AnnotationError
+
+
+@dataclass(frozen=True)
+class BratEntity:
+    """One text-bound annotation (``T`` line). A discontinuous one keeps its fragments; ``start``/``end``
+    are its extent."""
+
+    id: str
+    type: str
+    fragments: tuple[tuple[int, int], ...]
+    text: str
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1][1]
+
+
+def read_text(path: str | Path) -> str:
+    """The text exactly as BRAT counts it: UTF-8, line ends untranslated."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def parse_ann(content: str, source: str = "<ann>") -> Iterator[BratEntity]:
+    """The ``T`` lines of an ``.ann`` file; relations, events, notes and OR groups are skipped."""
+    for number, line in enumerate(content.splitlines(), 1):
+        if not line.startswith("T"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise AnnotationError(f"{source}:{number}: a T line needs an id, a type with offsets and a text")
+        head = parts[1].split(" ", 1)
+        try:
+            fragments = tuple((int(a), int(b)) for a, b in (piece.split() for piece in head[1].split(";")))
+        except (IndexError, ValueError) as exc:
+            raise AnnotationError(f"{source}:{number}: offsets {parts[1]!r} are not 'start end[;start end]'") from exc
+        if any(a > b for a, b in fragments) or not fragments:
+            raise AnnotationError(f"{source}:{number}: offsets {parts[1]!r} run backwards")
+        yield BratEntity(parts[0], head[0], fragments, parts[2] if len(parts) > 2 else "")
+
+
+def read_ann(path: str | Path) -> list[BratEntity]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(parse_ann(fh.read(), str(path)))
+
+
+def format_ann(text: str, entities: Iterable[tuple[int, int, str]]) -> str:
+    """``.ann`` content for ``(start, end, type)`` spans of ``text``; ids follow text order.
+
+    A span's text may not hold a line break in BRAT's format: such a span is written as fragments
+    split at the line breaks, each fragment trimmed.
+    """
+    lines = []
+    ordered = sorted(set(entities), key=lambda e: (e[0], -e[1], e[2]))
+    for number, (start, end, type_) in enumerate(ordered, 1):
+        fragments = _fragments(text, start, end)
+        if not fragments:
+            continue
+        offsets = ";".join(f"{a} {b}" for a, b in fragments)
+        shown = " ".join(text[a:b] for a, b in fragments)
+        lines.append(f"T{number}\t{type_} {offsets}\t{shown}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for piece in text[start:end].splitlines(keepends=True):
+        a, b = pos, pos + len(piece)
+        pos = b
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> list[tuple[int, int, str]]:
+    """The ``(start, end, type)`` of every entity of an extraction record (offsets into its source)."""
+    wanted = set(types) if types is not None else None
+    out = set()
+    for criterion in record.get("criteria", []):
+        for e in criterion.get("entities", []):
+            if wanted is None or e["type"] in wanted:
+                out.add((e["span"][0], e["span"][1], e["type"]))
+    return sorted(out)
+
+
+def write_pair(out_dir: Path, source: Path, text: str, spans: Iterable[tuple[int, int, str]]) -> Path:
+    """Write ``out_dir/X.ann`` for the input ``X.txt`` (and the text beside it, for BRAT to open, unless
+    the input already lives there). Returns the ``.ann`` path."""
+    ann = out_dir / (source.stem + ".ann")
+    ann.write_text(format_ann(text, spans), encoding="utf-8", newline="")
+    txt = out_dir / (source.stem + ".txt")
+    if txt.resolve() != source.resolve():
+        with open(txt, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    return ann

@@ -1,0 +1,116 @@
+"""The trained entity model: load it from the package (offline), predict scored spans, pick the spans
+to keep.
+
+The model is a spaCy pipeline (tok2vec + SpanCategorizer, trained on Chia by ``extractor.train``) kept
+in ``extractor/models/<name>/`` with a ``provenance.json`` that records its training data, split,
+config, dev-chosen threshold and scores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+from . import components  # noqa: F401  (registers the model tokenizer)
+from .errors import ModelError
+
+DEFAULT_MODEL = "chia_spancat"
+SPANS_KEY = "sc"
+
+#: a scored span: (start, end, type, score), offsets into the text given
+ScoredSpan = tuple[int, int, str, float]
+
+
+def model_path(name_or_path: str | Path = DEFAULT_MODEL) -> Path:
+    """A shipped model's directory (by name) or the directory given."""
+    candidate = Path(name_or_path)
+    if candidate.is_dir():
+        return candidate
+    shipped = Path(str(resources.files("extractor") / "models" / str(name_or_path)))
+    if shipped.is_dir():
+        return shipped
+    raise ModelError(f"no entity model {str(name_or_path)!r}: not a directory and not shipped in extractor/models")
+
+
+def available(name: str = DEFAULT_MODEL) -> bool:
+    try:
+        return (model_path(name) / "config.cfg").exists()
+    except ModelError:
+        return False
+
+
+def provenance(name_or_path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
+    path = model_path(name_or_path) / "provenance.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: model provenance cannot be read ({exc})") from exc
+    return data
+
+
+class EntityModel:
+    """Scored entity spans from the trained SpanCategorizer.
+
+    ``threshold`` None takes the one chosen on the dev split at training time.
+    """
+
+    def __init__(self, name_or_path: str | Path = DEFAULT_MODEL, threshold: float | None = None) -> None:
+        self.path = model_path(name_or_path)
+        try:
+            self.nlp: Language = spacy.load(self.path)
+        except Exception as exc:  # noqa: BLE001  spaCy raises many kinds on a damaged directory
+            raise ModelError(f"{self.path}: the entity model cannot be loaded ({exc})") from exc
+        if threshold is None:
+            shipped = (self.path / "provenance.json").exists()
+            threshold = float(provenance(self.path).get("threshold", 0.5)) if shipped else 0.5
+        self.threshold = threshold
+        spancat = self.nlp.get_pipe("spancat")
+        # keep everything the caller may want; ``select`` applies the threshold
+        spancat.cfg["threshold"] = min(threshold, 0.05)  # type: ignore[attr-defined]
+        self.labels: tuple[str, ...] = tuple(spancat.labels)  # type: ignore[attr-defined]
+
+    def predict_scored(self, text: str) -> list[ScoredSpan]:
+        return next(self.pipe_scored([text]))
+
+    def pipe_scored(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[list[ScoredSpan]]:
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            group = doc.spans.get(SPANS_KEY)
+            if group is None:
+                yield []
+                continue
+            scores = group.attrs.get("scores")
+            out = []
+            for i, span in enumerate(group):
+                if "\n" in span.text or "\r" in span.text or not span.text.strip():
+                    continue  # a criterion never runs across a line
+                out.append(
+                    (span.start_char, span.end_char, span.label_, float(scores[i]) if scores is not None else 1.0)
+                )
+            yield out
+
+    def predict(self, text: str) -> list[ScoredSpan]:
+        return self.select(self.predict_scored(text), self.threshold)
+
+    @staticmethod
+    def select(spans: Iterable[ScoredSpan], threshold: float) -> list[ScoredSpan]:
+        """Spans scoring at least ``threshold``; of overlapping spans of one type only the best-scored
+        is kept (spancat scores "serum creatinine" and "creatinine" separately; one mention is meant)."""
+        kept: list[ScoredSpan] = []
+        for span in sorted((s for s in spans if s[3] >= threshold), key=lambda s: (-s[3], s[0], -s[1])):
+            if any(k[2] == span[2] and span[0] < k[1] and k[0] < span[1] for k in kept):
+                continue
+            kept.append(span)
+        return sorted(kept, key=lambda s: (s[0], -s[1], s[2]))
+
+
+@lru_cache(maxsize=4)
+def shared_model(name_or_path: str = DEFAULT_MODEL, threshold: float | None = None) -> EntityModel:
+    """One loaded model per process (the pipeline component and the CLI share it)."""
+    return EntityModel(name_or_path, threshold)

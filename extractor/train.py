@@ -1,0 +1,173 @@
+"""Train the Chia entity model: DocBins from the fixed split, ``spacy train`` with the repo's config,
+a decision threshold chosen on dev, and the result packaged with its provenance.
+
+The test split is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.tokens import DocBin
+
+from . import chia, components  # noqa: F401  (components registers the model tokenizer)
+from .errors import ModelError
+
+CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
+SPANS_KEY = "sc"
+
+
+def _blank() -> spacy.language.Language:
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.ModelTokenizer.v1"}}})
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span's extent without surrounding whitespace (16 Chia spans end in a stray '\\r')."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def docbin(
+    corpus_files: Iterable[chia.ChiaFile], types: Iterable[str] = chia.ALL_TYPES
+) -> tuple[DocBin, dict[str, int]]:
+    """One Doc per criterion line with its spans in ``doc.spans['sc']``; counts of what was kept."""
+    nlp = _blank()
+    wanted = set(types)
+    out = DocBin(store_user_data=False)
+    counts = {"docs": 0, "spans": 0, "dropped_cross_line": 0, "dropped_unaligned": 0}
+    for f in corpus_files:
+        ents = [e for e in f.entities if e.type in wanted]
+        for a, b in chia.lines(f.text):
+            doc = nlp(f.text[a:b])
+            spans = []
+            for e in ents:
+                if e.end <= a or e.start >= b:
+                    continue
+                if e.start < a or e.end > b:
+                    counts["dropped_cross_line"] += 1
+                    continue
+                s, t = trimmed(f.text, e.start, e.end)
+                span = doc.char_span(s - a, t - a, label=e.type, alignment_mode="expand") if s < t else None
+                if span is None:
+                    counts["dropped_unaligned"] += 1
+                    continue
+                spans.append(span)
+            doc.spans[SPANS_KEY] = spans
+            counts["docs"] += 1
+            counts["spans"] += len(spans)
+            out.add(doc)
+    return out, counts
+
+
+def prepare(corpus: str | Path | None, out_dir: str | Path, limit: int | None = None) -> dict[str, Any]:
+    """Write ``train.spacy`` and ``dev.spacy`` under ``out_dir``; ``limit`` keeps the first N files of
+    each split (for smoke tests)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {}
+    for split in ("train", "dev"):
+        selected = list(chia.files(corpus, split))
+        if limit is not None:
+            selected = selected[:limit]
+        db, counts = docbin(selected)
+        db.to_disk(out / f"{split}.spacy")
+        report[split] = {"files": len(selected), "trials": len({f.trial_id for f in selected}), **counts}
+    return report
+
+
+def train(
+    output: str | Path,
+    corpus: str | Path | None = None,
+    config: str | Path = CONFIG,
+    overrides: dict[str, Any] | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Train into ``output`` (``output/model-best`` is the pipeline) and return the provenance written
+    beside it. ``overrides`` are spaCy config overrides, e.g. ``{"training.max_steps": 20}``."""
+    from spacy.cli.train import train as spacy_train
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    data = output / "corpus"
+    report = prepare(corpus, data, limit)
+    settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"), **(overrides or {})}
+    try:
+        spacy_train(Path(config), output, overrides=settings, use_gpu=-1)
+    except SystemExit as exc:  # spaCy's CLI helpers exit on bad configs
+        raise ModelError(f"spacy train stopped (exit {exc.code}); see the messages above") from exc
+    return finish(output, corpus, report, config, settings, limit)
+
+
+def finish(
+    output: str | Path,
+    corpus: str | Path | None,
+    report: dict[str, Any],
+    config: str | Path = CONFIG,
+    settings: dict[str, Any] | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Choose the threshold on dev for ``output/model-best`` and write its ``provenance.json``."""
+    best = Path(output) / "model-best"
+    if not best.is_dir():
+        raise ModelError(f"training wrote no {best}")
+    threshold, dev_scores = choose_threshold(best, corpus, limit)
+    meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
+    provenance = {
+        "model": "chia_spancat",
+        "training_data": "Chia (Kury et al. 2020, CC BY 4.0), doi:10.6084/m9.figshare.11855817",
+        "split": "md5(NCT id) mod 10: 0-7 train, 8 dev, 9 test; one doc per criterion line; test never read",
+        "corpus": report,
+        "config": Path(config).name,
+        "overrides": {k: v for k, v in (settings or {}).items() if not k.startswith("paths.")},
+        "threshold": threshold,
+        "dev_scores": dev_scores,
+        "spacy_dev_score": meta.get("performance", {}),
+        "spacy_version": spacy.__version__,
+    }
+    (best / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    return provenance
+
+
+def choose_threshold(
+    model_dir: Path, corpus: str | Path | None, limit: int | None = None
+) -> tuple[float, dict[str, Any]]:
+    """The spancat threshold with the best strict micro-F1 over the main types on the dev split."""
+    from .chia_eval import score_files
+    from .model import EntityModel
+
+    dev = list(chia.files(corpus, "dev"))
+    if limit is not None:
+        dev = dev[:limit]
+    model = EntityModel(model_dir, threshold=0.05)
+    predicted = {f.name: model.predict_scored(f.text) for f in dev}
+    best: tuple[float, float, dict[str, Any]] = (-1.0, 0.5, {})
+    for step in range(10, 80, 5):
+        threshold = step / 100
+        kept = {name: EntityModel.select(spans, threshold) for name, spans in predicted.items()}
+        scores = score_files(dev, kept)
+        f1 = scores["main"]["strict"]["f1"]
+        if f1 > best[0]:
+            best = (f1, threshold, scores)
+    return best[1], {"strict_main_f1": round(best[0], 4), "relaxed_main_f1": round(best[2]["main"]["relaxed"]["f1"], 4)}
+
+
+def package(trained: str | Path, dest: str | Path) -> Path:
+    """Copy a trained ``model-best`` (with its provenance) to ``dest``, replacing what was there."""
+    src, dst = Path(trained), Path(dest)
+    if not (src / "config.cfg").exists() or not (src / "provenance.json").exists():
+        raise ModelError(f"{src} is not a trained model directory with provenance.json")
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    return dst
+
+
+__all__ = ["CONFIG", "choose_threshold", "docbin", "package", "prepare", "train"]

@@ -1,0 +1,105 @@
+"""BRAT standoff: reading, writing, offsets on CRLF text, and the CLI writing one .ann per .txt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractor import brat
+from extractor.errors import AnnotationError
+
+CRLF_LIST = (
+    "Serum creatinine > 1.5 mg/dL\r\n"
+    "History of myocardial infarction within 6 months\r\n"
+    "Pregnant or lactating women\r\n"
+)
+
+
+def test_format_then_parse_round_trips_offsets_on_crlf_text() -> None:
+    spans = [(0, 16, "Measurement"), (19, 28, "Value"), (41, 62, "Condition"), (63, 78, "Temporal")]
+    ann = brat.format_ann(CRLF_LIST, spans)
+    parsed = list(brat.parse_ann(ann))
+    assert [(e.start, e.end, e.type) for e in parsed] == spans
+    for e in parsed:
+        assert CRLF_LIST[e.start : e.end] == e.text
+
+
+def test_a_span_across_a_line_break_is_written_as_trimmed_fragments() -> None:
+    ann = brat.format_ann(CRLF_LIST, [(19, 40, "Value")])  # "1.5 mg/dL\r\nHistory of"
+    (entity,) = brat.parse_ann(ann)
+    assert entity.fragments == ((19, 28), (30, 40))
+    assert "\n" not in ann.split("\t", 2)[2].rstrip("\n")
+
+
+def test_discontinuous_annotation_keeps_fragments_and_extent() -> None:
+    (entity,) = brat.parse_ann("T7\tCondition 0 18;32 37\tMetastatic disease NSCLC\n")
+    assert entity.fragments == ((0, 18), (32, 37))
+    assert (entity.start, entity.end) == (0, 37)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["T1\tCondition 5 x\tfoo", "T1\tCondition 9 3\tfoo", "T1"],
+)
+def test_malformed_annotation_lines_are_refused_with_the_line_number(line: str) -> None:
+    with pytest.raises(AnnotationError, match=r"<ann>:2"):
+        list(brat.parse_ann("R1\tAND Arg1:T1 Arg2:T2\n" + line + "\n"))
+
+
+def test_cli_writes_one_ann_per_txt_with_offsets_into_the_file_as_read(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "NCT00000001_exc.txt").write_bytes(CRLF_LIST.encode("utf-8"))
+    (src / "NCT00000002_inc.txt").write_bytes(
+        b"Inclusion Criteria:\r\n- Age >= 18 years\r\n- ECOG performance status 0-1\r\n"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "extractor", "extract", str(src), "--format", "brat", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("NCT00000001_exc", "NCT00000002_inc"):
+        text = brat.read_text(src / f"{name}.txt")
+        assert brat.read_text(out / f"{name}.txt") == text
+        entities = brat.read_ann(out / f"{name}.ann")
+        assert entities, name
+        for e in entities:
+            assert " ".join(text[a:b] for a, b in e.fragments) == e.text
+    inc = {(e.type, e.text) for e in brat.read_ann(out / "NCT00000002_inc.ann")}
+    assert ("Value", ">= 18 years") in inc and ("Value", "0-1") in inc
+    exc = {(e.type, e.text) for e in brat.read_ann(out / "NCT00000001_exc.ann")}
+    assert ("Measurement", "Serum creatinine") in exc
+    assert ("Value", "> 1.5 mg/dL") in exc
+
+
+def test_cli_brat_reports_a_bad_file_and_writes_the_others(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Inclusion Criteria:\n- Age >= 18 years\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "extractor",
+            "extract",
+            str(tmp_path / "good.txt"),
+            str(tmp_path / "empty.txt"),
+            "--format",
+            "brat",
+            "--out",
+            str(out),
+            "--no-model",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "empty.txt" in done.stderr and "input is empty" in done.stderr
+    assert (out / "good.ann").exists() and not (out / "empty.ann").exists()

@@ -1,0 +1,99 @@
+"""The Chia split, the literature-style scorer, the training data and a training smoke test."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from extractor import chia, chia_eval
+from extractor.brat import BratEntity
+
+
+# Frozen assignments: a model's test scores are only comparable on one split, so these never change.
+@pytest.mark.parametrize(
+    ("trial", "split"),
+    [("NCT00050349", "train"), ("NCT02595073", "test"), ("NCT00235170", "dev"), ("NCT00182520", "test")],
+)
+def test_split_is_frozen(trial: str, split: str) -> None:
+    assert chia.split_of(trial) == split
+
+
+@pytest.mark.parametrize("trial", ["NCT00050349", "NCT02595073", "NCT03263416", "NCT01234567"])
+def test_split_is_md5_of_the_trial_id_mod_10(trial: str) -> None:
+    bucket = int(hashlib.md5(trial.encode()).hexdigest(), 16) % 10
+    expected = "train" if bucket <= 7 else "dev" if bucket == 8 else "test"
+    assert chia.split_of(trial) == expected
+
+
+def test_split_sizes_on_the_corpus(chia_dir: Path) -> None:
+    trials: dict[str, set[str]] = {s: set() for s in chia.SPLITS}
+    for f in chia.files(chia_dir):
+        trials[chia.split_of(f.trial_id)].add(f.trial_id)
+    assert {s: len(t) for s, t in trials.items()} == {"train": 784, "dev": 114, "test": 102}
+    assert not (trials["train"] & trials["test"]) and not (trials["dev"] & trials["test"])
+
+
+def test_corpus_files_drop_annotator_flags_and_keep_crlf(chia_dir: Path) -> None:
+    f = next(chia.files(chia_dir, "train"))
+    assert all(e.type in chia.ALL_TYPES for e in f.entities)
+    assert not any(e.type in chia.FLAG_TYPES for e in f.entities)
+    crlf = [f for f in chia.files(chia_dir) if "\r\n" in f.text][:20]
+    assert crlf
+    for f in crlf:
+        for e in f.entities[:30]:
+            if len(e.fragments) == 1:
+                assert f.text[e.start : e.end].strip() == e.text.strip()
+
+
+def _file(text: str, *spans: tuple[int, int, str]) -> chia.ChiaFile:
+    ents = tuple(BratEntity(f"T{i}", t, ((s, e),), text[s:e]) for i, (s, e, t) in enumerate(spans, 1))
+    return chia.ChiaFile("X_inc", "NCT00000000", "inc", text, ents)
+
+
+def test_strict_and_relaxed_scores_on_a_hand_table() -> None:
+    text = "severe renal impairment or heart failure within 6 months"
+    f = _file(text, (0, 23, "Condition"), (27, 40, "Condition"), (41, 56, "Temporal"))
+    predicted = {"X_inc": [(7, 23, "Condition"), (27, 40, "Condition"), (41, 56, "Value"), (0, 6, "Qualifier")]}
+    scores = chia_eval.score_files([f], predicted)
+    cond = scores["per_type"]["Condition"]
+    assert cond["strict"]["tp"] == 1 and cond["relaxed"]["tp"] == 2
+    assert scores["per_type"]["Temporal"]["relaxed"]["tp"] == 0  # wrong type never counts
+    main = scores["main"]
+    assert (main["strict"]["pred"], main["strict"]["gold"]) == (3, 3)  # the Qualifier is not a main type
+    assert main["strict"]["f1"] == pytest.approx(1 / 3, abs=1e-3)
+    assert main["relaxed"]["f1"] == pytest.approx(2 / 3, abs=1e-3)
+
+
+def test_relaxed_matching_is_one_to_one() -> None:
+    f = _file("hepatitis B or C", (0, 11, "Condition"))
+    scores = chia_eval.score_files([f], {"X_inc": [(0, 9, "Condition"), (0, 11, "Condition")]})
+    relaxed = scores["per_type"]["Condition"]["relaxed"]
+    assert (relaxed["tp"], relaxed["pred"], relaxed["gold"]) == (1, 2, 1)
+
+
+def test_training_docbins_hold_the_spans_of_each_line(chia_dir: Path) -> None:
+    from extractor import train
+
+    files = list(chia.files(chia_dir, "train"))[:5]
+    db, counts = train.docbin(files)
+    assert counts["docs"] == sum(1 for f in files for _ in chia.lines(f.text))
+    assert counts["spans"] > 0 and counts["dropped_unaligned"] <= counts["spans"] // 20
+
+
+def test_training_smoke_run_writes_a_loadable_model_with_provenance(chia_dir: Path, tmp_path: Path) -> None:
+    """A few steps on a handful of documents: the command works end to end (CI never trains fully)."""
+    from extractor import train
+    from extractor.model import EntityModel
+
+    provenance = train.train(
+        tmp_path / "run",
+        corpus=chia_dir,
+        overrides={"training.max_steps": 4, "training.eval_frequency": 2},
+        limit=3,
+    )
+    assert 0 < provenance["threshold"] < 1
+    assert provenance["corpus"]["train"]["files"] == 3
+    model = EntityModel(tmp_path / "run" / "model-best")
+    assert isinstance(model.predict("History of myocardial infarction"), list)

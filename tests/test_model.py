@@ -1,0 +1,149 @@
+"""The shipped entity model: loads offline from the package, its provenance, and the merge policy
+between model spans and lexicon mentions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import extractor
+from extractor import model as entity_model
+from extractor.errors import ModelError
+from extractor.pipeline import load
+
+
+def test_the_model_ships_in_the_package_with_its_provenance() -> None:
+    path = entity_model.model_path()
+    assert path.is_relative_to(entity_model.Path(extractor.__file__).parent)
+    prov = entity_model.provenance()
+    assert prov["split"].startswith("md5(NCT id) mod 10")
+    assert 0 < prov["threshold"] < 1
+    assert prov["dev_scores"]["strict_main_f1"] > 0.5
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    assert size < 40 * 2**20  # tens of MB at most
+
+
+def test_an_unknown_model_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match="no entity model 'nope'"):
+        entity_model.model_path("nope")
+
+
+def test_model_finds_open_class_mentions_the_lexicon_does_not_know() -> None:
+    m = entity_model.shared_model()
+    text = "History of Takayasu arteritis or paroxysmal nocturnal hemoglobinuria"
+    found = {(text[s:e], t) for s, e, t, _ in m.predict(text)}
+    assert any(t == "Condition" and "arteritis" in span for span, t in found)
+    assert any(t == "Condition" and "hemoglobinuria" in span for span, t in found)
+
+
+def test_selection_keeps_the_best_of_overlapping_spans_of_one_type() -> None:
+    spans = [(0, 16, "Measurement", 0.6), (7, 16, "Measurement", 0.8), (0, 6, "Qualifier", 0.5), (20, 25, "Value", 0.1)]
+    assert entity_model.EntityModel.select(spans, 0.3) == [(0, 6, "Qualifier", 0.5), (7, 16, "Measurement", 0.8)]
+
+
+class _FixedModel:
+    """Stands in for the trained model so that the merge policy is tested on known spans."""
+
+    def __init__(self, spans: list[tuple[str, str, float]]) -> None:
+        self.spans = spans
+        self.path = entity_model.Path("fixed")
+
+    def predict(self, text: str) -> list[tuple[int, int, str, float]]:
+        out = []
+        for phrase, type_, score in self.spans:
+            start = text.find(phrase)
+            assert start >= 0, phrase
+            out.append((start, start + len(phrase), type_, score))
+        return out
+
+
+def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, Any]:
+    nlp = load()
+    component = nlp.get_pipe("criteria_model_entities")
+    saved = component.model, component.model_name  # type: ignore[attr-defined]
+    component.model, component.model_name = _FixedModel(spans), "fixed"  # type: ignore[attr-defined]
+    try:
+        doc = nlp(text)
+    finally:
+        component.model, component.model_name = saved  # type: ignore[attr-defined]
+    return {text[s:e]: info for (s, e), info in doc._.entity_info.items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "model_spans", "expected", "absent"),
+    [
+        # 1. no overlap: the model span is added with its score
+        (
+            "Takayasu arteritis",
+            [("Takayasu arteritis", "Condition", 0.9)],
+            {"Takayasu arteritis": ("Condition", "model:fixed")},
+            [],
+        ),
+        # 2. covers one lexicon mention of its type: the model's extent, the lexicon's normalised name
+        (
+            "malignant tumors of other organs",
+            [("malignant tumors of other organs", "Condition", 0.7)],
+            {"malignant tumors of other organs": ("Condition", "model:fixed+lexicon:malignant tumors")},
+            ["malignant tumors"],
+        ),
+        # 3. a partial overlap: the lexicon mention stays, the model span goes
+        (
+            "serum creatinine level",
+            [("creatinine level", "Measurement", 0.9)],
+            {"serum creatinine": ("Measurement", "lexicon:serum creatinine")},
+            ["creatinine level"],
+        ),
+        # 3. two coordinated lexicon mentions are never merged into one
+        (
+            "immunosuppressive/immune modulators",
+            [("immunosuppressive/immune modulators", "Drug", 0.8)],
+            {"immunosuppressive": ("Drug", None), "immune modulators": ("Drug", None)},
+            ["immunosuppressive/immune modulators"],
+        ),
+        # a type the component does not take from the model is ignored
+        ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
+    ],
+)
+def test_merge_policy(
+    text: str, model_spans: list[tuple[str, str, float]], expected: dict[str, tuple[str, str | None]], absent: list[str]
+) -> None:
+    found = _entities_with(text, model_spans)
+    for phrase, (type_, rule) in expected.items():
+        assert phrase in found, (phrase, found)
+        assert found[phrase]["type"] == type_
+        if rule is not None:
+            assert found[phrase]["rule"] == rule
+    for phrase in absent:
+        assert phrase not in found
+    inherited = found.get("malignant tumors of other organs")
+    if inherited:
+        assert inherited["score"] == 0.7
+
+
+def test_model_value_spans_give_way_to_rule_values_in_the_record() -> None:
+    record = extractor.extract("Inclusion Criteria:\n- biopsy-proven carcinoma\n- Serum creatinine > 1.5 mg/dL\n")
+    values = [
+        (e["text"], e["provenance"]["component"])
+        for c in record["criteria"]
+        for e in c["entities"]
+        if e["type"] == "Value"
+    ]
+    assert ("> 1.5 mg/dL", "criteria_values") in values
+    assert all(comp == "criteria_values" for text, comp in values if "1.5" in text)
+
+
+def test_model_mentions_carry_their_score_in_the_record() -> None:
+    record = extractor.extract("Exclusion Criteria:\n- Takayasu arteritis or paroxysmal nocturnal hemoglobinuria\n")
+    model_made = [
+        e
+        for c in record["criteria"]
+        for e in c["entities"]
+        if e["provenance"]["component"] == "criteria_model_entities"
+    ]
+    assert model_made and all(0 <= e["provenance"]["score"] <= 1 for e in model_made)
+
+
+def test_rules_only_pipeline_has_no_model_component() -> None:
+    assert "criteria_model_entities" not in load(model=False).pipe_names
+    assert "criteria_model_entities" in load().pipe_names
