@@ -19,7 +19,7 @@ from .rules import load_json
 from .source import Source
 from .units import registry
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
 
 
@@ -156,12 +156,20 @@ def _criterion_records(
         return False
 
     def overruled(e: dict[str, Any]) -> bool:
-        """A model Value/Temporal span gives way to a rule item it overlaps (which has the parse)."""
+        """A model span inside a formula's text is not a mention ("multiply by 0.742"); a model
+        Value/Temporal span gives way to a rule item it overlaps (which has the parse)."""
+        if not str(e.get("rule", "")).startswith("model:"):
+            return False
+        if any(f["start"] < e["end"] and e["start"] < f["end"] for f in formulas):
+            return True
         if e["type"] not in {"Value", "Temporal"}:
             return False
         return any(d["start"] < e["end"] and e["start"] < d["end"] for d in derived)
 
-    entities_kept = [e for e in entities if not swallowed(e) and not overruled(e)]
+    # a lexicon mention the model did not confirm goes, unless a constraint hangs on it
+    referenced = {i for group in subjects for i in group}
+    unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
+    entities_kept = [e for e in entities if not swallowed(e) and not overruled(e) and id(e) not in unconfirmed]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 

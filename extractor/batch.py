@@ -71,15 +71,22 @@ class BatchSummary:
 
 _WORKER_TIMEOUT = DEFAULT_TIMEOUT_S
 _WORKER_MAX_BYTES = DEFAULT_MAX_BYTES
+_WORKER_MODEL = True
+_WORKER_LINK = True
 
 
-def _init_worker(timeout_s: int, max_bytes: int) -> None:
-    """Build the pipeline once per worker process (medspaCy rules do not pickle)."""
-    global _WORKER_TIMEOUT, _WORKER_MAX_BYTES
-    _WORKER_TIMEOUT, _WORKER_MAX_BYTES = timeout_s, max_bytes
+def _init_worker(timeout_s: int, max_bytes: int, model: bool = True, link: bool = True) -> None:
+    """Build the pipeline (and the vocabulary indexes) once per worker process (medspaCy rules do not
+    pickle); forked workers find them built already."""
+    global _WORKER_TIMEOUT, _WORKER_MAX_BYTES, _WORKER_MODEL, _WORKER_LINK
+    _WORKER_TIMEOUT, _WORKER_MAX_BYTES, _WORKER_MODEL, _WORKER_LINK = timeout_s, max_bytes, model, link
     from .api import _default_nlp
 
-    _default_nlp()
+    _default_nlp(model)
+    if link:
+        from .linking import warm_up
+
+        warm_up()
 
 
 class _Timeout(Exception):
@@ -94,7 +101,7 @@ def process(item: SourceRecord | ReadFailure) -> tuple[str, str | None, str]:
     """One study -> ("ok", trial id, JSON line) or ("error", trial id, JSON error line). Plain data only."""
     if isinstance(item, ReadFailure):
         return "error", item.trial_id, _error_line(item.trial_id, item.location, item.stage, item.reason)
-    from .api import extract
+    from .api import _default_nlp, extract
 
     # signals work only in a process's main thread (Spark's Python workers run there too)
     use_alarm = (
@@ -105,7 +112,14 @@ def process(item: SourceRecord | ReadFailure) -> tuple[str, str | None, str]:
         signal.alarm(_WORKER_TIMEOUT)
     try:
         # validated once, after the registry fields are attached
-        record = extract(item.text, name=item.location, max_bytes=_WORKER_MAX_BYTES, check=False)
+        record = extract(
+            item.text,
+            name=item.location,
+            nlp=_default_nlp(_WORKER_MODEL),
+            max_bytes=_WORKER_MAX_BYTES,
+            check=False,
+            link=_WORKER_LINK,
+        )
         attach_registry(record, item)
         from .validate import validate
 
@@ -252,8 +266,12 @@ def run_batch(
     timeout_s: int = DEFAULT_TIMEOUT_S,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Callable[[BatchSummary], None] | None = None,
+    model: bool = True,
+    link: bool = True,
 ) -> BatchSummary:
     """Extract every study of ``inputs`` into ``out`` (JSON Lines); failures go to ``errors``.
+
+    ``model=False`` leaves the trained entity model out, ``link=False`` the vocabulary linking.
 
     Raises :class:`extractor.errors.InputError` when an input cannot be read at all.
     """
@@ -288,11 +306,13 @@ def run_batch(
     with open(out, mode, encoding="utf-8") as fout, open(errors_path, mode, encoding="utf-8") as ferr:
         # The pipeline is built once here; forked workers inherit it (no per-worker start-up, shared
         # pages). Where fork is unavailable, spawned workers build their own in the initializer.
-        _init_worker(timeout_s, max_bytes)
+        _init_worker(timeout_s, max_bytes, model, link)
         pool = None
         if workers > 1:
             method = "fork" if "fork" in get_all_start_methods() else "spawn"
-            pool = get_context(method).Pool(workers, initializer=_init_worker, initargs=(timeout_s, max_bytes))
+            pool = get_context(method).Pool(
+                workers, initializer=_init_worker, initargs=(timeout_s, max_bytes, model, link)
+            )
         # throughput is measured from here: loading the pipeline is a one-off start-up cost
         summary.startup = time.perf_counter() - start
         start = time.perf_counter()

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", help="output folder (required with --format brat); default stdout for json/jsonl")
     ex.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
     ex.add_argument("--no-model", action="store_true", help="rules and lexicons only, without the trained entity model")
+    ex.add_argument("--no-link", action="store_true", help="leave out linking to ICD-10-CM, DrugBank and LOINC")
     ex.add_argument(
         "--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse larger inputs (default {DEFAULT_MAX_BYTES:,})"
     )
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     ba.add_argument("--db", help="also load the records into this database (SQLite path or postgresql:// URL)")
     ba.add_argument("--engine", choices=["local", "spark"], default="local", help="local processes, or Apache Spark")
     ba.add_argument("--master", default="local[2]", help="Spark master URL (with --engine spark)")
+    ba.add_argument("--no-model", action="store_true", help="rules and lexicons only, without the trained entity model")
+    ba.add_argument("--no-link", action="store_true", help="leave out linking to ICD-10-CM, DrugBank and LOINC")
 
     lo = sub.add_parser("load", help="load JSON Lines records into a database (SQLite by default, PostgreSQL by URL)")
     lo.add_argument("records", help="JSON Lines file written by `batch`")
@@ -205,7 +208,7 @@ def _extract(args: argparse.Namespace) -> int:
         for arg in inputs:
             try:
                 source = _read_source(arg, args.max_bytes)
-                record = api.extract(source, nlp=nlp, max_bytes=args.max_bytes)
+                record = api.extract(source, nlp=nlp, max_bytes=args.max_bytes, link=not args.no_link)
             except ExtractorError as exc:
                 sys.stderr.write(f"error: {exc}\n")
                 failed += 1
@@ -305,6 +308,8 @@ def _batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     if args.engine == "spark":
+        if args.no_model or args.no_link:
+            raise InputError("--no-model and --no-link are not available with --engine spark yet")
         return _spark_batch(args)
 
     if args.workers < 1:
@@ -320,6 +325,8 @@ def _batch(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         max_bytes=args.max_bytes,
         progress=_progress_printer() if show else None,
+        model=not args.no_model,
+        link=not args.no_link,
     )
     if show:
         sys.stderr.write("\n")

@@ -534,12 +534,26 @@ MODEL_TYPES = (
 
 @Language.factory(
     "criteria_model_entities",
-    default_config={"model": "chia_spancat", "threshold": None, "types": list(MODEL_TYPES)},
+    default_config={
+        "model": "chia_spancat",
+        "threshold": None,
+        "types": list(MODEL_TYPES),
+        "confirm_types": ["Person"],
+        "confirm_threshold": 0.05,
+        "confirm_exempt": ["age"],
+    },
 )
 def make_model_entities(
-    nlp: Language, name: str, model: str, threshold: float | None, types: list[str]
+    nlp: Language,
+    name: str,
+    model: str,
+    threshold: float | None,
+    types: list[str],
+    confirm_types: list[str],
+    confirm_threshold: float,
+    confirm_exempt: list[str],
 ) -> "CriteriaModelEntities":
-    return CriteriaModelEntities(model, threshold, types)
+    return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt)
 
 
 class CriteriaModelEntities:
@@ -556,20 +570,50 @@ class CriteriaModelEntities:
        model span is dropped: the curated vocabulary carries the normalised concept that the
        constraint, dose and window linking relies on.
 
+    4. a lexicon mention of a type in ``confirm_types`` stays only where the model scores an
+       overlapping span of that type at ``confirm_threshold`` or more: the pattern proposes, the
+       model confirms. Generic words the lexicon types as Person ("patients", "subjects") are not
+       mentions in Chia's conventions, and the model knows it. Mentions whose normalised name is in
+       ``confirm_exempt`` are never dropped, nor is a mention a constraint hangs on ("Patients 65
+       years of age or older": the record drops an unconfirmed mention only if nothing refers to it).
+
     Model Value/Temporal spans are kept in the record only where no rule item (threshold, window)
     overlaps them: the rule item carries the comparator, unit or anchor.
     """
 
-    def __init__(self, model: str, threshold: float | None, types: list[str]) -> None:
+    def __init__(
+        self,
+        model: str,
+        threshold: float | None,
+        types: list[str],
+        confirm_types: list[str] | None = None,
+        confirm_threshold: float = 0.05,
+        confirm_exempt: list[str] | None = None,
+    ) -> None:
         from .model import shared_model
 
         self.model = shared_model(model, threshold)
         self.model_name = self.model.path.name
         self.types = frozenset(types)
+        self.confirm_types = frozenset(confirm_types or ())
+        self.confirm_threshold = confirm_threshold
+        self.confirm_exempt = frozenset(confirm_exempt or ())
 
     def __call__(self, doc: Doc) -> Doc:
-        predicted = [s for s in self.model.predict(doc.text) if s[2] in self.types]
+        scored = self.model.predict_scored_long(doc.text)
+        predicted = [s for s in self.model.select(scored, self.model.threshold) if s[2] in self.types]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
+        for key in [
+            k
+            for k, v in info.items()
+            if v["type"] in self.confirm_types and v.get("normalized") not in self.confirm_exempt
+        ]:
+            if not any(
+                t == info[key]["type"] and score >= self.confirm_threshold and s < key[1] and key[0] < e
+                for s, e, t, score in scored
+            ):
+                # dropped at assembly unless a constraint hangs on it ("Patients 65 years or older")
+                info[key] = {**info[key], "unconfirmed": True}
         lexicon = set(info)
         for start, end, type_, score in sorted(predicted, key=lambda s: -s[3]):
             if (start, end) in info:

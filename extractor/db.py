@@ -33,6 +33,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -41,7 +42,7 @@ from .assemble import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 from .errors import ExtractorError
 from .validate import iter_errors
 
-DB_SCHEMA_VERSION = 1
+DB_SCHEMA_VERSION = 2
 
 
 class DatabaseError(ExtractorError):
@@ -147,6 +148,8 @@ entities = _child(
     Column("text", Text, nullable=False),
     Column("normalized", Text, index=True),
     Column("codes", JSON),
+    # added in database schema 2 (record schema 1.1.0): linked | no_confident_link | not_linkable
+    Column("link_status", String(24)),
     Column("negated", Boolean),
     Column("historical", Boolean),
     Column("hypothetical", Boolean),
@@ -329,6 +332,7 @@ FIELD_HOMES: dict[str, str] = {
     "entity.span": "entities.span_start",
     "entity.normalized": "entities.normalized",
     "entity.codes": "entities.codes",
+    "entity.link": "entities.link_status",
     "entity.assertion": "entities.negated",
     "entity.provenance": "entities.rule",
     "constraint.id": "constraints.constraint_id",
@@ -412,7 +416,13 @@ def connect(url: str) -> Engine:
 
 
 #: migrations from version N-1 to N, run in order in one transaction each
-MIGRATIONS: dict[int, Any] = {1: lambda conn: metadata.create_all(conn)}
+def _add_link_status(conn: Any) -> None:
+    """2: entities.link_status (vocabulary linking, record schema 1.1.0); a version-1 database lacks it."""
+    if "link_status" not in {c["name"] for c in inspect(conn).get_columns("entities")}:
+        conn.execute(text("ALTER TABLE entities ADD COLUMN link_status VARCHAR(24)"))
+
+
+MIGRATIONS: dict[int, Any] = {1: lambda conn: metadata.create_all(conn), 2: _add_link_status}
 
 
 def database_version(engine: Engine) -> int:
@@ -569,6 +579,7 @@ def rows_of(record: dict[str, Any], run_id: int | None) -> dict[Table, list[dict
                     "text": e["text"],
                     "normalized": e.get("normalized"),
                     "codes": e.get("codes"),
+                    "link_status": (e.get("link") or {}).get("status"),
                     **{k: a.get(k) for k in ("negated", "historical", "hypothetical", "family", "uncertain")},
                     **_spans(e),
                     "rule": _rule(e),

@@ -3,19 +3,23 @@
 Conditions go to ICD-10-CM (``simple_icd_10_cm``), drugs to DrugBank ids (``drug_named_entity_recognition``)
 and lab measurements to LOINC (``labunits``). Precision over recall: a mention links only when its normalised
 text equals a vocabulary name, a vocabulary synonym, or an entry of the curated tables in
-``resources/linking.json``, and that name points at one code. Anything else -- a misspelling, a vague phrase,
-a drug class, a name shared by unrelated codes -- ends as ``no_confident_link`` and keeps its text. Nothing is
-fuzzy-matched.
+``resources/linking.json``, and that name points at one concept. Anything else -- a misspelling, a vague
+phrase, a drug class, a name shared by unrelated codes -- ends as ``no_confident_link`` and keeps its text.
+Nothing is fuzzy-matched.
 
-Each vocabulary's index is built once, on first use (importing ``simple_icd_10_cm`` alone takes about 1.5 s),
-and every lookup after that is a handful of dictionary reads; results are cached per mention.
+Each vocabulary's index is built once, on first use (``simple_icd_10_cm`` parses its XML on import, about
+1.5 s), and a lookup after that is a normalisation and a few dictionary reads; results are cached per mention.
 """
 
 from __future__ import annotations
 
+import bz2
+import importlib.util
 import json
+import pickle
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,12 +126,13 @@ _TOKEN = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or of digits: 'HbA1c' -
 
 class _Normalizer:
     """Case-folds, maps Greek letters to names, drops possessives and punctuation, splits letters from digits
-    and singularises simple plurals, so that 'Crohn's disease', 'crohn disease' and 'Crohns Disease' agree."""
+    and (optionally) singularises simple plurals: 'Crohn's disease', 'Crohn disease' and 'crohns disease' agree."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], singularize: bool) -> None:
         self._char_map: tuple[tuple[str, str], ...] = tuple(config["char_map"].items())
         self._keep: tuple[str, ...] = tuple(config["plural_keep_endings"])
         self._min = int(config["plural_min_length"])
+        self._singularize = singularize
         self._singulars: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
@@ -140,9 +145,12 @@ class _Normalizer:
                     s = s.replace(src, dst)
         if "'" in s or "\u2019" in s:
             s = _APOSTROPHE.sub("", s)
+        tokens = _TOKEN.findall(s)
+        if not self._singularize:
+            return " ".join(tokens)
         singulars = self._singulars
         out = []
-        for token in _TOKEN.findall(s):
+        for token in tokens:
             singular = singulars.get(token)
             if singular is None:
                 singular = self._singular(token)
@@ -159,19 +167,14 @@ class _Normalizer:
         return token[:-1]
 
 
-@lru_cache(maxsize=1)
-def _normalizer() -> _Normalizer:
-    return _Normalizer(_config()["normalization"])
+@lru_cache(maxsize=2)
+def _normalizer(singularize: bool) -> _Normalizer:
+    return _Normalizer(_config()["normalization"], singularize)
 
 
 def _norm(text: str) -> str:
-    return _normalizer()(text)
-
-
-def _phrases(words: Iterable[str]) -> tuple[str, ...]:
-    """Normalised phrases, longest first so that 'a history of' is tried before 'a'."""
-    normed = {_norm(w) for w in words if not w.startswith("_")}
-    return tuple(sorted((p for p in normed if p), key=lambda p: (-len(p), p)))
+    """The normalisation used for conditions and measurements (with plurals singularised)."""
+    return _normalizer(True)(text)
 
 
 def _strip_leading(key: str, phrases: tuple[str, ...]) -> str:
@@ -216,7 +219,7 @@ def _leading_variants(key: str, phrases: tuple[str, ...]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Hit:
-    """A name found in an index: one code (or, for none, a name that must not be linked)."""
+    """A name found in an index: its one code, or no code for a name that must not be linked."""
 
     codes: tuple[Code, ...]
     match: str | None
@@ -229,27 +232,35 @@ class _Index:
     vocabulary: str = ""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.leading = _phrases(config["strip_leading"][self.vocabulary])
-        self.never = frozenset(_phrases(config["never_link"][self.vocabulary]))
+        self.norm = _normalizer(self.vocabulary in config["normalization"]["singularize"])
+        self.leading = self.phrases(config["strip_leading"][self.vocabulary])
+        self.never = frozenset(self.phrases(config["never_link"][self.vocabulary]))
 
-    def find(self, key: str) -> _Hit | None:
+    def phrases(self, words: Iterable[str]) -> tuple[str, ...]:
+        """Normalised phrases, longest first so that 'a history of' is tried before 'a'."""
+        normed = {self.norm(w) for w in words if not w.startswith("_")}
+        return tuple(sorted((p for p in normed if p), key=lambda p: (-len(p), p)))
+
+    def find(self, key: str, cased: bool) -> _Hit | None:
+        """The hit for a normalised mention; ``cased`` says whether the mention had capitals (for abbreviations)."""
         raise NotImplementedError
 
 
 def _resolve(index: _Index, text: str) -> _Hit | None:
-    key = _norm(text)
+    key = index.norm(text)
     if not key:
         return None
+    cased = any(ch.isupper() for ch in text)
     for k in _leading_variants(key, index.leading):
         if k in index.never:
             return _BARRED
-        hit = index.find(k)
+        hit = index.find(k, cased)
         if hit is not None:
             return hit
     return None
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4)
 def _index(vocabulary: str) -> _Index:
     config = _config()
     if vocabulary == "ICD-10-CM":
@@ -269,10 +280,32 @@ def _add(entries: dict[str, dict[str, int]], key: str, code: str, rank: int) -> 
         codes[code] = rank
 
 
-# ICD-10-CM: '(...)' holds nonessential modifiers, '[...]' synonyms or explanations; a trailing all-caps one
-# ('Chronic kidney disease (CKD)') abbreviates the whole name.
-_ICD_GROUP = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+def _abbreviation_ok(rank: int, cased: bool) -> bool:
+    """A vocabulary's own abbreviation ('ALL', 'IRIS') links only a mention written with capitals."""
+    return rank != _ABBREVIATION or cased
+
+
+# ICD-10-CM: '(...)' holds nonessential modifiers, '[...]' synonyms or explanations; one with a number in it
+# ('Screaming (2-5 years of age)', a Glasgow coma score) is essential and stays.
+_ICD_GROUP = re.compile(r"\s*[(\[][^)\]\d]*[)\]]")
 _ICD_TRAILING_ABBR = re.compile(r"[(\[]\s*([A-Z][A-Za-z0-9-]*[A-Z0-9])\s*[)\]]\s*$")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _is_acronym_of(abbreviation: str, name: str) -> bool:
+    """'CKD' abbreviates 'Chronic kidney disease', 'PSA' does not abbreviate 'Elevated prostate specific antigen':
+    the first letters agree and every letter of the abbreviation appears, in order, in the name."""
+    letters = [ch for ch in abbreviation.lower() if ch.isalnum()]
+    words = _WORD.findall(name.lower())
+    if not letters or not words or letters[0] != words[0][0]:
+        return False
+    text = "".join(words)
+    pos = 0
+    for ch in letters:
+        pos = text.find(ch, pos) + 1
+        if pos == 0:
+            return False
+    return True
 
 
 class _IcdIndex(_Index):
@@ -283,19 +316,22 @@ class _IcdIndex(_Index):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        import simple_icd_10_cm.simple_icd_10_cm as cm
+        with warnings.catch_warnings():  # 1.5.0 reads its data through the deprecated importlib.resources API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import simple_icd_10_cm.simple_icd_10_cm as cm
 
         icd = config["icd10cm"]
-        skip_first = frozenset(_norm(w) for w in icd["skip_first_words"])
-        trailing = _phrases(icd["strip_trailing"])
-        leading = _phrases(icd["strip_leading"])
+        skip_first = frozenset(self.phrases(icd["skip_first_words"]))
+        trailing = self.phrases(icd["strip_trailing"])
+        leading = self.phrases(icd["strip_leading"])
+        norm = self.norm
         self._display: dict[str, str] = {}
         self._entries: dict[str, dict[str, int]] = {}
 
         def add_name(name: str, code: str, rank: int) -> None:
-            full = _norm(name)
-            variants = {full, _norm(_ICD_GROUP.sub(" ", name))} if ("(" in name or "[" in name) else {full}
-            for variant in variants:
+            full = norm(name)
+            bare = _ICD_GROUP.sub(" ", name) if ("(" in name or "[" in name) else name
+            for variant in {full, norm(bare)}:
                 if not variant or variant.split(" ", 1)[0] in skip_first:
                     continue
                 _add(self._entries, variant, code, rank)
@@ -303,8 +339,8 @@ class _IcdIndex(_Index):
                 if short != variant and short.split(" ", 1)[0] not in skip_first:
                     _add(self._entries, short, code, rank)
             m = _ICD_TRAILING_ABBR.search(name)
-            if m and sum(ch.isupper() for ch in m.group(1)) >= 2:
-                _add(self._entries, _norm(m.group(1)), code, _ABBREVIATION)
+            if m and sum(ch.isupper() for ch in m.group(1)) >= 2 and _is_acronym_of(m.group(1), bare):
+                _add(self._entries, norm(m.group(1)), code, _ABBREVIATION)
 
         for code in cm.get_all_codes():
             if not cm.is_category_or_subcategory(code) or cm.is_extended_subcategory(code):
@@ -320,9 +356,9 @@ class _IcdIndex(_Index):
             for name, code in icd[table].items():
                 if code not in self._display:
                     raise ValueError(f"linking.json: {name!r} -> {code!r} is not an ICD-10-CM (sub)category")
-                self._curated[_norm(name)] = (code, rank)
+                self._curated[norm(name)] = (code, rank)
 
-    def find(self, key: str) -> _Hit | None:
+    def find(self, key: str, cased: bool) -> _Hit | None:
         curated = self._curated.get(key)
         if curated is not None:
             return self._hit(*curated)
@@ -333,10 +369,31 @@ class _IcdIndex(_Index):
         top = min(candidates, key=len)
         if any(not c.startswith(top) for c in candidates):
             return _BARRED
+        if not _abbreviation_ok(candidates[top], cased):
+            return None  # 'all' is a word, not 'ALL'
         return self._hit(top, candidates[top])
 
     def _hit(self, code: str, rank: int) -> _Hit:
         return _Hit((Code(self.vocabulary, code, self._display[code]),), _MATCH_NAMES[rank])
+
+
+def _drug_tables() -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """The package's variant -> canonical names and canonical name -> data tables.
+
+    Read straight from the dictionary file the package ships, where 2.0.x puts it: importing
+    ``drugs_finder`` loads the same file but also builds a 3-gram fuzzy index we never use and reads a pickle
+    cache from the user's home directory (about twice the time and memory).
+    """
+    spec = importlib.util.find_spec("drug_named_entity_recognition")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(location) / "drug_ner_dictionary.pkl.bz2"
+        if path.is_file():
+            with bz2.open(path, "rb") as fh:
+                data = pickle.load(fh)
+            return data["drug_variant_to_canonical"], data["drug_canonical_to_data"]
+    from drug_named_entity_recognition import drugs_finder
+
+    return drugs_finder.drug_variant_to_canonical, drugs_finder.drug_canonical_to_data
 
 
 class _DrugIndex(_Index):
@@ -345,29 +402,32 @@ class _DrugIndex(_Index):
     A name links only when every canonical drug it names carries the same DrugBank id. Entries without one are
     MeSH classes ('Immunosuppressive Agents', 'Anticoagulants') or products DrugBank does not list alone
     ('Insulin'), so they end unlinked. ``mesh_id`` is never reported: it is the drug's pharmacological class
-    (metformin and insulin both carry D007004, Hypoglycemic Agents), not the drug.
+    (metformin and insulin both carry D007004, Hypoglycemic Agents), not the drug. Plurals are not
+    singularised: a plural drug mention names a class ('nitrates', 'statins').
     """
 
     vocabulary = "DrugBank"
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        from drug_named_entity_recognition import drugs_finder
-
-        self._data: dict[str, dict[str, Any]] = drugs_finder.drug_canonical_to_data
+        variants, self._data = _drug_tables()
+        norm = self.norm
         self._entries: dict[str, set[str]] = {}
-        for variant, canonicals in drugs_finder.drug_variant_to_canonical.items():
-            self._entries.setdefault(_norm(variant), set()).update(canonicals)
+        for variant, canonicals in variants.items():
+            # truncated inverted names ('alcohol,' for benzyl alcohol) would otherwise read as a plain word
+            if variant[:1] in ",-'" or variant[-1:] in ",-":
+                continue
+            self._entries.setdefault(norm(variant), set()).update(canonicals)
         self._curated: dict[str, tuple[str, str]] = {}
         drugs = config["drugbank"]
         for table in ("synonyms", "abbreviations"):
             for name, target in drugs[table].items():
-                hit = self._lookup(_norm(target), "synonym")
+                hit = self._lookup(norm(target), "synonym")
                 if hit is None or not hit.codes:
                     raise ValueError(f"linking.json: {name!r} -> {target!r} is not one DrugBank drug")
-                self._curated[_norm(name)] = (_norm(target), table[:-1])
+                self._curated[norm(name)] = (norm(target), table[:-1])
 
-    def find(self, key: str) -> _Hit | None:
+    def find(self, key: str, cased: bool) -> _Hit | None:
         curated = self._curated.get(key)
         if curated is not None:
             return self._lookup(*curated)
@@ -383,7 +443,8 @@ class _DrugIndex(_Index):
         canonical = min(canonicals)
         name = str(self._data[canonical].get("name") or canonical)
         if match is None:
-            match = "exact" if any(_norm(str(self._data[c].get("name") or c)) == key for c in canonicals) else "synonym"
+            names = (self.norm(str(self._data[c].get("name") or c)) for c in canonicals)
+            match = "exact" if key in names else "synonym"
         return _Hit((Code(self.vocabulary, str(ids.pop()), name),), match)
 
 
@@ -391,8 +452,8 @@ def _labunits_name_parts(name: str) -> tuple[str, list[str]]:
     """'Lipoprotein(a) (Lp(a))' -> ('Lipoprotein(a)', ['Lp(a)']): split off parentheticals that follow a space."""
     base: list[str] = []
     groups: list[str] = []
-    depth = 0
     current: list[str] = []
+    depth = 0
     for i, ch in enumerate(name):
         if depth == 0 and ch == "(" and i > 0 and name[i - 1] == " ":
             depth = 1
@@ -422,12 +483,13 @@ class _LoincIndex(_Index):
         from labunits.converters import analytes
 
         loinc = config["loinc"]
-        nonessential = frozenset(_norm(q) for q in loinc["nonessential_qualifiers"])
+        norm = self.norm
+        nonessential = frozenset(self.phrases(loinc["nonessential_qualifiers"]))
         self._default = frozenset(loinc["default_specimens"])
-        self._specimen_words = {_norm(k): frozenset(v) for k, v in loinc["specimen_words"].items()}
-        self._specimen_phrases = _phrases(self._specimen_words)
-        self._trailing = _phrases(loinc["strip_trailing"])
-        self._preferred = {_norm(k): v for k, v in loinc["preferred"].items() if not k.startswith("_")}
+        self._specimen_words = {norm(k): frozenset(v) for k, v in loinc["specimen_words"].items()}
+        self._specimen_phrases = self.phrases(self._specimen_words)
+        self._trailing = self.phrases(loinc["strip_trailing"])
+        self._preferred = {norm(k): v for k, v in loinc["preferred"].items() if not k.startswith("_")}
         self._display: dict[str, str] = {}
         self._specimens: dict[str, frozenset[str]] = {}
         self._entries: dict[str, dict[str, int]] = {}
@@ -438,35 +500,36 @@ class _LoincIndex(_Index):
             self._specimens[code] = frozenset(analyte.specimen)
             base, groups = _labunits_name_parts(analyte.name)
             names = [base]
-            if base.count(", ") == 1:
+            if base.count(", ") == 1:  # 'Calcium, ionized' is also 'ionized calcium'
                 head, tail = base.split(", ")
                 names.append(f"{tail} {head}")
             for group in groups:
-                if any(ch.isupper() for ch in group):
+                if any(ch.isupper() for ch in group):  # '(ALT, SGPT)', '(HbA1c)': abbreviations
                     for abbreviation in group.split(","):
-                        _add(self._entries, _norm(abbreviation), code, _ABBREVIATION)
-                else:
-                    names = [f"{n} {group}" for n in names] + (names if _norm(group) in nonessential else [])
+                        _add(self._entries, norm(abbreviation), code, _ABBREVIATION)
+                else:  # '(supine)', '(cardiac)': part of the name unless listed as nonessential
+                    names = [f"{n} {group}" for n in names] + (names if norm(group) in nonessential else [])
             for n in names:
-                _add(self._entries, _norm(n), code, _EXACT)
+                _add(self._entries, norm(n), code, _EXACT)
 
         self._curated: dict[str, tuple[str, str]] = {}
         for table in ("synonyms", "abbreviations"):
             for name, target in loinc[table].items():
-                self._curated[_norm(name)] = (_norm(target), table[:-1])
+                self._curated[norm(name)] = (norm(target), table[:-1])
         for name, (target, match) in self._curated.items():
-            hit = self._lookup(target, None, match)
+            hit = self._lookup(target, None, match, True)
             if hit is None or not hit.codes:
                 raise ValueError(f"linking.json: {name!r} -> {target!r} is not one LOINC test in labunits")
 
-    def find(self, key: str) -> _Hit | None:
+    def find(self, key: str, cased: bool) -> _Hit | None:
         specimens, key = self._split_specimen(key)
         curated = self._curated.get(key)
         if curated is not None:
-            return self._lookup(curated[0], specimens, curated[1])
-        return self._lookup(key, specimens, None)
+            return self._lookup(curated[0], specimens, curated[1], True)
+        return self._lookup(key, specimens, None, cased)
 
     def _split_specimen(self, key: str) -> tuple[frozenset[str] | None, str]:
+        """'serum creatinine level' -> (blood specimens, 'creatinine'); 'creatinine in urine' -> (urine, ...)."""
         specimens: frozenset[str] | None = None
         for p in self._specimen_phrases:
             if key.startswith(p + " "):
@@ -477,7 +540,7 @@ class _LoincIndex(_Index):
                 break
         return specimens, _strip_trailing(key, self._trailing)
 
-    def _lookup(self, key: str, specimens: frozenset[str] | None, match: str | None) -> _Hit | None:
+    def _lookup(self, key: str, specimens: frozenset[str] | None, match: str | None, cased: bool) -> _Hit | None:
         own, key = self._split_specimen(key)
         specimens = specimens or own or self._default
         candidates = self._entries.get(key)
@@ -486,8 +549,31 @@ class _LoincIndex(_Index):
         fitting = [c for c in candidates if self._specimens[c] & specimens]
         if len(fitting) != 1:
             preferred = self._preferred.get(key)
-            if preferred not in fitting:
-                return _BARRED
+            if preferred is None or preferred not in fitting:
+                return _BARRED  # none measured in that specimen, or several
             fitting = [preferred]
         code = fitting[0]
-        return _Hit((Code(self.vocabulary, code, self._display[code]),), match or _MATCH_NAMES[candidates[code]])
+        rank = candidates[code]
+        if match is None and not _abbreviation_ok(rank, cased):
+            return None
+        return _Hit((Code(self.vocabulary, code, self._display[code]),), match or _MATCH_NAMES[rank])
+
+
+def link_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Add ``link`` (status, vocabulary, match) to every linkable entity of a record, and ``codes`` to
+    those linked; returns the record. A mention with no confident link keeps its text and says so."""
+    for criterion in record.get("criteria", []):
+        for entity in criterion.get("entities", []):
+            if entity.get("type") not in VOCABULARIES:
+                continue
+            found = link(entity["text"], entity["type"], entity.get("normalized"))
+            entity["link"] = {"status": found.status, "vocabulary": found.vocabulary, "match": found.match}
+            if found.codes:
+                entity["codes"] = [code.to_dict() for code in found.codes]
+    return record
+
+
+def warm_up() -> None:
+    """Build every vocabulary index now (before forking workers, so that they share the pages)."""
+    for vocabulary in VOCABULARIES.values():
+        _index(vocabulary)

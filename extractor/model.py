@@ -9,6 +9,7 @@ config, dev-chosen threshold and scores.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,25 @@ SPANS_KEY = "sc"
 
 #: a scored span: (start, end, type, score), offsets into the text given
 ScoredSpan = tuple[int, int, str, float]
+#: the longest stretch given to the model at once (a criterion line is rarely above 1,000 characters)
+MAX_PIECE = 2000
+
+_LINE = re.compile(r"[^\r\n]+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def pieces_of(text: str, limit: int = MAX_PIECE) -> Iterator[tuple[int, int]]:
+    """(start, end) of the lines of ``text`` that hold a letter, longer lines cut at a space."""
+    for m in _LINE.finditer(text):
+        start, end = m.span()
+        while start < end:
+            stop = end
+            if end - start > limit:
+                cut = text.rfind(" ", start + limit // 2, start + limit)
+                stop = cut if cut > start else start + limit
+            if _LETTER.search(text, start, stop):
+                yield start, stop
+            start = stop
 
 
 def model_path(name_or_path: str | Path = DEFAULT_MODEL) -> Path:
@@ -97,6 +117,15 @@ class EntityModel:
 
     def predict(self, text: str) -> list[ScoredSpan]:
         return self.select(self.predict_scored(text), self.threshold)
+
+    def predict_scored_long(self, text: str, limit: int = MAX_PIECE) -> list[ScoredSpan]:
+        """``predict_scored`` over any text in bounded time: lines, cut at a space past ``limit``
+        characters; stretches without a letter (a 200 kB run of "<") are not read at all."""
+        pieces = list(pieces_of(text, limit))
+        out: list[ScoredSpan] = []
+        for (offset, _), spans in zip(pieces, self.pipe_scored(text[a:b] for a, b in pieces), strict=True):
+            out += [(s + offset, e + offset, t, score) for s, e, t, score in spans]
+        return out
 
     @staticmethod
     def select(spans: Iterable[ScoredSpan], threshold: float) -> list[ScoredSpan]:

@@ -294,3 +294,16 @@ def test_an_older_database_is_upgraded(db_url: str) -> None:
     assert {"criteria", "constraints", "windows", "drugs", "schema_migrations", "runs"} <= names
     with engine.connect() as conn:
         assert conn.execute(select(func.max(schema_migrations.c.version))).scalar() == DB_SCHEMA_VERSION
+
+
+def test_a_version_1_database_gains_the_link_status_column(db_url: str) -> None:
+    from sqlalchemy import inspect, text
+
+    engine = connect(db_url)
+    with engine.begin() as conn:  # the layout of database schema 1: no entities.link_status
+        metadata.create_all(conn)
+        conn.execute(text("ALTER TABLE entities DROP COLUMN link_status"))
+        conn.execute(schema_migrations.insert().values(version=1, applied_at="before"))
+    assert "link_status" not in {c["name"] for c in inspect(engine).get_columns("entities")}
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 2
+    assert "link_status" in {c["name"] for c in inspect(engine).get_columns("entities")}

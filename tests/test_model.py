@@ -45,11 +45,14 @@ def test_selection_keeps_the_best_of_overlapping_spans_of_one_type() -> None:
 class _FixedModel:
     """Stands in for the trained model so that the merge policy is tested on known spans."""
 
+    threshold = 0.3
+    select = staticmethod(entity_model.EntityModel.select)
+
     def __init__(self, spans: list[tuple[str, str, float]]) -> None:
         self.spans = spans
         self.path = entity_model.Path("fixed")
 
-    def predict(self, text: str) -> list[tuple[int, int, str, float]]:
+    def predict_scored_long(self, text: str) -> list[tuple[int, int, str, float]]:
         out = []
         for phrase, type_, score in self.spans:
             start = text.find(phrase)
@@ -147,3 +150,14 @@ def test_model_mentions_carry_their_score_in_the_record() -> None:
 def test_rules_only_pipeline_has_no_model_component() -> None:
     assert "criteria_model_entities" not in load(model=False).pipe_names
     assert "criteria_model_entities" in load().pipe_names
+
+
+def test_long_texts_are_read_in_line_pieces_and_letterless_runs_skipped() -> None:
+    text = "<" * 5000 + "\nHistory of Takayasu arteritis\n" + "word " * 1000
+    pieces = list(entity_model.pieces_of(text, limit=2000))
+    assert pieces[0][0] == 5001  # the run of "<" holds no letter
+    assert all(b - a <= 2000 for a, b in pieces) and pieces[-1][1] == len(text)
+    assert text[pieces[0][0] : pieces[0][1]] == "History of Takayasu arteritis"
+    found = entity_model.shared_model().predict_scored_long(text)
+    assert all(text[s:e].strip() for s, e, _, _ in found)
+    assert any("arteritis" in text[s:e] for s, e, t, _ in found if t == "Condition")
