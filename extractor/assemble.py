@@ -473,6 +473,11 @@ def _constraint(
     else:
         c["unit"] = t.get("unit")
         c["ucum"] = reg.normalise_for(t.get("ucum"), measure)
+        if measure and not unit_fits_measure(t.get("ucum"), measure, reg):
+            # "CR > 12 months" is a duration, not a creatinine level: the analyte link goes
+            c["subject"] = None
+            c.pop("measure", None)
+            c["ucum"] = t.get("ucum")
     if t.get("count_of"):
         c["count_of"] = t["count_of"]
     canonical = _canonical(c, reg)
@@ -535,6 +540,16 @@ def _measures_from_labels(
                 canonical = _canonical(c, reg)
                 if canonical and "canonical" not in c:
                     c["canonical"] = canonical
+
+
+def unit_fits_measure(ucum: str | None, measure: str, reg: Any) -> bool:
+    """Named check: a time unit never measures an analyte whose canonical unit is not a time."""
+    rule = reg.analyte(measure)
+    unit = reg.by_ucum.get(ucum) if ucum else None
+    canonical = reg.by_ucum.get(rule.canonical) if rule is not None and rule.canonical else None
+    if unit is None or canonical is None:
+        return True
+    return unit.dimension != "time" or canonical.dimension == "time"
 
 
 def check_plausible(constraint: dict[str, Any], reg: Any) -> str | None:

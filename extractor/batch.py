@@ -178,12 +178,19 @@ def attach_registry(record: dict[str, Any], item: SourceRecord) -> None:
 
 
 def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[str, Any], str]]:
-    """(field, years, constraint, criterion id) for every age limit the inclusion criteria state."""
+    """(field, years, constraint, criterion id) for every age limit the inclusion criteria state.
+
+    An age that qualifies another threshold stated before it in the criterion ("Lansky >= 50 for
+    patients <= 16 years", "SF > 35% for children < 3 years") is a condition, not the trial's limit.
+    """
     for crit in record.get("criteria", []):
         if crit.get("side") != "inclusion":
             continue
-        for c in crit.get("constraints", []):
+        constraints = crit.get("constraints", [])
+        for c in constraints:
             if c.get("measure") != "age" or c.get("ucum") != "a":
+                continue
+            if any(o.get("measure") != "age" and o["span"][0] < c["span"][0] for o in constraints):
                 continue
             low = (
                 c.get("low")
@@ -210,8 +217,11 @@ def _age_disagreements(record: dict[str, Any], registry: dict[str, Any]) -> Iter
         stated = registry.get(fld)
         if stated is None:
             continue
-        # "> 18" in the text against a registry minimum of 18 agrees: the registry has no strictness
-        if abs(float(stated["years"]) - years) > 0.5:
+        # The registry has no strictness: "> 18" agrees with a minimum of 18 or 19, "< 18" with a
+        # maximum of 18 or 17.
+        strict = constraint["comparator"] in (">", "<")
+        step = (1.0 if fld == "minimum_age" else -1.0) if strict else 0.0
+        if all(abs(float(stated["years"]) - (years + d)) > 0.5 for d in {0.0, step}):
             yield {
                 "field": fld,
                 "registry": stated["years"],

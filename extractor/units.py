@@ -18,7 +18,8 @@ _MICRO = str.maketrans({"µ": "μ"})
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text.translate(_MICRO)).strip()
+    """One key per written form: micro signs unified, spaces collapsed, none around '/' ("mg / dl")."""
+    return re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", text.translate(_MICRO))).strip()
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class UnitRegistry:
                 else:
                     self._folded.setdefault(key.lower(), unit)
         self.analytes = {a.name: a for a in analytes}
-        forms = sorted({_fold(w).lower() for u in units for w in u.written})
+        # "mg / dl" as well as "mg/dl": a space in a form matches any run of spaces, or none
+        forms = sorted({_fold(w).lower().replace("/", " / ") for u in units for w in u.written})
         # Longest written form wins ("mg/dl" over "mg"); a unit never ends inside a word.
         alternation = trie_pattern(forms, space=r"\s*")
         self.pattern = re.compile(rf"(?:{alternation})(?![A-Za-z0-9μµ])", re.IGNORECASE)

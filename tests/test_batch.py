@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import extractor
 from extractor.batch import run_batch
 
 from .conftest import zip_head
@@ -169,3 +170,22 @@ def test_shared_dumps_first_studies(shared_data: Path, tmp_path: Path, name: str
     assert summary.balanced and summary.read == 40
     assert summary.written >= 36
     assert os.path.getsize(tmp_path / "out.jsonl") > 0
+
+
+@pytest.mark.parametrize(
+    ("criterion", "registry", "flagged"),
+    [
+        ("Age >= 18 years and <= 75 years", {"minimum_age": 18, "maximum_age": 65}, ["maximum_age"]),
+        ("Age < 18 years", {"maximum_age": 17}, []),  # strict: "< 18" is a maximum of 17
+        ("Age > 18 years", {"minimum_age": 19}, []),
+        ("Age > 18 years", {"minimum_age": 21}, ["minimum_age"]),
+        # an age that qualifies another threshold is a condition, not the trial's limit
+        ("Lansky score >= 50 for patients <= 16 years of age", {"maximum_age": 30}, []),
+    ],
+)
+def test_registry_age_disagreements(criterion: str, registry: dict[str, int], flagged: list[str]) -> None:
+    from extractor.batch import _age_disagreements
+
+    record = extractor.extract(f"Inclusion Criteria:\n{criterion}\n", link=False)
+    stated = {k: {"years": v} for k, v in registry.items()}
+    assert [d["field"] for d in _age_disagreements(record, stated)] == flagged
