@@ -3,10 +3,13 @@
 -- against a database loaded from the shared registry sample, on both databases.
 
 -- name: creatinine_upper_limits
--- question: What creatinine cut-offs do trials use, in one canonical unit?
+-- question: What creatinine cut-offs do trials use, in one canonical unit? An upper limit is an
+-- inclusion "creatinine <= X" or an exclusion "creatinine > X"; implausible values (a unit misread,
+-- flagged W005 in the record) are left out.
 SELECT k.canonical_value AS creatinine_mg_dl, COUNT(DISTINCT k.trial_id) AS trials
-FROM constraints k
-WHERE k.measure = 'creatinine' AND k.canonical_unit = 'mg/dL' AND k.comparator IN ('<', '<=')
+FROM constraints k JOIN criteria c ON c.trial_id = k.trial_id AND c.criterion_id = k.criterion_id
+WHERE k.measure = 'creatinine' AND k.canonical_unit = 'mg/dL' AND k.canonical_value BETWEEN 0.1 AND 20
+  AND ((c.side = 'inclusion' AND k.comparator IN ('<', '<=')) OR (c.side = 'exclusion' AND k.comparator IN ('>', '>=')))
 GROUP BY k.canonical_value
 ORDER BY trials DESC, creatinine_mg_dl;
 
@@ -35,11 +38,17 @@ ORDER BY trials DESC, condition
 LIMIT 10;
 
 -- name: ecog_limits
--- question: Up to which ECOG performance status do trials admit patients?
-SELECT COALESCE(k.high, k.value) AS ecog_at_most, COUNT(DISTINCT k.trial_id) AS trials
-FROM constraints k
-WHERE k.measure = 'ecog performance status' AND k.comparator IN ('<=', 'between')
-GROUP BY COALESCE(k.high, k.value)
+-- question: Up to which ECOG performance status do trials admit patients? (inclusion "ECOG <= X" or
+-- "0-X", exclusion "ECOG > X" means at most X)
+SELECT CASE WHEN c.side = 'exclusion' AND k.comparator = '>' THEN k.value
+            WHEN c.side = 'exclusion' AND k.comparator = '>=' THEN k.value - 1
+            WHEN k.comparator = '<' THEN k.value - 1
+            ELSE COALESCE(k.high, k.value) END AS ecog_at_most,
+       COUNT(DISTINCT k.trial_id) AS trials
+FROM constraints k JOIN criteria c ON c.trial_id = k.trial_id AND c.criterion_id = k.criterion_id
+WHERE k.measure = 'ecog performance status'
+  AND ((c.side = 'inclusion' AND k.comparator IN ('<', '<=', 'between')) OR (c.side = 'exclusion' AND k.comparator IN ('>', '>=')))
+GROUP BY 1
 ORDER BY ecog_at_most;
 
 -- name: transaminase_uln_multiples

@@ -123,6 +123,11 @@ def finish(
     provenance = {
         "model": "chia_spancat",
         "training_data": "Chia (Kury et al. 2020, CC BY 4.0), doi:10.6084/m9.figshare.11855817",
+        "attribution": (
+            "Trained on Chia: Kury F, Butler A, Yuan C, et al. Chia, a large annotated corpus of clinical trial "
+            "eligibility criteria. Sci Data 7, 281 (2020). doi:10.1038/s41597-020-00620-0. Licence: CC BY 4.0."
+        ),
+        "command": "python -m extractor train --out DIR --install",
         "split": "md5(NCT id) mod 10: 0-7 train, 8 dev, 9 test; one doc per criterion line; test never read",
         "corpus": report,
         "config": Path(config).name,
