@@ -7,6 +7,7 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
 import dataclasses
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import registry
+from spacy.util import minibatch, registry
 
 from . import extensions
 from .formulas import find_formulas
@@ -600,7 +601,16 @@ class CriteriaModelEntities:
         self.confirm_exempt = frozenset(confirm_exempt or ())
 
     def __call__(self, doc: Doc) -> Doc:
-        scored = self.model.predict_scored_long(doc.text)
+        return self._merge(doc, self.model.predict_scored_long(doc.text))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """The model reads the lines of many docs in one batch (the CNN is much faster batched)."""
+        for batch in minibatch(docs, size=batch_size):
+            scored = self.model.predict_scored_many([doc.text for doc in batch])
+            for doc, spans in zip(batch, scored, strict=True):
+                yield self._merge(doc, spans)
+
+    def _merge(self, doc: Doc, scored: list[tuple[int, int, str, float]]) -> Doc:
         predicted = [s for s in self.model.select(scored, self.model.threshold) if s[2] in self.types]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [

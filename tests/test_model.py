@@ -52,6 +52,9 @@ class _FixedModel:
         self.spans = spans
         self.path = entity_model.Path("fixed")
 
+    def predict_scored_many(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        return [self.predict_scored_long(text) for text in texts]
+
     def predict_scored_long(self, text: str) -> list[tuple[int, int, str, float]]:
         out = []
         for phrase, type_, score in self.spans:
@@ -161,3 +164,9 @@ def test_long_texts_are_read_in_line_pieces_and_letterless_runs_skipped() -> Non
     found = entity_model.shared_model().predict_scored_long(text)
     assert all(text[s:e].strip() for s, e, _, _ in found)
     assert any("arteritis" in text[s:e] for s, e, t, _ in found if t == "Condition")
+
+
+def test_batched_and_single_document_predictions_agree() -> None:
+    texts = ["History of Takayasu arteritis", "", "Serum creatinine > 1.5 mg/dL\nprior stroke", "<<<<"]
+    m = entity_model.shared_model()
+    assert m.predict_scored_many(texts) == [m.predict_scored_long(t) for t in texts]
