@@ -4,7 +4,8 @@
 
 Reads the shared registry samples (../shared/data/ctgov), then prints for the same texts:
   baseline  spaCy's blank English tokenizer alone (trials/s, chars/s)
-  batch     the full extractor, schema validation included, with 1 and 2 workers
+  batch     the full extractor (entity model and vocabulary links included), schema validation
+            included, with 1 and 2 workers; and the rules alone (--no-model --no-link), 1 worker
 the ratio of each to the baseline, the 1 -> 2 worker speed-up, peak RSS of the main process and of
 the workers, and the projected time for the whole registry (~570,000 studies, ~1.7 G characters).
 """
@@ -70,6 +71,14 @@ def main() -> None:
                 f"  per core {100 * per_core / (chars / base):5.1f}% of baseline   ({summary.line()})"
             )
         same = (Path(tmp) / "out1.jsonl").read_bytes() == (Path(tmp) / "out2.jsonl").read_bytes()
+        # what the trained entity model and the vocabulary linking cost: the rules alone, 1 worker
+        summary = run_batch([args.input], Path(tmp) / "rules.jsonl", workers=1, model=False, link=False)
+        per_core = chars / summary.elapsed
+        print(
+            f"rules only (--no-model --no-link), 1 worker: {summary.written / summary.elapsed:9.1f} trials/s"
+            f" {per_core:12,.0f} chars/s  per core {100 * per_core / (chars / base):5.1f}% of baseline"
+            f"  (full extractor takes {rates[1] / summary.elapsed:.2f}x its time)"
+        )
     print(f"speed-up 1 -> 2 workers: {rates[1] / rates[2]:.2f}x   output identical: {same}")
     print(
         f"peak RSS main process {_rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"

@@ -49,6 +49,14 @@ ALL_TYPES = MAIN_TYPES + (
     "Intoxication_considerations",
     "Subjective_judgement",
 )
+#: the types an entity model can be trained on: the eight main types; those plus the modifiers and
+#: the smaller concept types ("concepts": Scope, whose spans run long and over other spans, and the
+#: rare policy types are left out); or every kept type
+TYPE_SETS: dict[str, tuple[str, ...]] = {
+    "main": MAIN_TYPES,
+    "concepts": MAIN_TYPES + ("Qualifier", "Negation", "Multiplier", "Reference_point", "Mood", "Device", "Visit"),
+    "all": ALL_TYPES,
+}
 SPLITS = ("train", "dev", "test")
 #: where the corpus is looked for when no directory is given
 DEFAULT_DIRS = ("../shared/data/chia/chia_with_scope",)

@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--config", help="spaCy training config (default: the shipped extractor/training/chia_spancat.cfg)")
     tr.add_argument("--max-steps", type=int, help="override training.max_steps")
     tr.add_argument("--limit", type=int, help="use only the first N files of each split (smoke tests)")
+    tr.add_argument(
+        "--types", choices=["main", "concepts", "all"], help="the Chia types to train on (default: the shipped model's)"
+    )
     tr.add_argument("--install", action="store_true", help="then ship it: copy OUT/model-best into extractor/models/")
 
     va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
@@ -259,7 +262,12 @@ def _train(args: argparse.Namespace) -> int:
 
     overrides = {"training.max_steps": args.max_steps} if args.max_steps else None
     provenance = train.train(
-        args.out, corpus=args.corpus_dir, config=args.config or train.CONFIG, overrides=overrides, limit=args.limit
+        args.out,
+        corpus=args.corpus_dir,
+        config=args.config or train.CONFIG,
+        overrides=overrides,
+        limit=args.limit,
+        types=args.types or train.DEFAULT_TYPES,
     )
     sys.stderr.write(
         f"trained: {args.out}/model-best, threshold {provenance['threshold']}, dev strict/relaxed micro-F1 "

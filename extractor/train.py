@@ -19,6 +19,8 @@ from . import chia, components  # noqa: F401  (components registers the model to
 from .errors import ModelError
 
 CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
+#: the type set the shipped model is trained on (see chia.TYPE_SETS and the README's measurements)
+DEFAULT_TYPES = "all"
 SPANS_KEY = "sc"
 
 
@@ -67,9 +69,13 @@ def docbin(
     return out, counts
 
 
-def prepare(corpus: str | Path | None, out_dir: str | Path, limit: int | None = None) -> dict[str, Any]:
-    """Write ``train.spacy`` and ``dev.spacy`` under ``out_dir``; ``limit`` keeps the first N files of
-    each split (for smoke tests)."""
+def prepare(
+    corpus: str | Path | None, out_dir: str | Path, limit: int | None = None, types: str = DEFAULT_TYPES
+) -> dict[str, Any]:
+    """Write ``train.spacy`` and ``dev.spacy`` under ``out_dir`` with the spans of one of
+    :data:`chia.TYPE_SETS`; ``limit`` keeps the first N files of each split (for smoke tests)."""
+    if types not in chia.TYPE_SETS:
+        raise ModelError(f"unknown type set {types!r}: use one of {', '.join(chia.TYPE_SETS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {}
@@ -77,9 +83,10 @@ def prepare(corpus: str | Path | None, out_dir: str | Path, limit: int | None = 
         selected = list(chia.files(corpus, split))
         if limit is not None:
             selected = selected[:limit]
-        db, counts = docbin(selected)
+        db, counts = docbin(selected, chia.TYPE_SETS[types])
         db.to_disk(out / f"{split}.spacy")
         report[split] = {"files": len(selected), "trials": len({f.trial_id for f in selected}), **counts}
+    report["types"] = {"set": types, "labels": list(chia.TYPE_SETS[types])}
     return report
 
 
@@ -89,6 +96,7 @@ def train(
     config: str | Path = CONFIG,
     overrides: dict[str, Any] | None = None,
     limit: int | None = None,
+    types: str = DEFAULT_TYPES,
 ) -> dict[str, Any]:
     """Train into ``output`` (``output/model-best`` is the pipeline) and return the provenance written
     beside it. ``overrides`` are spaCy config overrides, e.g. ``{"training.max_steps": 20}``."""
@@ -97,7 +105,7 @@ def train(
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     data = output / "corpus"
-    report = prepare(corpus, data, limit)
+    report = prepare(corpus, data, limit, types)
     settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"), **(overrides or {})}
     try:
         spacy_train(Path(config), output, overrides=settings, use_gpu=-1)
