@@ -611,6 +611,14 @@ class CriteriaModelEntities:
                 yield self._merge(doc, spans)
 
     def _merge(self, doc: Doc, scored: list[tuple[int, int, str, float]]) -> Doc:
+        long_forms: dict[tuple[int, int], str] = {}
+        long_spans: dict[tuple[int, int], tuple[int, int]] = {}
+        if Doc.has_extension("abbreviations"):
+            for short in doc._.abbreviations or []:
+                if short._.long_form is not None:
+                    key = (short.start_char, short.end_char)
+                    long_forms[key] = short._.long_form.text.lower()
+                    long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [s for s in self.model.select(scored, self.model.threshold) if s[2] in self.types]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [
@@ -637,6 +645,8 @@ class CriteriaModelEntities:
             }
             overlapping = [k for k in info if k[0] < end and start < k[1]]
             if not overlapping:
+                # a short form scispaCy tied to its long form is linked through the long form ("Cr")
+                entry["normalized"] = long_forms.get((start, end))
                 info[(start, end)] = entry
                 continue
             if any(k not in lexicon for k in overlapping):
@@ -650,6 +660,15 @@ class CriteriaModelEntities:
             entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
             del info[same[0]]
             info[(start, end)] = entry
+        # a short form takes the type of its long form's mention ("PNH" is a Condition like
+        # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
+        for key, entry in info.items():
+            if key not in long_spans or not str(entry.get("rule", "")).startswith("model:"):
+                continue
+            a, b = long_spans[key]
+            typed = [v["type"] for k, v in info.items() if k != key and k[0] <= a < k[1] and v["type"] in CONCEPT_TYPES]
+            if typed and typed[0] in self.types:
+                entry["type"] = typed[0]
         doc._.entity_info = dict(sorted(info.items()))
         doc.spans[extensions.ENTITIES] = _spans(doc, [(s, e, i["type"]) for (s, e), i in doc._.entity_info.items()])
         return doc

@@ -20,7 +20,7 @@ from .errors import ModelError
 
 CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
 #: the type set the shipped model is trained on (see chia.TYPE_SETS and the README's measurements)
-DEFAULT_TYPES = "all"
+DEFAULT_TYPES = "concepts"
 SPANS_KEY = "sc"
 
 

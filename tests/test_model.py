@@ -170,3 +170,15 @@ def test_batched_and_single_document_predictions_agree() -> None:
     texts = ["History of Takayasu arteritis", "", "Serum creatinine > 1.5 mg/dL\nprior stroke", "<<<<"]
     m = entity_model.shared_model()
     assert m.predict_scored_many(texts) == [m.predict_scored_long(t) for t in texts]
+
+
+def test_a_short_form_takes_its_long_forms_type_and_links_through_it() -> None:
+    record = extractor.extract(
+        "Exclusion Criteria:\n- paroxysmal nocturnal hemoglobinuria (PNH) or prior stroke\n- active PNH requiring eculizumab\n"
+    )
+    ents = [e for c in record["criteria"] for e in c["entities"]]
+    (long_form,) = [e for e in ents if e["text"] == "paroxysmal nocturnal hemoglobinuria"]
+    shorts = [e for e in ents if e["text"] == "PNH"]
+    assert shorts and all(e["type"] == long_form["type"] == "Condition" for e in shorts)
+    assert all(e["normalized"] == "paroxysmal nocturnal hemoglobinuria" for e in shorts)
+    assert all(e["codes"][0]["code"] == "D59.5" for e in [long_form, *shorts])
