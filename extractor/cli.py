@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         default="pipeline",
         help="pipeline: what `extract --format brat` writes (default); model: the trained model alone",
     )
-    ev.add_argument("--no-model", action="store_true", help="score the rules and lexicons alone")
+    ev.add_argument("--no-model", action="store_true", help="extract with the rules and lexicons alone")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     ev.add_argument("--no-errors", action="store_true", help="leave out the lists of misses and false positives")
 
@@ -150,7 +150,9 @@ def run(argv: list[str] | None = None) -> int:
         if Path(args.predicted).suffix.lower() == ".json":
             predicted = _load_json(args.predicted)
         else:
-            predicted = api.extract(_read_source(args.predicted, DEFAULT_MAX_BYTES))
+            from .pipeline import load
+
+            predicted = api.extract(_read_source(args.predicted, DEFAULT_MAX_BYTES), nlp=load(model=not args.no_model))
         report = evaluate.evaluate(predicted, gold)
         if args.json:
             sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
