@@ -166,6 +166,26 @@ def _criterion_records(
             return False
         return any(d["start"] < e["end"] and e["start"] < d["end"] for d in derived)
 
+    # A rule item's Value/Temporal mention takes the edges of a model span of its type that overlaps
+    # it (Chia's edges: "greater than three (3) months"); the constraint or window itself keeps the
+    # rule's span and text. Measured on the Chia dev split: Value strict F1 0.556 -> 0.653.
+    taken: set[int] = set()
+    for d in derived:
+        if d["type"] not in ("Value", "Temporal"):
+            continue
+        for m in entities:
+            if (
+                id(m) in taken
+                or m["type"] != d["type"]
+                or not str(m.get("rule", "")).startswith("model:")
+                or not (m["start"] < d["end"] and d["start"] < m["end"])
+                or any(f["start"] < m["end"] and m["start"] < f["end"] for f in formulas)
+            ):
+                continue
+            d["start"], d["end"] = m["start"], m["end"]
+            taken.add(id(m))
+            break
+
     # a lexicon mention the model did not confirm goes, unless a constraint hangs on it
     referenced = {i for group in subjects for i in group}
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}

@@ -579,7 +579,8 @@ class CriteriaModelEntities:
        years of age or older": the record drops an unconfirmed mention only if nothing refers to it).
 
     Model Value/Temporal spans are kept in the record only where no rule item (threshold, window)
-    overlaps them: the rule item carries the comparator, unit or anchor.
+    overlaps them: the rule item carries the comparator, unit or anchor. Where one does, the rule
+    item's mention takes the model span's edges (Chia's), and the constraint or window keeps its own.
     """
 
     def __init__(

@@ -46,7 +46,8 @@ _LEAD = (
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than|over)"
 )
 _DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
-_DURATION = rf"{_NUMBER}\s{{0,2}}[-\s]?{_UNIT}"
+# "two (2) weeks": a number word echoed in digits
+_DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?\s{{0,2}}[-\s]?{_UNIT}"
 
 
 @dataclass

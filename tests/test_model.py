@@ -182,3 +182,22 @@ def test_a_short_form_takes_its_long_forms_type_and_links_through_it() -> None:
     assert shorts and all(e["type"] == long_form["type"] == "Condition" for e in shorts)
     assert all(e["normalized"] == "paroxysmal nocturnal hemoglobinuria" for e in shorts)
     assert all(e["codes"][0]["code"] == "D59.5" for e in [long_form, *shorts])
+
+
+def test_a_rule_value_mention_takes_the_model_spans_edges_and_the_constraint_keeps_its_own() -> None:
+    text = "Inclusion Criteria:\n- Hemoglobin >= 9 g/dL at screening\n"
+    nlp = load()
+    component = nlp.get_pipe("criteria_model_entities")
+    saved = component.model, component.model_name  # type: ignore[attr-defined]
+    component.model = _FixedModel([("9 g/dL", "Value", 0.9)])  # type: ignore[attr-defined]
+    component.model_name = "fixed"  # type: ignore[attr-defined]
+    try:
+        record = extractor.extract(text, nlp=nlp)
+    finally:
+        component.model, component.model_name = saved  # type: ignore[attr-defined]
+    (crit,) = record["criteria"]
+    values = [e for e in crit["entities"] if e["type"] == "Value"]
+    assert [v["text"] for v in values] == ["9 g/dL"]  # one mention, with the model's edges
+    assert values[0]["provenance"]["component"] == "criteria_values"
+    (constraint,) = crit["constraints"]
+    assert (constraint["text"], constraint["comparator"], constraint["value"]) == (">= 9 g/dL", ">=", 9)
