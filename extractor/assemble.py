@@ -170,19 +170,19 @@ def _criterion_records(
     # it (Chia's edges: "greater than three (3) months"); the constraint or window itself keeps the
     # rule's span and text. Measured on the Chia dev split: Value strict F1 0.556 -> 0.653.
     taken: set[int] = set()
-    for d in derived:
-        if d["type"] not in ("Value", "Temporal"):
+    for item in derived:
+        if item["type"] not in ("Value", "Temporal"):
             continue
         for m in entities:
             if (
                 id(m) in taken
-                or m["type"] != d["type"]
+                or m["type"] != item["type"]
                 or not str(m.get("rule", "")).startswith("model:")
-                or not (m["start"] < d["end"] and d["start"] < m["end"])
+                or not (m["start"] < item["end"] and item["start"] < m["end"])
                 or any(f["start"] < m["end"] and m["start"] < f["end"] for f in formulas)
             ):
                 continue
-            d["start"], d["end"] = m["start"], m["end"]
+            item["start"], item["end"] = m["start"], m["end"]
             taken.add(id(m))
             break
 
