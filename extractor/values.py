@@ -122,6 +122,14 @@ BOUNDED_RANGE_RE = re.compile(
 )
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+# "greater than three (3) months", "at least two years": a spelled-out count of a time unit
+_SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
+WORD_DURATION_RE = re.compile(
+    rf"(?P<comp>{_COMP})\s{{0,3}}(?P<word>{'|'.join(_SPELLED)})(?:\s{{0,2}}\(\s{{0,2}}\d{{1,2}}\s{{0,2}}\))?\s{{1,3}}"
+    r"(?P<unit>years?|months?|weeks?|days?)\b",
+    re.IGNORECASE,
+)
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number
 POSTFIX_RE = re.compile(
     rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b(?!\s*than)",
@@ -350,6 +358,22 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 )
             )
             taken.append((eq.start(), eq.end()))
+    for m in WORD_DURATION_RE.finditer(text) if _NUMBER_WORD.search(text) else ():
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        out.append(
+            Threshold(
+                m.start(),
+                m.end(),
+                comparator_of(m.group("comp")),
+                "comparator-word-number-unit",
+                value=_SPELLED[m.group("word").lower()],
+                unit=unit,
+                ucum=ucum,
+            )
+        )
+        taken.append((m.start(), m.end()))
     for m in ORDINAL_RANGE_RE.finditer(text):
         if _overlaps(taken, m.start(), m.end()):
             continue
