@@ -155,12 +155,15 @@ def _criterion_records(
                 return True
         return False
 
+    def in_formula(e: dict[str, Any]) -> bool:
+        return any(f["start"] < e["end"] and e["start"] < f["end"] for f in formulas)
+
     def overruled(e: dict[str, Any]) -> bool:
         """A model span inside a formula's text is not a mention ("multiply by 0.742"); a model
         Value/Temporal span gives way to a rule item it overlaps (which has the parse)."""
-        if not str(e.get("rule", "")).startswith("model:"):
+        if not _model_made(e):
             return False
-        if any(f["start"] < e["end"] and e["start"] < f["end"] for f in formulas):
+        if in_formula(e):
             return True
         if e["type"] not in {"Value", "Temporal"}:
             return False
@@ -177,9 +180,9 @@ def _criterion_records(
             if (
                 id(m) in taken
                 or m["type"] != item["type"]
-                or not str(m.get("rule", "")).startswith("model:")
+                or not _model_made(m)
                 or not (m["start"] < item["end"] and item["start"] < m["end"])
-                or any(f["start"] < m["end"] and m["start"] < f["end"] for f in formulas)
+                or in_formula(m)
             ):
                 continue
             item["start"], item["end"] = m["start"], m["end"]
@@ -413,9 +416,14 @@ def _inherit_history(
                 break
 
 
+def _model_made(e: dict[str, Any]) -> bool:
+    """Was the mention found by the trained entity model (rule ``model:<name>...``)?"""
+    return str(e.get("rule", "")).startswith("model:")
+
+
 def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:
     rule = e.get("rule", "lexicon")
-    if rule.startswith("model:"):
+    if _model_made(e):
         return {"component": "criteria_model_entities", "rule": rule, "score": e.get("score", 1.0)}
     if e["type"] == "Value":
         component = "criteria_values"

@@ -80,16 +80,21 @@ def format_ann(text: str, entities: Iterable[tuple[int, int, str]]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span's extent without surrounding whitespace (16 Chia spans end in a stray '\\r')."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out = []
     pos = start
     for piece in text[start:end].splitlines(keepends=True):
-        a, b = pos, pos + len(piece)
-        pos = b
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
+        a, b = trimmed(text, pos, pos + len(piece))
+        pos += len(piece)
         if a < b:
             out.append((a, b))
     return out

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import chia
-from .train import trimmed
+from .brat import trimmed
 
 Span = tuple[int, int, str]
 

@@ -16,25 +16,17 @@ import spacy
 from spacy.tokens import DocBin
 
 from . import chia, components  # noqa: F401  (components registers the model tokenizer)
+from .brat import trimmed
 from .errors import ModelError
+from .model import SPANS_KEY
 
 CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
 #: the type set the shipped model is trained on (see chia.TYPE_SETS and the README's measurements)
 DEFAULT_TYPES = "concepts"
-SPANS_KEY = "sc"
 
 
 def _blank() -> spacy.language.Language:
     return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.ModelTokenizer.v1"}}})
-
-
-def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A span's extent without surrounding whitespace (16 Chia spans end in a stray '\\r')."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def docbin(
