@@ -183,6 +183,8 @@ def _criterion_records(
                 or not _model_made(m)
                 or not (m["start"] < item["end"] and item["start"] < m["end"])
                 or in_formula(m)
+                # a window's written anchor is part of its phrase: a shorter model span cuts it off
+                or (item["rule"].endswith("-anchor") and not (m["start"] <= item["start"] and item["end"] <= m["end"]))
             ):
                 continue
             item["start"], item["end"] = m["start"], m["end"]

@@ -43,11 +43,14 @@ _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b
 _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"
     r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)"
-    r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than|over)"
+    r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
+    r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
 _DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
 # "two (2) weeks": a number word echoed in digits
 _DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?\s{{0,2}}[-\s]?{_UNIT}"
+# "within 3 months (90 days) prior to ...": the same duration restated in another unit
+_RESTATED = r"(?:\s{0,2}\(\s{0,2}\d{1,4}\s{0,2}(?:years?|months?|weeks?|days?|hours?)\s{0,2}\))?"
 
 
 @dataclass
@@ -104,6 +107,41 @@ def _event_after_since(text: str, pos: int) -> tuple[int, int, str, str] | None:
     return start, m.end("event"), re.sub(r"\s+", " ", text[start : m.end("event")].lower()), "Reference_point"
 
 
+# Words that end an event phrase named after "before"/"after": clause words, verbs, prepositions
+# that start another relation ("prior to surgery in the last year", "after surgery and ...").
+_EVENT_STOP = (
+    r"and|or|with|without|unless|except|if|who|which|that|whom|whose|is|are|was|were|be|been|being|has|have|had"
+    r"|will|would|should|must|may|might|can|could|in|for|to|at|on|by|as|than|while|when|where|not|nor|but"
+    r"|including|during|until|via|per|unless|e\.g|i\.e|etc|this|these|those|such|any|other|whichever|all"
+)
+# "prior to dosing", "before study inclusion", "after the stenting", "prior to cycle 1 day 1": up to
+# five words, a number only after a word that counts (day 1, visit 2, dose 3), never across a line.
+_COUNTED = "|".join(f"(?<={w} )" for w in ("day", "dose", "week", "cycle", "visit", "month", "part", "phase"))
+_GENERIC_EVENT = re.compile(
+    rf"[ \t]*(?P<event>(?:the[ \t]+)?(?!(?:{_EVENT_STOP})\b)[A-Za-z][\w\-/]*"
+    rf"(?:[ \t]+(?:(?!(?:{_EVENT_STOP})\b)[A-Za-z][\w\-/]*|(?:{_COUNTED})\d{{1,3}}\b)){{0,4}})",
+    re.IGNORECASE,
+)
+# directions after which an unknown event phrase is still read as the anchor ("of" is left out:
+# "at least 12 months of amenorrhea" is a duration of a state, not a window before an event)
+_GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from")
+
+
+def _generic_event(text: str, pos: int) -> tuple[int, int, str, str] | None:
+    """The event phrase after a direction word when no anchor rule names it: (start, end, name, type)."""
+    m = _GENERIC_EVENT.match(text, pos)
+    if not m:
+        return None
+    start, end = m.start("event"), m.end("event")
+    if text[start : start + 4].lower() == "the ":
+        start += 4
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    if end <= start:
+        return None
+    return start, end, re.sub(r"\s+", " ", text[start:end].lower()), "Reference_point"
+
+
 def iso_duration(number: float, unit: str) -> tuple[str, float]:
     """ISO 8601 duration and length in days (months 30.4375 days, years 365.25 days)."""
     key = unit.lower().rstrip("s")
@@ -120,7 +158,7 @@ def _num(text: str) -> float:
 
 
 _WINDOW_RE = re.compile(
-    rf"(?:{_LEAD}\s{{1,3}})?{_DURATION}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?",
+    rf"(?:(?<![\w<>=≤≥]){_LEAD}\s{{0,3}})?{_DURATION}{_RESTATED}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?",
     re.IGNORECASE,
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
@@ -129,10 +167,17 @@ _DURING_RE = re.compile(
 )
 
 
+# a lead that is only a comparator makes a window only with an anchor; alone it is a threshold
+_COMPARATOR_LEAD = re.compile(r"less|more|greater|no\b|up\b|at least|for|longer|over(?!\s+the)|[<>≤≥=]", re.IGNORECASE)
+_SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
+
+
 def _lead_comparator(lead: str | None) -> str:
     """'within 3 months' -> <=, 'more than 14 days prior' -> >, 'at least 4 weeks before' -> >=."""
     low = re.sub(r"\s+", " ", (lead or "").lower()).removeprefix("for ")
-    if low.startswith(("more than", "longer than")) or low == "over":
+    if low in _SYMBOL_COMPARATORS:
+        return _SYMBOL_COMPARATORS[low]
+    if low.startswith(("more than", "longer than", "greater than")) or low == "over":
         return ">"
     if low.startswith("at least"):
         return ">="
@@ -161,6 +206,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         anchor = match_anchor(text, m.end()) if direction_word else None
         if anchor is None and direction_word and direction_word.lower() == "since":
             anchor = _event_after_since(text, m.end())
+        if anchor is None and direction_word and direction_word.lower().startswith(_GENERIC_DIRECTIONS):
+            anchor = _generic_event(text, m.end())
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
@@ -170,7 +217,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
             end = anchor[1] if anchor else m.end()
         if not lead and not anchor:
             continue  # "≥ 3 months" alone is a threshold, not a window
-        if lead and re.match(r"less|more|at least|for|longer|over(?!\s+the)", lead, re.IGNORECASE) and not anchor:
+        if lead and _COMPARATOR_LEAD.match(lead) and not anchor:
             continue  # "more than 3 months" of something: a duration threshold, left to values
         if not free(m.start(), end):
             continue
