@@ -96,13 +96,19 @@ COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
 
 # "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
 _LIMIT = (
-    r"(?:(?:the\s+)?(?:institutional\s+)?(?P<ref>upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?)(?:\s+range|\s+value)?"
-    r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?P<abbr>ULN|LLN|UNL))"
+    r"(?P<limit>(?:the\s+)?(?:institutional\s+)?(?:(?:upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?)"
+    r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
+    r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_NUM}|twice|two|three|four|five)\s{{0,3}}"
-    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:value\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)){_LIMIT}",
+    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:(?:value|that)\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
+    # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
+    rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
+    # "PTT > 1.4 times normal": the multiple of the normal value, read as of its upper limit
+    rf"|(?:(?P<comp2>{_COMP})\s{{0,3}})?(?P<mult2>{_NUM}|twice|two|three|four|five)\s{{0,3}}(?:times|x|×|-?fold)\s{{1,3}}"
+    r"(?:the\s+)?(?P<normal>normal)\b(?:\s+(?:values?|range|levels?))?(?!\s+(?:upper|lower|limit))",
     re.IGNORECASE,
 )
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}{_LIMIT}", re.IGNORECASE)
@@ -149,7 +155,7 @@ ORDINAL_COMPARISON_RE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-_LIMIT_WORD = re.compile(r"limit|ULN|LLN|UNL", re.IGNORECASE)
+_LIMIT_WORD = re.compile(r"limit|ULN|LLN|UNL|normal", re.IGNORECASE)
 _SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -223,6 +229,15 @@ def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < b and a < e for a, b in spans)
 
 
+_UPPER = re.compile(r"upper|ULN|UNL", re.IGNORECASE)
+
+
+def _reference(m: re.Match[str]) -> str:
+    """ULN or LLN, from the written limit (the normal value of "1.4 times normal" reads as ULN)."""
+    limit = m.groupdict().get("normal") or m.group("limit") or ""
+    return "ULN" if limit.lower() == "normal" or _UPPER.search(limit) else "LLN"
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -240,16 +255,17 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in ULN_RE.finditer(text) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
-        word = m.group("mult").lower()
+        word = (m.group("mult") or m.group("mult2")).lower()
         mult = float(_WORD_NUMBERS.get(word) or parse_number(word))
-        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln", "unl"} else "LLN"
-        comp = comparator_of(m.group("comp")) if m.group("comp") else "="
+        ref = _reference(m)
+        comp_text = m.group("comp") or m.group("comp2")
+        comp = comparator_of(comp_text) if comp_text else "="
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
     for m in ULN_BARE_RE.finditer(text) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
-        ref = "ULN" if (m.group("ref") or m.group("abbr") or "").lower() in {"upper", "uln", "unl"} else "LLN"
+        ref = _reference(m)
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
     for m in COUNT_RE.finditer(text) if has_digit else ():
