@@ -222,6 +222,7 @@ class CriteriaEntities:
                         "type": rule.type,
                         "normalized": rule.normalized,
                         "is_class": rule.is_class,
+                        **({"confirm": True} if rule.confirm else {}),
                         "rule": f"lexicon:{rule.phrase}",
                     }
                 )
@@ -268,7 +269,8 @@ class CriteriaEntities:
         if self.use_abbreviations and Doc.has_extension("abbreviations"):
             found = self._propagate(doc, found)
         doc._.entity_info = {
-            (f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule")} for f in found
+            (f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule", "confirm") if k in f}
+            for f in found
         }
         doc.spans[extensions.ENTITIES] = _spans(doc, [(f["start"], f["end"], f["type"]) for f in found])
         return doc
@@ -540,7 +542,7 @@ MODEL_TYPES = (
         "threshold": None,
         "types": list(MODEL_TYPES),
         "confirm_types": ["Person"],
-        "confirm_threshold": 0.05,
+        "confirm_threshold": 0.1,
         "confirm_exempt": ["age"],
     },
 )
@@ -555,6 +557,14 @@ def make_model_entities(
     confirm_exempt: list[str],
 ) -> "CriteriaModelEntities":
     return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt)
+
+
+_COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)
+
+
+def _coordinated(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Two of the mentions are joined by 'or', 'and', '/' or a comma ("hepatitis B or C")."""
+    return any(_COORDINATION_GAP.fullmatch(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:], strict=False))
 
 
 class CriteriaModelEntities:
@@ -577,6 +587,9 @@ class CriteriaModelEntities:
        mentions in Chia's conventions, and the model knows it. Mentions whose normalised name is in
        ``confirm_exempt`` are never dropped, nor is a mention a constraint hangs on ("Patients 65
        years of age or older": the record drops an unconfirmed mention only if nothing refers to it).
+       The same holds for a lexicon rule flagged ``confirm`` (a generic phrase: "treatment", "drug",
+       "participation"), which also gives way to any model span over it; mentions joined by "or",
+       "and", "/" or a comma ("hepatitis B or C") are never merged into one model span.
 
     Model Value/Temporal spans are kept in the record only where no rule item (threshold, window)
     overlaps them: the rule item carries the comparator, unit or anchor. Where one does, the rule
@@ -625,7 +638,7 @@ class CriteriaModelEntities:
         for key in [
             k
             for k, v in info.items()
-            if v["type"] in self.confirm_types and v.get("normalized") not in self.confirm_exempt
+            if (v["type"] in self.confirm_types or v.get("confirm")) and v.get("normalized") not in self.confirm_exempt
         ]:
             if not any(
                 t == info[key]["type"] and score >= self.confirm_threshold and s < key[1] and key[0] < e
@@ -652,14 +665,23 @@ class CriteriaModelEntities:
                 continue
             if any(k not in lexicon for k in overlapping):
                 continue  # a better-scored model span is already there
-            same = [k for k in overlapping if info[k]["type"] == type_]
-            # two coordinated mentions ("immunosuppressive/immune modulators") are never merged
-            if len(same) != 1 or not all(start <= k[0] and k[1] <= end for k in overlapping):
+            # two coordinated mentions ("immunosuppressive/immune modulators", "hepatitis B or C")
+            # are never merged into one
+            if _coordinated(doc.text, sorted(k for k in overlapping if info[k]["type"] == type_)):
                 continue
-            entry["normalized"] = info[same[0]].get("normalized")
-            entry["is_class"] = info[same[0]].get("is_class", False)
-            entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
-            del info[same[0]]
+            # a generic mention ("treatment", "participation") gives way to a model span over it
+            weak = [k for k in overlapping if info[k].get("confirm")]
+            strong = [k for k in overlapping if k not in weak]
+            same = [k for k in strong if info[k]["type"] == type_]
+            if strong and (len(same) != 1 or not all(start <= k[0] and k[1] <= end for k in strong)):
+                continue
+            for k in weak:
+                del info[k]
+            if same:
+                entry["normalized"] = info[same[0]].get("normalized")
+                entry["is_class"] = info[same[0]].get("is_class", False)
+                entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
+                del info[same[0]]
             info[(start, end)] = entry
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)

@@ -93,6 +93,9 @@ class LexiconRule(Rule):
     normalized: str | None = None
     is_class: bool = False
     case_sensitive: bool = False
+    #: a generic phrase ("treatment", "history", "drug") that stays only where the entity model
+    #: confirms it; without the model it stays
+    confirm: bool = False
 
     def check(self, where: str) -> None:
         if self.type not in ENTITY_TYPES:

@@ -107,6 +107,13 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"immunosuppressive": ("Drug", None), "immune modulators": ("Drug", None)},
             ["immunosuppressive/immune modulators"],
         ),
+        # 4. a generic mention (flagged "confirm" in the lexicon) gives way to a model span over it ...
+        (
+            "Participation in another clinical trial",
+            [("Participation in another clinical trial", "Observation", 0.6)],
+            {"Participation in another clinical trial": ("Observation", "model:fixed")},
+            ["Participation", "clinical trial"],
+        ),
         # a type the component does not take from the model is ignored
         ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
     ],
@@ -125,6 +132,25 @@ def test_merge_policy(
     inherited = found.get("malignant tumors of other organs")
     if inherited:
         assert inherited["score"] == 0.7
+
+
+@pytest.mark.parametrize(
+    ("model_spans", "confirmed"),
+    [
+        ([], False),  # no support from the model: the generic mention is marked and left out of the record
+        ([("Maintenance treatment", "Procedure", 0.15)], True),  # an overlapping span of its type, under selection
+        ([("Maintenance treatment", "Observation", 0.9)], False),  # another type confirms nothing
+    ],
+)
+def test_a_generic_lexicon_mention_needs_the_models_confirmation(
+    model_spans: list[tuple[str, str, float]], confirmed: bool
+) -> None:
+    found = _entities_with("Maintenance treatment with rituximab", model_spans)
+    assert "unconfirmed" not in found["rituximab"]  # a specific name never needs it
+    if model_spans and model_spans[0][1] == "Observation":
+        assert "treatment" not in found  # it gave way to the model's span over it
+        return
+    assert found["treatment"].get("unconfirmed", False) is not confirmed
 
 
 def test_model_value_spans_give_way_to_rule_values_in_the_record() -> None:
