@@ -120,7 +120,7 @@ def _criterion_records(
     # --- derived entities: values, temporal phrases, anchors -----------------------------------
     derived: list[dict[str, Any]] = []
     seen_spans: set[tuple[int, int]] = set()
-    for t in thresholds + qualitative:
+    for ti, t in enumerate(thresholds + qualitative):
         key = (t["start"], t["end"])
         if key in seen_spans:
             continue
@@ -131,6 +131,10 @@ def _criterion_records(
             unit_end = _count_end(local, t)
             derived.append({"start": t["start"], "end": unit_end, "type": "Multiplier", "rule": t["rule"]})
             derived.append({"start": grade, "end": grade + 1, "type": "Value", "rule": t["rule"]})
+        elif is_duration_of_state(local, t, [entities[i] for i in subjects[ti]] if ti < len(thresholds) else []):
+            # "pain for at least 3 months", "amenorrhea > 1 year": how long something has lasted is a
+            # time phrase (Chia's Temporal); the constraint keeps comparator, number and unit
+            derived.append({"start": key[0], "end": key[1], "type": "Temporal", "rule": t["rule"]})
         else:
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
@@ -570,6 +574,24 @@ def _measures_from_labels(
                 canonical = _canonical(c, reg)
                 if canonical and "canonical" not in c:
                     c["canonical"] = canonical
+
+
+_TIME_UCUM = frozenset({"a", "mo", "wk", "d", "h"})
+# an age or a life expectancy is a Value however it is written ("> 18 years", "survival >= 3 months")
+_AGE_OR_SURVIVAL = re.compile(
+    r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation", re.IGNORECASE
+)
+
+
+def is_duration_of_state(text: str, t: dict[str, Any], subjects: list[dict[str, Any]]) -> bool:
+    """Named check: a threshold in a time unit that is not an age or a life expectancy measures how
+    long something lasted ("pain for at least 3 months"), read from the words around it."""
+    if t.get("ucum") not in _TIME_UCUM or t.get("count_of"):
+        return False
+    if any(e.get("type") == "Person" or (e.get("normalized") or "") == "age" for e in subjects):
+        return False
+    around = text[max(0, t["start"] - 40) : t["end"] + 15]
+    return not _AGE_OR_SURVIVAL.search(around)
 
 
 def unit_fits_measure(ucum: str | None, measure: str, reg: Any) -> bool:

@@ -114,3 +114,28 @@ def test_implausible_threshold_for_its_analyte_is_flagged() -> None:
     assert warning["code"] == "W005" and warning["criterion"] == "inc-1" and "creatinine" in warning["message"]
     # the value is still extracted as written
     assert [c["value"] for c in all_items(record, "constraints")] == [130, 130]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "entity_type"),
+    [
+        # how long something has lasted is a time phrase; the constraint stays
+        ("Chronic pain for at least 3 months", "at least 3 months", "Temporal"),
+        ("Postmenopausal state > 1 year", "> 1 year", "Temporal"),
+        # an age or a life expectancy is a Value however it is written
+        ("Age ≥ 18 years", "≥ 18 years", "Value"),
+        ("Life expectancy of at least 3 months", "at least 3 months", "Value"),
+        ("Expected survival ≥ 12 weeks", "≥ 12 weeks", "Value"),
+        ("Serum creatinine > 1.5 mg/dL", "> 1.5 mg/dL", "Value"),
+    ],
+)
+def test_a_duration_threshold_is_a_temporal_mention_unless_an_age_or_survival(
+    text: str, phrase: str, entity_type: str
+) -> None:
+    record = extract_lines(text, side="inclusion")
+    # the mention may take a model span's wider edges ("for at least 3 months"), never another type
+    covering = [
+        e["type"] for e in all_items(record, "entities") if phrase in e["text"] and e["type"] in {"Value", "Temporal"}
+    ]
+    assert covering == [entity_type], all_items(record, "entities")
+    assert any(c["text"] == phrase for c in all_items(record, "constraints"))
