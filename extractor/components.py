@@ -6,7 +6,10 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
 import dataclasses
+import importlib
 import re
+import sys
+import types
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -447,6 +450,30 @@ _CONTEXT_FLAGS = {
 }
 
 
+def _medspacy_context() -> Any:
+    """``medspacy.context``, imported without QuickUMLS where medspaCy is not loaded yet.
+
+    ``medspacy/__init__`` imports ``medspacy.util``, which imports ``quickumls.spacy_component`` only to
+    register its "medspacy_quickumls" factory; QuickUMLS in turn imports NLTK and SciPy: about 170 MB of
+    RSS and 1.3 s in every process (and every batch worker) for code ConText never runs. An empty
+    placeholder stands in for ``quickumls`` during that one import and is removed after it, so a later
+    ``import quickumls`` still gets the real package.
+    """
+    if "medspacy" in sys.modules or "quickumls" in sys.modules:
+        return importlib.import_module("medspacy.context")
+    placeholder = types.ModuleType("quickumls")
+    component = types.ModuleType("quickumls.spacy_component")
+    setattr(placeholder, "spacy_component", component)  # noqa: B010  (ModuleType has no declared attributes)
+    stand_ins = {"quickumls": placeholder, "quickumls.spacy_component": component}
+    sys.modules.update(stand_ins)
+    try:
+        return importlib.import_module("medspacy.context")
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 @Language.factory("criteria_context", default_config={"rules": "context_rules.json", "max_scope": None})
 def make_context(nlp: Language, name: str, rules: str, max_scope: int | None) -> "CriteriaContext":
     return CriteriaContext(nlp, rules, max_scope)
@@ -459,7 +486,8 @@ class CriteriaContext:
     """
 
     def __init__(self, nlp: Language, rules: str, max_scope: int | None) -> None:
-        from medspacy.context import ConText, ConTextRule
+        context = _medspacy_context()
+        ConText, ConTextRule = context.ConText, context.ConTextRule  # noqa: N806  (medspaCy's class names)
 
         self.context = ConText(
             nlp,

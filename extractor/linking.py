@@ -7,8 +7,9 @@ text equals a vocabulary name, a vocabulary synonym, or an entry of the curated 
 phrase, a drug class, a name shared by unrelated codes -- ends as ``no_confident_link`` and keeps its text.
 Nothing is fuzzy-matched.
 
-Each vocabulary's index is built once, on first use (``simple_icd_10_cm`` parses its XML on import, about
-1.5 s), and a lookup after that is a normalisation and a few dictionary reads; results are cached per mention.
+Each vocabulary's index is built once, on first use (build them before forking workers: ``warm_up``), and
+keeps only the names and codes it looks up; a lookup after that is a normalisation and a few dictionary reads;
+results are cached per mention.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 VOCABULARIES: dict[str, str] = {"Condition": "ICD-10-CM", "Drug": "DrugBank", "Measurement": "LOINC"}
 
@@ -308,6 +310,100 @@ def _is_acronym_of(abbreviation: str, name: str) -> bool:
     return True
 
 
+class _IcdNode:
+    """A chapter, section or code of the ICD-10-CM tabular list, with what ``simple_icd_10_cm`` reads of it."""
+
+    __slots__ = ("tag", "name", "description", "includes", "inclusion_terms")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.name = ""
+        self.description = ""
+        self.includes: list[str] = []
+        self.inclusion_terms: list[str] = []
+
+
+def _icd_codes() -> list[tuple[str, str, list[str]]]:
+    """(code, description, includes + inclusion terms) of every ICD-10-CM category and subcategory (not the
+    7th-character extensions), as ``simple_icd_10_cm``'s ``get_all_codes``, ``is_category_or_subcategory``,
+    ``get_description``, ``get_includes`` and ``get_inclusion_term`` give them, in that order.
+
+    Read straight from the tabular XML the package ships, one element at a time: importing the package
+    builds a tree of the whole XML and keeps a node per code (notes, exclusions, every 7th-character
+    extension) for the life of the process, about 150 MB that every batch worker would carry.
+    ``tests/test_linking.py`` checks that both give the same list.
+    """
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    found = [
+        path
+        for location in ((spec.submodule_search_locations or []) if spec is not None else [])
+        for path in sorted((Path(location) / "data").glob("icd10c-tabular-*.xml"))
+    ]
+    if len(found) != 1:  # not the layout of 1.5.x: ask the package itself
+        return _icd_codes_from_package()
+    order: list[_IcdNode] = []  # pre-order, as get_all_codes lists them
+    # the package maps a name to the first node of that name built, and builds a node after its children
+    # (a section 'B99' holding the category 'B99' maps to the category)
+    by_name: dict[str, _IcdNode] = {}
+    open_nodes: list[_IcdNode | None] = []  # per open element: its node, None for any other element
+    root_children = 0
+    for event, element in ElementTree.iterparse(found[0], events=("start", "end")):
+        if event == "start":
+            if len(open_nodes) == 1:
+                root_children += 1
+            # the root's first two children (version, introduction) are dropped, every later one is a
+            # chapter; sections and codes are read inside chapters and sections only
+            if (len(open_nodes) == 1 and root_children > 2) or (
+                len(open_nodes) > 1 and element.tag in ("section", "diag") and open_nodes[-1] is not None
+            ):
+                node = _IcdNode(element.tag)
+                order.append(node)
+                open_nodes.append(node)
+            else:
+                open_nodes.append(None)
+            continue
+        done = open_nodes.pop()
+        if done is None:
+            continue
+        done.name = element.attrib.get("id", "")
+        for child in element:
+            if child.tag == "name" and child.text is not None:
+                done.name = child.text
+            elif child.tag == "desc" and child.text is not None:
+                done.description = child.text
+            elif child.tag == "includes":
+                done.includes += [note.text for note in child if note.text is not None]
+            elif child.tag == "inclusionTerm":
+                done.inclusion_terms += [note.text for note in child if note.text is not None]
+        by_name.setdefault(done.name, done)
+        element.clear()  # its codes are read: keep memory flat
+
+    def lookup(code: str) -> _IcdNode | None:  # the package's _add_dot_to_code
+        if len(code) >= 4 and code[3] != "." and f"{code[:3]}.{code[3:]}" in by_name:
+            code = f"{code[:3]}.{code[3:]}"
+        return by_name.get(code)
+
+    out = []
+    for node in order:
+        known = lookup(node.name)
+        if known is not None and known.tag not in ("chapter", "section"):
+            out.append((node.name, known.description, known.includes + known.inclusion_terms))
+    return out
+
+
+def _icd_codes_from_package() -> list[tuple[str, str, list[str]]]:
+    """``_icd_codes`` through the package's own functions (its whole tree stays loaded)."""
+    with warnings.catch_warnings():  # 1.5.0 reads its data through the deprecated importlib.resources API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm.simple_icd_10_cm as cm
+
+    return [
+        (code, cm.get_description(code), cm.get_includes(code) + cm.get_inclusion_term(code))
+        for code in cm.get_all_codes()
+        if cm.is_category_or_subcategory(code) and not cm.is_extended_subcategory(code)
+    ]
+
+
 class _IcdIndex(_Index):
     """Descriptions and includes/inclusion terms of ICD-10-CM categories and subcategories (the 7th-character
     extensions are left out: they add encounter and healing stages that a criterion never names)."""
@@ -316,10 +412,6 @@ class _IcdIndex(_Index):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        with warnings.catch_warnings():  # 1.5.0 reads its data through the deprecated importlib.resources API
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import simple_icd_10_cm.simple_icd_10_cm as cm
-
         icd = config["icd10cm"]
         skip_first = frozenset(self.phrases(icd["skip_first_words"]))
         trailing = self.phrases(icd["strip_trailing"])
@@ -342,13 +434,10 @@ class _IcdIndex(_Index):
             if m and sum(ch.isupper() for ch in m.group(1)) >= 2 and _is_acronym_of(m.group(1), bare):
                 _add(self._entries, norm(m.group(1)), code, _ABBREVIATION)
 
-        for code in cm.get_all_codes():
-            if not cm.is_category_or_subcategory(code) or cm.is_extended_subcategory(code):
-                continue
-            description = cm.get_description(code)
+        for code, description, terms in _icd_codes():
             self._display[code] = description
             add_name(description, code, _EXACT)
-            for term in cm.get_includes(code) + cm.get_inclusion_term(code):
+            for term in terms:
                 add_name(term, code, _SYNONYM)
 
         self._curated: dict[str, tuple[str, int]] = {}
@@ -410,14 +499,22 @@ class _DrugIndex(_Index):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        variants, self._data = _drug_tables()
+        variants, data = _drug_tables()
         norm = self.norm
-        self._entries: dict[str, set[str]] = {}
+        entries: dict[str, set[str]] = {}
         for variant, canonicals in variants.items():
             # truncated inverted names ('alcohol,' for benzyl alcohol) would otherwise read as a plain word
             if variant[:1] in ",-'" or variant[-1:] in ",-":
                 continue
-            self._entries.setdefault(norm(variant), set()).update(canonicals)
+            entries.setdefault(norm(variant), set()).update(canonicals)
+        # Only the DrugBank id and the display name of a drug are read (the tables also hold SMILES,
+        # formulas, masses), and a tuple is a fifth of a set's size: the index stays about 40 MB smaller.
+        self._entries: dict[str, tuple[str, ...]] = {key: tuple(sorted(c)) for key, c in entries.items()}
+        del variants, entries
+        self._data: dict[str, tuple[str | None, str]] = {
+            canonical: (d.get("drugbank_id"), str(d.get("name") or canonical)) for canonical, d in data.items()
+        }
+        del data
         self._curated: dict[str, tuple[str, str]] = {}
         drugs = config["drugbank"]
         for table in ("synonyms", "abbreviations"):
@@ -437,13 +534,12 @@ class _DrugIndex(_Index):
         canonicals = self._entries.get(key)
         if not canonicals:
             return None
-        ids = {self._data.get(c, {}).get("drugbank_id") for c in canonicals}
+        ids = {self._data.get(c, (None, ""))[0] for c in canonicals}
         if len(ids) != 1 or None in ids:
             return _BARRED
-        canonical = min(canonicals)
-        name = str(self._data[canonical].get("name") or canonical)
+        name = self._data[canonicals[0]][1]  # the first in sorted order
         if match is None:
-            names = (self.norm(str(self._data[c].get("name") or c)) for c in canonicals)
+            names = (self.norm(self._data[c][1]) for c in canonicals)
             match = "exact" if key in names else "synonym"
         return _Hit((Code(self.vocabulary, str(ids.pop()), name),), match)
 

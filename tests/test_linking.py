@@ -162,6 +162,11 @@ def test_expected_codes_exist_in_the_package() -> None:
             assert drug_names[code] == display
 
 
+def test_icd_codes_read_from_the_xml_are_the_packages() -> None:
+    # the index reads the package's XML itself (to keep its tree out of memory): same codes, names, order
+    assert linking._icd_codes() == linking._icd_codes_from_package()
+
+
 def test_normalized_is_tried_first_and_text_is_the_fallback() -> None:
     assert link("Cr", "Measurement", "creatinine").match == "exact"
     # a lexicon name the vocabulary does not know leaves the text to be tried

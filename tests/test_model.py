@@ -198,6 +198,25 @@ def test_batched_and_single_document_predictions_agree() -> None:
     assert m.predict_scored_many(texts) == [m.predict_scored_long(t) for t in texts]
 
 
+def test_scores_read_from_the_matrix_are_spacys_span_groups() -> None:
+    # the direct read of the SpanCategorizer's scores must give what spaCy's span groups give, in order
+    m = entity_model.shared_model()
+    texts = [
+        "Type 2 diabetes mellitus with HbA1c > 7.5%\nNo insulin within 3 months;  serum creatinine >= 1.5 mg/dL",
+        "   ",
+        "",
+        "Patients aged 18 years or older with (ALT) elevation",
+    ]
+    assert m._direct
+    direct = list(m.pipe_scored(texts, batch_size=3))
+    m._direct = False
+    try:
+        assert list(m.pipe_scored(texts, batch_size=3)) == direct
+    finally:
+        m._direct = True
+    assert any(direct)
+
+
 def test_a_short_form_takes_its_long_forms_type_and_links_through_it() -> None:
     record = extractor.extract(
         "Exclusion Criteria:\n- paroxysmal nocturnal hemoglobinuria (PNH) or prior stroke\n- active PNH requiring eculizumab\n"
