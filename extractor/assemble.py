@@ -19,7 +19,7 @@ from .rules import load_json
 from .source import Source
 from .units import registry
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
 
 
