@@ -21,6 +21,10 @@ from .errors import ModelError
 from .model import SPANS_KEY
 
 CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
+#: chosen on dev by ``train`` with the shipped config on the train split alone (model alone, main
+#: types); ``train --final`` keeps this threshold, since dev is then part of its training data
+HELD_OUT_THRESHOLD = 0.1
+HELD_OUT_DEV_SCORES = {"strict_main_f1": 0.6158, "relaxed_main_f1": 0.7144}
 #: the type set the shipped model is trained on (see chia.TYPE_SETS and the README's measurements)
 DEFAULT_TYPES = "concepts"
 
@@ -62,24 +66,41 @@ def docbin(
 
 
 def prepare(
-    corpus: str | Path | None, out_dir: str | Path, limit: int | None = None, types: str = DEFAULT_TYPES
+    corpus: str | Path | None,
+    out_dir: str | Path,
+    limit: int | None = None,
+    types: str = DEFAULT_TYPES,
+    final: bool = False,
 ) -> dict[str, Any]:
     """Write ``train.spacy`` and ``dev.spacy`` under ``out_dir`` with the spans of one of
-    :data:`chia.TYPE_SETS`; ``limit`` keeps the first N files of each split (for smoke tests)."""
+    :data:`chia.TYPE_SETS`; ``limit`` keeps the first N files of each split (for smoke tests).
+    ``final`` trains on the train and dev splits together (``dev.spacy`` is still written: spaCy
+    reports on it, in-sample)."""
     if types not in chia.TYPE_SETS:
         raise ModelError(f"unknown type set {types!r}: use one of {', '.join(chia.TYPE_SETS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {}
-    for split in ("train", "dev"):
-        selected = list(chia.files(corpus, split))
-        if limit is not None:
-            selected = selected[:limit]
+    chosen = {split: list(chia.files(corpus, split)) for split in ("train", "dev")}
+    if limit is not None:
+        chosen = {split: files[:limit] for split, files in chosen.items()}
+    training = chosen["train"] + chosen["dev"] if final else chosen["train"]
+    for split, selected in (("train", training), ("dev", chosen["dev"])):
         db, counts = docbin(selected, chia.TYPE_SETS[types])
         db.to_disk(out / f"{split}.spacy")
         report[split] = {"files": len(selected), "trials": len({f.trial_id for f in selected}), **counts}
     report["types"] = {"set": types, "labels": list(chia.TYPE_SETS[types])}
+    if final:
+        report["train"]["splits"] = ["train", "dev"]
     return report
+
+
+def final_steps(config: str | Path, report: dict[str, Any]) -> int:
+    """The config's step count scaled from the train split to train + dev (same number of epochs),
+    rounded to 50."""
+    steps = int(spacy.util.load_config(Path(config))["training"]["max_steps"])
+    held_out_docs = report["train"]["docs"] - report["dev"]["docs"]
+    return int(round(steps * report["train"]["docs"] / max(1, held_out_docs) / 50) * 50)
 
 
 def train(
@@ -89,20 +110,31 @@ def train(
     overrides: dict[str, Any] | None = None,
     limit: int | None = None,
     types: str = DEFAULT_TYPES,
+    final: bool = False,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Train into ``output`` (``output/model-best`` is the pipeline) and return the provenance written
-    beside it. ``overrides`` are spaCy config overrides, e.g. ``{"training.max_steps": 20}``."""
+    """Train into ``output`` and return the provenance written beside the pipeline
+    (``output/model-best``; ``output/model-last`` with ``final``). ``overrides`` are spaCy config
+    overrides, e.g. ``{"training.max_steps": 20}``.
+
+    ``final`` trains on train + dev once the settings are fixed on dev: the config's step count is
+    scaled to the larger data (the same number of epochs), the last step is kept, and the threshold
+    is not chosen (dev is in-sample) but given, by default the held-out choice shipped so far."""
     from spacy.cli.train import train as spacy_train
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     data = output / "corpus"
-    report = prepare(corpus, data, limit, types)
+    report = prepare(corpus, data, limit, types, final=final)
     settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"), **(overrides or {})}
+    if final and "training.max_steps" not in settings:
+        settings["training.max_steps"] = final_steps(config, report)
     try:
         spacy_train(Path(config), output, overrides=settings, use_gpu=-1)
     except SystemExit as exc:  # spaCy's CLI helpers exit on bad configs
         raise ModelError(f"spacy train stopped (exit {exc.code}); see the messages above") from exc
+    if final:
+        return finish(output, corpus, report, config, settings, limit, final_threshold=threshold or HELD_OUT_THRESHOLD)
     return finish(output, corpus, report, config, settings, limit)
 
 
@@ -113,12 +145,17 @@ def finish(
     config: str | Path = CONFIG,
     settings: dict[str, Any] | None = None,
     limit: int | None = None,
+    final_threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Choose the threshold on dev for ``output/model-best`` and write its ``provenance.json``."""
-    best = Path(output) / "model-best"
+    """Choose the threshold on dev for ``output/model-best`` and write its ``provenance.json``; with
+    ``final_threshold`` (a train + dev model), ``output/model-last`` keeps that threshold."""
+    best = Path(output) / ("model-last" if final_threshold is not None else "model-best")
     if not best.is_dir():
         raise ModelError(f"training wrote no {best}")
-    threshold, dev_scores = choose_threshold(best, corpus, limit)
+    if final_threshold is None:
+        threshold, dev_scores = choose_threshold(best, corpus, limit)
+    else:
+        threshold, dev_scores = final_threshold, HELD_OUT_DEV_SCORES
     meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
     provenance = {
         "model": "chia_spancat",
@@ -127,12 +164,17 @@ def finish(
             "Trained on Chia: Kury F, Butler A, Yuan C, et al. Chia, a large annotated corpus of clinical trial "
             "eligibility criteria. Sci Data 7, 281 (2020). doi:10.1038/s41597-020-00620-0. Licence: CC BY 4.0."
         ),
-        "command": "python -m extractor train --out DIR --install",
+        "command": "python -m extractor train --out DIR --final --install"
+        if final_threshold is not None
+        else "python -m extractor train --out DIR",
         "split": "md5(NCT id) mod 10: 0-7 train, 8 dev, 9 test; one doc per criterion line; test never read",
+        "trained_on": ["train", "dev"] if final_threshold is not None else ["train"],
         "corpus": report,
         "config": Path(config).name,
         "overrides": {k: v for k, v in (settings or {}).items() if not k.startswith("paths.")},
         "threshold": threshold,
+        # with train + dev, the threshold and these scores are the held-out run's (train only, same
+        # config): dev is in-sample for the final model, and the test split measures it
         "dev_scores": dev_scores,
         "spacy_dev_score": meta.get("performance", {}),
         "spacy_version": spacy.__version__,
@@ -175,4 +217,4 @@ def package(trained: str | Path, dest: str | Path) -> Path:
     return dst
 
 
-__all__ = ["CONFIG", "choose_threshold", "docbin", "package", "prepare", "train"]
+__all__ = ["CONFIG", "choose_threshold", "docbin", "final_steps", "package", "prepare", "train"]

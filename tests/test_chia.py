@@ -99,6 +99,33 @@ def test_training_smoke_run_writes_a_loadable_model_with_provenance(chia_dir: Pa
     assert isinstance(model.predict("History of myocardial infarction"), list)
 
 
+def test_final_training_uses_train_and_dev_and_keeps_the_held_out_threshold(chia_dir: Path, tmp_path: Path) -> None:
+    from extractor import train
+
+    provenance = train.train(
+        tmp_path / "final",
+        corpus=chia_dir,
+        overrides={"training.max_steps": 4, "training.eval_frequency": 2},
+        limit=3,
+        final=True,
+    )
+    assert provenance["trained_on"] == ["train", "dev"]
+    assert provenance["corpus"]["train"]["files"] == 6  # three of each split
+    assert provenance["threshold"] == train.HELD_OUT_THRESHOLD
+    assert (tmp_path / "final" / "model-last" / "provenance.json").exists()
+
+
+def test_final_training_scales_the_steps_to_the_larger_data(chia_dir: Path, tmp_path: Path) -> None:
+    from extractor import train
+
+    report = train.prepare(chia_dir, tmp_path / "data", limit=10, final=True)
+    assert report["train"]["splits"] == ["train", "dev"]
+    # the shipped run's figures: 9,809 train docs + 1,411 dev docs, 2,400 steps -> 2,750
+    shipped = {"train": {"docs": 9809 + 1411}, "dev": {"docs": 1411}}
+    assert train.final_steps(train.CONFIG, shipped) == 2750
+    assert train.final_steps(train.CONFIG, report) >= 2400
+
+
 def test_evaluate_command_scores_a_split_per_type_and_micro_averaged(chia_dir: Path) -> None:
     import json
     import subprocess
