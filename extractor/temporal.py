@@ -89,56 +89,63 @@ def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     return best
 
 
-_EVENT = re.compile(
-    r"\s*(?P<event>(?:the\s+|last\s+|prior\s+|previous\s+)?[A-Za-z][\w\-/]*(?:\s+(?!and\b|or\b|with\b|unless\b|except\b)[A-Za-z][\w\-/]*){0,5})",
-    re.IGNORECASE,
+# Words that end an event phrase named after "since"/"before"/"after": clause words, verbs and the
+# prepositions that start another relation ("prior to surgery in the last year", "after surgery and").
+_EVENT_STOP = frozenset(
+    (
+        "and or with without unless except if who which that whom whose is are was were be been being has have had "
+        "will would should must may might can could in for to at on by as than while when where not nor but "
+        "including during until via per e.g i.e etc this these those such any other whichever all no"
+    ).split()
 )
-
-
-def _event_after_since(text: str, pos: int) -> tuple[int, int, str, str] | None:
-    """'at least 4 weeks since prior chemotherapy': the event named after 'since' is the anchor."""
-    m = _EVENT.match(text, pos)
-    if not m:
-        return None
-    event = m.group("event")
-    start = m.start("event")
-    if event.lower().startswith("the "):
-        start += 4
-    return start, m.end("event"), re.sub(r"\s+", " ", text[start : m.end("event")].lower()), "Reference_point"
-
-
-# Words that end an event phrase named after "before"/"after": clause words, verbs, prepositions
-# that start another relation ("prior to surgery in the last year", "after surgery and ...").
-_EVENT_STOP = (
-    r"and|or|with|without|unless|except|if|who|which|that|whom|whose|is|are|was|were|be|been|being|has|have|had"
-    r"|will|would|should|must|may|might|can|could|in|for|to|at|on|by|as|than|while|when|where|not|nor|but"
-    r"|including|during|until|via|per|unless|e\.g|i\.e|etc|this|these|those|such|any|other|whichever|all"
-)
-# "prior to dosing", "before study inclusion", "after the stenting", "prior to cycle 1 day 1": up to
-# five words, a number only after a word that counts (day 1, visit 2, dose 3), never across a line.
-_COUNTED = "|".join(f"(?<={w} )" for w in ("day", "dose", "week", "cycle", "visit", "month", "part", "phase"))
-_GENERIC_EVENT = re.compile(
-    rf"[ \t]*(?P<event>(?:the[ \t]+)?(?!(?:{_EVENT_STOP})\b)[A-Za-z][\w\-/]*"
-    rf"(?:[ \t]+(?:(?!(?:{_EVENT_STOP})\b)[A-Za-z][\w\-/]*|(?:{_COUNTED})\d{{1,3}}\b)){{0,4}})",
-    re.IGNORECASE,
-)
+# a word after which a number belongs to the event ("day 1", "visit 2", "cycle 1 day 1")
+_COUNTED_WORDS = frozenset({"day", "dose", "week", "cycle", "visit", "month", "part", "phase"})
+# words an event phrase never ends on ("completion of", "the start of the")
+_DANGLING = frozenset({"of", "the", "a", "an"})
+# ... nor on a word that only qualifies the event ("since prior" at a line's end names none)
+_QUALIFYING = frozenset({"prior", "previous", "last", "first", "initial", "recent"})
+_EVENT_WORD = re.compile(r"(?P<space>\s*)(?P<word>[A-Za-z][\w\-/]*|\d{1,3}\b)")
 # directions after which an unknown event phrase is still read as the anchor ("of" is left out:
 # "at least 12 months of amenorrhea" is a duration of a state, not a window before an event)
-_GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from")
+_GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from", "since")
 
 
-def _generic_event(text: str, pos: int) -> tuple[int, int, str, str] | None:
-    """The event phrase after a direction word when no anchor rule names it: (start, end, name, type)."""
-    m = _GENERIC_EVENT.match(text, pos)
-    if not m:
+def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, str, str] | None:
+    """The event phrase after a direction word when no anchor rule names it: (start, end, name, type).
+
+    "prior to dosing", "since prior chemotherapy", "prior to cycle 1 day 1", "after the\n start of
+    therapy": up to five words; it crosses a line break only into a lower-case word (registry text
+    is hard-wrapped), and stops at a clause word, at punctuation, and at a capitalised word after a
+    lower-case one ("since prior radiotherapy Surgery:" -- the next item of a flattened list)."""
+    words: list[tuple[int, int, str]] = []
+    at = pos
+    while len(words) < max_words + 1:
+        m = _EVENT_WORD.match(text, at)
+        if not m:
+            break
+        space, word = m.group("space"), m.group("word")
+        low = word.lower()
+        if words and not space:
+            break
+        if "\n" in space and not word[0].islower():
+            break
+        if low in _EVENT_STOP or (not words and low in _DANGLING and low != "the"):
+            break
+        if word[0].isdigit() and not (words and words[-1][2].lower() in _COUNTED_WORDS):
+            break
+        after_lower = words and words[-1][2][0].islower() and words[-1][2].lower() != "the"
+        if after_lower and word[0].isupper() and not word.isupper():
+            break
+        words.append((m.start("word"), m.end("word"), word))
+        at = m.end()
+    if words and words[0][2].lower() == "the":
+        words = words[1:]
+    words = words[:max_words]
+    while words and words[-1][2].lower() in _DANGLING | _QUALIFYING:
+        words.pop()
+    if not words:
         return None
-    start, end = m.start("event"), m.end("event")
-    if text[start : start + 4].lower() == "the ":
-        start += 4
-    while end > start and not text[end - 1].isalnum():
-        end -= 1
-    if end <= start:
-        return None
+    start, end = words[0][0], words[-1][1]
     return start, end, re.sub(r"\s+", " ", text[start:end].lower()), "Reference_point"
 
 
@@ -204,8 +211,6 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
     for m in _WINDOW_RE.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
         anchor = match_anchor(text, m.end()) if direction_word else None
-        if anchor is None and direction_word and direction_word.lower() == "since":
-            anchor = _event_after_since(text, m.end())
         if anchor is None and direction_word and direction_word.lower().startswith(_GENERIC_DIRECTIONS):
             anchor = _generic_event(text, m.end())
         if direction_word and anchor is None:

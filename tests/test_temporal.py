@@ -45,3 +45,30 @@ def test_window_applies_to_what_it_qualifies() -> None:
 def test_a_bare_duration_threshold_is_not_a_window() -> None:
     record = extract_lines("Expected survival period ≥ 3 months")
     assert all_items(record, "windows") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        # registry text is hard-wrapped: an event phrase runs on into a lower-case word ...
+        ("within 4 weeks prior to the first\r\n     dose of study drug", "first dose"),
+        ("14 days following completion of\r\n     primary therapy.", "completion of primary therapy"),
+        # ... but a capitalised word after a lower-case one starts the next item of a flattened list
+        ("At least 3 weeks since prior radiotherapy Surgery:", "prior radiotherapy"),
+        ("at least 72 hours prior to study No other concurrent endocrine therapy", "study"),
+        ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "prior chemotherapy"),
+        ("within 28 days prior to Day 1", "day 1"),
+        ("within 14 days prior to the Screening Visit", "screening"),
+    ],
+)
+def test_an_unknown_anchor_event_ends_where_the_phrase_does(text: str, anchor: str) -> None:
+    from extractor.temporal import find_windows
+
+    windows = find_windows(text)
+    assert [w.anchor_name for w in windows] == [anchor]
+
+
+def test_a_duration_at_a_lines_end_names_no_event() -> None:
+    from extractor.temporal import find_windows
+
+    assert [w.anchor_name for w in find_windows("At least 2 weeks since prior\r\nChemotherapy")] == []
