@@ -8,6 +8,7 @@ config, dev-chosen threshold and scores.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -55,6 +56,56 @@ def pieces_of(text: str, limit: int = MAX_PIECE) -> Iterator[tuple[int, int]]:
             if _LETTER.search(text, start, stop):
                 yield start, stop
             start = stop
+
+
+_BULLET = re.compile(r"[ \t]*(?:[-*•·▪◦]|\(?\d{1,3}[.)]|\(?[a-z][.)]\s)")
+_TERMINAL = frozenset(".;:!?")
+_FIRST_WORD = re.compile(r"\S+")
+#: texts whose longest line is longer than this were not wrapped at a fixed width
+_MAX_WRAP_WIDTH = 100
+_FULL_LINES = 3
+
+
+def soft_wrapped(text: str, pieces: list[tuple[int, int]], limit: int = MAX_PIECE) -> Iterator[list[tuple[int, int]]]:
+    """The pieces of ``text``, consecutive ones grouped where a line was hard-wrapped mid-sentence
+    (the registry's legacy XML wraps criteria at about 70 characters: "myocardial\\r\\n     infarction").
+
+    A text is wrapped at a fixed width when its longest line is at most ``_MAX_WRAP_WIDTH`` and at
+    least ``_FULL_LINES`` lines come within 10 characters of it; a break
+    in it is a soft wrap when only whitespace and one line break lie between the pieces, the next
+    line's first word would not have fitted on the line within that width (greedy wrapping broke
+    there), the line ends without a sentence mark, and the next one goes on in lower case without a
+    list bullet. A group never grows past ``limit`` characters."""
+    lines = [len(line.rstrip()) for line in text.splitlines()]
+    width = max(lines, default=0)
+    # a wrapped block has several lines filled to about its width; a list of short criteria has not
+    if width > _MAX_WRAP_WIDTH or sum(n >= width - 10 for n in lines) < _FULL_LINES:
+        yield from ([piece] for piece in pieces)
+        return
+    group: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if group:
+            pa, pb = group[-1]
+            gap = text[pb:a]
+            line_start = max(text.rfind("\n", 0, pb), text.rfind("\r", 0, pb)) + 1
+            line = text[line_start:pb].rstrip()
+            word = _FIRST_WORD.match(text, a)
+            soft = (
+                gap.count("\n") == 1
+                and not gap.strip()
+                and word is not None
+                and len(line) + 1 + len(word.group()) > width - 3
+                and line[-1:] not in _TERMINAL
+                and text[a : a + 1].islower()
+                and not _BULLET.match(text, a)
+                and b - group[0][0] <= limit
+            )
+            if not soft:
+                yield group
+                group = []
+        group.append((a, b))
+    if group:
+        yield group
 
 
 def model_path(name_or_path: str | Path = DEFAULT_MODEL) -> Path:
@@ -207,16 +258,29 @@ class EntityModel:
         return self.predict_scored_many([text], limit)[0]
 
     def predict_scored_many(self, texts: list[str], limit: int = MAX_PIECE) -> list[list[ScoredSpan]]:
-        """``predict_scored_long`` for several texts, their pieces read in one batch."""
-        owners: list[tuple[int, int]] = []
+        """``predict_scored_long`` for several texts, their pieces read in one batch; lines joined by
+        a soft wrap (see :func:`soft_wrapped`) are read as one, their line break as a space."""
+        owners: list[tuple[int, list[tuple[int, int]]]] = []
         pieces: list[str] = []
         for i, text in enumerate(texts):
-            for a, b in pieces_of(text, limit):
-                owners.append((i, a))
-                pieces.append(text[a:b])
+            for segments in soft_wrapped(text, list(pieces_of(text, limit)), limit):
+                owners.append((i, segments))
+                pieces.append(" ".join(text[a:b] for a, b in segments))
         out: list[list[ScoredSpan]] = [[] for _ in texts]
-        for (i, offset), spans in zip(owners, self.pipe_scored(pieces), strict=True):
-            out[i] += [(s + offset, e + offset, t, score) for s, e, t, score in spans]
+        for (i, segments), spans in zip(owners, self.pipe_scored(pieces), strict=True):
+            if len(segments) == 1:
+                offset = segments[0][0]
+                out[i] += [(s + offset, e + offset, t, score) for s, e, t, score in spans]
+                continue
+            # back from the joined piece (one space per line break) to the text's offsets
+            starts, at = [], 0
+            for a, b in segments:
+                starts.append(at)
+                at += b - a + 1
+            for s, e, t, score in spans:
+                k = bisect.bisect_right(starts, s) - 1
+                j = bisect.bisect_right(starts, e - 1) - 1
+                out[i].append((segments[k][0] + s - starts[k], segments[j][0] + e - starts[j], t, score))
         return out
 
     @staticmethod

@@ -89,6 +89,9 @@ COMPARATORS = dict(_COMPARATOR_WORDS)
 # one trie over the comparator words (longest wins); a word comparator must end at a word boundary
 _COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))})(?:(?<=[^\w])|\b)"
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
+# between a number and its unit: a few spaces, or a line break of hard-wrapped registry text
+# ("creatinine less than 1.5\r\n     mg/dL"); both alternatives are bounded
+_UNIT_GAP = r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|\s{0,3})"
 _RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
 
@@ -120,14 +123,14 @@ COUNT_RE = re.compile(
 )
 
 # "18~65 years", "0~2 points", "0-1"
-RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
     rf"(?P<c1>{_COMP})\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP})\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
-COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?", re.IGNORECASE)
+COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
 _SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)

@@ -246,3 +246,50 @@ def test_a_rule_value_mention_takes_the_model_spans_edges_and_the_constraint_kee
     assert values[0]["provenance"]["component"] == "criteria_values"
     (constraint,) = crit["constraints"]
     assert (constraint["text"], constraint["comparator"], constraint["value"]) == (">= 9 g/dL", ">=", 9)
+
+
+_PARAGRAPH = (
+    "Patients with a history of congestive heart failure, unstable angina or organic encephalopathy "
+    "syndrome within the past 6 months, or uncontrolled hypertension despite treatment with two or more "
+    "antihypertensive agents, or multi-source frequent premature ventricular tachycardia on Holter "
+    "monitoring during the screening period"
+)
+
+
+def _hard_wrapped(text: str, width: int = 70) -> str:
+    """Greedy wrapping that turns a space into a line break: every offset stays the same."""
+    out, line_start, last_space = list(text), 0, -1
+    for i, ch in enumerate(text):
+        if ch == " ":
+            if i - line_start > width and last_space > line_start:
+                out[last_space] = "\n"
+                line_start = last_space + 1
+            last_space = i
+    return "".join(out)
+
+
+def test_a_hard_wrapped_paragraph_is_read_as_the_sentence_it_is() -> None:
+    wrapped = _hard_wrapped(_PARAGRAPH)
+    assert wrapped.count("\n") >= 3 and len(wrapped) == len(_PARAGRAPH)
+    model = entity_model.shared_model()
+    assert model.predict_scored_long(wrapped) == model.predict_scored_long(_PARAGRAPH)
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        # a list of short criteria is never joined, whatever case its lines start with
+        ("age <18y\ndiabetes\nplatelet count <50,000/uL\n", [1, 1, 1]),
+        # a wrapped block: the break inside the sentence goes, the one after its full stop stays
+        (_hard_wrapped(_PARAGRAPH) + ".\n" + "no other cancer", None),
+        # a bullet on the next line starts a new item even in lower case
+        ("- " + _hard_wrapped(_PARAGRAPH) + "\n- a second item", None),
+    ],
+)
+def test_soft_wraps_are_told_from_line_ends(text: str, groups: list[int] | None) -> None:
+    pieces = list(entity_model.pieces_of(text))
+    found = [len(g) for g in entity_model.soft_wrapped(text, pieces)]
+    if groups is not None:
+        assert found == groups
+        return
+    assert len(found) == 2 and found[0] > 1 and found[-1] == 1, found

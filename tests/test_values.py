@@ -139,3 +139,16 @@ def test_a_duration_threshold_is_a_temporal_mention_unless_an_age_or_survival(
     ]
     assert covering == [entity_type], all_items(record, "entities")
     assert any(c["text"] == phrase for c in all_items(record, "constraints"))
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("creatinine less than 1.5\r\n     mg/dL", "mg/dL"),  # hard-wrapped registry text
+        ("hemoglobin 9-12\r\n g/dL", "g/dL"),
+        ("age > 18\r\n - Pregnancy", None),  # the next item is not a unit
+    ],
+)
+def test_a_unit_on_the_next_line_of_wrapped_text_is_the_thresholds(text: str, unit: str | None) -> None:
+    (found,) = find_thresholds(text)
+    assert found.unit == unit
