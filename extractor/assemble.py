@@ -222,7 +222,7 @@ def _criterion_records(
 
     def measure_of(i: int) -> str:
         e = entities[i]
-        return e.get("normalized") or local[e["start"] : e["end"]].lower()
+        return e.get("normalized") or name_of(local[e["start"] : e["end"]])
 
     # --- constraints and doses -----------------------------------------------------------------
     out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -319,7 +319,7 @@ def _criterion_records(
         d: dict[str, Any] = {
             "id": new_id(node.id, "d"),
             "entity": ent_id[i],
-            "name": e.get("normalized") or local[e["start"] : e["end"]].lower(),
+            "name": e.get("normalized") or name_of(local[e["start"] : e["end"]], singular=True),
             "is_class": bool(e.get("is_class")),
         }
         route = route_of(local, e) or _inherited_route(local, entities, i)
@@ -565,7 +565,7 @@ def _measures_from_labels(
         ]
         if len(named) != 1:
             continue
-        measure = named[0].get("normalized") or local[named[0]["start"] : named[0]["end"]].lower()
+        measure = named[0].get("normalized") or name_of(local[named[0]["start"] : named[0]["end"]])
         for c in out_constraints.get(node.id, []):
             if c.get("subject") is None and not c.get("measure"):
                 c["measure"] = measure
@@ -592,6 +592,23 @@ def is_duration_of_state(text: str, t: dict[str, Any], subjects: list[dict[str, 
         return False
     around = text[max(0, t["start"] - 40) : t["end"] + 15]
     return not _AGE_OR_SURVIVAL.search(around)
+
+
+_PLURAL_S = re.compile(r"(?<=[a-z]{3})(?<![siu])s$")
+
+
+def name_of(mention: str, singular: bool = False) -> str:
+    """The name a mention without a curated normalisation goes by: lower case, one space where the
+    text had any run of whitespace (a hard-wrapped "cardiac\\r\\n     arrhythmias"), and with
+    ``singular`` the last word's plural -s dropped ("nitrates" and "nitrate" are one drug name)."""
+    name = " ".join(mention.lower().split())
+    last = mention.split()[-1] if mention.split() else ""
+    if singular and not last.isupper():  # "AIDS", "HIV": an acronym is never a plural
+        if name.endswith("ies") and len(name) > 5:
+            name = name[:-3] + "y"
+        else:
+            name = _PLURAL_S.sub("", name)
+    return name
 
 
 def unit_fits_measure(ucum: str | None, measure: str, reg: Any) -> bool:

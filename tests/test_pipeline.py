@@ -127,3 +127,28 @@ def test_multiprocessing_gives_the_same_records(listing_text: str) -> None:
     with get_context("spawn").Pool(2) as pool:
         parallel = pool.map(_extract_in_worker, texts)
     assert parallel == serial
+
+
+@pytest.mark.parametrize(
+    ("mention", "singular", "name"),
+    [
+        ("Nitrates", True, "nitrate"),
+        ("therapies", True, "therapy"),
+        ("NSAIDs", True, "nsaid"),
+        ("digitalis", True, "digitalis"),  # a singular ending in -is, -us, -ss stays
+        ("AIDS", True, "aids"),  # an acronym is never a plural
+        ("cardiac\r\n     arrhythmias", False, "cardiac arrhythmias"),  # a hard wrap is one space
+    ],
+)
+def test_names_of_mentions_without_a_curated_normalisation(mention: str, singular: bool, name: str) -> None:
+    from extractor.assemble import name_of
+
+    assert name_of(mention, singular=singular) == name
+
+
+def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
+    from .conftest import all_items, extract_lines
+
+    record = extract_lines("Nitrates within 24 hours", "Concurrent use of a nitrate", side="exclusion")
+    names = {d["name"] for d in all_items(record, "drugs")}
+    assert names == {"nitrate"}, names
