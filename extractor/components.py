@@ -587,6 +587,22 @@ def make_model_entities(
     return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt)
 
 
+# a number, a grade or stage (roman numeral, letter), or a qualitative result
+_VALUE_PHRASE = re.compile(
+    r"\d|\b(?-i:[IVX]{1,4}[A-C]?|[A-E])\b|\b(?:ii|iii|iv|vi|vii|iiia|iiib|iiic|iva|ivb)\b"
+    r"|\b(?:positive|negative|normal|abnormal|elevated|increased|decreased"
+    r"|reduced|adequate|detectable|undetectable|reactive|non-?reactive|confirmed|proven|documented)\b",
+    re.IGNORECASE,
+)
+_BARE_COMPARATOR = re.compile(r"\s*(?:[<>≤≥=]=?|=[<>])\s*")
+
+
+def is_value_phrase(text: str) -> bool:
+    """Named check on a model Value span: it holds a number, a grade or stage, or a qualitative
+    result, and is more than a comparator ("naive", "kit", "over time" and a lone ">=" are not)."""
+    return bool(_VALUE_PHRASE.search(text)) and not _BARE_COMPARATOR.fullmatch(text)
+
+
 _COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)
 
 
@@ -661,7 +677,11 @@ class CriteriaModelEntities:
                     key = (short.start_char, short.end_char)
                     long_forms[key] = short._.long_form.text.lower()
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
-        predicted = [s for s in self.model.select(scored, self.model.threshold) if s[2] in self.types]
+        predicted = [
+            s
+            for s in self.model.select(scored, self.model.threshold)
+            if s[2] in self.types and (s[2] != "Value" or is_value_phrase(doc.text[s[0] : s[1]]))
+        ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [
             k

@@ -293,3 +293,24 @@ def test_soft_wraps_are_told_from_line_ends(text: str, groups: list[int] | None)
         assert found == groups
         return
     assert len(found) == 2 and found[0] > 1 and found[-1] == 1, found
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Antiretroviral naive patients", "naive", False),
+        ("test kit at any time", "kit", False),
+        ("NYHA class III heart failure", "III", True),
+        ("HBsAg positive", "positive", True),
+        ("tumour size 2 cm", "2 cm", True),
+    ],
+)
+def test_a_model_value_span_must_hold_a_number_grade_or_result(text: str, span: str, kept: bool) -> None:
+    from extractor.components import is_value_phrase
+
+    assert is_value_phrase(span) is kept
+    found = _entities_with(text, [(span, "Value", 0.9)])
+    if kept:
+        assert found[span]["type"] == "Value"
+    else:
+        assert not str(found.get(span, {}).get("rule", "")).startswith("model:")
