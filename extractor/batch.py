@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -177,11 +178,16 @@ def attach_registry(record: dict[str, Any], item: SourceRecord) -> None:
     record["registry"] = registry
 
 
+_CONDITIONAL_LEAD = re.compile(r"\b(?:for|if|in|when|among|where)\b[^.;:\n]{0,30}$", re.IGNORECASE)
+
+
 def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[str, Any], str]]:
     """(field, years, constraint, criterion id) for every age limit the inclusion criteria state.
 
     An age that qualifies another threshold stated before it in the criterion ("Lansky >= 50 for
-    patients <= 16 years", "SF > 35% for children < 3 years") is a condition, not the trial's limit.
+    patients <= 16 years", "SF > 35% for children < 3 years"), or one introduced as a condition for a
+    threshold after it ("for patients >= 70 years, creatinine clearance >= 60 mL/min"), is a
+    condition, not the trial's limit.
     """
     for crit in record.get("criteria", []):
         if crit.get("side") != "inclusion":
@@ -191,6 +197,13 @@ def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[s
             if c.get("measure") != "age" or c.get("ucum") != "a":
                 continue
             if any(o.get("measure") != "age" and o["span"][0] < c["span"][0] for o in constraints):
+                continue
+            # "for patients >= 70 years, creatinine clearance >= 60 mL/min": a conditional age that
+            # another threshold after it depends on
+            before = crit["text"][: max(0, c["span"][0] - crit["span"][0])]
+            if _CONDITIONAL_LEAD.search(before) and any(
+                o.get("measure") != "age" and o["span"][0] > c["span"][0] for o in constraints
+            ):
                 continue
             low = (
                 c.get("low")

@@ -181,6 +181,10 @@ def test_shared_dumps_first_studies(shared_data: Path, tmp_path: Path, name: str
         ("Age > 18 years", {"minimum_age": 21}, ["minimum_age"]),
         # an age that qualifies another threshold is a condition, not the trial's limit
         ("Lansky score >= 50 for patients <= 16 years of age", {"maximum_age": 30}, []),
+        # ... also when the condition comes first
+        ("For patients >= 70 years, creatinine clearance >= 60 mL/min", {"minimum_age": 18}, []),
+        # an age with another threshold after it but no conditional word is still the limit
+        ("Aged 12 years or older with creatinine clearance >= 60 mL/min", {"minimum_age": 18}, ["minimum_age"]),
     ],
 )
 def test_registry_age_disagreements(criterion: str, registry: dict[str, int], flagged: list[str]) -> None:
