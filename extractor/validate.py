@@ -83,6 +83,28 @@ def _spans(obj: Any, path: str) -> Iterator[tuple[str, list[int], str | None]]:
                     stack.append((v, f"{where}[{i}]"))
 
 
+def _spans_ok(obj: Any, length: Any, source_text: str | None) -> bool:
+    """Do all the span checks of :func:`iter_domain_errors` pass? The same walk as :func:`_spans`
+    without building a path string per node: a path is needed only to report a problem."""
+    stack: list[Any] = [obj]
+    bounded = isinstance(length, int)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            span = node.get("span")
+            if isinstance(span, list) and len(span) == 2:
+                s, e = span
+                if not (isinstance(s, int) and isinstance(e, int)) or s > e or (bounded and e > length):
+                    return False
+                text = node.get("text")
+                if source_text is not None and isinstance(text, str) and source_text[s:e] != text:
+                    return False
+            stack.extend(v for k, v in node.items() if k != "span" and isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return True
+
+
 def _refs(tree: Any) -> Iterator[str]:
     if isinstance(tree, dict):
         if "ref" in tree:
@@ -94,7 +116,7 @@ def _refs(tree: Any) -> Iterator[str]:
 def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -> Iterator[Problem]:
     """Checks the schema cannot express: offsets, ids, references, ordered ranges."""
     length = record.get("source", {}).get("length")
-    for path, (s, e), text in _spans(record, "$"):
+    for path, (s, e), text in () if _spans_ok(record, length, source_text) else _spans(record, "$"):
         if not (isinstance(s, int) and isinstance(e, int)) or s > e:
             yield Problem(path, f"span [{s}, {e}) is not ordered")
             continue
