@@ -132,6 +132,33 @@ def make_model_tokenizer() -> Any:
     return create
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(item: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for the flat Threshold and Window, which asdict deep-copies value by value
+    on each call: their fields hold scalars and one dict of scalar flags, which a shallow copy copies."""
+    out = {name: getattr(item, name) for name in _field_names(type(item))}
+    for name, value in out.items():
+        if type(value) in _SCALARS:
+            continue
+        if type(value) is dict and all(type(v) in _SCALARS for v in value.values()):
+            out[name] = dict(value)
+        else:  # anything nested: the general copy
+            out[name] = dataclasses.asdict(item)[name]
+    return out
+
+
 def _spans(doc: Doc, items: list[tuple[int, int, str]]) -> list[Span]:
     out = []
     for s, e, label in items:
@@ -458,7 +485,7 @@ class CriteriaValues:
             (w["start"], w["end"]) for w in doc._.time_windows or [] if w.get("duration")
         ]
         found = find_thresholds(doc_text(doc), masked)
-        doc._.thresholds = [dataclasses.asdict(t) for t in found]
+        doc._.thresholds = [_plain(t) for t in found]
         doc.spans[extensions.VALUES] = _spans(doc, [(t.start, t.end, t.rule) for t in found])
         return doc
 
@@ -475,7 +502,7 @@ class CriteriaTemporal:
     def __call__(self, doc: Doc) -> Doc:
         masked = list(doc._.masked or [])
         found = find_windows(doc_text(doc), masked)
-        doc._.time_windows = [dataclasses.asdict(w) for w in found]
+        doc._.time_windows = [_plain(w) for w in found]
         doc.spans[extensions.WINDOWS] = _spans(doc, [(w.start, w.end, w.rule) for w in found])
         return doc
 
