@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from spacy.language import Language
@@ -700,6 +701,12 @@ def _agreement(
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
 
 
+@cache
+def _stopwords() -> frozenset[str]:
+    # built once: _unparsed runs for every criterion
+    return frozenset(load_json("words.json")["stopwords"])
+
+
 def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Stretches of the criterion's own text with content words that no extracted item covers."""
     items = rec["entities"] + rec["constraints"] + rec["windows"] + rec["drugs"] + rec["formulas"]
@@ -717,7 +724,7 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
         lo, hi = max(cs, node.start) - node.start, min(ce, node.end) - node.start
         if hi > lo:
             mask[lo:hi] = b"\x01" * (hi - lo)
-    stop = set(load_json("words.json")["stopwords"])
+    stop = _stopwords()
     out = []
     for m in re.finditer(r"[^,;:()\[\].]+", text[node.start : node.end]):
         for run in re.finditer(rb"\x00+", bytes(mask[m.start() : m.end()])):

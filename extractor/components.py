@@ -10,6 +10,7 @@ import importlib
 import re
 import sys
 import types
+import weakref
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,23 @@ _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 #: the entity model's tokens: letters, digits and marks apart ("5mg" -> "5", "mg"; "sero-positive" ->
 #: "sero", "-", "positive"), because Chia puts span edges there
 _FINE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
+#: each pattern above as one match per Doc word: a token with the one space that is its trailing
+#: whitespace, or a run of whitespace of its own. Both patterns match every non-space character, so
+#: what lies between their tokens is whitespace only; a list comprehension then replaces the loop.
+_WORDS = {p: re.compile(rf"({p.pattern})( ?)|(\s+)") for p in (_TOKEN, _FINE_TOKEN)}
+
+
+#: each Doc's text, kept while the Doc lives: ``Doc.text`` joins every token's text again on each read,
+#: and every component reads it
+_TEXTS: "weakref.WeakKeyDictionary[Doc, str]" = weakref.WeakKeyDictionary()
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per Doc (a Doc's text never changes, even when it is retokenized)."""
+    text = _TEXTS.get(doc)
+    if text is None:
+        text = _TEXTS[doc] = doc.text
+    return text
 
 
 class CriteriaTokenizer:
@@ -49,10 +67,22 @@ class CriteriaTokenizer:
     def __init__(self, vocab: Any, pattern: re.Pattern[str] = _TOKEN) -> None:
         self.vocab = vocab
         self.pattern = pattern
+        self.words = _WORDS.get(pattern)
 
     def __call__(self, text: str) -> Doc:
         # Doc needs every character: one space after a token is its trailing whitespace; any other
         # run of whitespace becomes a token of its own, as in spaCy's tokenizer.
+        if self.words is not None:
+            found = self.words.findall(text)
+            words = [token or gap for token, _space, gap in found]
+            spaces = [bool(space) for _token, space, _gap in found]
+        else:
+            words, spaces = self._split(text)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        _TEXTS[doc] = text
+        return doc
+
+    def _split(self, text: str) -> tuple[list[str], list[bool]]:
         words: list[str] = []
         spaces: list[bool] = []
         pos = 0
@@ -69,7 +99,7 @@ class CriteriaTokenizer:
             words.append(m.group())
             spaces.append(False)
             pos = m.end()
-        return Doc(self.vocab, words=words, spaces=spaces)
+        return words, spaces
 
     def to_bytes(self, **kwargs: Any) -> bytes:
         return b""
@@ -102,6 +132,33 @@ def make_model_tokenizer() -> Any:
     return create
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(item: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for the flat Threshold and Window, which asdict deep-copies value by value
+    on each call: their fields hold scalars and one dict of scalar flags, which a shallow copy copies."""
+    out = {name: getattr(item, name) for name in _field_names(type(item))}
+    for name, value in out.items():
+        if type(value) in _SCALARS:
+            continue
+        if type(value) is dict and all(type(v) in _SCALARS for v in value.values()):
+            out[name] = dict(value)
+        else:  # anything nested: the general copy
+            out[name] = dataclasses.asdict(item)[name]
+    return out
+
+
 def _spans(doc: Doc, items: list[tuple[int, int, str]]) -> list[Span]:
     out = []
     for s, e, label in items:
@@ -127,16 +184,24 @@ class CriteriaSentences:
 
     def __call__(self, doc: Doc) -> Doc:
         # One array write: setting token.is_sent_start one by one re-checks the whole doc each time.
-        starts = numpy.full((len(doc), 1), -1, dtype="int64")
-        for i in range(len(doc)):
-            if i == 0:
-                starts[i, 0] = 1
-                continue
-            prev = doc[i - 1]
-            boundary = prev.text in self.boundaries or "\n" in prev.text
-            boundary = boundary or (prev.text == "." and bool(prev.whitespace_) and i > 1 and not doc[i - 2].like_num)
-            starts[i, 0] = 1 if boundary else -1
-        if len(doc):
+        n = len(doc)
+        starts = numpy.full((n, 1), -1, dtype="int64")
+        if n:
+            starts[0, 0] = 1
+        boundaries = self.boundaries
+        before = None  # the token before ``prev``
+        for i, prev in enumerate(doc):
+            if i + 1 == n:
+                break
+            text = prev.text
+            if (
+                text in boundaries
+                or "\n" in text
+                or (text == "." and bool(prev.whitespace_) and before is not None and not before.like_num)
+            ):
+                starts[i + 1, 0] = 1
+            before = prev
+        if n:
             doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]  # spaCy reads uint64; -1 wraps
         return doc
 
@@ -268,7 +333,7 @@ class CriteriaEntities:
         f["end"] = abbr.end()
 
     def __call__(self, doc: Doc) -> Doc:
-        found = self.find(doc.text)
+        found = self.find(doc_text(doc))
         if self.use_abbreviations and Doc.has_extension("abbreviations"):
             found = self._propagate(doc, found)
         doc._.entity_info = {
@@ -382,9 +447,13 @@ class CriteriaAbbreviations:
         from scispacy.abbreviation import AbbreviationDetector
 
         self.detector = AbbreviationDetector(nlp, make_serializable=make_serializable)
+        # The detector adds one pattern per abbreviation it finds, a list of {"ORTH": <token text>}
+        # (always valid); checking each with pydantic cost about a fifth of the detector's time.
+        self.detector.global_matcher.validate = False
 
     def __call__(self, doc: Doc) -> Doc:
-        if "(" in doc.text or "[" in doc.text:
+        text = doc_text(doc)
+        if "(" in text or "[" in text:
             return self.detector(doc)
         doc._.abbreviations = []
         return doc
@@ -399,7 +468,7 @@ class CriteriaFormulas:
     """Named formulas (MDRD); their text is masked from the value and window components."""
 
     def __call__(self, doc: Doc) -> Doc:
-        formulas = find_formulas(doc.text)
+        formulas = find_formulas(doc_text(doc))
         doc._.formulas = formulas
         doc._.masked = [(f["start"], f["end"]) for f in formulas]
         return doc
@@ -418,8 +487,8 @@ class CriteriaValues:
         masked = list(doc._.masked or []) + [
             (w["start"], w["end"]) for w in doc._.time_windows or [] if w.get("duration")
         ]
-        found = find_thresholds(doc.text, masked)
-        doc._.thresholds = [dataclasses.asdict(t) for t in found]
+        found = find_thresholds(doc_text(doc), masked)
+        doc._.thresholds = [_plain(t) for t in found]
         doc.spans[extensions.VALUES] = _spans(doc, [(t.start, t.end, t.rule) for t in found])
         return doc
 
@@ -435,8 +504,8 @@ class CriteriaTemporal:
 
     def __call__(self, doc: Doc) -> Doc:
         masked = list(doc._.masked or [])
-        found = find_windows(doc.text, masked)
-        doc._.time_windows = [dataclasses.asdict(w) for w in found]
+        found = find_windows(doc_text(doc), masked)
+        doc._.time_windows = [_plain(w) for w in found]
         doc.spans[extensions.WINDOWS] = _spans(doc, [(w.start, w.end, w.rule) for w in found])
         return doc
 
@@ -659,12 +728,12 @@ class CriteriaModelEntities:
         self.confirm_exempt = frozenset(confirm_exempt or ())
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._merge(doc, self.model.predict_scored_long(doc.text))
+        return self._merge(doc, self.model.predict_scored_long(doc_text(doc)))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         """The model reads the lines of many docs in one batch (the CNN is much faster batched)."""
         for batch in minibatch(docs, size=batch_size):
-            scored = self.model.predict_scored_many([doc.text for doc in batch])
+            scored = self.model.predict_scored_many([doc_text(doc) for doc in batch])
             for doc, spans in zip(batch, scored, strict=True):
                 yield self._merge(doc, spans)
 
@@ -715,7 +784,7 @@ class CriteriaModelEntities:
                 continue  # a better-scored model span is already there
             # two coordinated mentions ("immunosuppressive/immune modulators", "hepatitis B or C")
             # are never merged into one
-            if _coordinated(doc.text, sorted(k for k in overlapping if info[k]["type"] == type_)):
+            if _coordinated(doc_text(doc), sorted(k for k in overlapping if info[k]["type"] == type_)):
                 continue
             # a generic mention ("treatment", "participation") gives way to a model span over it
             weak = [k for k in overlapping if info[k].get("confirm")]

@@ -7,6 +7,7 @@ range is ordered), and every confirmed value records which rule produced it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -103,14 +104,15 @@ _LIMIT = (
     r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
+_MULT = rf"{_NUM}|twice|two|three|four|five"
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
-    rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_NUM}|twice|two|three|four|five)\s{{0,3}}"
+    rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_MULT})\s{{0,3}}"
     rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:(?:value|that)\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
     # "PTT > 1.4 times normal": the multiple of the normal value, read as of its upper limit
-    rf"|(?:(?P<comp2>{_COMP})\s{{0,3}})?(?P<mult2>{_NUM}|twice|two|three|four|five)\s{{0,3}}(?:times|x|×|-?fold)\s{{1,3}}"
+    rf"|(?:(?P<comp2>{_COMP})\s{{0,3}})?(?P<mult2>{_MULT})\s{{0,3}}(?:times|x|×|-?fold)\s{{1,3}}"
     r"(?:the\s+)?(?P<normal>normal)\b(?:\s+(?:values?|range|levels?))?(?!\s+(?:upper|lower|limit))",
     re.IGNORECASE,
 )
@@ -158,6 +160,13 @@ ORDINAL_COMPARISON_RE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
+# Where a match can start. Most patterns here begin with a comparator, which the engine otherwise
+# tries at every character of the text, once per pattern: the comparator's (and the multiple's)
+# possible starts are found once, by the same sub-patterns with the same flags, and each pattern is
+# tried at those positions only (see _matches_at).
+_COMP_AT = re.compile(rf"(?=(?:{_COMP}))", re.IGNORECASE)
+_MULT_AT = re.compile(rf"(?=(?:{_MULT}))", re.IGNORECASE)
+_ORDINAL_AT = re.compile(rf"(?=(?i:class|grade|stage|level)|{_ROMAN})")
 _LIMIT_WORD = re.compile(r"limit|ULN|LLN|UNL|normal", re.IGNORECASE)
 _SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -241,6 +250,20 @@ def _reference(m: re.Match[str]) -> str:
     return "ULN" if limit.lower() == "normal" or _UPPER.search(limit) else "LLN"
 
 
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that cannot match empty and whose every match starts
+    at one of ``starts`` (sorted): finditer's leftmost search, trying only those positions. A
+    lookbehind or ``\\b`` still sees the text before the position, as in a search."""
+    pos = 0
+    for start in starts:
+        if start < pos:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            yield m
+            pos = m.end()
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -255,7 +278,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     # cheap guards: most criteria have no number, no reference limit, no graded count
     has_digit = _DIGIT.search(text) is not None
     has_limit = _LIMIT_WORD.search(text) is not None
-    for m in ULN_RE.finditer(text) if has_limit else ():
+    comp_at = [m.start() for m in _COMP_AT.finditer(text)]
+    uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
+    for m in _matches_at(ULN_RE, text, uln_at) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         word = (m.group("mult") or m.group("mult2")).lower()
@@ -265,13 +290,13 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         comp = comparator_of(comp_text) if comp_text else "="
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
-    for m in ULN_BARE_RE.finditer(text) if has_limit else ():
+    for m in _matches_at(ULN_BARE_RE, text, comp_at) if has_limit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         ref = _reference(m)
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
-    for m in COUNT_RE.finditer(text) if has_digit else ():
+    for m in _matches_at(COUNT_RE, text, comp_at) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         unit = m.group("unit")
@@ -288,7 +313,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in _with_units(BOUNDED_RANGE_RE).finditer(text) if has_digit else ():
+    for m in _matches_at(_with_units(BOUNDED_RANGE_RE), text, comp_at) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         c1, c2 = comparator_of(m.group("c1")), comparator_of(m.group("c2"))
@@ -341,7 +366,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in _with_units(COMPARISON_RE).finditer(text) if has_digit else ():
+    for m in _matches_at(_with_units(COMPARISON_RE), text, comp_at) if has_digit else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         value = _number(m.group("num"))
@@ -377,7 +402,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 )
             )
             taken.append((eq.start(), eq.end()))
-    for m in WORD_DURATION_RE.finditer(text) if _NUMBER_WORD.search(text) else ():
+    for m in _matches_at(WORD_DURATION_RE, text, comp_at) if _NUMBER_WORD.search(text) else ():
         if _overlaps(taken, m.start(), m.end()):
             continue
         unit, ucum = unit_fields(m.group("unit"))
@@ -393,7 +418,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in ORDINAL_RANGE_RE.finditer(text):
+    for m in _matches_at(ORDINAL_RANGE_RE, text, [m.start() for m in _ORDINAL_AT.finditer(text)]):
         if _overlaps(taken, m.start(), m.end()):
             continue
         if check_range_ordered(m.group("low"), m.group("high")):
@@ -402,7 +427,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
             out[-1].extra["inclusive"] = True
             taken.append((m.start(), m.end()))
-    for m in ORDINAL_COMPARISON_RE.finditer(text):
+    for m in _matches_at(ORDINAL_COMPARISON_RE, text, comp_at):
         if _overlaps(taken, m.start(), m.end()):
             continue
         out.append(

@@ -10,6 +10,7 @@ import pytest
 import spacy
 
 import extractor
+from extractor.components import _FINE_TOKEN, _TOKEN, CriteriaTokenizer
 from extractor.errors import RuleError
 from extractor.paths import resource_path
 from extractor.pipeline import PIPE_NAMES
@@ -109,6 +110,19 @@ def test_every_rule_file_loads_and_round_trips(file: str, cls: type) -> None:
 def test_rules_reject_bad_keys(cls: type, data: dict[str, Any]) -> None:
     with pytest.raises(RuleError):
         cls.from_dict(data)
+
+
+@pytest.mark.parametrize("pattern", [_TOKEN, _FINE_TOKEN], ids=["criteria", "model"])
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "  a", "a  b", "a\n b \n", "x5mg\u00a0 <<\t\t", "A-b's 3.5", "\u2003é\u0301² _x_ ٣ ", "end "],
+)
+def test_tokenizer_one_pass_matches_the_general_split(pattern: Any, text: str) -> None:
+    # the one-regex path for the built-in patterns must give the words and spaces of the general loop
+    tokenizer = CriteriaTokenizer(spacy.blank("en").vocab, pattern)
+    doc = tokenizer(text)
+    assert ([t.text for t in doc], [bool(t.whitespace_) for t in doc]) == tokenizer._split(text)
+    assert doc.text == text
 
 
 def test_word_lists_are_valid_json() -> None:

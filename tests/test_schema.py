@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from extractor.errors import SchemaError
-from extractor.validate import iter_errors, validate
+from extractor.validate import iter_domain_errors, iter_errors, validate
 
 
 def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
@@ -81,3 +81,13 @@ def test_fast_and_reference_validators_agree(record: dict[str, Any], schema: dic
     ]
     for variant in variants:
         assert fast.is_valid(variant) == reference.is_valid(variant)
+
+
+def test_span_checks_reach_any_depth() -> None:
+    # the quick recursive span walk gives up on a record nested deeper than the recursion limit; the
+    # iterative walk still finds the problem at the bottom
+    nested: Any = {"text": "ab", "span": [0, 9]}
+    for _ in range(5000):
+        nested = [nested]
+    problems = list(iter_domain_errors({"source": {"length": 5}, "deep": nested}, "abcde"))
+    assert [p.path.split(".")[-1] for p in problems] == ["span", "span"], problems

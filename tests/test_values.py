@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from extractor import values as v
 from extractor.units import registry
 from extractor.values import find_thresholds, parse_number
 
@@ -152,3 +154,29 @@ def test_a_duration_threshold_is_a_temporal_mention_unless_an_age_or_survival(
 def test_a_unit_on_the_next_line_of_wrapped_text_is_the_thresholds(text: str, unit: str | None) -> None:
     (found,) = find_thresholds(text)
     assert found.unit == unit
+
+
+def test_patterns_tried_at_candidate_starts_match_as_finditer() -> None:
+    # find_thresholds tries each comparator-led pattern only where a comparator (or a multiple) can
+    # start; that must find exactly what a scan of the whole text finds
+    rnd = random.Random(7)
+    pieces = ["≥", "<", "> =", " ", "\n", "3", "1.5", "x", "times", "ULN", "the upper limit of normal", "greater than"]
+    pieces += ["GREATER  THAN", "at least", "over", "moreover", "two", "TWICE", "systems", "are", "grade", "A", "III"]
+    pieces += ["IV", "-", "to", "class", "normal", "mg/dl", "years", "(", ")", "fold", "ſ", "K"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 30))) for _ in range(3000)]
+    for text in texts:
+        comp_at = [m.start() for m in v._COMP_AT.finditer(text)]
+        uln_at = sorted({*comp_at, *(m.start() for m in v._MULT_AT.finditer(text))})
+        ordinal_at = [m.start() for m in v._ORDINAL_AT.finditer(text)]
+        for pattern, starts in [
+            (v.ULN_RE, uln_at),
+            (v.ULN_BARE_RE, comp_at),
+            (v.COUNT_RE, comp_at),
+            (v._with_units(v.BOUNDED_RANGE_RE), comp_at),
+            (v._with_units(v.COMPARISON_RE), comp_at),
+            (v.WORD_DURATION_RE, comp_at),
+            (v.ORDINAL_RANGE_RE, ordinal_at),
+            (v.ORDINAL_COMPARISON_RE, comp_at),
+        ]:
+            expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+            assert [(m.span(), m.groups()) for m in v._matches_at(pattern, text, starts)] == expected, text
