@@ -6,8 +6,9 @@ range is ordered), and every confirmed value records which rule produced it.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -237,8 +238,34 @@ def check_unit_plausible(ucum: str | None, value: float) -> bool:
     return True
 
 
-def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(s < b and a < e for a, b in spans)
+class _Taken:
+    """The stretches of text already read, as a sorted union of disjoint intervals: whether a match
+    overlaps one is a bisection, not a scan (100,000 thresholds in one criterion stay linear-log)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for span in spans:
+            self.append(span)
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect.bisect_left(self.starts, e) - 1
+        return i >= 0 and self.ends[i] > s
+
+    def append(self, span: tuple[int, int]) -> None:
+        s, e = span
+        if e <= s:
+            return
+        lo = bisect.bisect_left(self.ends, s)  # first interval that may touch [s, e)
+        hi = bisect.bisect_right(self.starts, e)  # past the last one that may
+        if lo < hi:
+            s, e = min(s, self.starts[lo]), max(e, self.ends[hi - 1])
+        self.starts[lo:hi] = [s]
+        self.ends[lo:hi] = [e]
+
+
+def _overlaps(taken: _Taken, s: int, e: int) -> bool:
+    return taken.overlaps(s, e)
 
 
 _UPPER = re.compile(r"upper|ULN|UNL", re.IGNORECASE)
@@ -267,7 +294,7 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
-    taken: list[tuple[int, int]] = list(masked or [])
+    taken = _Taken(masked or [])
     out: list[Threshold] = []
 
     def unit_fields(unit_text: str | None) -> tuple[str | None, str | None]:

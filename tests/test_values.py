@@ -180,3 +180,26 @@ def test_patterns_tried_at_candidate_starts_match_as_finditer() -> None:
         ]:
             expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
             assert [(m.span(), m.groups()) for m in v._matches_at(pattern, text, starts)] == expected, text
+
+
+def test_the_read_stretches_answer_overlaps_as_a_scan_would() -> None:
+    taken_cls = v._Taken
+    rnd = random.Random(3)
+    for _ in range(2000):
+        spans: list[tuple[int, int]] = []
+        taken = taken_cls()
+        for _ in range(rnd.randint(0, 12)):
+            a = rnd.randint(0, 50)
+            span = (a, a + rnd.randint(0, 8))
+            spans.append(span)
+            taken.append(span)
+            for _ in range(5):
+                s = rnd.randint(0, 60)
+                e = s + rnd.randint(1, 6)
+                assert taken.overlaps(s, e) == any(s < b and a < e for a, b in spans if b > a), (spans, s, e)
+
+
+def test_many_thresholds_in_one_criterion_are_all_read() -> None:
+    # 20,000 matches: each overlap check is a bisection (a scan of all earlier matches was quadratic)
+    found = find_thresholds("≥1 " * 20_000)
+    assert len(found) == 20_000 and found[-1].value == 1
