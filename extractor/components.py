@@ -5,6 +5,7 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 """
 
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
+import bisect
 import dataclasses
 import importlib
 import re
@@ -644,6 +645,7 @@ MODEL_TYPES = (
         "confirm_types": ["Person"],
         "confirm_threshold": 0.1,
         "confirm_exempt": ["age"],
+        "drug_names": True,
     },
 )
 def make_model_entities(
@@ -655,8 +657,9 @@ def make_model_entities(
     confirm_types: list[str],
     confirm_threshold: float,
     confirm_exempt: list[str],
+    drug_names: bool,
 ) -> "CriteriaModelEntities":
-    return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt)
+    return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt, drug_names)
 
 
 # a number, a grade or stage (roman numeral, letter), or a qualitative result
@@ -673,6 +676,50 @@ def is_value_phrase(text: str) -> bool:
     """Named check on a model Value span: it holds a number, a grade or stage, or a qualitative
     result, and is more than a comparator ("naive", "kit", "over time" and a lone ">=" are not)."""
     return bool(_VALUE_PHRASE.search(text)) and not _BARE_COMPARATOR.fullmatch(text)
+
+
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
+
+
+def _drugbank_names(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names of single DrugBank drugs (one to three words, the longest first) where no mention is:
+    "esmolol", "phenprocoumon", names the model has rarely seen. Only a name that links to exactly one
+    DrugBank id counts (never a class, an ambiguous or a barred word: ``linking.link``), and not the
+    words Chia's annotators mostly mark as something else (``words.json`` ``drug_name_stoplist``)."""
+    from .linking import LINKED, link
+
+    stop = _drug_name_stoplist()
+    spans = sorted(taken)
+    words = list(_NAME_WORD.finditer(text))
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        found = None
+        for n in (3, 2, 1):
+            group = words[i : i + n]
+            if len(group) < n or any(text[a.end() : b.start()] != " " for a, b in zip(group, group[1:], strict=False)):
+                continue
+            start, end = group[0].start(), group[-1].end()
+            name = text[start:end]
+            if len(name) < 4 or name.lower() in stop:
+                continue
+            k = bisect.bisect_left(spans, (end, end))
+            if any(s < end and start < e for s, e in spans[max(0, k - 8) : k]):
+                continue
+            if link(name, "Drug").status == LINKED:
+                found = (start, end, n)
+                break
+        if found:
+            out.append(found[:2])
+            i += found[2]
+        else:
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _drug_name_stoplist() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_json("words.json")["drug_name_stoplist"])
 
 
 _COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)
@@ -720,6 +767,7 @@ class CriteriaModelEntities:
         confirm_types: list[str] | None = None,
         confirm_threshold: float = 0.05,
         confirm_exempt: list[str] | None = None,
+        drug_names: bool = True,
     ) -> None:
         from .model import shared_model
 
@@ -729,6 +777,7 @@ class CriteriaModelEntities:
         self.confirm_types = frozenset(confirm_types or ())
         self.confirm_threshold = confirm_threshold
         self.confirm_exempt = frozenset(confirm_exempt or ())
+        self.drug_names = drug_names
 
     def __call__(self, doc: Doc) -> Doc:
         return self._merge(doc, self.model.predict_scored_long(doc_text(doc)))
@@ -803,6 +852,14 @@ class CriteriaModelEntities:
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
                 del info[same[0]]
             info[(start, end)] = entry
+        if self.drug_names:
+            for start, end in _drugbank_names(doc.text, info):
+                info[(start, end)] = {
+                    "type": "Drug",
+                    "normalized": None,
+                    "is_class": False,
+                    "rule": "drugbank-name",
+                }
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
         for key, entry in info.items():

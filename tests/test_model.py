@@ -340,3 +340,16 @@ def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges()
             }
         ), doc[start:end]
     assert (7, 9) in pruned and (12, 14) in pruned  # "myocardial infarction", "chest pain" stay
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        ("Previous use of esmolol or phenprocoumon", {"esmolol", "phenprocoumon"}),  # single DrugBank drugs
+        ("Use of antibiotics or insulin", set()),  # a class, and a name DrugBank does not give one id
+        ("Urine test positive for cocaine", set()),  # mostly not a drug mention in Chia (stoplist)
+    ],
+)
+def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[str]) -> None:
+    found = _entities_with(text, [])
+    assert {k for k, v in found.items() if v.get("rule") == "drugbank-name"} == drugs
