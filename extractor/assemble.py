@@ -699,6 +699,8 @@ def _agreement(
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
+_SEGMENT = re.compile(r"[^,;:()\[\].]+")
+_UNCOVERED = re.compile(rb"\x00+")
 
 
 @cache
@@ -726,8 +728,8 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
             mask[lo:hi] = b"\x01" * (hi - lo)
     stop = _stopwords()
     out = []
-    for m in re.finditer(r"[^,;:()\[\].]+", text[node.start : node.end]):
-        for run in re.finditer(rb"\x00+", bytes(mask[m.start() : m.end()])):
+    for m in _SEGMENT.finditer(text[node.start : node.end]):
+        for run in _UNCOVERED.finditer(bytes(mask[m.start() : m.end()])):
             ps, pe = node.start + m.start() + run.start(), node.start + m.start() + run.end()
             chunk = text[ps:pe]
             words = [w.lower() for w in _CONTENT.findall(chunk)]
