@@ -37,6 +37,9 @@ def _words() -> dict[str, Any]:
     w["_connector"] = re.compile(
         r"^\s*(?:,\s*(?:and|or)?|/|;|\b(?:or|and|and/or|nor)\b|\band\s*\(or\))\s*$", re.IGNORECASE
     )
+    # qualitative_results runs for every criterion: its alternation is built and compiled once
+    alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))
+    w["_qualitative"] = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
     # route_of tries every route word around every drug mention: compiled once, in the file's order
     w["_routes"] = tuple((re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), route) for word, route in w["routes"].items())
     return w
@@ -127,9 +130,8 @@ def qualitative_results(
     words = _words()
     inside = [(t["start"], t["end"]) for t in thresholds or []]
     results = words["qualitative_results"]
-    alternation = "|".join(re.escape(k) for k in sorted(results, key=len, reverse=True))
     out = []
-    for m in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", text, re.IGNORECASE):
+    for m in words["_qualitative"].finditer(text):
         if any(a <= m.start() and m.end() <= b for a, b in inside):
             continue
         value = results[m.group().lower()]
@@ -194,6 +196,8 @@ def window_targets(
 ) -> list[list[int]]:
     """For each window, the entities it qualifies: the threshold right before it, else the clinical
     mentions of its clause before it (or after it when nothing precedes)."""
+    if not windows:
+        return []  # most criteria have none: the clause and bracket scans below serve windows only
     words = _words()
     skip = set(words["context_only_normalized"])
     subject_ids = {i for group in subjects for i in group}
