@@ -699,6 +699,8 @@ def _agreement(
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
+_SEPARATORS = re.compile(r"[,;:()\[\].]+")
+_UNCOVERED = re.compile(rb"\x00+")
 
 
 @cache
@@ -714,24 +716,27 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
         own = node.children == []
         if own:
             return [{**_span_text(text, node.start, node.end), "reason": "no_structure"}]
-    covered = [tuple(x["span"]) for x in items]
+    covered = [x["span"] for x in items]
     if "heading" in rec:
-        covered.append(tuple(rec["heading"]["span"]))
+        covered.append(rec["heading"]["span"])
     covered += [(c.start, c.end) for c in node.children]
     # one coverage mask over the criterion: linear whatever the number of items
-    mask = bytearray(node.end - node.start)
+    start, end = node.start, node.end
+    mask = bytearray(end - start)
     for cs, ce in covered:
-        lo, hi = max(cs, node.start) - node.start, min(ce, node.end) - node.start
+        lo, hi = max(cs, start) - start, min(ce, end) - start
         if hi > lo:
             mask[lo:hi] = b"\x01" * (hi - lo)
+    # The punctuation that separates stretches is marked too: a run of unmarked characters is then
+    # exactly an uncovered run inside one punctuation-free segment, found in one pass over the mask.
+    for m in _SEPARATORS.finditer(text, start, end):
+        mask[m.start() - start : m.end() - start] = b"\x01" * (m.end() - m.start())
     stop = _stopwords()
     out = []
-    for m in re.finditer(r"[^,;:()\[\].]+", text[node.start : node.end]):
-        for run in re.finditer(rb"\x00+", bytes(mask[m.start() : m.end()])):
-            ps, pe = node.start + m.start() + run.start(), node.start + m.start() + run.end()
-            chunk = text[ps:pe]
-            words = [w.lower() for w in _CONTENT.findall(chunk)]
-            if any(w not in stop for w in words):
-                lead = len(chunk) - len(chunk.lstrip())
-                out.append({**_span_text(text, ps + lead, ps + len(chunk.rstrip())), "reason": "uncovered"})
+    for run in _UNCOVERED.finditer(mask):
+        ps, pe = start + run.start(), start + run.end()
+        chunk = text[ps:pe]
+        if any(w.lower() not in stop for w in _CONTENT.findall(chunk)):
+            lead = len(chunk) - len(chunk.lstrip())
+            out.append({**_span_text(text, ps + lead, ps + len(chunk.rstrip())), "reason": "uncovered"})
     return out

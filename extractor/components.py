@@ -36,6 +36,7 @@ ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation"
 
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
+_SPACES = re.compile(r"\s+")
 #: the entity model's tokens: letters, digits and marks apart ("5mg" -> "5", "mg"; "sero-positive" ->
 #: "sero", "-", "positive"), because Chia puts span edges there
 _FINE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -280,7 +281,7 @@ class CriteriaEntities:
         found: list[dict[str, Any]] = []
         for pattern, exact in self.patterns:
             for m in pattern.finditer(text):
-                key = re.sub(r"\s+", " ", m.group())
+                key = _SPACES.sub(" ", m.group())
                 rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
                     continue

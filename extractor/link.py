@@ -37,6 +37,11 @@ def _words() -> dict[str, Any]:
     w["_connector"] = re.compile(
         r"^\s*(?:,\s*(?:and|or)?|/|;|\b(?:or|and|and/or|nor)\b|\band\s*\(or\))\s*$", re.IGNORECASE
     )
+    # qualitative_results runs for every criterion: its alternation is built and compiled once
+    alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))
+    w["_qualitative"] = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    # route_of tries every route word around every drug mention: compiled once, in the file's order
+    w["_routes"] = tuple((re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), route) for word, route in w["routes"].items())
     return w
 
 
@@ -125,9 +130,8 @@ def qualitative_results(
     words = _words()
     inside = [(t["start"], t["end"]) for t in thresholds or []]
     results = words["qualitative_results"]
-    alternation = "|".join(re.escape(k) for k in sorted(results, key=len, reverse=True))
     out = []
-    for m in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", text, re.IGNORECASE):
+    for m in words["_qualitative"].finditer(text):
         if any(a <= m.start() and m.end() <= b for a, b in inside):
             continue
         value = results[m.group().lower()]
@@ -164,11 +168,10 @@ def qualitative_results(
 
 
 def route_of(text: str, entity: dict[str, Any]) -> str | None:
-    routes = _words()["routes"]
     window = text[max(0, entity["start"] - 30) : entity["end"]].lower()
     found = None
-    for word, route in routes.items():
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", window):
+    for pattern, route in _words()["_routes"]:
+        if pattern.search(window):
             found = route
     return found
 
@@ -193,6 +196,8 @@ def window_targets(
 ) -> list[list[int]]:
     """For each window, the entities it qualifies: the threshold right before it, else the clinical
     mentions of its clause before it (or after it when nothing precedes)."""
+    if not windows:
+        return []  # most criteria have none: the clause and bracket scans below serve windows only
     words = _words()
     skip = set(words["context_only_normalized"])
     subject_ids = {i for group in subjects for i in group}
@@ -337,6 +342,13 @@ def _combine_phrase(items: list[tuple[dict[str, Any], str]], default: str) -> di
     return parts[0] if len(parts) == 1 else {"op": "all", "args": parts}
 
 
+_SENTENCE = re.compile(r"[^.;]+(?:[.;]\s|$)?")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+
+
 def build_logic(
     text: str,
     side: str,
@@ -359,12 +371,18 @@ def build_logic(
     - a comma joins phrases ("', or'" = any, "', and'" = all, a bare comma or slash = all in inclusion
       criteria and any in exclusion criteria); ";" and ". " separate clauses, joined the same way.
     """
+    # Every leaf kept below is one of ``leaves``: with fewer than two possible, there is no tree, and
+    # the sentence and bracket scans are not needed (most sub-criteria have one mention or none).
+    if len(leaves) + sum(len(groups[leaf[2]][1]) - 1 for leaf in leaves if leaf[2] in groups) < 2:
+        return None
     hi = len(text) if hi is None else hi
     default = "all" if side == "inclusion" else "any"
     depths = _bracket_depths(text)
     base_depth = depths[lo] if lo < len(depths) else 0
-    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.;]+(?:[.;]\s|$)?", text[:hi])]
-    blocked = [sp for sp in sentences if any(sp[0] < me and ms < sp[1] for ms, me in masked or [])]
+    # only a sentence that overlaps a masked stretch is blocked: no mask, no sentence scan
+    blocked = (
+        [sp for sp in _sentences(text[:hi]) if any(sp[0] < me and ms < sp[1] for ms, me in masked)] if masked else []
+    )
     # a rationale ("Since the effect on the fetus is unknown, ...") states no condition of its own
     blocked += [(m.start(), m.end()) for m in _RATIONALE.finditer(text, lo, hi)]
     kept = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from .errors import BinaryInputError, EmptyInputError, EncodingError, InputError
 #: Inputs above this size are refused (a trial's listing is a few kB; the largest registry
 #: eligibility texts are well under 100 kB). Pass ``max_bytes`` to change it.
 DEFAULT_MAX_BYTES = 2_000_000
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ def from_text(text: str, name: str | None = None, *, max_bytes: int = DEFAULT_MA
         raise InputTooLargeError(f"input is {len(text):,} characters, above the limit of {max_bytes:,}", source=name)
     if not text.strip():
         raise EmptyInputError("input is empty", source=name)
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    if controls > max(8, len(text[:65536]) // 100):
+    # the C0 controls other than \t \n \v \f \r (9-13), counted by the regex engine, not per character in Python
+    controls = len(_CONTROLS.findall(text, 0, 65536))
+    if controls > max(8, min(len(text), 65536) // 100):
         raise BinaryInputError("input looks binary (many control characters), expected text", source=name)
     return Source(text=text, name=name)
 
