@@ -5,7 +5,6 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 """
 
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
-import bisect
 import dataclasses
 import importlib
 import re
@@ -690,7 +689,9 @@ def _drugbank_names(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[i
     from .linking import LINKED, link
 
     stop = _drug_name_stoplist()
-    spans = sorted(taken)
+    covered = bytearray(len(text))
+    for s, e in taken:
+        covered[s:e] = b"\x01" * (e - s)
     words = list(_NAME_WORD.finditer(text))
     out: list[tuple[int, int]] = []
     i = 0
@@ -704,8 +705,7 @@ def _drugbank_names(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[i
             name = text[start:end]
             if len(name) < 4 or name.lower() in stop:
                 continue
-            k = bisect.bisect_left(spans, (end, end))
-            if any(s < end and start < e for s, e in spans[max(0, k - 8) : k]):
+            if any(covered[start:end]):
                 continue
             if link(name, "Drug").status == LINKED:
                 found = (start, end, n)

@@ -353,3 +353,9 @@ def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges()
 def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[str]) -> None:
     found = _entities_with(text, [])
     assert {k for k, v in found.items() if v.get("rule") == "drugbank-name"} == drugs
+
+
+def test_a_drugbank_name_inside_another_mention_is_not_added() -> None:
+    found = _entities_with("Recurrent bradycardia after esmolol", [("bradycardia after esmolol", "Condition", 0.9)])
+    assert found["bradycardia after esmolol"]["type"] == "Condition"
+    assert not any(v.get("rule") == "drugbank-name" for v in found.values()), found
