@@ -18,13 +18,18 @@ from spacy.tokens import DocBin
 from . import chia, components  # noqa: F401  (components registers the model tokenizer)
 from .brat import trimmed
 from .errors import ModelError
-from .model import SPANS_KEY
+from .model import SPANS_KEY, provenance
 
 CONFIG = Path(__file__).with_name("training") / "chia_spancat.cfg"
-#: chosen on dev by ``train`` with the shipped config on the train split alone (model alone, main
-#: types); ``train --final`` keeps this threshold, since dev is then part of its training data
-HELD_OUT_THRESHOLD = 0.1
-HELD_OUT_DEV_SCORES = {"strict_main_f1": 0.6158, "relaxed_main_f1": 0.7144}
+
+
+def held_out_choice() -> tuple[float, dict[str, Any]]:
+    """The threshold and dev scores of the shipped model's provenance: chosen on dev by a run on the
+    train split alone. ``train --final`` keeps them, since dev is then part of its training data."""
+    shipped = provenance()
+    return float(shipped["threshold"]), dict(shipped["dev_scores"])
+
+
 #: the type set the shipped model is trained on (see chia.TYPE_SETS and the README's measurements)
 DEFAULT_TYPES = "concepts"
 
@@ -134,7 +139,9 @@ def train(
     except SystemExit as exc:  # spaCy's CLI helpers exit on bad configs
         raise ModelError(f"spacy train stopped (exit {exc.code}); see the messages above") from exc
     if final:
-        return finish(output, corpus, report, config, settings, limit, final_threshold=threshold or HELD_OUT_THRESHOLD)
+        return finish(
+            output, corpus, report, config, settings, limit, final_threshold=threshold or held_out_choice()[0]
+        )
     return finish(output, corpus, report, config, settings, limit)
 
 
@@ -155,7 +162,7 @@ def finish(
     if final_threshold is None:
         threshold, dev_scores = choose_threshold(best, corpus, limit)
     else:
-        threshold, dev_scores = final_threshold, HELD_OUT_DEV_SCORES
+        threshold, dev_scores = final_threshold, held_out_choice()[1]
     meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
     provenance = {
         "model": "chia_spancat",

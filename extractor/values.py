@@ -264,10 +264,6 @@ class _Taken:
         self.ends[lo:hi] = [e]
 
 
-def _overlaps(taken: _Taken, s: int, e: int) -> bool:
-    return taken.overlaps(s, e)
-
-
 _UPPER = re.compile(r"upper|ULN|UNL", re.IGNORECASE)
 
 
@@ -308,7 +304,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     comp_at = [m.start() for m in _COMP_AT.finditer(text)]
     uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
     for m in _matches_at(ULN_RE, text, uln_at) if has_limit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         word = (m.group("mult") or m.group("mult2")).lower()
         mult = float(_WORD_NUMBERS.get(word) or parse_number(word))
@@ -318,13 +314,13 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
     for m in _matches_at(ULN_BARE_RE, text, comp_at) if has_limit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         ref = _reference(m)
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
     for m in _matches_at(COUNT_RE, text, comp_at) if has_digit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         unit = m.group("unit")
         out.append(
@@ -341,7 +337,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         )
         taken.append((m.start(), m.end()))
     for m in _matches_at(_with_units(BOUNDED_RANGE_RE), text, comp_at) if has_digit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         c1, c2 = comparator_of(m.group("c1")), comparator_of(m.group("c2"))
         if c1 not in {">", ">="} or c2 not in {"<", "<="}:
@@ -358,7 +354,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["high_inclusive"] = c2 == "<="
         taken.append((m.start(), end))
     for m in _with_units(RANGE_RE).finditer(text) if has_digit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         low, high = _number(m.group("low")), _number(m.group("high"))
         unit, ucum = unit_fields(m.group("unit"))
@@ -376,7 +372,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         out[-1].extra["inclusive"] = True
         taken.append((m.start(), end))
     for m in _with_units(POSTFIX_RE).finditer(text) if has_digit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         word = m.group("post").split()[-1].lower()
         comparator = ">=" if word in {"over", "older", "above", "more", "greater", "higher", "up"} else "<="
@@ -394,7 +390,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         )
         taken.append((m.start(), m.end()))
     for m in _matches_at(_with_units(COMPARISON_RE), text, comp_at) if has_digit else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         value = _number(m.group("num"))
         unit, ucum = unit_fields(m.group("unit"))
@@ -430,7 +426,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
             taken.append((eq.start(), eq.end()))
     for m in _matches_at(WORD_DURATION_RE, text, comp_at) if _NUMBER_WORD.search(text) else ():
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         unit, ucum = unit_fields(m.group("unit"))
         out.append(
@@ -446,7 +442,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         )
         taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_RANGE_RE, text, [m.start() for m in _ORDINAL_AT.finditer(text)]):
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         if check_range_ordered(m.group("low"), m.group("high")):
             out.append(
@@ -455,7 +451,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["inclusive"] = True
             taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_COMPARISON_RE, text, comp_at):
-        if _overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             continue
         out.append(
             Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=m.group("num"))
