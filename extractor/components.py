@@ -646,6 +646,7 @@ MODEL_TYPES = (
         "confirm_threshold": 0.1,
         "confirm_exempt": ["age"],
         "drug_names": True,
+        "condition_names": True,
     },
 )
 def make_model_entities(
@@ -658,8 +659,11 @@ def make_model_entities(
     confirm_threshold: float,
     confirm_exempt: list[str],
     drug_names: bool,
+    condition_names: bool,
 ) -> "CriteriaModelEntities":
-    return CriteriaModelEntities(model, threshold, types, confirm_types, confirm_threshold, confirm_exempt, drug_names)
+    return CriteriaModelEntities(
+        model, threshold, types, confirm_types, confirm_threshold, confirm_exempt, drug_names, condition_names
+    )
 
 
 # a number, a grade or stage (roman numeral, letter), or a qualitative result
@@ -678,49 +682,82 @@ def is_value_phrase(text: str) -> bool:
     return bool(_VALUE_PHRASE.search(text)) and not _BARE_COMPARATOR.fullmatch(text)
 
 
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']*[A-Za-z0-9]")
 
 
-def _drugbank_names(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Names of single DrugBank drugs (one to three words, the longest first) where no mention is:
-    "esmolol", "phenprocoumon", names the model has rarely seen. Only a name that links to exactly one
-    DrugBank id counts (never a class, an ambiguous or a barred word: ``linking.link``), and not the
-    words Chia's annotators mostly mark as something else (``words.json`` ``drug_name_stoplist``)."""
-    from .linking import LINKED, link
+@dataclasses.dataclass(frozen=True)
+class VocabularyNames:
+    """Names from an open vocabulary that become mentions where no mention is (see ``vocabulary_names``)."""
 
-    stop = _drug_name_stoplist()
+    type: str  # the mention type, also the linker's vocabulary: Drug -> DrugBank, Condition -> ICD-10-CM
+    rule: str  # the provenance rule of the mentions added
+    max_words: int
+    min_chars: int
+    stoplist: str  # the ``words.json`` list of names Chia's annotators mostly mark otherwise (train split)
+
+
+# Drugs first: a DrugBank name is never read as a condition
+VOCABULARY_NAMES = {
+    "drug_names": VocabularyNames("Drug", "drugbank-name", 3, 4, "drug_name_stoplist"),
+    "condition_names": VocabularyNames("Condition", "icd10cm-name", 5, 3, "condition_name_stoplist"),
+}
+
+
+def vocabulary_names(
+    text: str, taken: Iterable[tuple[int, int]], kinds: Iterable[VocabularyNames]
+) -> list[tuple[int, int, VocabularyNames]]:
+    """Names that link to exactly one code of an open vocabulary, where no mention is: "esmolol",
+    "phenprocoumon" (DrugBank), "heparin-induced thrombocytopenia", "bicuspid aortic valve" (ICD-10-CM),
+    names the model has rarely seen. Whole words only, the longest name first; never a class, an
+    ambiguous or a barred name (``linking.link_whole_name`` says no confident link), nor a name of
+    the kind's stoplist."""
+    from .linking import LINKED, link_whole_name
+
+    kinds = tuple(kinds)
+    if not kinds:
+        return []
+    stops = {kind.rule: _name_stoplist(kind.stoplist) for kind in kinds}
+    longest = max(kind.max_words for kind in kinds)
     covered = bytearray(len(text))
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
     words = list(_NAME_WORD.finditer(text))
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, VocabularyNames]] = []
     i = 0
     while i < len(words):
         found = None
-        for n in (3, 2, 1):
+        for n in range(min(longest, len(words) - i), 0, -1):
             group = words[i : i + n]
-            if len(group) < n or any(text[a.end() : b.start()] != " " for a, b in zip(group, group[1:], strict=False)):
+            if any(text[a.end() : b.start()] != " " for a, b in zip(group, group[1:], strict=False)):
                 continue
             start, end = group[0].start(), group[-1].end()
-            name = text[start:end]
-            if len(name) < 4 or name.lower() in stop:
-                continue
             if any(covered[start:end]):
                 continue
-            if link(name, "Drug").status == LINKED:
-                found = (start, end, n)
+            name = text[start:end]
+            found = next(
+                (
+                    (start, end, n, kind)
+                    for kind in kinds
+                    if n <= kind.max_words
+                    and len(name) >= kind.min_chars
+                    and name.lower() not in stops[kind.rule]
+                    and link_whole_name(name, kind.type).status == LINKED
+                ),
+                None,
+            )
+            if found:
                 break
         if found:
-            out.append(found[:2])
+            out.append((found[0], found[1], found[3]))
             i += found[2]
         else:
             i += 1
     return out
 
 
-@lru_cache(maxsize=1)
-def _drug_name_stoplist() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_json("words.json")["drug_name_stoplist"])
+@lru_cache(maxsize=len(VOCABULARY_NAMES))
+def _name_stoplist(key: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in load_json("words.json")[key] if not w.startswith("_ "))
 
 
 _COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)
@@ -769,6 +806,7 @@ class CriteriaModelEntities:
         confirm_threshold: float = 0.05,
         confirm_exempt: list[str] | None = None,
         drug_names: bool = True,
+        condition_names: bool = True,
     ) -> None:
         from .model import shared_model
 
@@ -778,7 +816,8 @@ class CriteriaModelEntities:
         self.confirm_types = frozenset(confirm_types or ())
         self.confirm_threshold = confirm_threshold
         self.confirm_exempt = frozenset(confirm_exempt or ())
-        self.drug_names = drug_names
+        wanted = {"drug_names": drug_names, "condition_names": condition_names}
+        self.vocabulary_names = tuple(kind for key, kind in VOCABULARY_NAMES.items() if wanted[key])
 
     def __call__(self, doc: Doc) -> Doc:
         return self._merge(doc, self.model.predict_scored_long(doc_text(doc)))
@@ -853,14 +892,8 @@ class CriteriaModelEntities:
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
                 del info[same[0]]
             info[(start, end)] = entry
-        if self.drug_names:
-            for start, end in _drugbank_names(doc.text, info):
-                info[(start, end)] = {
-                    "type": "Drug",
-                    "normalized": None,
-                    "is_class": False,
-                    "rule": "drugbank-name",
-                }
+        for start, end, kind in vocabulary_names(doc.text, info, self.vocabulary_names):
+            info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
         for key, entry in info.items():

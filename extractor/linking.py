@@ -94,6 +94,20 @@ def link_many(mentions: Iterable[tuple[str, str, str | None]]) -> list[Link]:
 
 
 @lru_cache(maxsize=1 << 16)
+def link_whole_name(text: str, type_: str) -> Link:
+    """Link ``text`` only as a whole name of the vocabulary: no leading phrase ("history of", "known")
+    is dropped first. Used to find vocabulary names in running text, where such a phrase is not part
+    of the mention."""
+    vocabulary = VOCABULARIES.get(type_)
+    if vocabulary is None:
+        return _NOT_LINKABLE
+    hit = _resolve(_index(vocabulary), text, whole=True)
+    if hit is not None and hit.codes:
+        return Link(LINKED, vocabulary, hit.codes, hit.match)
+    return Link(NO_CONFIDENT_LINK, vocabulary, (), None)
+
+
+@lru_cache(maxsize=1 << 16)
 def _link_cached(text: str, type_: str, normalized: str | None) -> Link:
     vocabulary = VOCABULARIES.get(type_)
     if vocabulary is None:
@@ -248,12 +262,12 @@ class _Index:
         raise NotImplementedError
 
 
-def _resolve(index: _Index, text: str) -> _Hit | None:
+def _resolve(index: _Index, text: str, whole: bool = False) -> _Hit | None:
     key = index.norm(text)
     if not key:
         return None
     cased = any(ch.isupper() for ch in text)
-    for k in _leading_variants(key, index.leading):
+    for k in [key] if whole else _leading_variants(key, index.leading):
         if k in index.never:
             return _BARRED
         hit = index.find(k, cased)

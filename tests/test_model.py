@@ -355,6 +355,32 @@ def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[
     assert {k for k, v in found.items() if v.get("rule") == "drugbank-name"} == drugs
 
 
+@pytest.mark.parametrize(
+    ("text", "conditions"),
+    [
+        # single ICD-10-CM names the model missed on the Chia dev split
+        ("Known Gilbert's syndrome", {"Gilbert's syndrome"}),
+        ("Patients with bicuspid aortic valve", {"bicuspid aortic valve"}),
+        ("Persistent diarrhea", {"diarrhea"}),
+        # the leading "history of" is not part of the name, so it is never read as one
+        ("No history of jaundice", {"jaundice"}),
+        # stoplist: Chia mostly marks these otherwise ("chronic pain", "HIV infection")
+        ("Pain at the injection site", set()),
+        ("Known HIV", set()),
+    ],
+)
+def test_names_of_single_icd10cm_conditions_are_condition_mentions(text: str, conditions: set[str]) -> None:
+    found = _entities_with(text, [])
+    assert {k for k, v in found.items() if v.get("rule") == "icd10cm-name"} == conditions
+    assert all(found[k]["type"] == "Condition" for k in conditions)
+
+
+def test_vocabulary_names_can_be_switched_off() -> None:
+    nlp = load({"criteria_model_entities": {"condition_names": False, "drug_names": False}})
+    doc = nlp("Persistent diarrhea after esmolol")
+    assert not any(v.get("rule") in ("icd10cm-name", "drugbank-name") for v in doc._.entity_info.values())
+
+
 def test_a_drugbank_name_inside_another_mention_is_not_added() -> None:
     found = _entities_with("Recurrent bradycardia after esmolol", [("bradycardia after esmolol", "Condition", 0.9)])
     assert found["bradycardia after esmolol"]["type"] == "Condition"
