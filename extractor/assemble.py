@@ -699,7 +699,8 @@ def _agreement(
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
-_SEPARATORS = re.compile(r"[,;:()\[\].]+")
+# a "." or "," between two digits is a decimal mark or a thousands separator, not punctuation
+_SEPARATORS = re.compile(r"(?:[;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+")
 _UNCOVERED = re.compile(rb"\x00+")
 
 

@@ -175,6 +175,9 @@ _DURING_RE = re.compile(
 
 
 # a lead that is only a comparator makes a window only with an anchor; alone it is a threshold
+# "life expectancy < 1 year from conditions other than TR": how long the patient is expected to
+# live, a threshold on the life expectancy, not a window before or after an event
+_SURVIVAL_BEFORE = re.compile(r"(?:surviv\w*|expectancy|life)\W{0,3}(?:(?:of|is)\s{1,3})?$", re.IGNORECASE)
 _COMPARATOR_LEAD = re.compile(r"less|more|greater|no\b|up\b|at least|for|longer|over(?!\s+the)|[<>≤≥=]", re.IGNORECASE)
 _SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
 
@@ -210,8 +213,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
 
     for m in _WINDOW_RE.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
-        anchor = match_anchor(text, m.end()) if direction_word else None
-        if anchor is None and direction_word and direction_word.lower().startswith(_GENERIC_DIRECTIONS):
+        # a life expectancy "from screening" is a threshold on the life expectancy, not a window
+        anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        anchor = match_anchor(text, m.end()) if anchored else None
+        if anchor is None and anchored and direction_word.lower().startswith(_GENERIC_DIRECTIONS):
             anchor = _generic_event(text, m.end())
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.

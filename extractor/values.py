@@ -151,6 +151,9 @@ POSTFIX_RE = re.compile(
 EQUIVALENT_RE = re.compile(
     rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE
 )
+# "≥ 9 g/dl or 5.59 mmol/l": the same threshold restated in another unit after "or" (confirmed by
+# check_units_restate: a second number in an unrelated unit is another threshold, not a restatement)
+EQUIVALENT_OR_RE = re.compile(rf"\s{{1,3}}or\s{{1,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)", re.IGNORECASE)
 # "class III- Level IV", "grade 3-4", "III-IV"
 ORDINAL_RANGE_RE = re.compile(
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
@@ -236,6 +239,25 @@ def check_unit_plausible(ucum: str | None, value: float) -> bool:
     if ucum == "a" and value > 130:
         return False
     return True
+
+
+# dimensions a threshold is restated across: a concentration, a pressure (mmHg or kPa), and mass
+# against substance concentration through the analyte's molar mass; never a time, a length or a count
+_RESTATED_DIMENSIONS = frozenset(
+    {"substance_concentration", "mass_concentration", "number_concentration", "catalytic_concentration", "pressure"}
+)
+_MOLAR_PAIR = frozenset({"substance_concentration", "mass_concentration"})
+
+
+def check_units_restate(ucum: str | None, other: str | None) -> bool:
+    """A number after "or" restates the threshold when its unit differs from the threshold's and
+    measures the same thing ("≥ 9 g/dl or 5.59 mmol/l", "≥ 1500/mm3 or 1.5 x 10^9/L"); "< 2 weeks or
+    3 cycles" and "≥ 2 cm or 1 cm" are two thresholds."""
+    units = registry().by_ucum
+    if ucum is None or other is None or ucum == other or ucum not in units or other not in units:
+        return False
+    dims = {units[ucum].dimension, units[other].dimension}
+    return dims == _MOLAR_PAIR or (len(dims) == 1 and dims <= _RESTATED_DIMENSIONS)
 
 
 class _Taken:
@@ -410,6 +432,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         )
         taken.append((m.start(), end))
         eq = _with_units(EQUIVALENT_RE).match(text, end)
+        rule = "parenthesised-equivalent"
+        if not eq and unit:
+            eq = _with_units(EQUIVALENT_OR_RE).match(text, end)
+            rule = "or-equivalent"
+            if eq and not check_units_restate(ucum, unit_fields(eq.group("unit"))[1]):
+                eq = None
         if eq and unit:
             eq_unit, eq_ucum = unit_fields(eq.group("unit"))
             out.append(
@@ -417,7 +445,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                     eq.start("num"),
                     eq.end("unit"),
                     out[-1].comparator,
-                    "parenthesised-equivalent",
+                    rule,
                     value=_number(eq.group("num")),
                     unit=eq_unit,
                     ucum=eq_ucum,

@@ -110,6 +110,19 @@ def test_criterion_without_structure_is_marked_unparsed() -> None:
     assert crit["unparsed"] and crit["unparsed"][0]["reason"] in {"no_structure", "uncovered"}
 
 
+def test_an_uncovered_stretch_keeps_its_decimal_numbers_whole() -> None:
+    # "." and "," separate uncovered stretches, except as a decimal mark or thousands separator
+    text = "Inclusion Criteria:\nFrobnication index of 6.2 zorks, or 1,500 blips. Willing to frobnicate\n"
+    (crit,) = extractor.extract(text)["criteria"]
+    stretches = [u["text"] for u in crit["unparsed"]]
+    assert "or 1,500 blips" in stretches, stretches
+    for u in crit["unparsed"]:
+        start, end = u["span"]
+        assert text[start:end] == u["text"]
+        # never cut inside a number: "500 blips" out of "1,500 blips"
+        assert not (text[start - 1] in ".," and text[start - 2].isdigit() and text[start].isdigit()), u
+
+
 def test_elliptic_coordination_names_each_member() -> None:
     record = extractor.extract("Exclusion Criteria:\nActive hepatitis B or C\n")
     (crit,) = record["criteria"]

@@ -72,3 +72,16 @@ def test_a_duration_at_a_lines_end_names_no_event() -> None:
     from extractor.temporal import find_windows
 
     assert [w.anchor_name for w in find_windows("At least 2 weeks since prior\r\nChemotherapy")] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Estimated life expectancy < 1 year from conditions other than TR",
+        "Life expectancy of at least 3 months from screening",
+    ],
+)
+def test_a_life_expectancy_from_an_event_is_no_window(text: str) -> None:
+    # how long the patient is expected to live, counted from an event, is a threshold on the life
+    # expectancy (tests/cases/constraints.json), not a time window before or after that event
+    assert all_items(extract_lines(text, side="exclusion"), "windows") == []

@@ -97,7 +97,7 @@ def test_molar_conversion_needs_a_molar_mass() -> None:
     from extractor.errors import UnitError
 
     with pytest.raises(UnitError):
-        registry().convert(1.0, "umol/L", "mg/dL", "hemoglobin")
+        registry().convert(1.0, "umol/L", "mg/dL", "albumin")
 
 
 @pytest.mark.parametrize("text", ["65~18 years", "ejection fraction > 150%"])
