@@ -283,6 +283,15 @@ def _criterion_records(
         leaves[node.id].append((q["start"], q["end"], c["id"], "constraint"))
     used_as_subject = {i for group in subjects for i in group} | {q["subject"] for q in qualitative}
     _measures_from_labels(local, base, nodes, entities, owner, out_constraints, reg)
+    # what still measures nothing in a top-level criterion, a bare number of years alone on its line,
+    # is the patient's age (a sub-item's label may name another duration: "Disease duration:")
+    for node in nodes:
+        for c in out_constraints.get(node.id, []) if node.parent is None else ():
+            if c.get("subject") is None and not c.get("measure") and is_bare_age(local, c, -base):
+                c["measure"] = "age"
+                canonical = _canonical(c, reg)
+                if canonical:
+                    c["canonical"] = canonical
 
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -591,6 +600,8 @@ def is_duration_of_state(text: str, t: dict[str, Any], subjects: list[dict[str, 
         return False
     if any(e.get("type") == "Person" or (e.get("normalized") or "") == "age" for e in subjects):
         return False
+    if not subjects and is_bare_age(text, t):
+        return False
     around = text[max(0, t["start"] - 40) : t["end"] + 15]
     return not _AGE_OR_SURVIVAL.search(around)
 
@@ -650,6 +661,29 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
 
 
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
+
+
+# the words that may stand beside a bare age on its line ("Age: between 18 and 65 years inclusive")
+_AGE_LINE_WORDS = re.compile(
+    r"\b(?:age[ds]?|between|from|years?|old|older|younger|of|and|or|inclusive|inclusively|included)\b|[^A-Za-z]",
+    re.IGNORECASE,
+)
+
+
+def is_bare_age(text: str, t: dict[str, Any], base: int = 0) -> bool:
+    """Named check: a threshold in years with nothing measured is an age when it says so ("18 years
+    or older") or stands alone on its line ("18-45 years", "over 18 years", "Between 18 and 65
+    years"): a criteria list states a bare number of years only of the patient's age."""
+    if t.get("ucum") != "a":
+        return False
+    start, end = (t["start"], t["end"]) if "span" not in t else t["span"]
+    start, end = base + start, base + end
+    if re.search(r"older|younger", text[start:end], re.IGNORECASE):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    rest = text[line_start:start] + " " + text[end : len(text) if line_end < 0 else line_end]
+    return not _AGE_LINE_WORDS.sub("", rest)
 
 
 def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None) -> bool:

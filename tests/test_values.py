@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import extractor
 from extractor import values as v
 from extractor.units import registry
 from extractor.values import find_thresholds, parse_number
@@ -129,6 +130,9 @@ def test_implausible_threshold_for_its_analyte_is_flagged() -> None:
         ("Life expectancy of at least 3 months", "at least 3 months", "Value"),
         ("Expected survival ≥ 12 weeks", "≥ 12 weeks", "Value"),
         ("Serum creatinine > 1.5 mg/dL", "> 1.5 mg/dL", "Value"),
+        # a bare number of years alone on its line, or said older/younger, is an age
+        ("18-45 years", "18-45 years", "Value"),
+        ("18 years or older", "18 years or older", "Value"),
     ],
 )
 def test_a_duration_threshold_is_a_temporal_mention_unless_an_age_or_survival(
@@ -203,3 +207,11 @@ def test_many_thresholds_in_one_criterion_are_all_read() -> None:
     # 20,000 matches: each overlap check is a bisection (a scan of all earlier matches was quadratic)
     found = find_thresholds("≥1 " * 20_000)
     assert len(found) == 20_000 and found[-1].value == 1
+
+
+def test_a_bare_number_of_years_under_a_label_is_not_an_age() -> None:
+    # "18-45 years" alone in a criteria list is the age; under a label that names another duration
+    # (one the lexicon does not know) it is not
+    record = extractor.extract("Inclusion Criteria:\n- Disease duration:\n  * at least 2 years\n- 18-45 years\n")
+    measures = {c["text"]: c.get("measure") for c in all_items(record, "constraints")}
+    assert measures == {"at least 2 years": None, "18-45 years": "age"}
