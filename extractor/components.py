@@ -711,42 +711,37 @@ def vocabulary_names(
     names the model has rarely seen. Whole words only, the longest name first; never a class, an
     ambiguous or a barred name (``linking.link_whole_name`` says no confident link), nor a name of
     the kind's stoplist."""
-    from .linking import LINKED, link_whole_name
+    from .linking import LINKED, in_vocabulary_words, link_whole_name
 
     kinds = tuple(kinds)
     if not kinds:
         return []
-    stops = {kind.rule: _name_stoplist(kind.stoplist) for kind in kinds}
-    longest = max(kind.max_words for kind in kinds)
+    stops = [_name_stoplist(kind.stoplist) for kind in kinds]
     covered = bytearray(len(text))
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
-    words = list(_NAME_WORD.finditer(text))
+    words = [w for w in _NAME_WORD.finditer(text) if not any(covered[w.start() : w.end()])]
+    # a name is words joined by single spaces, each word found in some name of the vocabulary
+    joined = [text[a.end() : b.start()] == " " for a, b in zip(words, words[1:], strict=False)]
+    fits = [[in_vocabulary_words(w.group(), kind.type) for kind in kinds] for w in words]
     out: list[tuple[int, int, VocabularyNames]] = []
     i = 0
     while i < len(words):
         found = None
-        for n in range(min(longest, len(words) - i), 0, -1):
-            group = words[i : i + n]
-            if any(text[a.end() : b.start()] != " " for a, b in zip(group, group[1:], strict=False)):
-                continue
-            start, end = group[0].start(), group[-1].end()
-            if any(covered[start:end]):
-                continue
-            name = text[start:end]
-            found = next(
-                (
-                    (start, end, n, kind)
-                    for kind in kinds
-                    if n <= kind.max_words
-                    and len(name) >= kind.min_chars
-                    and name.lower() not in stops[kind.rule]
-                    and link_whole_name(name, kind.type).status == LINKED
-                ),
-                None,
-            )
-            if found:
-                break
+        for k, kind in enumerate(kinds):
+            # the longest run of fitting, joined words from here, up to the kind's longest name
+            n = 0
+            while n < kind.max_words and i + n < len(words) and fits[i + n][k] and (n == 0 or joined[i + n - 1]):
+                n += 1
+            for m in range(n, 0, -1):
+                if found and m <= found[2]:
+                    break
+                start, end = words[i].start(), words[i + m - 1].end()
+                name = text[start:end]
+                if len(name) >= kind.min_chars and name.lower() not in stops[k]:
+                    if link_whole_name(name, kind.type).status == LINKED:
+                        found = (start, end, m, kind)
+                        break
         if found:
             out.append((found[0], found[1], found[3]))
             i += found[2]

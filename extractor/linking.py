@@ -23,7 +23,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -105,6 +105,22 @@ def link_whole_name(text: str, type_: str) -> Link:
     if hit is not None and hit.codes:
         return Link(LINKED, vocabulary, hit.codes, hit.match)
     return Link(NO_CONFIDENT_LINK, vocabulary, (), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def in_vocabulary_words(word: str, type_: str) -> bool:
+    """Whether every token of ``word`` (normalised) occurs in some name of the type's vocabulary: a
+    phrase with a word that fails can never link as a whole name (``link_whole_name``), so a search
+    through running text skips it without building and looking up the phrase."""
+    vocabulary = VOCABULARIES.get(type_)
+    if vocabulary is None:
+        return False
+    index = _index(vocabulary)
+    known = index.tokens
+    if known is None:
+        return True
+    tokens = index.norm(word).split()
+    return bool(tokens) and all(t in known for t in tokens)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -260,6 +276,18 @@ class _Index:
     def find(self, key: str, cased: bool) -> _Hit | None:
         """The hit for a normalised mention; ``cased`` says whether the mention had capitals (for abbreviations)."""
         raise NotImplementedError
+
+    def keys(self) -> Iterable[str] | None:
+        """Every normalised name ``find`` resolves by exact lookup, or None where ``find`` rewrites a
+        key first (LOINC drops specimens)."""
+        return None
+
+    @cached_property
+    def tokens(self) -> frozenset[str] | None:
+        """The normalised tokens of every name (None where ``keys`` is): the normaliser works token by
+        token, so a phrase ``find`` resolves has all its tokens here."""
+        keys = self.keys()
+        return None if keys is None else frozenset(t for key in keys for t in key.split())
 
 
 def _resolve(index: _Index, text: str, whole: bool = False) -> _Hit | None:
@@ -476,6 +504,9 @@ class _IcdIndex(_Index):
             return None  # 'all' is a word, not 'ALL'
         return self._hit(top, candidates[top])
 
+    def keys(self) -> Iterable[str]:
+        return [*self._curated, *self._entries]
+
     def _hit(self, code: str, rank: int) -> _Hit:
         return _Hit((Code(self.vocabulary, code, self._display[code]),), _MATCH_NAMES[rank])
 
@@ -543,6 +574,9 @@ class _DrugIndex(_Index):
         if curated is not None:
             return self._lookup(*curated)
         return self._lookup(key, None)
+
+    def keys(self) -> Iterable[str]:
+        return [*self._curated, *self._entries]
 
     def _lookup(self, key: str, match: str | None) -> _Hit | None:
         canonicals = self._entries.get(key)
