@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .components import CONCEPT_TYPES
+from .components import CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
 from .link import LEAF_TYPES, build_logic, frequency_of, link_subjects, qualitative_results, route_of, window_targets
@@ -364,8 +364,14 @@ def _criterion_records(
     # --- entity leaves for logic -----------------------------------------------------------------
     skip_norm = set(load_json("words.json")["context_only_normalized"])
     coordinated = _coordinated_qualifiers(local, entities)
+    # the members of an elliptic coordination ("gastrointestinal or genitourinary bleeding") are one
+    # leaf, any of them, where the whole stands
+    member_of = _coordination_wholes(entities)
+    for whole, members in _group_by_value(member_of).items():
+        if whole in ent_id and all(m in ent_id for m in members):
+            leaf_groups[ent_id[whole]] = ("any", [ent_id[whole], *(ent_id[m] for m in members)])
     for i, e in enumerate(entities):
-        if i not in ent_id or i in used_as_subject or e["end"] <= heading_end:
+        if i not in ent_id or i in used_as_subject or e["end"] <= heading_end or i in member_of:
             continue
         if e["type"] not in LEAF_TYPES and i not in coordinated:
             continue
@@ -441,6 +447,8 @@ def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:
     rule = e.get("rule", "lexicon")
     if _model_made(e):
         return {"component": "criteria_model_entities", "rule": rule, "score": e.get("score", 1.0)}
+    if rule in MODEL_COMPONENT_RULES:  # vocabulary names and coordination members, beside the model's spans
+        return {"component": "criteria_model_entities", "rule": rule}
     if e["type"] == "Value":
         component = "criteria_values"
     elif e["type"] in {"Temporal", "Visit", "Reference_point"}:
@@ -465,6 +473,33 @@ def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[i
         ):
             out.update((i, i + 1))
     return out
+
+
+def _coordination_wholes(entities: list[dict[str, Any]]) -> dict[int, int]:
+    """Each member mention of an elliptic coordination (rule ``coordinated-member``) -> the mention
+    of the whole coordination it lies in (the same type)."""
+    out: dict[int, int] = {}
+    for i, e in enumerate(entities):
+        if e.get("rule") != "coordinated-member":
+            continue
+        for j, w in enumerate(entities):
+            if (
+                j != i
+                and w["type"] == e["type"]
+                and w.get("rule") != "coordinated-member"
+                and w["start"] <= e["start"]
+                and e["end"] <= w["end"]
+            ):
+                out[i] = j
+                break
+    return out
+
+
+def _group_by_value(mapping: dict[int, int]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for key, value in sorted(mapping.items()):
+        groups[value].append(key)
+    return groups
 
 
 def _count_end(local: str, t: dict[str, Any]) -> int:

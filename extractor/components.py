@@ -703,6 +703,10 @@ VOCABULARY_NAMES = {
 }
 
 
+# the rules of the mentions criteria_model_entities adds beside the model's own (rule "model:<name>")
+MODEL_COMPONENT_RULES = frozenset({kind.rule for kind in VOCABULARY_NAMES.values()} | {"coordinated-member"})
+
+
 def vocabulary_names(
     text: str, taken: Iterable[tuple[int, int]], kinds: Iterable[VocabularyNames]
 ) -> list[tuple[int, int, VocabularyNames]]:
@@ -761,6 +765,51 @@ _COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", 
 def _coordinated(text: str, spans: list[tuple[int, int]]) -> bool:
     """Two of the mentions are joined by 'or', 'and', '/' or a comma ("hepatitis B or C")."""
     return any(_COORDINATION_GAP.fullmatch(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:], strict=False))
+
+
+_CONJUNCTION = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|\band\s*/\s*or\b|\bor\b|\band\b)\s*", re.IGNORECASE)
+
+
+def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
+    """The members of an elliptic coordination, as Chia marks them, with what each one names.
+
+    "Gastrointestinal or genitourinary bleeding" shares its head: each conjunct from the second on
+    starts a mention that runs to the end ("genitourinary bleeding"), and the whole names the first
+    conjunct with the head ("gastrointestinal bleeding"). "mitral regurgitation or stenosis" shares
+    its modifier: each conjunct but the last ends a mention that starts at the beginning ("mitral
+    regurgitation"), and the whole names the modifier with the last conjunct ("mitral stenosis").
+    Returns ([(start, end, name)] of the members inside, the whole's name), offsets into ``text``,
+    or None where the text is no such coordination (no conjunction, a bracket, a line break, or
+    conjuncts that share nothing: "bone marrow or stem cell transplant").
+    """
+    if "\n" in text or "(" in text or "[" in text:
+        return None
+    bounds: list[tuple[int, int]] = []
+    last = 0
+    for m in _CONJUNCTION.finditer(text):
+        if m.start() == 0 or m.end() == len(text):
+            return None
+        bounds.append((last, m.start()))
+        last = m.end()
+    if not bounds:
+        return None
+    bounds.append((last, len(text)))
+    words = [text[a:b].split() for a, b in bounds]
+
+    def name(*parts: list[str]) -> str:
+        return " ".join(w for part in parts for w in part).lower()
+
+    if len(words[0]) == 1 and len(words[-1]) > 1:
+        head = words[-1][1:]
+        members = [(a, len(text), name(w, head)) for (a, _), w in zip(bounds[1:-1], words[1:-1], strict=True)]
+        members.append((bounds[-1][0], len(text), name(words[-1])))
+        return members, name(words[0], head)
+    if len(words[-1]) == 1 and len(words[0]) > 1:
+        modifier = words[0][:-1]
+        members = [(0, bounds[0][1], name(words[0]))]
+        members += [(0, b, name(modifier, w)) for (_, b), w in zip(bounds[1:-1], words[1:-1], strict=True)]
+        return members, name(modifier, words[-1])
+    return None
 
 
 class CriteriaModelEntities:
@@ -889,6 +938,26 @@ class CriteriaModelEntities:
             info[(start, end)] = entry
         for start, end, kind in vocabulary_names(doc.text, info, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
+        # an elliptic coordination the model read as one mention holds a mention per member, as Chia
+        # marks them ("Gastrointestinal or genitourinary bleeding": "genitourinary bleeding" too), and
+        # the whole names its first member ("gastrointestinal bleeding")
+        for (start, end), entry in list(info.items()):
+            if entry["type"] not in ASSERTED_TYPES or not str(entry.get("rule", "")).startswith("model:"):
+                continue
+            found = coordinated_members(doc.text[start:end])
+            if found is None:
+                continue
+            members, entry["normalized"] = found
+            for a, b, name in members:
+                info.setdefault(
+                    (start + a, start + b),
+                    {
+                        "type": entry["type"],
+                        "normalized": name,
+                        "is_class": entry.get("is_class", False),
+                        "rule": "coordinated-member",
+                    },
+                )
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
         for key, entry in info.items():

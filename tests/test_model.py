@@ -9,6 +9,7 @@ import pytest
 
 import extractor
 from extractor import model as entity_model
+from extractor.components import coordinated_members
 from extractor.errors import ModelError
 from extractor.pipeline import load
 
@@ -385,3 +386,61 @@ def test_a_drugbank_name_inside_another_mention_is_not_added() -> None:
     found = _entities_with("Recurrent bradycardia after esmolol", [("bradycardia after esmolol", "Condition", 0.9)])
     assert found["bradycardia after esmolol"]["type"] == "Condition"
     assert not any(v.get("rule") == "drugbank-name" for v in found.values()), found
+
+
+@pytest.mark.parametrize(
+    ("text", "members", "whole"),
+    [
+        # a shared head: each later conjunct runs to the end
+        ("Gastrointestinal or genitourinary bleeding", ["genitourinary bleeding"], "gastrointestinal bleeding"),
+        ("renal/hepatic failure", ["hepatic failure"], "renal failure"),
+        (
+            "renal, hepatic, cardiac or pulmonary severe disease",
+            [
+                "hepatic, cardiac or pulmonary severe disease",
+                "cardiac or pulmonary severe disease",
+                "pulmonary severe disease",
+            ],
+            "renal severe disease",
+        ),
+        # a shared modifier: each earlier conjunct ends a mention from the start
+        ("mitral regurgitation or stenosis", ["mitral regurgitation"], "mitral stenosis"),
+        (
+            "intracardiac mass, thrombus or vegetation",
+            ["intracardiac mass", "intracardiac mass, thrombus"],
+            "intracardiac vegetation",
+        ),
+        # nothing shared, nothing coordinated, or a bracket: no members
+        ("bone marrow or stem cell transplant", None, None),
+        ("chronic heart failure", None, None),
+        ("infection (bacterial or viral)", None, None),
+    ],
+)
+def test_coordinated_members_follow_chia(text: str, members: list[str] | None, whole: str | None) -> None:
+    found = coordinated_members(text)
+    if members is None:
+        assert found is None
+        return
+    assert found is not None
+    assert [text[a:b] for a, b, _ in found[0]] == members
+    assert found[1] == whole
+
+
+def test_a_coordination_read_as_one_mention_holds_its_members_as_one_any_leaf() -> None:
+    nlp = load()
+    component = nlp.get_pipe("criteria_model_entities")
+    saved = component.model, component.model_name  # type: ignore[attr-defined]
+    spans = [("gastrointestinal or genitourinary bleeding", "Condition", 0.9)]
+    component.model, component.model_name = _FixedModel(spans), "fixed"  # type: ignore[attr-defined]
+    try:
+        record = extractor.extract(
+            "Exclusion Criteria:\nHistory of gastrointestinal or genitourinary bleeding\n", nlp=nlp
+        )
+    finally:
+        component.model, component.model_name = saved  # type: ignore[attr-defined]
+    (crit,) = record["criteria"]
+    conditions = {e["text"]: e for e in crit["entities"] if e["type"] == "Condition"}
+    whole, member = conditions["gastrointestinal or genitourinary bleeding"], conditions["genitourinary bleeding"]
+    assert (whole["normalized"], member["normalized"]) == ("gastrointestinal bleeding", "genitourinary bleeding")
+    assert member["provenance"] == {"component": "criteria_model_entities", "rule": "coordinated-member"}
+    assert crit["logic"] == {"op": "any", "args": [{"ref": whole["id"]}, {"ref": member["id"]}]}
