@@ -166,3 +166,23 @@ def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
     record = extract_lines("Nitrates within 24 hours", "Concurrent use of a nitrate", side="exclusion")
     names = {d["name"] for d in all_items(record, "drugs")}
     assert names == {"nitrate"}, names
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name"),
+    [
+        ("No use of NSAIDs within 2 weeks", "NSAIDs", "nsaids"),
+        ("Current treatment with beta-blockers", "beta-blockers", "beta blockers"),
+        ("Taking an SSRI or SNRI", "SSRI", "ssris"),
+        ("Chronic use of proton pump inhibitors", "proton pump inhibitors", "proton pump inhibitors"),
+        ("Prior therapy with a checkpoint inhibitor", "checkpoint inhibitor", "immune checkpoint inhibitors"),
+        ("Anticoagulation with a DOAC", "DOAC", "direct oral anticoagulants"),
+    ],
+)
+def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str) -> None:
+    from .conftest import all_items, extract_lines
+
+    record = extract_lines(text, side="exclusion")
+    drugs = {d["text"]: d for d in all_items(record, "drugs")}
+    assert mention in drugs, drugs
+    assert drugs[mention]["name"] == name and drugs[mention]["is_class"] is True
