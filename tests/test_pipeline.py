@@ -186,3 +186,12 @@ def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str)
     drugs = {d["text"]: d for d in all_items(record, "drugs")}
     assert mention in drugs, drugs
     assert drugs[mention]["name"] == name and drugs[mention]["is_class"] is True
+
+
+def test_common_procedures_come_from_the_lexicon() -> None:
+    nlp = extractor.load(model=False)
+    doc = nlp("Prior PCI or CABG; planned bronchoscopy or chemoradiotherapy")
+    found = {doc.text[s:e]: v["type"] for (s, e), v in doc._.entity_info.items()}
+    assert {k: found.get(k) for k in ("PCI", "CABG", "bronchoscopy", "chemoradiotherapy")} == dict.fromkeys(
+        ("PCI", "CABG", "bronchoscopy", "chemoradiotherapy"), "Procedure"
+    )
