@@ -12,7 +12,7 @@ import sys
 import types
 import weakref
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy
@@ -767,6 +767,16 @@ def _coordinated(text: str, spans: list[tuple[int, int]]) -> bool:
     return any(_COORDINATION_GAP.fullmatch(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:], strict=False))
 
 
+_LEADING_BULLET = re.compile(r"[*•·▪◦‣●○■□►–—-]\s+")
+
+
+def _without_bullet(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float]:
+    """A model span starting on a list bullet ("· creatinine") starts after it: the bullet belongs to
+    the layout, and a mention reaching into it would fall outside its criterion."""
+    m = _LEADING_BULLET.match(text, span[0], span[1])
+    return (m.end(), span[1], span[2], span[3]) if m else span
+
+
 _CONJUNCTION = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|\band\s*/\s*or\b|\bor\b|\band\b)\s*", re.IGNORECASE)
 
 
@@ -884,8 +894,8 @@ class CriteriaModelEntities:
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [
             s
-            for s in self.model.select(scored, self.model.threshold)
-            if s[2] in self.types and (s[2] != "Value" or is_value_phrase(doc.text[s[0] : s[1]]))
+            for s in map(partial(_without_bullet, doc.text), self.model.select(scored, self.model.threshold))
+            if s[2] in self.types and s[0] < s[1] and (s[2] != "Value" or is_value_phrase(doc.text[s[0] : s[1]]))
         ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [

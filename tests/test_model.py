@@ -444,3 +444,9 @@ def test_a_coordination_read_as_one_mention_holds_its_members_as_one_any_leaf() 
     assert (whole["normalized"], member["normalized"]) == ("gastrointestinal bleeding", "genitourinary bleeding")
     assert member["provenance"] == {"component": "criteria_model_entities", "rule": "coordinated-member"}
     assert crit["logic"] == {"op": "any", "args": [{"ref": whole["id"]}, {"ref": member["id"]}]}
+
+
+def test_a_model_span_starts_after_a_list_bullet() -> None:
+    found = _entities_with("· creatinine ≤ 1.5 x ULN", [("· creatinine", "Measurement", 0.9)])
+    assert "· creatinine" not in found
+    assert found["creatinine"]["type"] == "Measurement"
