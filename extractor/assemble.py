@@ -631,8 +631,8 @@ _AGE_OR_SURVIVAL = re.compile(
 def is_duration_of_state(text: str, t: dict[str, Any], subjects: list[dict[str, Any]]) -> bool:
     """Named check: a threshold in a time unit that is not an age or a life expectancy measures how
     long something lasted ("pain for at least 3 months"), read from the words around it."""
-    if t.get("ucum") not in _TIME_UCUM or t.get("count_of"):
-        return False
+    if t.get("ucum") not in _TIME_UCUM or t.get("count_of") or t.get("comparator") == "between":
+        return False  # a range ("cycle length 25-34 days", "18 to 65 years") is a Value, as Chia marks it
     if any(e.get("type") == "Person" or (e.get("normalized") or "") == "age" for e in subjects):
         return False
     if not subjects and is_bare_age(text, t):

@@ -133,6 +133,8 @@ def test_implausible_threshold_for_its_analyte_is_flagged() -> None:
         # a bare number of years alone on its line, or said older/younger, is an age
         ("18-45 years", "18-45 years", "Value"),
         ("18 years or older", "18 years or older", "Value"),
+        # a range is a Value, whatever it measures
+        ("Menstrual cycle length 25-34 days", "25-34 days", "Value"),
     ],
 )
 def test_a_duration_threshold_is_a_temporal_mention_unless_an_age_or_survival(
