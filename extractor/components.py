@@ -692,14 +692,14 @@ class VocabularyNames:
     type: str  # the mention type, also the linker's vocabulary: Drug -> DrugBank, Condition -> ICD-10-CM
     rule: str  # the provenance rule of the mentions added
     max_words: int
-    min_chars: int
+    min_chars: int  # a shorter name counts only written in capitals, as an abbreviation ("CKD", not "fit")
     stoplist: str  # the ``words.json`` list of names Chia's annotators mostly mark otherwise (train split)
 
 
 # Drugs first: a DrugBank name is never read as a condition
 VOCABULARY_NAMES = {
     "drug_names": VocabularyNames("Drug", "drugbank-name", 3, 4, "drug_name_stoplist"),
-    "condition_names": VocabularyNames("Condition", "icd10cm-name", 5, 3, "condition_name_stoplist"),
+    "condition_names": VocabularyNames("Condition", "icd10cm-name", 5, 4, "condition_name_stoplist"),
 }
 
 
@@ -742,7 +742,7 @@ def vocabulary_names(
                     break
                 start, end = words[i].start(), words[i + m - 1].end()
                 name = text[start:end]
-                if len(name) >= kind.min_chars and name.lower() not in stops[k]:
+                if (len(name) >= kind.min_chars or name.isupper()) and name.lower() not in stops[k]:
                     if link_whole_name(name, kind.type).status == LINKED:
                         found = (start, end, m, kind)
                         break

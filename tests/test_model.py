@@ -368,6 +368,9 @@ def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[
         # stoplist: Chia mostly marks these otherwise ("chronic pain", "HIV infection")
         ("Pain at the injection site", set()),
         ("Known HIV", set()),
+        # a short name only in capitals, as an abbreviation: "fit" is no convulsion
+        ("Patients with CKD", {"CKD"}),
+        ("Proper fit of the monitor", set()),
     ],
 )
 def test_names_of_single_icd10cm_conditions_are_condition_mentions(text: str, conditions: set[str]) -> None:
