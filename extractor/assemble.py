@@ -28,6 +28,10 @@ def _span_text(text: str, s: int, e: int) -> dict[str, Any]:
     return {"text": text[s:e], "span": [s, e]}
 
 
+def _local_bounds(node: CriterionSpan, base: int) -> tuple[int, int]:
+    return node.start - base, node.end - base
+
+
 def _innermost(nodes: list[CriterionSpan], s: int, e: int) -> CriterionSpan:
     best = nodes[0]
     for n in nodes:
@@ -132,7 +136,12 @@ def _criterion_records(
             unit_end = _count_end(local, t)
             derived.append({"start": t["start"], "end": unit_end, "type": "Multiplier", "rule": t["rule"]})
             derived.append({"start": grade, "end": grade + 1, "type": "Value", "rule": t["rule"]})
-        elif is_duration_of_state(local, t, [entities[i] for i in subjects[ti]] if ti < len(thresholds) else []):
+        elif is_duration_of_state(
+            local,
+            t,
+            [entities[i] for i in subjects[ti]] if ti < len(thresholds) else [],
+            _local_bounds(_innermost(nodes, base + t["start"], base + t["end"]), base),
+        ):
             # "pain for at least 3 months", "amenorrhea > 1 year": how long something has lasted is a
             # time phrase (Chia's Temporal); the constraint keeps comparator, number and unit
             derived.append({"start": key[0], "end": key[1], "type": "Temporal", "rule": t["rule"]})
@@ -287,7 +296,13 @@ def _criterion_records(
     # is the patient's age (a sub-item's label may name another duration: "Disease duration:")
     for node in nodes:
         for c in out_constraints.get(node.id, []) if node.parent is None else ():
-            if c.get("subject") is None and not c.get("measure") and is_bare_age(local, c, -base):
+            bounds = _local_bounds(node, base)
+            start, end = c["span"][0] - base, c["span"][1] - base
+            if (
+                c.get("subject") is None
+                and not c.get("measure")
+                and is_bare_age(local, start, end, c.get("ucum"), bounds)
+            ):
                 c["measure"] = "age"
                 canonical = _canonical(c, reg)
                 if canonical:
@@ -628,14 +643,17 @@ _AGE_OR_SURVIVAL = re.compile(
 )
 
 
-def is_duration_of_state(text: str, t: dict[str, Any], subjects: list[dict[str, Any]]) -> bool:
+def is_duration_of_state(
+    text: str, t: dict[str, Any], subjects: list[dict[str, Any]], criterion: tuple[int, int]
+) -> bool:
     """Named check: a threshold in a time unit that is not an age or a life expectancy measures how
-    long something lasted ("pain for at least 3 months"), read from the words around it."""
+    long something lasted ("pain for at least 3 months"), read from the words around it;
+    ``criterion`` is the (start, end) in ``text`` of the criterion it is in."""
     if t.get("ucum") not in _TIME_UCUM or t.get("count_of") or t.get("comparator") == "between":
         return False  # a range ("cycle length 25-34 days", "18 to 65 years") is a Value, as Chia marks it
     if any(e.get("type") == "Person" or (e.get("normalized") or "") == "age" for e in subjects):
         return False
-    if not subjects and is_bare_age(text, t):
+    if not subjects and is_bare_age(text, t["start"], t["end"], t.get("ucum"), criterion):
         return False
     around = text[max(0, t["start"] - 40) : t["end"] + 15]
     return not _AGE_OR_SURVIVAL.search(around)
@@ -698,26 +716,24 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
 
 
-# the words that may stand beside a bare age on its line ("Age: between 18 and 65 years inclusive")
+# the words that may stand beside a bare age in its criterion ("Age: between 18 and 65 years inclusive")
 _AGE_LINE_WORDS = re.compile(
     r"\b(?:age[ds]?|between|from|years?|old|older|younger|of|and|or|inclusive|inclusively|included)\b|[^A-Za-z]",
     re.IGNORECASE,
 )
 
 
-def is_bare_age(text: str, t: dict[str, Any], base: int = 0) -> bool:
+def is_bare_age(text: str, start: int, end: int, ucum: str | None, criterion: tuple[int, int]) -> bool:
     """Named check: a threshold in years with nothing measured is an age when it says so ("18 years
-    or older") or stands alone on its line ("18-45 years", "over 18 years", "Between 18 and 65
-    years"): a criteria list states a bare number of years only of the patient's age."""
-    if t.get("ucum") != "a":
+    or older") or is all its criterion says ("18-45 years", "over 18 years", "Between 18 and 65
+    years"): a criteria list states a bare number of years only of the patient's age. Offsets are
+    into ``text``; ``criterion`` is the criterion's (start, end) there (a hard-wrapped line that
+    holds only "at least 5 years." is not a criterion of its own)."""
+    if ucum != "a":
         return False
-    start, end = (t["start"], t["end"]) if "span" not in t else t["span"]
-    start, end = base + start, base + end
     if re.search(r"older|younger", text[start:end], re.IGNORECASE):
         return True
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    rest = text[line_start:start] + " " + text[end : len(text) if line_end < 0 else line_end]
+    rest = text[criterion[0] : start] + " " + text[end : criterion[1]]
     return not _AGE_LINE_WORDS.sub("", rest)
 
 
