@@ -789,22 +789,27 @@ def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | N
     its modifier: each conjunct but the last ends a mention that starts at the beginning ("mitral
     regurgitation"), and the whole names the modifier with the last conjunct ("mitral stenosis").
     Returns ([(start, end, name)] of the members inside, the whole's name), offsets into ``text``,
-    or None where the text is no such coordination (no conjunction, a bracket, a line break, or
-    conjuncts that share nothing: "bone marrow or stem cell transplant").
+    or None where the text is no such coordination: no conjunction ("or", "and", "/") before the last
+    conjunct (a bare comma lists things: "lower extremities, fever"), a bracket, a line break, a
+    single-word conjunct that is no word ("3A4/5"), a shared part of more than three words, or
+    conjuncts that share nothing ("bone marrow or stem cell transplant").
     """
-    if "\n" in text or "(" in text or "[" in text:
+    if "\n" in text or any(ch in text for ch in "()[]"):
         return None
     bounds: list[tuple[int, int]] = []
     last = 0
+    final = ""
     for m in _CONJUNCTION.finditer(text):
         if m.start() == 0 or m.end() == len(text):
             return None
         bounds.append((last, m.start()))
-        last = m.end()
-    if not bounds:
+        last, final = m.end(), m.group().strip()
+    if not bounds or final == ",":
         return None
     bounds.append((last, len(text)))
     words = [text[a:b].split() for a, b in bounds]
+    if any(len(w) == 1 and sum(ch.isalpha() for ch in w[0]) < 2 for w in words) or max(map(len, words)) > 4:
+        return None
 
     def name(*parts: list[str]) -> str:
         return " ".join(w for part in parts for w in part).lower()

@@ -417,6 +417,9 @@ def test_a_drugbank_name_inside_another_mention_is_not_added() -> None:
         ("bone marrow or stem cell transplant", None, None),
         ("chronic heart failure", None, None),
         ("infection (bacterial or viral)", None, None),
+        # a bare comma lists things; a conjunct that is no word is no member
+        ("lower extremities, fever", None, None),
+        ("cytochrome P450 3A4/5", None, None),
     ],
 )
 def test_coordinated_members_follow_chia(text: str, members: list[str] | None, whole: str | None) -> None:
