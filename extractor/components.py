@@ -694,12 +694,17 @@ class VocabularyNames:
     max_words: int
     min_chars: int  # a shorter name counts only written in capitals, as an abbreviation ("CKD", not "fit")
     stoplist: str  # the ``words.json`` list of names Chia's annotators mostly mark otherwise (train split)
+    # codes that name no mention of the type: ICD-10-CM chapters V-Y (external causes: "shot") and Z
+    # (factors influencing health status: "counseling", "donors")
+    excluded_codes: tuple[str, ...] = ()
 
 
 # Drugs first: a DrugBank name is never read as a condition
 VOCABULARY_NAMES = {
     "drug_names": VocabularyNames("Drug", "drugbank-name", 3, 4, "drug_name_stoplist"),
-    "condition_names": VocabularyNames("Condition", "icd10cm-name", 5, 4, "condition_name_stoplist"),
+    "condition_names": VocabularyNames(
+        "Condition", "icd10cm-name", 5, 4, "condition_name_stoplist", ("V", "W", "X", "Y", "Z")
+    ),
 }
 
 
@@ -715,12 +720,12 @@ def vocabulary_names(
     names the model has rarely seen. Whole words only, the longest name first; never a class, an
     ambiguous or a barred name (``linking.link_whole_name`` says no confident link), nor a name of
     the kind's stoplist."""
-    from .linking import LINKED, in_vocabulary_words, link_whole_name
+    from .linking import LINKED, in_vocabulary_words, link_whole_name, normalized
 
     kinds = tuple(kinds)
     if not kinds:
         return []
-    stops = [_name_stoplist(kind.stoplist) for kind in kinds]
+    stops = [_name_stoplist(kind.stoplist, kind.type) for kind in kinds]
     covered = bytearray(len(text))
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
@@ -742,8 +747,9 @@ def vocabulary_names(
                     break
                 start, end = words[i].start(), words[i + m - 1].end()
                 name = text[start:end]
-                if (len(name) >= kind.min_chars or name.isupper()) and name.lower() not in stops[k]:
-                    if link_whole_name(name, kind.type).status == LINKED:
+                if (len(name) >= kind.min_chars or name.isupper()) and normalized(name, kind.type) not in stops[k]:
+                    linked = link_whole_name(name, kind.type)
+                    if linked.status == LINKED and not linked.codes[0].code.startswith(kind.excluded_codes):
                         found = (start, end, m, kind)
                         break
         if found:
@@ -755,8 +761,11 @@ def vocabulary_names(
 
 
 @lru_cache(maxsize=len(VOCABULARY_NAMES))
-def _name_stoplist(key: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in load_json("words.json")[key] if not w.startswith("_ "))
+def _name_stoplist(key: str, type_: str) -> frozenset[str]:
+    """The stoplist's names as the type's vocabulary normalises them ("donors" is "donor")."""
+    from .linking import normalized
+
+    return frozenset(normalized(w, type_) for w in load_json("words.json")[key] if not w.startswith("_ "))
 
 
 _COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)

@@ -107,6 +107,13 @@ def link_whole_name(text: str, type_: str) -> Link:
     return Link(NO_CONFIDENT_LINK, vocabulary, (), None)
 
 
+def normalized(text: str, type_: str) -> str:
+    """``text`` as the type's vocabulary normalises names (case, possessives, plurals for
+    conditions); lower case for a type without a vocabulary."""
+    vocabulary = VOCABULARIES.get(type_)
+    return _index(vocabulary).norm(text) if vocabulary else text.lower()
+
+
 @lru_cache(maxsize=1 << 16)
 def in_vocabulary_words(word: str, type_: str) -> bool:
     """Whether every token of ``word`` (normalised) occurs in some name of the type's vocabulary: a

@@ -371,6 +371,9 @@ def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[
         # a short name only in capitals, as an abbreviation: "fit" is no convulsion
         ("Patients with CKD", {"CKD"}),
         ("Proper fit of the monitor", set()),
+        # ICD-10-CM's external causes and health-status factors name no condition; plurals are stoplisted too
+        ("Prior counseling by a psychologist", set()),
+        ("Living organ donors", set()),
     ],
 )
 def test_names_of_single_icd10cm_conditions_are_condition_mentions(text: str, conditions: set[str]) -> None:
