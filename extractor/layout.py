@@ -216,6 +216,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
     """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
+    if text.find(")", start, end) < 0:
+        return []  # every style's marker ends with ")": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq:
