@@ -72,3 +72,22 @@ def test_a_duration_at_a_lines_end_names_no_event() -> None:
     from extractor.temporal import find_windows
 
     assert [w.anchor_name for w in find_windows("At least 2 weeks since prior\r\nChemotherapy")] == []
+
+
+def test_the_start_guard_changes_no_window_match() -> None:
+    # the window pattern is led by a guard on its possible first two characters; the pattern without
+    # it must find exactly the same windows
+    import random
+    import re
+
+    from extractor import temporal as t
+
+    unguarded = re.compile(t._WINDOW, re.IGNORECASE)
+    rnd = random.Random(11)
+    pieces = [" ", "  ", "\n", "-", "(", ")", "2", "١٢", "1.5", "ſ", "İ", "≤", ">=", "x"]
+    pieces += "a A an day D hours h wk within over up three SEVEN twelve fourteen thirty one before of bad".split()
+    pieces += ["WITHIN the past", "in the last", "for at least", "no more than", "up to", "prior to", "or less"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 25))) for _ in range(4000)]
+    for text in texts:
+        expected = [(m.span(), m.groups()) for m in unguarded.finditer(text)]
+        assert [(m.span(), m.groups()) for m in t._WINDOW_RE.finditer(text)] == expected, text

@@ -203,3 +203,19 @@ def test_many_thresholds_in_one_criterion_are_all_read() -> None:
     # 20,000 matches: each overlap check is a bisection (a scan of all earlier matches was quadratic)
     found = find_thresholds("≥1 " * 20_000)
     assert len(found) == 20_000 and found[-1].value == 1
+
+
+def test_start_guards_know_every_case_fold_of_a_letter() -> None:
+    # a guard is case-sensitive: each letter's class must hold every character IGNORECASE equates with it
+    import re
+    import sys
+
+    from extractor.trie import _as_written
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    folding = re.compile(f"[{letters}]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if folding.fullmatch(ch):
+            owners = [c for c in letters if re.fullmatch(c, ch, re.IGNORECASE)]
+            assert all(ch in _as_written(c, True) for c in owners), (ch, owners)
