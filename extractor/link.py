@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from .rules import load_json
+from .trie import start_guard
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
@@ -276,20 +277,27 @@ def _bracket_depths(text: str) -> tuple[int, ...]:
     """Bracket nesting depth before each character (once per criterion text: linear, cached)."""
     if "(" not in text and "[" not in text:
         return (0,) * (len(text) + 1)
-    depths = [0] * (len(text) + 1)
-    depth = 0
-    for i, ch in enumerate(text):
-        depths[i] = depth
-        if ch in "([":
+    # the depth changes only at a bracket: each stretch up to and including one is filled at once
+    depths: list[int] = []
+    depth = pos = 0
+    for m in _BRACKET.finditer(text):
+        depths += [depth] * (m.start() - pos + 1)
+        if m.group() in "([":
             depth += 1
-        elif ch in ")]" and depth:
+        elif depth:
             depth -= 1
-    depths[len(text)] = depth
+        pos = m.end()
+    depths += [depth] * (len(text) - pos + 1)
     return tuple(depths)
 
 
+_BRACKET = re.compile(r"[()\[\]]")
+
+
 _RATIONALE = re.compile(
-    r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},", re.IGNORECASE | re.MULTILINE
+    start_guard(["since", "because", "given", "as"])  # see trie.start_guard
+    + r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},",
+    re.IGNORECASE | re.MULTILINE,
 )
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
 
@@ -393,7 +401,9 @@ def build_logic(
         if kind == "entity":
             if depths[s] > base_depth:
                 continue
-            clause_start = max((m.end() for m in re.finditer(r"[,;(]", text[lo:s])), default=0) + lo
+            # just after the last ',', ';' or '(' before the mention
+            last = max(text.rfind(",", lo, s), text.rfind(";", lo, s), text.rfind("(", lo, s))
+            clause_start = last + 1 if last >= 0 else lo
             if _EXAMPLES.search(text[clause_start:s]):
                 continue
         kept.append(leaf)
