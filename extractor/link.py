@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +41,10 @@ def _words() -> dict[str, Any]:
     )
     # qualitative_results runs for every criterion: its alternation is built and compiled once
     alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))
-    w["_qualitative"] = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    guard = start_guard(w["qualitative_results"])  # see trie.start_guard
+    w["_qualitative"] = re.compile(rf"{guard}(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    # _list_start's words that leave a phrase a mere list item
+    w["_list_item_words"] = frozenset(w["stopwords"]) | {"history", "or", "and"}
     # route_of tries every route word around every drug mention: compiled once, in the file's order
     w["_routes"] = tuple((re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), route) for word, route in w["routes"].items())
     return w
@@ -251,8 +255,8 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
     before ...": the phrase before the comma is no list item (it has words of its own), so it is not
     covered.
     """
-    stop = set(_words()["stopwords"]) | {"history", "or", "and"}
-    commas = [i for i in range(lo, pos) if text[i] == "," and depths[i] == depths[pos]]
+    stop = _words()["_list_item_words"]
+    commas = [i for i in _positions(text, ",", lo, pos) if depths[i] == depths[pos]]
     start = commas[-1] + 1 if commas else lo
     for k in range(len(commas) - 1, -1, -1):
         prev = commas[k - 1] + 1 if k else lo
@@ -270,6 +274,14 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
             break
         start = prev
     return start
+
+
+def _positions(text: str, char: str, lo: int, hi: int) -> Iterator[int]:
+    """Where ``char`` occurs in text[lo:hi], in order (absolute offsets)."""
+    i = text.find(char, lo, hi)
+    while i >= 0:
+        yield i
+        i = text.find(char, i + 1, hi)
 
 
 @lru_cache(maxsize=64)
