@@ -738,5 +738,6 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
         chunk = text[ps:pe]
         if not stop.issuperset(map(str.lower, _CONTENT.findall(chunk))):  # a content word that is no stopword
             lead = len(chunk) - len(chunk.lstrip())
-            out.append({**_span_text(text, ps + lead, ps + len(chunk.rstrip())), "reason": "uncovered"})
+            a, b = ps + lead, ps + len(chunk.rstrip())
+            out.append({"text": text[a:b], "span": [a, b], "reason": "uncovered"})
     return out

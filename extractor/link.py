@@ -393,7 +393,8 @@ def build_logic(
     """
     # Every leaf kept below is one of ``leaves``: with fewer than two possible, there is no tree, and
     # the sentence and bracket scans are not needed (most sub-criteria have one mention or none).
-    if len(leaves) + sum(len(groups[leaf[2]][1]) - 1 for leaf in leaves if leaf[2] in groups) < 2:
+    # (without groups, as in most criteria, the leaves are counted alone)
+    if len(leaves) + (sum(len(groups[leaf[2]][1]) - 1 for leaf in leaves if leaf[2] in groups) if groups else 0) < 2:
         return None
     hi = len(text) if hi is None else hi
     default = "all" if side == "inclusion" else "any"
@@ -419,7 +420,7 @@ def build_logic(
             if _EXAMPLES.search(text[clause_start:s]):
                 continue
         kept.append(leaf)
-    if len(kept) + sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) < 2:
+    if len(kept) + (sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) if groups else 0) < 2:
         return None
 
     def node(leaf: tuple[int, int, str, str]) -> dict[str, Any]:
