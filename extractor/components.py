@@ -24,8 +24,10 @@ from spacy.util import minibatch, registry
 from . import extensions
 from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, load_json, load_rules
+from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import trie_pattern
+from .values import compile_patterns as compile_value_patterns
 from .values import find_thresholds
 
 extensions.register()
@@ -492,6 +494,9 @@ def make_values(nlp: Language, name: str) -> "CriteriaValues":
 class CriteriaValues:
     """Thresholds (comparator, number or range, unit; ULN multiples; graded counts)."""
 
+    def __init__(self) -> None:
+        compile_value_patterns()
+
     def __call__(self, doc: Doc) -> Doc:
         # a duration inside a time window ("more than 14 days prior to screening") is the window's
         masked = list(doc._.masked or []) + [
@@ -511,6 +516,9 @@ def make_temporal(nlp: Language, name: str) -> "CriteriaTemporal":
 class CriteriaTemporal:
     """Time windows (duration, direction, anchor). Runs before ``criteria_values``, which leaves the
     windows' durations alone."""
+
+    def __init__(self) -> None:
+        compile_window_patterns()
 
     def __call__(self, doc: Doc) -> Doc:
         masked = list(doc._.masked or [])

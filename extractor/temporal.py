@@ -76,6 +76,11 @@ def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
     return tuple((re.compile(r.regex, re.IGNORECASE), r) for r in load_rules("anchors.json", AnchorRule))
 
 
+def compile_patterns() -> None:
+    """Compile the anchor rules now, when the pipeline is built, instead of on the first window."""
+    _anchors()
+
+
 def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     """The anchor event starting at ``pos`` (after spaces): (start, end, canonical name, Chia type)."""
     # the anchor mention leaves out a leading article: "until the last follow-up" -> "last follow-up"

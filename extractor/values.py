@@ -187,6 +187,13 @@ def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(pattern.pattern.replace("UNIT", registry().pattern.pattern), pattern.flags)
 
 
+def compile_patterns() -> None:
+    """Build the unit registry and compile the patterns that embed its units now, when the pipeline
+    is built, instead of on the first criterion read (forked batch workers then inherit them)."""
+    for pattern in (BOUNDED_RANGE_RE, RANGE_RE, POSTFIX_RE, COMPARISON_RE, EQUIVALENT_RE):
+        _with_units(pattern)
+
+
 @dataclass
 class Threshold:
     """A confirmed threshold; offsets are relative to the text it was found in."""
