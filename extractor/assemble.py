@@ -822,7 +822,8 @@ def _unparsed(text: str, node: CriterionSpan, rec: dict[str, Any]) -> list[dict[
     for run in _UNCOVERED.finditer(mask):
         ps, pe = start + run.start(), start + run.end()
         chunk = text[ps:pe]
-        if any(w.lower() not in stop for w in _CONTENT.findall(chunk)):
+        if not stop.issuperset(map(str.lower, _CONTENT.findall(chunk))):  # a content word that is no stopword
             lead = len(chunk) - len(chunk.lstrip())
-            out.append({**_span_text(text, ps + lead, ps + len(chunk.rstrip())), "reason": "uncovered"})
+            a, b = ps + lead, ps + len(chunk.rstrip())
+            out.append({"text": text[a:b], "span": [a, b], "reason": "uncovered"})
     return out

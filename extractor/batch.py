@@ -82,8 +82,16 @@ def _init_worker(timeout_s: int, max_bytes: int, model: bool = True, link: bool 
     global _WORKER_TIMEOUT, _WORKER_MAX_BYTES, _WORKER_MODEL, _WORKER_LINK
     _WORKER_TIMEOUT, _WORKER_MAX_BYTES, _WORKER_MODEL, _WORKER_LINK = timeout_s, max_bytes, model, link
     from .api import _default_nlp
+    from .assemble import _stopwords
+    from .layout import _config
+    from .link import _words
+    from .validate import _fast_validator
 
     _default_nlp(model)
+    # what every study needs, built here rather than on the first study: compiled once in the
+    # driver, forked workers inherit it
+    for build in (_config, _words, _stopwords, _fast_validator):
+        build()
     if link:
         from .linking import warm_up
 

@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, LIKE_NUM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch, registry
@@ -24,8 +24,10 @@ from spacy.util import minibatch, registry
 from . import extensions
 from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, load_json, load_rules
+from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import trie_pattern
+from .values import compile_patterns as compile_value_patterns
 from .values import find_thresholds
 
 extensions.register()
@@ -184,27 +186,36 @@ class CriteriaSentences:
         self.boundaries = set(boundaries)
 
     def __call__(self, doc: Doc) -> Doc:
-        # One array write: setting token.is_sent_start one by one re-checks the whole doc each time.
+        # Whole-array arithmetic over the token attributes: a loop over the tokens builds a Token
+        # object (and reads its text) for each. One array write then sets them all: setting
+        # token.is_sent_start one by one re-checks the whole doc each time.
         n = len(doc)
+        if not n:
+            return doc
+        attrs = doc.to_array([ORTH, SPACY, LIKE_NUM, IDX])
+        orth, spacy_, like_num = attrs[:, 0], attrs[:, 1].astype(bool), attrs[:, 2].astype(bool)
+        strings = doc.vocab.strings
+        ends = numpy.zeros(n, dtype=bool)
+        for boundary in self.boundaries:  # a handful: one comparison each beats numpy.isin's sort
+            ends |= orth == numpy.uint64(strings[boundary])
+        # a token holds a line break where one of the text's line breaks falls within it (the
+        # whitespace after a token is one space at most, so a line break is always inside a token)
+        text = doc_text(doc)
+        if "\n" in text:
+            breaks = numpy.array([m.start() for m in _LINE_BREAK.finditer(text)], dtype="int64")
+            ends[numpy.searchsorted(attrs[:, 3].astype("int64"), breaks, side="right") - 1] = True
+        # "." followed by a space ends a clause, unless it follows a number ("1. " numbering an item)
+        full_stop = (orth == numpy.uint64(strings["."])) & spacy_
+        full_stop[0] = False  # no token before the first
+        full_stop[1:] &= ~like_num[:-1]
         starts = numpy.full((n, 1), -1, dtype="int64")
-        if n:
-            starts[0, 0] = 1
-        boundaries = self.boundaries
-        before = None  # the token before ``prev``
-        for i, prev in enumerate(doc):
-            if i + 1 == n:
-                break
-            text = prev.text
-            if (
-                text in boundaries
-                or "\n" in text
-                or (text == "." and bool(prev.whitespace_) and before is not None and not before.like_num)
-            ):
-                starts[i + 1, 0] = 1
-            before = prev
-        if n:
-            doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]  # spaCy reads uint64; -1 wraps
+        starts[0, 0] = 1
+        starts[1:, 0][(ends | full_stop)[:-1]] = 1
+        doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]  # spaCy reads uint64; -1 wraps
         return doc
+
+
+_LINE_BREAK = re.compile("\n")
 
 
 @lru_cache(maxsize=8)
@@ -483,6 +494,9 @@ def make_values(nlp: Language, name: str) -> "CriteriaValues":
 class CriteriaValues:
     """Thresholds (comparator, number or range, unit; ULN multiples; graded counts)."""
 
+    def __init__(self) -> None:
+        compile_value_patterns()
+
     def __call__(self, doc: Doc) -> Doc:
         # a duration inside a time window ("more than 14 days prior to screening") is the window's
         masked = list(doc._.masked or []) + [
@@ -502,6 +516,9 @@ def make_temporal(nlp: Language, name: str) -> "CriteriaTemporal":
 class CriteriaTemporal:
     """Time windows (duration, direction, anchor). Runs before ``criteria_values``, which leaves the
     windows' durations alone."""
+
+    def __init__(self) -> None:
+        compile_window_patterns()
 
     def __call__(self, doc: Doc) -> Doc:
         masked = list(doc._.masked or [])

@@ -70,13 +70,25 @@ class Layout:
 def _config() -> dict[str, Any]:
     cfg = dict(load_json("sections.json"))
     cfg["_header"] = re.compile(cfg["header"], re.IGNORECASE)
-    cfg["_end"] = [re.compile(p, re.IGNORECASE) for p in cfg["section_end_lines"]]
-    cfg["_chrome"] = [re.compile(p, re.IGNORECASE) for p in cfg["chrome_lines"]]
+    cfg["_end"] = _any_of(cfg["section_end_lines"])
+    cfg["_chrome"] = _any_of(cfg["chrome_lines"])
     cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
     cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
     terms = sorted(cfg["design_terms"], key=len, reverse=True)
     cfg["_design"] = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
     return cfg
+
+
+def _any_of(patterns: list[str]) -> list[re.Pattern[str]]:
+    """Case-insensitive patterns of which a line is searched for any: those anchored at the start
+    (and holding no '|', which could reach past the anchor) as one anchored alternation, which the
+    engine tries at the line's start only, instead of one search each; the others as they are."""
+    anchored = [p[1:] for p in patterns if p.startswith("^") and "|" not in p]
+    others = [p for p in patterns if not (p.startswith("^") and "|" not in p)]
+    merged = (
+        [re.compile("^(?:" + "|".join(f"(?:{body})" for body in anchored) + ")", re.IGNORECASE)] if anchored else []
+    )
+    return merged + [re.compile(p, re.IGNORECASE) for p in others]
 
 
 def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
@@ -216,6 +228,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
     """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
+    if text.find(")", start, end) < 0:
+        return []  # every style's marker ends with ")": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq:
@@ -233,6 +247,8 @@ def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -
 
 
 def _heading(text: str, start: int, end: int) -> Span | None:
+    if text.find(":", start, end) < 0 and text.find("：", start, end) < 0:
+        return None  # a heading ends at a colon: most criteria have none
     m = _HEADING.match(text, start, end)
     if not m or len(m.group("h").split()) > 6:
         return None
@@ -289,7 +305,9 @@ MIN_INLINE_LABELS = 3
 def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each 'Label:' in text[start:end]: one to three words before a colon, the first
     capitalised, not a value word ("Not specified Chemotherapy:" is the label "Chemotherapy")."""
-    out = []
+    out: list[tuple[int, int]] = []
+    if text.find(":", start, end) < 0:
+        return out  # a label ends at a colon: most criteria have none
     for colon in (m.start() for m in re.finditer(r":\s", text[start:end])):
         colon += start
         words = list(re.finditer(r"[A-Za-z][A-Za-z/\-]*", text[max(start, colon - 60) : colon]))

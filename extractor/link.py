@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from .rules import load_json
+from .trie import start_guard
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
@@ -39,7 +41,10 @@ def _words() -> dict[str, Any]:
     )
     # qualitative_results runs for every criterion: its alternation is built and compiled once
     alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))
-    w["_qualitative"] = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    guard = start_guard(w["qualitative_results"])  # see trie.start_guard
+    w["_qualitative"] = re.compile(rf"{guard}(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    # _list_start's words that leave a phrase a mere list item
+    w["_list_item_words"] = frozenset(w["stopwords"]) | {"history", "or", "and"}
     # route_of tries every route word around every drug mention: compiled once, in the file's order
     w["_routes"] = tuple((re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), route) for word, route in w["routes"].items())
     return w
@@ -250,8 +255,8 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
     before ...": the phrase before the comma is no list item (it has words of its own), so it is not
     covered.
     """
-    stop = set(_words()["stopwords"]) | {"history", "or", "and"}
-    commas = [i for i in range(lo, pos) if text[i] == "," and depths[i] == depths[pos]]
+    stop = _words()["_list_item_words"]
+    commas = [i for i in _positions(text, ",", lo, pos) if depths[i] == depths[pos]]
     start = commas[-1] + 1 if commas else lo
     for k in range(len(commas) - 1, -1, -1):
         prev = commas[k - 1] + 1 if k else lo
@@ -271,25 +276,40 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
     return start
 
 
+def _positions(text: str, char: str, lo: int, hi: int) -> Iterator[int]:
+    """Where ``char`` occurs in text[lo:hi], in order (absolute offsets)."""
+    i = text.find(char, lo, hi)
+    while i >= 0:
+        yield i
+        i = text.find(char, i + 1, hi)
+
+
 @lru_cache(maxsize=64)
 def _bracket_depths(text: str) -> tuple[int, ...]:
     """Bracket nesting depth before each character (once per criterion text: linear, cached)."""
     if "(" not in text and "[" not in text:
         return (0,) * (len(text) + 1)
-    depths = [0] * (len(text) + 1)
-    depth = 0
-    for i, ch in enumerate(text):
-        depths[i] = depth
-        if ch in "([":
+    # the depth changes only at a bracket: each stretch up to and including one is filled at once
+    depths: list[int] = []
+    depth = pos = 0
+    for m in _BRACKET.finditer(text):
+        depths += [depth] * (m.start() - pos + 1)
+        if m.group() in "([":
             depth += 1
-        elif ch in ")]" and depth:
+        elif depth:
             depth -= 1
-    depths[len(text)] = depth
+        pos = m.end()
+    depths += [depth] * (len(text) - pos + 1)
     return tuple(depths)
 
 
+_BRACKET = re.compile(r"[()\[\]]")
+
+
 _RATIONALE = re.compile(
-    r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},", re.IGNORECASE | re.MULTILINE
+    start_guard(["since", "because", "given", "as"])  # see trie.start_guard
+    + r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},",
+    re.IGNORECASE | re.MULTILINE,
 )
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
 
@@ -373,7 +393,8 @@ def build_logic(
     """
     # Every leaf kept below is one of ``leaves``: with fewer than two possible, there is no tree, and
     # the sentence and bracket scans are not needed (most sub-criteria have one mention or none).
-    if len(leaves) + sum(len(groups[leaf[2]][1]) - 1 for leaf in leaves if leaf[2] in groups) < 2:
+    # (without groups, as in most criteria, the leaves are counted alone)
+    if len(leaves) + (sum(len(groups[leaf[2]][1]) - 1 for leaf in leaves if leaf[2] in groups) if groups else 0) < 2:
         return None
     hi = len(text) if hi is None else hi
     default = "all" if side == "inclusion" else "any"
@@ -393,11 +414,13 @@ def build_logic(
         if kind == "entity":
             if depths[s] > base_depth:
                 continue
-            clause_start = max((m.end() for m in re.finditer(r"[,;(]", text[lo:s])), default=0) + lo
+            # just after the last ',', ';' or '(' before the mention
+            last = max(text.rfind(",", lo, s), text.rfind(";", lo, s), text.rfind("(", lo, s))
+            clause_start = last + 1 if last >= 0 else lo
             if _EXAMPLES.search(text[clause_start:s]):
                 continue
         kept.append(leaf)
-    if len(kept) + sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) < 2:
+    if len(kept) + (sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) if groups else 0) < 2:
         return None
 
     def node(leaf: tuple[int, int, str, str]) -> dict[str, Any]:

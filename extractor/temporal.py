@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import AnchorRule, load_rules
+from .trie import start_guard
 
 _WORD_NUMBERS = {
     "a": 1,
@@ -73,6 +74,11 @@ class Window:
 @lru_cache(maxsize=1)
 def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
     return tuple((re.compile(r.regex, re.IGNORECASE), r) for r in load_rules("anchors.json", AnchorRule))
+
+
+def compile_patterns() -> None:
+    """Compile the anchor rules now, when the pipeline is built, instead of on the first window."""
+    _anchors()
 
 
 def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
@@ -164,10 +170,21 @@ def _num(text: str) -> float:
     return float(_WORD_NUMBERS[low]) if low in _WORD_NUMBERS else float(text)
 
 
-_WINDOW_RE = re.compile(
-    rf"(?:(?<![\w<>=≤≥]){_LEAD}\s{{0,3}})?{_DURATION}{_RESTATED}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?",
-    re.IGNORECASE,
+_WINDOW = (
+    rf"(?:(?<![\w<>=≤≥]){_LEAD}\s{{0,3}})?{_DURATION}{_RESTATED}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
 )
+# Where a window can start: the first word or sign of its lead, or its number ("a" only before what
+# can follow it in a duration: "a day", "a (1) week", "a-month", "an hour"). The guard rejects most
+# positions at one character test, where the engine would try each alternative of the lead and of
+# the number (see trie.start_guard); it changes no match.
+_WINDOW_STARTS = start_guard(
+    ["within", "in", "during", "over", "for", "at", "less", "more", "longer", "greater", "no", "up"]
+    + ["<", ">", "≤", "≥", "="]
+    + [w for w in _WORD_NUMBERS if w not in ("a", "an")]
+    + ["a" + after for after in " (-ymwdhn"],
+    classes=r"\d",
+)
+_WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
 _DURING_RE = re.compile(
     r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE

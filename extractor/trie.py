@@ -8,6 +8,7 @@ with a longest-first alternation: at each node the longer continuations are trie
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _END = ""
@@ -35,3 +36,45 @@ def _build(node: dict[str, Any], space: str) -> str:
         return ""
     body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
     return f"(?:{body})?" if _END in node else body
+
+
+#: the characters besides its two cases that IGNORECASE matching equates with an ASCII letter
+_CASE_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _as_written(ch: str, fold: bool) -> str:
+    """A character class source for ``ch`` matching what it matches in a pattern (with IGNORECASE
+    when ``fold``), as a case-sensitive class; a space stands for any whitespace (``\\s+`` in a trie)."""
+    if ch == " ":
+        return r"\s"
+    if fold and ch.lower() != ch.upper():
+        if not ch.isascii():
+            raise ValueError(f"no case folds known for {ch!r}")
+        return ch.lower() + ch.upper() + _CASE_FOLDS.get(ch.lower(), "")
+    return re.escape(ch)
+
+
+def start_guard(folded: Iterable[str], exact: Iterable[str] = (), classes: str = "") -> str:
+    """A zero-width, case-sensitive test that a position starts one of the given prefixes.
+
+    ``folded`` prefixes are read as IGNORECASE reads them, ``exact`` ones as written; ``classes`` is
+    the source of a character class (``\\d``) of single characters that may start a match too.
+    Placed before a pattern every match of which starts with one of them, it changes no match: it only
+    lets the engine give up at most positions after one character test, where the pattern would try
+    each of its alternatives (case-insensitive alternatives cannot be rejected by their first
+    character alone). The first characters are tested as one class, then the two-character prefixes.
+    """
+    folded, exact = tuple(folded), tuple(exact)
+    firsts = {_as_written(p[0], True) for p in folded} | {_as_written(p[0], False) for p in exact}
+    by_first: dict[str, set[str]] = {}
+    for prefixes, fold in ((folded, True), (exact, False)):
+        for p in prefixes:
+            rest = by_first.setdefault(f"[{_as_written(p[0], fold)}]", set())
+            rest.add("".join(f"[{_as_written(ch, fold)}]" for ch in p[1:2]))
+    alternatives = [f"[{classes}]"] if classes else []
+    for first, rests in sorted(by_first.items()):
+        if "" in rests:  # a one-character prefix: any second character
+            alternatives.append(first)
+        else:
+            alternatives.append(first + (f"(?:{'|'.join(sorted(rests))})" if len(rests) > 1 else rests.pop()))
+    return f"(?=(?-i:[{classes}{''.join(sorted(firsts))}]))(?=(?-i:{'|'.join(alternatives)}))"

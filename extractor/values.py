@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .trie import trie_pattern
+from .trie import start_guard, trie_pattern
 from .units import registry
 
 # Longest first, so "greater than or equal to" wins over "greater than".
@@ -136,7 +136,7 @@ BOUNDED_RANGE_RE = re.compile(
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
 _SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
+_NUMBER_WORD = re.compile(start_guard(_SPELLED) + r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 WORD_DURATION_RE = re.compile(
     rf"(?P<comp>{_COMP})\s{{0,3}}(?P<word>{'|'.join(_SPELLED)})(?:\s{{0,2}}\(\s{{0,2}}\d{{1,2}}\s{{0,2}}\))?\s{{1,3}}"
     r"(?P<unit>years?|months?|weeks?|days?)\b",
@@ -168,10 +168,17 @@ _DIGIT = re.compile(r"\d")
 # tries at every character of the text, once per pattern: the comparator's (and the multiple's)
 # possible starts are found once, by the same sub-patterns with the same flags, and each pattern is
 # tried at those positions only (see _matches_at).
-_COMP_AT = re.compile(rf"(?=(?:{_COMP}))", re.IGNORECASE)
-_MULT_AT = re.compile(rf"(?=(?:{_MULT}))", re.IGNORECASE)
-_ORDINAL_AT = re.compile(rf"(?=(?i:class|grade|stage|level)|{_ROMAN})")
-_LIMIT_WORD = re.compile(r"limit|ULN|LLN|UNL|normal", re.IGNORECASE)
+# Each scan is led by a guard on the first two characters (see trie.start_guard): most positions fail
+# it at once, where the pattern would try each of its case-insensitive alternatives.
+_COMP_AT = re.compile(rf"{start_guard(w[:2] for w, _ in _COMPARATOR_WORDS)}(?=(?:{_COMP}))", re.IGNORECASE)
+_MULT_GUARD = start_guard(["twice", "two", "three", "four", "five"], classes=r"\d")
+_MULT_AT = re.compile(rf"{_MULT_GUARD}(?=(?:{_MULT}))", re.IGNORECASE)
+_ORDINAL_AT = re.compile(
+    rf"{start_guard(['class', 'grade', 'stage', 'level'], ['IV', 'V', 'I'])}(?=(?i:class|grade|stage|level)|{_ROMAN})"
+)
+_LIMIT_WORD = re.compile(
+    start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
+)
 _SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -181,6 +188,13 @@ _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The pattern with the unit registry's alternation in place of UNIT (compiled once)."""
     return re.compile(pattern.pattern.replace("UNIT", registry().pattern.pattern), pattern.flags)
+
+
+def compile_patterns() -> None:
+    """Build the unit registry and compile the patterns that embed its units now, when the pipeline
+    is built, instead of on the first criterion read (forked batch workers then inherit them)."""
+    for pattern in (BOUNDED_RANGE_RE, RANGE_RE, POSTFIX_RE, COMPARISON_RE, EQUIVALENT_RE):
+        _with_units(pattern)
 
 
 @dataclass

@@ -218,3 +218,28 @@ def test_a_label_line_names_what_its_bullets_measure() -> None:
     )
     (survival,) = by_id["inc-2.1"]["constraints"]
     assert (survival["measure"], survival["ucum"]) == ("expected survival", "mo")
+
+
+def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
+    # the anchored patterns of a list are searched as one alternation: a line must be chrome (or end a
+    # section) exactly when one of the listed patterns, searched on its own, finds it
+    import re
+
+    from extractor.layout import Line, _config, _is_section_end, is_chrome
+
+    cfg = _config()
+    lines = [
+        *CHROME,
+        "Step 2",
+        "step 2x",
+        "Study Locations",
+        "contacts and locations",
+        "a passcode here",
+        "x learn more",
+    ]
+    lines += ["Yes No Not Sure.", "  Learn more  ", "LEARN MORE", "Reply by Monday", "replying", "primary contact", ""]
+    for line in lines:
+        want_chrome = any(re.search(p, line.strip(), re.IGNORECASE) for p in cfg["chrome_lines"])
+        want_end = any(re.search(p, line, re.IGNORECASE) for p in cfg["section_end_lines"])
+        assert is_chrome(line) == want_chrome, line
+        assert _is_section_end(Line(0, len(line), line)) == want_end, line

@@ -125,6 +125,33 @@ def test_tokenizer_one_pass_matches_the_general_split(pattern: Any, text: str) -
     assert doc.text == text
 
 
+def _sentence_starts_token_by_token(doc: Any, boundaries: set[str]) -> list[bool]:
+    """The clause-boundary rule of criteria_sentences read token by token, as it is written."""
+    starts = [True] * bool(len(doc))
+    for i in range(1, len(doc)):
+        prev, before = doc[i - 1], doc[i - 2] if i > 1 else None
+        starts.append(
+            prev.text in boundaries
+            or "\n" in prev.text
+            or (prev.text == "." and bool(prev.whitespace_) and before is not None and not before.like_num)
+        )
+    return starts
+
+
+@pytest.mark.parametrize("tokenizer", ["criteria", "spacy"])
+@pytest.mark.parametrize(
+    "text",
+    ["", ".", "a. b", "1. a. 2. b", "x;y ; z", "a\n\n b\r\nc", "see No. 5. Then", "3.5. a .  b", "\n;. \n"],
+)
+def test_sentence_starts_agree_with_the_token_by_token_rule(tokenizer: str, text: str) -> None:
+    nlp = spacy.blank("en")
+    if tokenizer == "criteria":
+        nlp.tokenizer = CriteriaTokenizer(nlp.vocab)
+    component = nlp.add_pipe("criteria_sentences")
+    doc = component(nlp.make_doc(text))
+    assert [bool(t.is_sent_start) for t in doc] == _sentence_starts_token_by_token(doc, {";", "\n"})
+
+
 def test_word_lists_are_valid_json() -> None:
     for name in ("words.json", "sections.json"):
         assert json.loads(resource_path(name).read_text(encoding="utf-8"))

@@ -85,3 +85,22 @@ def test_a_life_expectancy_from_an_event_is_no_window(text: str) -> None:
     # how long the patient is expected to live, counted from an event, is a threshold on the life
     # expectancy (tests/cases/constraints.json), not a time window before or after that event
     assert all_items(extract_lines(text, side="exclusion"), "windows") == []
+
+
+def test_the_start_guard_changes_no_window_match() -> None:
+    # the window pattern is led by a guard on its possible first two characters; the pattern without
+    # it must find exactly the same windows
+    import random
+    import re
+
+    from extractor import temporal as t
+
+    unguarded = re.compile(t._WINDOW, re.IGNORECASE)
+    rnd = random.Random(11)
+    pieces = [" ", "  ", "\n", "-", "(", ")", "2", "١٢", "1.5", "ſ", "İ", "≤", ">=", "x"]
+    pieces += "a A an day D hours h wk within over up three SEVEN twelve fourteen thirty one before of bad".split()
+    pieces += ["WITHIN the past", "in the last", "for at least", "no more than", "up to", "prior to", "or less"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 25))) for _ in range(4000)]
+    for text in texts:
+        expected = [(m.span(), m.groups()) for m in unguarded.finditer(text)]
+        assert [(m.span(), m.groups()) for m in t._WINDOW_RE.finditer(text)] == expected, text

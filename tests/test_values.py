@@ -228,3 +228,19 @@ def test_a_hard_wrapped_line_of_years_is_not_an_age() -> None:
     )
     measures = {c["text"]: c.get("measure") for c in all_items(extractor.extract(text), "constraints")}
     assert measures == {"at least 5 years": None, "18-45 years": "age"}, measures
+
+
+def test_start_guards_know_every_case_fold_of_a_letter() -> None:
+    # a guard is case-sensitive: each letter's class must hold every character IGNORECASE equates with it
+    import re
+    import sys
+
+    from extractor.trie import _as_written
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    folding = re.compile(f"[{letters}]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if folding.fullmatch(ch):
+            owners = [c for c in letters if re.fullmatch(c, ch, re.IGNORECASE)]
+            assert all(ch in _as_written(c, True) for c in owners), (ch, owners)
