@@ -745,7 +745,7 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
             subject["type"] == "Person"
             and re.search(r"older|younger", text[base + t["start"] : base + t["end"]], re.I) is not None
         )
-    if t.get("ucum") not in {"a", "mo"}:
+    if t.get("ucum") not in {"a", "mo", "wk", "d"}:  # "newborns < 28 days" is an age too
         return False
     if subject is not None and subject["type"] == "Person":
         return True
