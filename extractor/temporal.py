@@ -39,7 +39,8 @@ _UNITS = {
     "day": ("D", 1.0),
     "hour": ("H", 1 / 24),
 }
-_NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
+# a number word is a whole word: "one" is not read in "questioned", "a" in "had", "ten" in "attend"
+_NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|\b(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b)"
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"

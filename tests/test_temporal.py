@@ -104,3 +104,11 @@ def test_the_start_guard_changes_no_window_match() -> None:
     for text in texts:
         expected = [(m.span(), m.groups()) for m in unguarded.finditer(text)]
         assert [(m.span(), m.groups()) for m in t._WINDOW_RE.finditer(text)] == expected, text
+
+
+@pytest.mark.parametrize(
+    "text", ["questioned prior to MRI scanning", "had before surgery", "attend prior to randomization"]
+)
+def test_a_number_word_inside_another_word_is_no_duration(text: str) -> None:
+    # "one" + "d" in "questioned", "a" + "d" in "had", "ten" + "d" in "attend" are no "1 d" or "10 d"
+    assert [w.duration for w in find_windows(text) if w.duration] == []
