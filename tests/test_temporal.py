@@ -111,4 +111,6 @@ def test_the_start_guard_changes_no_window_match() -> None:
 )
 def test_a_number_word_inside_another_word_is_no_duration(text: str) -> None:
     # "one" + "d" in "questioned", "a" + "d" in "had", "ten" + "d" in "attend" are no "1 d" or "10 d"
+    from extractor.temporal import find_windows
+
     assert [w.duration for w in find_windows(text) if w.duration] == []
