@@ -423,6 +423,7 @@ def _criterion_records(
             hi=node.end - base,
             masked=[(f["start"], f["end"]) for f in formulas],
         )
+        rec["logic"] = conditional_on_person(text, rec)
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
     return out
@@ -488,6 +489,41 @@ def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[i
         ):
             out.update((i, i + 1))
     return out
+
+
+# "women of childbearing age should have ...": what the people named must do or have
+_MODAL_AFTER = re.compile(
+    r"(?:\s+(?:patients?|subjects?|participants?|volunteers?))?\s*(?:,\s*)?(?:(?:who|that)\s+\w+(?:\s+\w+)?\s+)?"
+    r"(?:should|must|shall|will\s+(?:be\s+required|need)\s+to|"
+    r"(?:is|are)\s+required\s+to|needs?\s+to|ha(?:ve|s)\s+to)\b",
+    re.IGNORECASE,
+)
+
+
+def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The criterion's logic as a condition on the people it names first ("Women of childbearing
+    potential must have a negative pregnancy test": not a woman of childbearing potential, or the
+    test), where the first Person mention is followed by "must", "should", "are required to", ... and
+    every leaf of the logic comes after that."""
+    logic = rec.get("logic")
+    if logic is None:
+        return None
+    people = [e for e in rec["entities"] if e["type"] == "Person"]
+    modal = _MODAL_AFTER.match(text, people[0]["span"][1]) if people else None
+    if modal is None:
+        return logic  # no people named, or the first named must do nothing ("Men and women must ...")
+    person = people[0]
+    spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
+    refs = _refs(logic)
+    # every leaf states what they must do or have; one inside "who are breastfeeding" would be part
+    # of the condition, not read here
+    if person["id"] in refs or not all(spans.get(r, (0, 0))[0] >= modal.end() for r in refs):
+        return logic
+    return {"op": "any", "args": [{"op": "not", "args": [{"ref": person["id"]}]}, logic]}
+
+
+def _refs(tree: dict[str, Any]) -> list[str]:
+    return [tree["ref"]] if "ref" in tree else [r for a in tree["args"] for r in _refs(a)]
 
 
 def _coordination_wholes(entities: list[dict[str, Any]]) -> dict[int, int]:

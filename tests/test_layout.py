@@ -243,3 +243,27 @@ def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
         want_end = any(re.search(p, line, re.IGNORECASE) for p in cfg["section_end_lines"])
         assert is_chrome(line) == want_chrome, line
         assert _is_section_end(Line(0, len(line), line)) == want_end, line
+
+
+@pytest.mark.parametrize(
+    ("text", "conditional"),
+    [
+        # what the people named must have: not such a person, or the rest holds
+        ("Women of childbearing potential must have a negative pregnancy test within 7 days before enrollment", True),
+        # the first people named must do nothing themselves, or a leaf sits in the condition: left as it is
+        ("Men and women must be older than 18 years and have an ECOG performance status of 0-1", False),
+        ("Women who are breastfeeding must stop breastfeeding and use contraception", False),
+        ("Negative pregnancy test within 7 days before enrollment", False),
+    ],
+)
+def test_a_requirement_on_the_people_named_is_a_condition_on_them(text: str, conditional: bool) -> None:
+    (crit,) = extractor.extract("Inclusion Criteria:\n" + text + "\n")["criteria"]
+    logic = crit["logic"]
+    people = [e["id"] for e in crit["entities"] if e["type"] == "Person"]
+    is_conditional = (
+        logic is not None
+        and logic["op"] == "any"
+        and logic["args"][0] == {"op": "not", "args": [{"ref": people[0]}]}
+        and len(logic["args"]) == 2
+    )
+    assert is_conditional == conditional, logic
