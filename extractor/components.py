@@ -7,6 +7,7 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
 import dataclasses
 import importlib
+import random
 import re
 import sys
 import types
@@ -133,6 +134,27 @@ def make_model_tokenizer() -> Any:
         return CriteriaTokenizer(nlp.vocab, _FINE_TOKEN)
 
     return create
+
+
+@registry.augmenters("extractor.case_augmenter.v1")
+def make_case_augmenter(lower: float, upper: float) -> Any:
+    """Training data augmenter: an example is read in lower case with probability ``lower`` and in
+    upper case with probability ``upper`` (registry text comes in capitals too, and the model's
+    prefix, suffix and shape features see case). Only case changes: a text whose length would
+    change in the other case (a "ß") is kept as it is."""
+
+    def augment(nlp: Language, example: Any) -> Iterator[Any]:
+        draw = random.random()
+        change = str.lower if draw < lower else str.upper if draw < lower + upper else None
+        text = example.text
+        if change is None or len(change(text)) != len(text):
+            yield example
+            return
+        data = example.to_dict()
+        data["token_annotation"]["ORTH"] = [change(t.text) for t in example.reference]
+        yield example.from_dict(nlp.make_doc(change(text)), data)
+
+    return augment
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import spacy
 
 import extractor
 from extractor import model as entity_model
@@ -459,3 +460,23 @@ def test_a_model_span_starts_after_a_list_bullet() -> None:
     found = _entities_with("· creatinine ≤ 1.5 x ULN", [("· creatinine", "Measurement", 0.9)])
     assert "· creatinine" not in found
     assert found["creatinine"]["type"] == "Measurement"
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "expected"), [(1.0, 0.0, "history of heart failure"), (0.0, 1.0, "HISTORY OF HEART FAILURE")]
+)
+def test_the_case_augmenter_changes_case_and_keeps_the_spans(lower: float, upper: float, expected: str) -> None:
+    from spacy.training import Example
+
+    from extractor.components import make_case_augmenter
+
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.ModelTokenizer.v1"}}})
+    reference = nlp("History of Heart Failure")
+    reference.spans["sc"] = [reference.char_span(11, 24, label="Condition")]
+    (augmented,) = make_case_augmenter(lower, upper)(nlp, Example(nlp.make_doc(reference.text), reference))
+    assert augmented.reference.text == expected
+    assert [(s.start_char, s.end_char, s.label_) for s in augmented.reference.spans["sc"]] == [(11, 24, "Condition")]
+    # a text whose length would change in the other case is kept as it is
+    odd = nlp("Straße")
+    (kept,) = make_case_augmenter(0.0, 1.0)(nlp, Example(nlp.make_doc(odd.text), odd))
+    assert kept.reference.text == "Straße"
