@@ -808,12 +808,13 @@ def _name_stoplist(key: str, type_: str) -> frozenset[str]:
     return frozenset(normalized(w, type_) for w in load_json("words.json")[key] if not w.startswith("_ "))
 
 
-_COORDINATION_GAP = re.compile(r"\s*(?:,\s*)?(?:/|\b(?:and/or|or|and)\b|,)\s*", re.IGNORECASE)
+# what joins coordinated words: "or", "and", "and/or", "/" or a comma (", or", ", and" too)
+_CONJUNCTION = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|\band\s*/\s*or\b|\bor\b|\band\b)\s*", re.IGNORECASE)
 
 
 def _coordinated(text: str, spans: list[tuple[int, int]]) -> bool:
     """Two of the mentions are joined by 'or', 'and', '/' or a comma ("hepatitis B or C")."""
-    return any(_COORDINATION_GAP.fullmatch(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:], strict=False))
+    return any(_CONJUNCTION.fullmatch(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:], strict=False))
 
 
 _LEADING_BULLET = re.compile(r"[*•·▪◦‣●○■□►–—-]\s+")
@@ -824,9 +825,6 @@ def _without_bullet(text: str, span: tuple[int, int, str, float]) -> tuple[int, 
     the layout, and a mention reaching into it would fall outside its criterion."""
     m = _LEADING_BULLET.match(text, span[0], span[1])
     return (m.end(), span[1], span[2], span[3]) if m else span
-
-
-_CONJUNCTION = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|\band\s*/\s*or\b|\bor\b|\band\b)\s*", re.IGNORECASE)
 
 
 def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
