@@ -773,17 +773,29 @@ def is_bare_age(text: str, start: int, end: int, ucum: str | None, criterion: tu
     return not _AGE_LINE_WORDS.sub("", rest)
 
 
+# people whose age is counted in weeks or days ("Newborns < 28 days"); for others a number of weeks
+# is how far a pregnancy or a recovery has gone ("Women at < 20 weeks gestation")
+_INFANTS = re.compile(r"newborn|neonat|infant|bab(?:y|ies)", re.IGNORECASE)
+
+
 def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None) -> bool:
-    """A duration in years or months that measures a person, or is followed by 'of age' / 'old'."""
+    """A duration in years or months (weeks or days for an infant) that measures a person, or is
+    followed by 'of age' / 'old'."""
     if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
         # "Males 18 and older": a bare number said to be older or younger than is an age in years
         return (
             subject["type"] == "Person"
             and re.search(r"older|younger", text[base + t["start"] : base + t["end"]], re.I) is not None
         )
-    if t.get("ucum") not in {"a", "mo", "wk", "d"}:  # "newborns < 28 days" is an age too
+    person = subject is not None and subject["type"] == "Person"
+    infant = (
+        subject is not None
+        and person
+        and _INFANTS.search(text, base + subject["start"], base + subject["end"]) is not None
+    )
+    if t.get("ucum") not in ({"a", "mo", "wk", "d"} if infant else {"a", "mo"}):
         return False
-    if subject is not None and subject["type"] == "Person":
+    if person:
         return True
     return subject is None and _OF_AGE.match(text, base + t["end"]) is not None
 
