@@ -512,6 +512,8 @@ def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | No
     modal = _MODAL_AFTER.match(text, people[0]["span"][1]) if people else None
     if modal is None:
         return logic  # no people named, or the first named must do nothing ("Men and women must ...")
+    if people[0]["text"].lower() in _everyone():
+        return logic  # "Patients must be ...": every participant, no subgroup
     person = people[0]
     spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
     refs = _refs(logic)
@@ -520,6 +522,11 @@ def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | No
     if person["id"] in refs or not all(spans.get(r, (0, 0))[0] >= modal.end() for r in refs):
         return logic
     return {"op": "any", "args": [{"op": "not", "args": [{"ref": person["id"]}]}, logic]}
+
+
+@cache
+def _everyone() -> frozenset[str]:
+    return frozenset(w for w in load_json("words.json")["everyone"] if not w.startswith("_ "))
 
 
 def _refs(tree: dict[str, Any]) -> list[str]:

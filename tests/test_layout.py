@@ -254,6 +254,8 @@ def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
         ("Men and women must be older than 18 years and have an ECOG performance status of 0-1", False),
         ("Women who are breastfeeding must stop breastfeeding and use contraception", False),
         ("Negative pregnancy test within 7 days before enrollment", False),
+        # every participant is no subgroup
+        ("Patients must have measurable disease and an ECOG performance status of 0-1", False),
     ],
 )
 def test_a_requirement_on_the_people_named_is_a_condition_on_them(text: str, conditional: bool) -> None:
