@@ -193,7 +193,7 @@ def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
 def compile_patterns() -> None:
     """Build the unit registry and compile the patterns that embed its units now, when the pipeline
     is built, instead of on the first criterion read (forked batch workers then inherit them)."""
-    for pattern in (BOUNDED_RANGE_RE, RANGE_RE, POSTFIX_RE, COMPARISON_RE, EQUIVALENT_RE):
+    for pattern in (BOUNDED_RANGE_RE, RANGE_RE, POSTFIX_RE, COMPARISON_RE, EQUIVALENT_RE, EQUIVALENT_OR_RE):
         _with_units(pattern)
 
 
