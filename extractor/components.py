@@ -936,6 +936,7 @@ class CriteriaModelEntities:
                 yield self._merge(doc, spans)
 
     def _merge(self, doc: Doc, scored: list[tuple[int, int, str, float]]) -> Doc:
+        text = doc_text(doc)
         long_forms: dict[tuple[int, int], str] = {}
         long_spans: dict[tuple[int, int], tuple[int, int]] = {}
         if Doc.has_extension("abbreviations"):
@@ -946,8 +947,8 @@ class CriteriaModelEntities:
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [
             s
-            for s in map(partial(_without_bullet, doc.text), self.model.select(scored, self.model.threshold))
-            if s[2] in self.types and s[0] < s[1] and (s[2] != "Value" or is_value_phrase(doc.text[s[0] : s[1]]))
+            for s in map(partial(_without_bullet, text), self.model.select(scored, self.model.threshold))
+            if s[2] in self.types and s[0] < s[1] and (s[2] != "Value" or is_value_phrase(text[s[0] : s[1]]))
         ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [
@@ -982,7 +983,7 @@ class CriteriaModelEntities:
                 continue  # a better-scored model span is already there
             # two coordinated mentions ("immunosuppressive/immune modulators", "hepatitis B or C")
             # are never merged into one
-            if _coordinated(doc_text(doc), sorted(k for k in overlapping if info[k]["type"] == type_)):
+            if _coordinated(text, sorted(k for k in overlapping if info[k]["type"] == type_)):
                 continue
             # a generic mention ("treatment", "participation") gives way to a model span over it
             weak = [k for k in overlapping if info[k].get("confirm")]
@@ -998,7 +999,7 @@ class CriteriaModelEntities:
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
                 del info[same[0]]
             info[(start, end)] = entry
-        for start, end, kind in vocabulary_names(doc.text, info, self.vocabulary_names):
+        for start, end, kind in vocabulary_names(text, info, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
         # an elliptic coordination the model read as one mention holds a mention per member, as Chia
         # marks them ("Gastrointestinal or genitourinary bleeding": "genitourinary bleeding" too), and
@@ -1006,7 +1007,7 @@ class CriteriaModelEntities:
         for (start, end), entry in list(info.items()):
             if entry["type"] not in ASSERTED_TYPES or not str(entry.get("rule", "")).startswith("model:"):
                 continue
-            found = coordinated_members(doc.text[start:end])
+            found = coordinated_members(text[start:end])
             if found is None:
                 continue
             members, entry["normalized"] = found
