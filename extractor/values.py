@@ -142,9 +142,11 @@ WORD_DURATION_RE = re.compile(
     r"(?P<unit>years?|months?|weeks?|days?)\b",
     re.IGNORECASE,
 )
-# "18 years or older", "18 and over", "65 or under": the comparator written after the number
+# "18 years or older", "18 and over", "65 or under": the comparator written after the number;
+# "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 POSTFIX_RE = re.compile(
-    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b(?!\s*than)",
+    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b(?!\s*than)"
+    r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
@@ -412,7 +414,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         word = m.group("post").split()[-1].lower()
         comparator = ">=" if word in {"over", "older", "above", "more", "greater", "higher", "up"} else "<="
-        unit, ucum = unit_fields(m.group("unit"))
+        unit, ucum = unit_fields(m.group("unit") or m.group("unit_after"))
         out.append(
             Threshold(
                 m.start(),
