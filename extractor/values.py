@@ -105,7 +105,7 @@ COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
 
 # "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
 _LIMIT = (
-    r"(?P<limit>(?:the\s+)?(?:institutional\s+)?(?:(?:upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?)"
+    r"(?P<limit>(?:the\s+)?(?:institutional\s+)?(?:(?:upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?|limits?\s+normal)"
     r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
