@@ -196,7 +196,9 @@ _DURING_RE = re.compile(
 # "life expectancy < 1 year from conditions other than TR": how long the patient is expected to
 # live, a threshold on the life expectancy, not a window before or after an event
 _SURVIVAL_BEFORE = re.compile(r"(?:surviv\w*|expectancy|life)\W{0,3}(?:(?:of|is)\s{1,3})?$", re.IGNORECASE)
-_COMPARATOR_LEAD = re.compile(r"less|more|greater|no\b|up\b|at\s+least|for|longer|over(?!\s+the)|[<>≤≥=]", re.IGNORECASE)
+_COMPARATOR_LEAD = re.compile(
+    r"less|more|greater|no\b|up\b|at\s+least|for|longer|over(?!\s+the)|[<>≤≥=]", re.IGNORECASE
+)
 _SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
 
 

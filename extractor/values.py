@@ -170,6 +170,7 @@ ORDINAL_COMPARISON_RE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
+_NUMBER_NEXT = re.compile(r"\s{0,3}\d")
 # Where a match can start. Most patterns here begin with a comparator, which the engine otherwise
 # tries at every character of the text, once per pattern: the comparator's (and the multiple's)
 # possible starts are found once, by the same sub-patterns with the same flags, and each pattern is
@@ -416,6 +417,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _with_units(POSTFIX_RE).finditer(text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
+        if _NUMBER_NEXT.match(text, m.end("post")):
+            continue  # "below 40 or above 95": two comparisons, not "40 or above"
         word = m.group("post").split()[-1].lower()
         comparator = ">=" if word in {"over", "older", "above", "more", "greater", "higher", "up"} else "<="
         unit, ucum = unit_fields(m.group("unit") or m.group("unit_after"))
@@ -511,4 +514,31 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for t in result:
         if t.equivalent_of is not None:
             t.equivalent_of = remap[t.equivalent_of]
+    _share_units(text, result)
     return result
+
+
+# "> 170 or < 90 mm Hg", "potassium < 3.5 or > 5.1 mEq/L": the two sides of a measure, joined by a
+# conjunction, share the unit written after the last ("BMI > 30 and at least 20 pounds" do not)
+_UNIT_SHARING_GAP = re.compile(r"\s{0,3}(?:or|and|,|/)\s{0,3}", re.IGNORECASE)
+_SHARES_UNIT = frozenset({"comparator-number-unit", "number-postfix-comparator"})
+
+
+def _share_units(text: str, thresholds: list[Threshold]) -> None:
+    """Give a bare comparison the unit of the comparison of the other direction that follows it
+    after "or"/"and" (rule suffix ``+shared-unit``), where the unit is plausible for its number."""
+    for i in range(len(thresholds) - 2, -1, -1):
+        a, b = thresholds[i], thresholds[i + 1]
+        if (
+            a.unit is None
+            and b.unit is not None
+            and a.rule in _SHARES_UNIT
+            and b.rule.split("+")[0] in _SHARES_UNIT
+            and a.comparator[:1] in "<>"
+            and b.comparator[:1] in "<>"
+            and a.comparator[:1] != b.comparator[:1]
+            and isinstance(a.value, (int, float))
+            and _UNIT_SHARING_GAP.fullmatch(text, a.end, b.start)
+            and check_unit_plausible(b.ucum, float(a.value))
+        ):
+            a.unit, a.ucum, a.rule = b.unit, b.ucum, f"{a.rule}+shared-unit"
