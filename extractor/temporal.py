@@ -186,6 +186,12 @@ _WINDOW_STARTS = start_guard(
     classes=r"\d",
 )
 _WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
+# "within the past year", "in the last month (30 days)": one unit, its count left unwritten
+_LAST_UNIT_RE = re.compile(
+    r"\b(?P<lead>(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior))\s+"
+    r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
+    re.IGNORECASE,
+)
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
 _DURING_RE = re.compile(
     r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
@@ -264,6 +270,19 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
             days,
         )
         if anchor:
+            w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        out.append(w)
+        taken.append((m.start(), end))
+    for m in _LAST_UNIT_RE.finditer(text):
+        anchor = match_anchor(text, m.end()) if m.group("dir") else None
+        # without a known anchor the window ends at its unit: "in the past year of" keeps no "of"
+        end = anchor[1] if anchor else len(text[: m.start("dir")].rstrip()) if m.group("dir") else m.end()
+        if not free(m.start(), end):
+            continue
+        iso, days = iso_duration(1, m.group("unit"))
+        w = Window(m.start(), end, "before", anchor[2] if anchor else "index", "last-unit", "<=", iso, days)
+        if anchor:
+            w.rule = "last-unit-anchor"
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), end))
