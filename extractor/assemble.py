@@ -15,7 +15,16 @@ from .analysis import Analysis, analyse_spans
 from .components import CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
-from .link import LEAF_TYPES, build_logic, frequency_of, link_subjects, qualitative_results, route_of, window_targets
+from .link import (
+    LEAF_TYPES,
+    build_logic,
+    frequency_of,
+    link_subjects,
+    plain_dose,
+    qualitative_results,
+    route_of,
+    window_targets,
+)
 from .rules import load_json
 from .source import Source
 from .units import registry
@@ -335,6 +344,7 @@ def _criterion_records(
 
     # --- drugs ---------------------------------------------------------------------------------
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    taken_by_thresholds = [(t["start"], t["end"]) for t in thresholds]
     for i, e in enumerate(entities):
         if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
             continue
@@ -350,9 +360,15 @@ def _criterion_records(
         route = route_of(local, e) or _inherited_route(local, entities, i)
         if route:
             d["route"] = route
+        if i not in dose_of:
+            plain = plain_dose(local, e, taken_by_thresholds)
+            if plain is not None:
+                start, end = plain.pop("start"), plain.pop("end")
+                dose_of[i] = {**plain, "span": [base + start, base + end]}
         if i in dose_of:
             d["dose"] = dose_of[i]
-            freq = frequency_of(local, dose_of[i]["span"][1] - base)
+            # "100 mg, twice daily"; "> 5 mg prednisone daily": after the dose, or after the drug
+            freq = frequency_of(local, dose_of[i]["span"][1] - base) or frequency_of(local, e["end"])
             if freq:
                 d["frequency"] = freq
             doses[d["name"]].append((node.id, dose_of[i], d["id"]))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .rules import load_json
 from .trie import start_guard
+from .units import registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
@@ -116,6 +117,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 break
             group.insert(0, i)
             pos = e["start"]
+        if not group and _is_dose_unit(t.get("ucum")):
+            # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
+            after = bisect.bisect_left(starts, t["end"])
+            if (
+                after < len(entities)
+                and entities[after]["type"] == "Drug"
+                and _DOSE_TO_DRUG.fullmatch(text, t["end"], entities[after]["start"])
+            ):
+                group = [after]
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -123,6 +133,54 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 group = list(out[ti - 1])
         out.append(group)
     return out
+
+
+# a dose is a mass or a number of international units, alone or per day, per kg or per m2 (dimensions
+# of resources/units.json)
+DOSE_DIMENSIONS = frozenset(
+    {"mass", "dose_rate", "dose_per_mass", "dose_rate_per_mass", "dose_per_bsa", "dose_iu", "dose_iu_rate"}
+)
+_DOSE_TO_DRUG = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
+def _is_dose_unit(ucum: str | None) -> bool:
+    unit = registry().by_ucum.get(ucum) if ucum else None
+    return unit is not None and unit.dimension in DOSE_DIMENSIONS
+
+
+@lru_cache(maxsize=1)
+def _plain_dose_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    number, unit = r"(?P<num>\d{1,6}(?:\.\d{1,4})?)", rf"(?P<unit>{registry().pattern.pattern})"
+    after = re.compile(rf"\s{{0,3}}[(\[]?\s{{0,3}}{number}\s{{0,3}}{unit}", re.IGNORECASE)
+    before = re.compile(
+        rf"(?<![\d.,/])(?<![<>=≤≥]\s)(?<![<>=≤≥]){number}\s{{0,3}}{unit}\s{{1,3}}(?:of\s+)?$", re.IGNORECASE
+    )
+    return after, before
+
+
+def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) -> dict[str, Any] | None:
+    """A dose written right next to its drug without a comparator ("tadalafil 5 mg", "aspirin (325
+    mg/day)", "100 mg sildenafil", "0.8mg Flomax"): comparator "=", offsets relative to ``text``.
+    None where the number belongs to a threshold (``taken``) or the unit is no dose."""
+    after, before = _plain_dose_patterns()
+    m = after.match(text, entity["end"])
+    if m is None:
+        m = before.search(text, max(0, entity["start"] - 30), entity["start"])
+    if m is None or any(a < m.end("unit") and m.start("num") < b for a, b in taken):
+        return None
+    reg = registry()
+    ucum = reg.to_ucum(m.group("unit"))
+    if not _is_dose_unit(ucum):
+        return None
+    value = float(m.group("num"))
+    return {
+        "comparator": "=",
+        "value": int(value) if value.is_integer() else value,
+        "unit": m.group("unit"),
+        "ucum": ucum,
+        "start": m.start("num"),
+        "end": m.end("unit"),
+    }
 
 
 def qualitative_results(

@@ -67,6 +67,37 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "drug", "dose", "frequency"),
+    [
+        # a dose written next to its drug without a comparator is "="
+        ("use of aspirin (325 mg/day) or other NSAIDs", "aspirin", ("=", 325, "mg/d", "325 mg/day"), None),
+        ("Currently taking 0.8mg methotrexate daily", "methotrexate", ("=", 0.8, "mg", "0.8mg"), "/d"),
+        ("insulin 10 IU before meals", "insulin", ("=", 10, "[IU]", "10 IU"), None),
+        # a threshold before its drug is its dose
+        ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
+        ("Up to 2 g per day of aspirin is allowed", "aspirin", ("<=", 2, "g/d", "Up to 2 g per day"), None),
+        # a number that is no dose is not one
+        ("aspirin 2 weeks before surgery", "aspirin", None, None),
+        ("prednisone for 3 months", "prednisone", None, None),
+    ],
+)
+def test_doses_next_to_their_drug(
+    text: str, drug: str, dose: tuple[str, float, str, str] | None, frequency: str | None
+) -> None:
+    record = extract_lines(text, side="exclusion")
+    source = "Exclusion Criteria:\n" + text + "\n"
+    drugs = {d["name"]: d for d in all_items(record, "drugs")}
+    found = drugs[drug].get("dose")
+    if dose is None:
+        assert found is None
+        return
+    assert found is not None
+    s, e = found["span"]
+    assert (found["comparator"], found["value"], found["ucum"], source[s:e]) == dose
+    assert drugs[drug].get("frequency") == frequency
+
+
+@pytest.mark.parametrize(
     ("text", "unit", "ucum"),
     [
         ("<221.0μmol/L", "μmol/L", "umol/L"),
