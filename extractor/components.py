@@ -325,6 +325,7 @@ class CriteriaEntities:
                         "normalized": rule.normalized,
                         "is_class": rule.is_class,
                         **({"confirm": True} if rule.confirm else {}),
+                        **({"head_only": True} if rule.head_only else {}),
                         "rule": f"lexicon:{rule.phrase}",
                     }
                 )
@@ -371,7 +372,9 @@ class CriteriaEntities:
         if self.use_abbreviations and Doc.has_extension("abbreviations"):
             found = self._propagate(doc, found)
         doc._.entity_info = {
-            (f["start"], f["end"]): {k: f[k] for k in ("type", "normalized", "is_class", "rule", "confirm") if k in f}
+            (f["start"], f["end"]): {
+                k: f[k] for k in ("type", "normalized", "is_class", "rule", "confirm", "head_only") if k in f
+            }
             for f in found
         }
         doc.spans[extensions.ENTITIES] = _spans(doc, [(f["start"], f["end"], f["type"]) for f in found])
@@ -994,7 +997,9 @@ class CriteriaModelEntities:
             for k in weak:
                 del info[k]
             if same:
-                entry["normalized"] = info[same[0]].get("normalized")
+                # "PDE5 inhibitors" over the lexicon's "inhibitors" is named by its own text
+                head_only = info[same[0]].get("head_only") and same[0] != (start, end)
+                entry["normalized"] = None if head_only else info[same[0]].get("normalized")
                 entry["is_class"] = info[same[0]].get("is_class", False)
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
                 del info[same[0]]

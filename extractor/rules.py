@@ -96,6 +96,9 @@ class LexiconRule(Rule):
     #: a generic phrase ("treatment", "history", "drug") that stays only where the entity model
     #: confirms it; without the model it stays
     confirm: bool = False
+    #: a class named by its head noun alone ("inhibitors", "agonists", "vaccines"): a longer model span
+    #: over it ("PDE5 inhibitors", "influenza vaccine") keeps its own name rather than the head's
+    head_only: bool = False
 
     def check(self, where: str) -> None:
         if self.type not in ENTITY_TYPES:

@@ -348,6 +348,22 @@ def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges()
 
 
 @pytest.mark.parametrize(
+    ("text", "span", "normalized"),
+    [
+        # a class named by its head noun alone does not name a longer model span over it
+        ("Use of PDE5 inhibitors", "PDE5 inhibitors", None),
+        ("influenza vaccine within 30 days", "influenza vaccine", None),
+        # a specific class does
+        ("systemic corticosteroids", "systemic corticosteroids", "glucocorticoids"),
+    ],
+)
+def test_a_head_noun_class_does_not_name_a_longer_model_span(text: str, span: str, normalized: str | None) -> None:
+    found = _entities_with(text, [(span, "Drug", 0.8)])
+    assert found[span]["normalized"] == normalized
+    assert found[span]["is_class"]
+
+
+@pytest.mark.parametrize(
     ("text", "drugs"),
     [
         ("Previous use of esmolol or phenprocoumon", {"esmolol", "phenprocoumon"}),  # single DrugBank drugs
