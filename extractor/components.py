@@ -35,6 +35,9 @@ extensions.register()
 
 CONCEPT_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Person", "Device")
 ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation")
+# the mentions a concept mention from the model cannot overlap; a modifier (Qualifier, Negation,
+# Multiplier, ...) over or inside it does not block it
+_BLOCKING_TYPES = frozenset(CONCEPT_TYPES) | {"Value", "Temporal"}
 
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
@@ -977,6 +980,10 @@ class CriteriaModelEntities:
                 "score": round(score, 3),
             }
             overlapping = [k for k in info if k[0] < end and start < k[1]]
+            if type_ in CONCEPT_TYPES:
+                # a modifier ("Untreated", the lexicon's "serum") never blocks a concept over it
+                # ("Untreated hypogonadism", "serum total testosterone"): both stay, as Chia marks them
+                overlapping = [k for k in overlapping if info[k]["type"] in _BLOCKING_TYPES]
             if not overlapping:
                 # a short form scispaCy tied to its long form is linked through the long form ("Cr")
                 entry["normalized"] = long_forms.get((start, end))

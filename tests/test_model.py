@@ -116,6 +116,13 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"Participation in another clinical trial": ("Observation", "model:fixed")},
             ["Participation", "clinical trial"],
         ),
+        # 5. a modifier never blocks a concept over it: the lexicon's qualifier "serum" stays beside it
+        (
+            "serum total testosterone",
+            [("serum total testosterone", "Measurement", 0.9)],
+            {"serum total testosterone": ("Measurement", "model:fixed"), "serum": ("Qualifier", "lexicon:serum")},
+            [],
+        ),
         # a type the component does not take from the model is ignored
         ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
     ],
