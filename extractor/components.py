@@ -984,6 +984,14 @@ class CriteriaModelEntities:
                 # a modifier ("Untreated", the lexicon's "serum") never blocks a concept over it
                 # ("Untreated hypogonadism", "serum total testosterone"): both stay, as Chia marks them
                 overlapping = [k for k in overlapping if info[k]["type"] in _BLOCKING_TYPES]
+            elif type_ in ("Temporal", "Value"):
+                # a time or a value may hold a concept ("before operation", "up to age 75 years"):
+                # a shorter concept mention inside it stays beside it
+                overlapping = [
+                    k
+                    for k in overlapping
+                    if not (info[k]["type"] in CONCEPT_TYPES and start <= k[0] and k[1] <= end and k != (start, end))
+                ]
             if not overlapping:
                 # a short form scispaCy tied to its long form is linked through the long form ("Cr")
                 entry["normalized"] = long_forms.get((start, end))

@@ -123,6 +123,13 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"serum total testosterone": ("Measurement", "model:fixed"), "serum": ("Qualifier", "lexicon:serum")},
             [],
         ),
+        # a time may hold a concept: both stay
+        (
+            "Hemorrhage before operation",
+            [("before operation", "Temporal", 0.8)],
+            {"before operation": ("Temporal", "model:fixed"), "operation": ("Procedure", None)},
+            [],
+        ),
         # a type the component does not take from the model is ignored
         ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
     ],
