@@ -447,7 +447,8 @@ def build_logic(
     - a bare "or"/"and" joins the leaves of a phrase ("and" binds tighter); a time window applies to
       everything before it in its clause;
     - a comma joins phrases ("', or'" = any, "', and'" = all, a bare comma or slash = all in inclusion
-      criteria and any in exclusion criteria); ";" and ". " separate clauses, joined the same way.
+      criteria and any in exclusion criteria); ";" and ". " separate clauses, joined the same way;
+    - a list of single mentions "A, B and C" / "A, B, and C" is one list, joined like its commas.
     """
     # Every leaf kept below is one of ``leaves``: with fewer than two possible, there is no tree, and
     # the sentence and bracket scans are not needed (most sub-criteria have one mention or none).
@@ -499,6 +500,9 @@ def build_logic(
         else:
             clauses[-1][1][-1].append(leaf)
 
+    for _conn, phrases, phrase_conns in clauses:
+        _serial_list(text, phrases, phrase_conns)
+
     clause_nodes: list[tuple[dict[str, Any], str]] = []
     for conn, phrases, phrase_conns in clauses:
         pending: list[tuple[dict[str, Any], str]] = []
@@ -529,6 +533,30 @@ def build_logic(
     if not clause_nodes:
         return None
     return _clean(_combine(clause_nodes, default))
+
+
+_BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
+
+
+def _serial_list(text: str, phrases: list[list[tuple[int, int, str, str]]], conns: list[str]) -> None:
+    """A list of single mentions "A, B and C" / "A, B, and C" is one list, read by the criterion's
+    side like its commas ("History of erectile dysfunction, priapism and Peyronie disease": any of the
+    three in an exclusion criterion, all three in an inclusion one), not "A, (B and C)". In place."""
+    if len(phrases) < 2 or any(len(p) != 1 or p[0][3] != "entity" for p in phrases[:-1]):
+        return
+    if any(c != "default" for c in conns[:-1]):
+        return
+    last = phrases[-1]
+    if len(last) == 1 and last[0][3] == "entity" and conns[-1] == "all":  # "A, B, and C"
+        conns[-1] = "default"
+    elif (
+        len(last) == 2
+        and conns[-1] == "default"
+        and all(leaf[3] == "entity" for leaf in last)
+        and _BARE_AND.fullmatch(text, last[0][1], last[1][0])
+    ):  # "A, B and C"
+        phrases[-1:] = [[last[0]], [last[1]]]
+        conns.append("default")
 
 
 def _clean(tree: dict[str, Any]) -> dict[str, Any]:

@@ -269,3 +269,20 @@ def test_a_requirement_on_the_people_named_is_a_condition_on_them(text: str, con
         and len(logic["args"]) == 2
     )
     assert is_conditional == conditional, logic
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "op"),
+    [
+        # a serial list of single mentions is one list, read by the side like its commas
+        ("Exclusion", "History of erectile dysfunction, priapism and Peyronie disease", "any"),
+        ("Exclusion", "Hypertension, diabetes, and asthma", "any"),
+        ("Inclusion", "Hypertension, diabetes and asthma", "all"),
+        ("Exclusion", "Epilepsy, psychosis, or dementia", "any"),
+    ],
+)
+def test_a_serial_list_is_one_list(side: str, text: str, op: str) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
+    leaves = [{"ref": e["id"]} for e in crit["entities"] if e["type"] == "Condition"]
+    assert len(leaves) == 3
+    assert crit["logic"] == {"op": op, "args": leaves}
