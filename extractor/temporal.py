@@ -111,10 +111,22 @@ _COUNTED_WORDS = frozenset({"day", "dose", "week", "cycle", "visit", "month", "p
 _DANGLING = frozenset({"of", "the", "a", "an"})
 # ... nor on a word that only qualifies the event ("since prior" at a line's end names none)
 _QUALIFYING = frozenset({"prior", "previous", "last", "first", "initial", "recent"})
+# ... nor on what starts or ends an event without the event ("within 2 weeks of starting")
+_ONSETS = frozenset(
+    "start starting begin beginning initiating initiation commencing commencement completing completion "
+    "discontinuing discontinuation stopping cessation receiving".split()
+)
 _EVENT_WORD = re.compile(r"(?P<space>\s*)(?P<word>[A-Za-z][\w\-/]*|\d{1,3}\b)")
 # directions after which an unknown event phrase is still read as the anchor ("of" is left out:
 # "at least 12 months of amenorrhea" is a duration of a state, not a window before an event)
 _GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from", "since")
+# ... but after "of" an event named by what starts or ends it is one ("within 28 days of starting
+# SNDX-5613", "within 2 weeks of the last dose of chemotherapy")
+_EVENT_START = re.compile(
+    r"\s*(?:the\s+)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:ing|ion)|commenc(?:ing|ement)|receiving"
+    r"|complet(?:ing|ion)|discontinu(?:ing|ation)|stopping|cessation|last\s+dose|first\s+dose)\b",
+    re.IGNORECASE,
+)
 
 
 def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, str, str] | None:
@@ -148,7 +160,7 @@ def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, s
     if words and words[0][2].lower() == "the":
         words = words[1:]
     words = words[:max_words]
-    while words and words[-1][2].lower() in _DANGLING | _QUALIFYING:
+    while words and words[-1][2].lower() in _DANGLING | _QUALIFYING | _ONSETS:
         words.pop()
     if not words:
         return None
@@ -242,7 +254,14 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
         anchor = match_anchor(text, m.end()) if anchored else None
-        if anchor is None and anchored and direction_word.lower().startswith(_GENERIC_DIRECTIONS):
+        if (
+            anchor is None
+            and anchored
+            and (
+                direction_word.lower().startswith(_GENERIC_DIRECTIONS)
+                or (direction_word.lower() == "of" and _EVENT_START.match(text, m.end()))
+            )
+        ):
             anchor = _generic_event(text, m.end())
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
