@@ -38,6 +38,11 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             False,
         ),
         ("Exclusion Criteria:\nHIV positive", "HIV positive", "negated", False),
+        # "not required" negates what is right before it, not the whole criterion
+        ("Exclusion Criteria:\nKnown HIV or hepatitis B infection (screening not required)", "HIV", "negated", False),
+        # a treatment going on now is not history
+        ("Exclusion Criteria:\nPatients currently being treated with insulin", "insulin", "historical", False),
+        ("Exclusion Criteria:\nPatients treated with methotrexate", "methotrexate", "historical", True),
         ("Exclusion Criteria:\nActive hepatitis B or C", "hepatitis B", "negated", False),
         ("Exclusion Criteria:\nacute pancreatitis that is not related to SLE", "SLE", "negated", False),
         (
