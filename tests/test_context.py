@@ -43,6 +43,9 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         # a treatment going on now is not history
         ("Exclusion Criteria:\nPatients currently being treated with insulin", "insulin", "historical", False),
         ("Exclusion Criteria:\nPatients treated with methotrexate", "methotrexate", "historical", True),
+        # a new clause after "and the" ends a negation's scope
+        ("Exclusion Criteria:\nNo fever and the patient has a cough", "cough", "negated", False),
+        ("Exclusion Criteria:\nNo history of diabetes and hypertension", "hypertension", "negated", True),
         ("Exclusion Criteria:\nActive hepatitis B or C", "hepatitis B", "negated", False),
         ("Exclusion Criteria:\nacute pancreatitis that is not related to SLE", "SLE", "negated", False),
         (
