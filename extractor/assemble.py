@@ -680,7 +680,11 @@ def _measures_from_labels(
         named = [
             e
             for i, e in enumerate(entities)
-            if owner.get(i) is parent and e["type"] in _LABEL_TYPES and base + e["end"] <= label_end
+            if owner.get(i) is parent
+            and e["type"] in _LABEL_TYPES
+            and base + e["end"] <= label_end
+            # "Age:" names a measure; "Women may be eligible if they:" names the people, not one
+            and (e["type"] != "Person" or e.get("normalized") == "age")
         ]
         if len(named) != 1:
             continue

@@ -220,6 +220,12 @@ def test_a_label_line_names_what_its_bullets_measure() -> None:
     assert (survival["measure"], survival["ucum"]) == ("expected survival", "mo")
 
 
+def test_a_label_line_naming_people_names_no_measure() -> None:
+    text = "Inclusion Criteria:\nWomen may be eligible if they:\n  - Are 14 to 34 weeks pregnant.\n"
+    (weeks,) = [k for c in extractor.extract(text)["criteria"] for k in c["constraints"]]
+    assert "measure" not in weeks and weeks["ucum"] == "wk"
+
+
 def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
     # the anchored patterns of a list are searched as one alternation: a line must be chrome (or end a
     # section) exactly when one of the listed patterns, searched on its own, finds it
