@@ -165,7 +165,13 @@ def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, s
     if not words:
         return None
     start, end = words[0][0], words[-1][1]
-    return start, end, re.sub(r"\s+", " ", text[start:end].lower()), "Reference_point"
+    name = re.sub(r"\s+", " ", text[start:end].lower())
+    # "since prior radiotherapy" and "since radiotherapy" name one event
+    name = _PRIOR_WORD.sub("", name) or name
+    return start, end, name, "Reference_point"
+
+
+_PRIOR_WORD = re.compile(r"^(?:prior|previous)\s+(?=\S)")
 
 
 def iso_duration(number: float, unit: str) -> tuple[str, float]:

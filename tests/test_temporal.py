@@ -54,9 +54,10 @@ def test_a_bare_duration_threshold_is_not_a_window() -> None:
         ("within 4 weeks prior to the first\r\n     dose of study drug", "first dose"),
         ("14 days following completion of\r\n     primary therapy.", "completion of primary therapy"),
         # ... but a capitalised word after a lower-case one starts the next item of a flattened list
-        ("At least 3 weeks since prior radiotherapy Surgery:", "prior radiotherapy"),
-        ("at least 72 hours prior to study No other concurrent endocrine therapy", "study"),
-        ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "prior chemotherapy"),
+        # ("since prior radiotherapy" names the event "radiotherapy"; "prior to study" is enrollment)
+        ("At least 3 weeks since prior radiotherapy Surgery:", "radiotherapy"),
+        ("at least 72 hours prior to study No other concurrent endocrine therapy", "enrollment"),
+        ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "chemotherapy"),
         ("within 28 days prior to Day 1", "day 1"),
         ("within 14 days prior to the Screening Visit", "screening"),
     ],
