@@ -120,7 +120,7 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
         (
             "serum total testosterone",
             [("serum total testosterone", "Measurement", 0.9)],
-            {"serum total testosterone": ("Measurement", "model:fixed"), "serum": ("Qualifier", "lexicon:serum")},
+            {"serum total testosterone": ("Measurement", None), "serum": ("Qualifier", "lexicon:serum")},
             [],
         ),
         # a time may hold a concept: both stay
