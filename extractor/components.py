@@ -252,9 +252,12 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
     for rule in rules:
         if rule.phrase is None:
             continue
-        # Short upper-case acronyms ("Cr", "PT", "ALT") match only as written; everything else folds case.
+        # Short upper-case acronyms ("Cr", "PT", "ALT") match only as written; everything else folds case
+        # (an acronym with a digit too).
         acronym = rule.case_sensitive or (len(rule.phrase) <= 5 and any(c.isupper() for c in rule.phrase[1:]))
         acronym = acronym or (len(rule.phrase) <= 4 and rule.phrase.isupper())
+        # ... unless a digit makes them unambiguous ("Fev1", "Hba1c", "cd4" as well as "FEV1")
+        acronym = acronym and (rule.case_sensitive or not any(c.isdigit() for c in rule.phrase))
         key = rule.phrase if acronym else rule.phrase.lower()
         tables.setdefault((rule.type in CONCEPT_TYPES, acronym), {}).setdefault(key, rule)
     _LEXICON_RULES[name] = {(k[1], phrase): r for k, table in tables.items() for phrase, r in table.items()}
