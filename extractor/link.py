@@ -51,11 +51,19 @@ def _words() -> dict[str, Any]:
     return w
 
 
+# a word that may stand between a bracketed aside and its threshold ("ANC (neutrophils + bands) of >= 1,500")
+_AFTER_ASIDE = re.compile(r"\)\s*(?:of|is|are|was|were|at|than|:)?\s*$", re.IGNORECASE)
+
+
 def _skip_parenthetical_back(text: str, pos: int) -> int:
-    """If text[:pos] ends with a bracketed aside, the position of its opening bracket."""
+    """If text[:pos] ends with a bracketed aside (and at most a linking word: "of", "is", ...), the
+    position of its opening bracket."""
     j = pos
     while j > 0 and text[j - 1].isspace():
         j -= 1
+    m = _AFTER_ASIDE.search(text, max(0, j - 12), j)
+    if m is not None:
+        j = m.start() + 1
     if j > 0 and text[j - 1] in ")]":
         depth = 0
         for k in range(j - 1, -1, -1):
@@ -103,7 +111,14 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 if not ok:
                     # "prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d": look past the aside
                     back = _skip_parenthetical_back(text, pos)
-                    if back != pos and e["end"] <= back and words["_filler"].match(text[e["end"] : back]):
+                    if (
+                        back != pos
+                        and e["end"] <= back
+                        and words["_filler"].match(text[e["end"] : back])
+                        and words["_filler"].match(
+                            text[text.index(")", back) + 1 : pos] if ")" in text[back:pos] else ""
+                        )
+                    ):
                         ok = True
             else:
                 # joined analytes ("AST/ALT", "Cr or BUN") share a threshold; joined people ("male or
@@ -138,7 +153,17 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
 # a dose is a mass or a number of international units, alone or per day, per kg or per m2 (dimensions
 # of resources/units.json)
 DOSE_DIMENSIONS = frozenset(
-    {"mass", "dose_rate", "dose_per_mass", "dose_rate_per_mass", "dose_per_bsa", "dose_iu", "dose_iu_rate"}
+    {
+        "mass",
+        "dose_rate",
+        "dose_rate_week",
+        "dose_per_mass",
+        "dose_rate_per_mass",
+        "dose_rate_per_mass_week",
+        "dose_per_bsa",
+        "dose_iu",
+        "dose_iu_rate",
+    }
 )
 _DOSE_TO_DRUG = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 
