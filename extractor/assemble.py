@@ -824,7 +824,14 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
         return False
     if person:
         return True
-    return subject is None and _OF_AGE.match(text, base + t["end"]) is not None
+    # "18 years of age or older", "2 years old or greater": 'of age' / 'old' after the number or inside
+    return subject is None and (
+        _OF_AGE.match(text, base + t["end"]) is not None
+        or _OF_AGE_INSIDE.search(text, base + t["start"], base + t["end"]) is not None
+    )
+
+
+_OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
 
 
 def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:

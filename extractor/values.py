@@ -19,6 +19,12 @@ from .units import registry
 # Longest first, so "greater than or equal to" wins over "greater than".
 _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("greater than or equal to", ">="),
+    ("over or equal to", ">="),
+    ("above or equal to", ">="),
+    ("superior or equal to", ">="),
+    ("under or equal to", "<="),
+    ("below or equal to", "<="),
+    ("inferior or equal to", "<="),
     ("more than or equal to", ">="),
     ("less than or equal to", "<="),
     ("higher than or equal to", ">="),
