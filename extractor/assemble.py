@@ -19,6 +19,7 @@ from .link import (
     LEAF_TYPES,
     build_logic,
     frequency_of,
+    is_dose_unit,
     link_subjects,
     plain_dose,
     qualitative_results,
@@ -252,7 +253,13 @@ def _criterion_records(
     for ti, t in enumerate(thresholds):
         node = _innermost(nodes, base + t["start"], base + t["end"])
         subs = subjects[ti]
-        if subs and all(entities[i]["type"] == "Drug" for i in subs) and t.get("count_of") is None:
+        if (
+            subs
+            and all(entities[i]["type"] == "Drug" for i in subs)
+            and t.get("count_of") is None
+            # "At least 21 days ... from prior treatment with antibodies" is no dose
+            and (t.get("ucum") is None or is_dose_unit(t["ucum"]))
+        ):
             for i in subs:
                 dose_of[i] = {
                     "comparator": t["comparator"],
@@ -808,6 +815,8 @@ _INFANTS = re.compile(r"newborn|neonat|infant|bab(?:y|ies)", re.IGNORECASE)
 def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None) -> bool:
     """A duration in years or months (weeks or days for an infant) that measures a person, or is
     followed by 'of age' / 'old'."""
+    if t.get("ucum") is None and _AGE_COMPARATOR.search(text, base + t["start"], base + t["end"]):
+        return True  # "under the age of 80", "over age 65"
     if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
         # "Males 18 and older": a bare number said to be older or younger than is an age in years
         return (
@@ -832,6 +841,7 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
 
 
 _OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
+_AGE_COMPARATOR = re.compile(r"\bage\b", re.IGNORECASE)
 
 
 def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:

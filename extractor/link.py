@@ -132,7 +132,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 break
             group.insert(0, i)
             pos = e["start"]
-        if not group and _is_dose_unit(t.get("ucum")):
+        if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             after = bisect.bisect_left(starts, t["end"])
             if (
@@ -168,7 +168,8 @@ DOSE_DIMENSIONS = frozenset(
 _DOSE_TO_DRUG = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 
 
-def _is_dose_unit(ucum: str | None) -> bool:
+def is_dose_unit(ucum: str | None) -> bool:
+    """A unit a dose is written in (a mass, or international units, alone or per day, kg or m2)."""
     unit = registry().by_ucum.get(ucum) if ucum else None
     return unit is not None and unit.dimension in DOSE_DIMENSIONS
 
@@ -195,7 +196,7 @@ def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) 
         return None
     reg = registry()
     ucum = reg.to_ucum(m.group("unit"))
-    if not _is_dose_unit(ucum):
+    if not is_dose_unit(ucum):
         return None
     value = float(m.group("num"))
     return {

@@ -68,6 +68,14 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("a minimum of", ">="),
     ("a maximum of", "<="),
     ("greater than", ">"),
+    ("older than", ">"),
+    ("younger than", "<"),
+    ("over the age of", ">"),
+    ("above the age of", ">"),
+    ("under the age of", "<"),
+    ("below the age of", "<"),
+    ("under age of", "<"),
+    ("under age", "<"),
     ("more than", ">"),
     ("higher than", ">"),
     ("exceeding", ">"),
@@ -177,6 +185,15 @@ ORDINAL_COMPARISON_RE = re.compile(
 
 _DIGIT = re.compile(r"\d")
 _NUMBER_NEXT = re.compile(r"\s{0,3}\d")
+_COMP_BEFORE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
+_MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up"})
+
+
+def _is_more(m: re.Match[str]) -> bool:
+    """A postfix comparator ("18 and over", "65 or under") says more, not less."""
+    return m.group("post").split()[-1].lower() in _MORE_WORDS
+
+
 # Where a match can start. Most patterns here begin with a comparator, which the engine otherwise
 # tries at every character of the text, once per pattern: the comparator's (and the multiple's)
 # possible starts are found once, by the same sub-patterns with the same flags, and each pattern is
@@ -192,7 +209,9 @@ _ORDINAL_AT = re.compile(
 _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
-_SCORE_BEFORE = re.compile(r"(?:ecog|performance status|score|grade|class|karnofsky|stage)\W{0,3}$", re.IGNORECASE)
+_SCORE_BEFORE = re.compile(
+    r"(?:ecog|performance status|score|grade|class|karnofsky|stage)(?:\s+(?:of|is|was|=))?\W{0,3}$", re.IGNORECASE
+)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
@@ -425,8 +444,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         if _NUMBER_NEXT.match(text, m.end("post")):
             continue  # "below 40 or above 95": two comparisons, not "40 or above"
-        word = m.group("post").split()[-1].lower()
-        comparator = ">=" if word in {"over", "older", "above", "more", "greater", "higher", "up"} else "<="
+        before = _COMP_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if before and comparator_of(before.group("comp"))[:1] != (">" if _is_more(m) else "<"):
+            continue  # "older than 21 years of age and under age of 80": ">21", not "21 and under"
+        comparator = ">=" if _is_more(m) else "<="
         unit, ucum = unit_fields(m.group("unit") or m.group("unit_after"))
         out.append(
             Threshold(
