@@ -21,13 +21,15 @@ import numpy
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
 from spacy.language import Language
+from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
 from spacy.util import minibatch
 from thinc.api import get_current_ops
 from thinc.types import Ragged
 
-from . import components  # noqa: F401  (registers the model tokenizer)
+from .components import doc_text  # (importing components registers the model tokenizer)
 from .errors import ModelError
+from .predict_fast import fast_predict
 from .spancat_fast import fast_spancat_scores, spancat_layout
 
 DEFAULT_MODEL = "chia_spancat"
@@ -174,33 +176,60 @@ class PrunedNgramSuggester:
     model alone scores the same (0.616 / 0.714) and reads about a quarter faster."""
 
     def __init__(self, vocab: Any, sizes: list[int]) -> None:
+        if any(size < 1 for size in sizes):
+            raise ModelError(f"n-gram sizes must be at least 1, not {sorted(sizes)}")
         self.sizes = sorted(sizes)
+        self._size_of = numpy.array(self.sizes, dtype="int32")
         self.bad_start = numpy.array(sorted(vocab.strings.add(w) for w in _BAD_START), dtype="uint64")
         self.bad_end = numpy.array(sorted(vocab.strings.add(w) for w in _BAD_END), dtype="uint64")
 
     def __call__(self, docs: Iterable[Doc], *, ops: Any = None) -> Ragged:
+        """The candidates of every doc, as token (start, end) rows: doc by doc, size by size (in
+        ascending order), start by start; computed over the tokens of all the docs at once."""
         ops = ops or get_current_ops()
-        spans: list[Any] = []
-        lengths: list[int] = []
-        for doc in docs:
-            n = len(doc)
-            attrs = doc.to_array([LOWER, IS_SPACE]).reshape(n, 2) if n else numpy.zeros((0, 2), dtype="uint64")
+        docs = list(docs)
+        counts = numpy.fromiter(map(len, docs), dtype="int64", count=len(docs))
+        total = int(counts.sum())
+        lengths = numpy.zeros(len(docs), dtype="int64")
+        if total and self.sizes:
+            attrs = numpy.concatenate([doc.to_array([LOWER, IS_SPACE]) for doc in docs if len(doc)]).reshape(total, 2)
             space = attrs[:, 1].astype(bool)
             ok_start = ~(numpy.isin(attrs[:, 0], self.bad_start) | space)
             ok_end = ~(numpy.isin(attrs[:, 0], self.bad_end) | space)
-            length = 0
-            for size in self.sizes:
-                if size > n:
-                    break
-                starts = numpy.arange(n - size + 1, dtype="int32")
-                starts = starts[ok_start[starts] & ok_end[starts + size - 1]]
-                if len(starts):
-                    spans.append(numpy.stack((starts, starts + size), axis=1))
-                    length += len(starts)
-            lengths.append(length)
-        if spans:
-            return Ragged(ops.asarray2i(numpy.vstack(spans)), ops.asarray1i(lengths))
+            # per token: its doc and the tokens from it to its doc's end
+            doc_ends = numpy.cumsum(counts)
+            owner = numpy.repeat(numpy.arange(len(docs)), counts)
+            left = numpy.repeat(doc_ends, counts) - numpy.arange(total)
+            # keep[k, i]: a candidate of sizes[k] starts on token i
+            keep = numpy.zeros((len(self.sizes), total), dtype=bool)
+            for k, size in enumerate(self.sizes):
+                fits = total - size + 1  # a token further on starts no candidate of this size
+                if fits > 0:
+                    numpy.logical_and(ok_start[:fits], ok_end[size - 1 :], out=keep[k, :fits])
+                    keep[k, :fits] &= left[:fits] >= size
+            which, first = numpy.nonzero(keep)  # size by size, start by start
+            if len(first):
+                # doc by doc, the order within each doc kept
+                order = numpy.argsort(owner[first] * len(self.sizes) + which, kind="stable")
+                which, first = which[order], first[order]
+                lengths = numpy.bincount(owner[first], minlength=len(docs))
+                starts = (first - (doc_ends - counts)[owner[first]]).astype("int32")
+                ends = starts + self._size_of[which]
+                return Ragged(ops.asarray2i(numpy.stack((starts, ends), axis=1)), ops.asarray1i(lengths))
         return Ragged(ops.xp.zeros((0, 0), dtype="i"), ops.asarray1i(lengths))
+
+
+def _tok2vec_pipe(proc: Tok2Vec, docs: list[Doc], batch_size: int) -> list[Doc]:
+    """``list(proc.pipe(docs, batch_size=batch_size))`` for spaCy's own Tok2Vec component, its model
+    run by :func:`extractor.predict_fast.fast_predict` (the same vectors, faster)."""
+    out: list[Doc] = []
+    for batch in minibatch(docs, size=batch_size):
+        if any(len(doc) for doc in batch):
+            proc.set_annotations(batch, fast_predict(proc.model, batch))
+        else:
+            proc.set_annotations(batch, proc.predict(batch))
+        out += batch
+    return out
 
 
 class EntityModel:
@@ -266,9 +295,11 @@ class EntityModel:
 
         spaCy's ``set_annotations`` would build a Span for every (candidate, label) above the floor and
         a SpanGroup per text, only for the spans to be read back here (a sixth of the model's time).
-        The same components run on the same batches; the SpanCategorizer's scores come from
-        :func:`extractor.spancat_fast.fast_spancat_scores`, equal to ``spancat.predict``'s up to float32
-        rounding (at most 5.4e-7 apart on the API v2 sample and the Chia dev split).
+        The same components run on the same batches; spaCy's own tok2vec through
+        :func:`extractor.predict_fast.fast_predict` (the same vectors, to the bit); the SpanCategorizer's
+        scores come from :func:`extractor.spancat_fast.fast_spancat_scores`, equal to
+        ``spancat.predict``'s up to float32 rounding (at most 5.4e-7 apart on the API v2 sample and the
+        Chia dev split).
         """
         spancat = self.nlp.get_pipe(self._spancat)
         before = [proc for _name, proc in self.nlp.pipeline[: self._spancat_at]]  # tok2vec
@@ -276,9 +307,14 @@ class EntityModel:
         for batch in minibatch(texts, size=batch_size):
             docs = [self.nlp.make_doc(text) for text in batch]
             for proc in before:
-                docs = (
-                    list(proc.pipe(docs, batch_size=batch_size)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
-                )
+                if type(proc) is Tok2Vec:
+                    docs = _tok2vec_pipe(proc, docs, batch_size)
+                else:
+                    docs = (
+                        list(proc.pipe(docs, batch_size=batch_size))
+                        if hasattr(proc, "pipe")
+                        else [proc(d) for d in docs]
+                    )
             for group in _token_groups(docs, MAX_SPANCAT_TOKENS):
                 yield from self._read_scores(spancat, group, threshold)
 
@@ -302,7 +338,7 @@ class EntityModel:
             starts = tokens[first, 0].tolist()
             ends = (tokens[last, 0] + tokens[last, 1]).tolist()
             values = scores[here, labels].tolist()
-            text = doc.text
+            text = doc_text(doc)  # the text given to make_doc, kept by the model's tokenizer
             out = []
             for start, end, label, score in zip(starts, ends, labels.tolist(), values, strict=True):
                 span = text[start:end]

@@ -11,7 +11,8 @@ and they are computed once per token (three 128 x 384 products per token, the me
 sums of the projected vectors). Only the max block stays per candidate (128 x 384), its max taken
 from running maxima (no gathered copy of each span's tokens as extract_spans makes).
 Everything after the Maxout's linear part (maxout over the pieces, LayerNorm, the Linear + sigmoid
-scorer) runs through the model's own thinc layers on the same batch, so the scores differ from
+scorer) runs through the model's own thinc layers on the same batch (the LayerNorm by
+:func:`extractor.predict_fast.fast_predict`, to the same bits), so the scores differ from
 ``spancat.predict`` only by float32 rounding (the order of the sums).
 
 Any other model architecture (another reducer, a Maxout with dropout inside, ...) is read by
@@ -22,19 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
 from spacy.tokens import Doc
 from thinc.model import Model
 from thinc.types import Floats2d, Ragged
 
-
-def _forward(module: str) -> Any:
-    """A layer module's forward function (``thinc.layers`` exports a function of the same name as
-    most of its modules, so ``from thinc.layers import maxout`` is not the module)."""
-    return import_module(module).forward
-
+from .predict_fast import _forward, fast_predict
 
 _CHAIN = _forward("thinc.layers.chain")
 _CONCATENATE = _forward("thinc.layers.concatenate")
@@ -110,40 +105,38 @@ def _per_length(xp: Any, vectors: Any, projected: Any, bias: Any, starts: Any, l
     """For each span: its pre-activation without the max block (last + first + mean projections +
     bias, spans x hidden) and its max token vector (spans x width).
 
-    Both come from tables over (span length, start token): for each length n that some span has, the
-    row of each start token holds the sum for the n tokens from there (running sums, n - 1 additions
-    per token, in float32 like thinc's own reduce_mean) and their max. A span is then one row of each
-    table: a gather of the rows the spans need, rather than three gathers and a mean per span (the
-    suggester keeps several spans per token, each length at most once per start).
+    Both come from running sums and maxima over the tokens: for each length n, the row of each start
+    token holds the sum of the n tokens from there (n - 1 additions per token, in float32 like thinc's
+    own reduce_mean) and their max, and the spans of that length read the rows of their start tokens
+    (rather than three gathers and a mean per span: the suggester keeps several spans per token, each
+    length at most once per start).
     """
     n_tokens, width = vectors.shape
     hidden = projected.shape[1] // 3
     last, first, mean = projected[:, :hidden], projected[:, hidden : 2 * hidden], projected[:, 2 * hidden :]
     first = first + bias  # the Maxout bias once per token, not once per span
-    sizes = xp.unique(lengths).tolist()  # sorted
-    slot_of = {n: k for k, n in enumerate(sizes)}  # table slot of each span length present
-    slot = xp.zeros(sizes[-1] + 1, dtype="int64")
-    slot[xp.asarray(sizes)] = xp.arange(len(sizes))
-    # rows a span of that length cannot start on (past the end) stay 0 and are never read
-    linear = xp.zeros((len(sizes), n_tokens, hidden), dtype=projected.dtype)
-    maxes = xp.zeros((len(sizes), n_tokens, width), dtype=vectors.dtype)
+    linear = xp.empty((len(starts), hidden), dtype=projected.dtype)
+    maxes = xp.empty((len(starts), width), dtype=vectors.dtype)
+    # the spans by length, in their order within each length
+    order = xp.argsort(lengths, kind="stable")
+    bounds = xp.searchsorted(lengths[order], xp.arange(1, int(lengths.max()) + 2)).tolist()
     # the n-token runs from each token on, updated in place: the (n - 1)-token ones plus the next token
     run_sum, run_max = mean.copy(), vectors.copy()
-    for n in range(1, sizes[-1] + 1):
+    for n in range(1, len(bounds)):
         fits = n_tokens - n + 1  # tokens an n-token run can start on
         if n > 1:
             run_sum[:fits] += mean[n - 1 :]
             xp.maximum(run_max[:fits], vectors[n - 1 :], out=run_max[:fits])
-        if n not in slot_of:
-            continue
-        k = slot_of[n]
-        row = linear[k, :fits]
-        xp.multiply(run_sum[:fits], xp.asarray(1.0 / n, dtype=projected.dtype), out=row)
-        row += last[n - 1 :]
-        row += first[:fits]
-        maxes[k, :fits] = run_max[:fits]
-    rows = slot[lengths] * n_tokens + starts
-    return linear.reshape(-1, hidden)[rows], maxes.reshape(-1, width)[rows]
+        if bounds[n - 1] == bounds[n]:
+            continue  # no span of this length
+        spans = order[bounds[n - 1] : bounds[n]]
+        at = starts[spans]
+        row = xp.multiply(run_sum[at], xp.asarray(1.0 / n, dtype=projected.dtype))
+        row += last[at + (n - 1)]
+        row += first[at]
+        linear[spans] = row
+        maxes[spans] = run_max[at]
+    return linear, maxes
 
 
 def fast_spancat_scores(spancat: Any, docs: list[Doc], layout: SpancatLayout | None = None) -> tuple[Ragged, Floats2d]:
@@ -189,5 +182,5 @@ def fast_spancat_scores(spancat: Any, docs: list[Doc], layout: SpancatLayout | N
         best = xp.maximum(best, Y[:, p * n_out : (p + 1) * n_out])
     out: Any = ops.as_contig(best)
     for layer in layout.tail:  # LayerNorm, dropout (off in prediction), Linear, Logistic
-        out = layer.predict(out)
+        out = fast_predict(layer, out)
     return indices, out

@@ -520,3 +520,90 @@ def test_the_case_augmenter_changes_case_and_keeps_the_spans(lower: float, upper
     odd = nlp("Straße")
     (kept,) = make_case_augmenter(0.0, 1.0)(nlp, Example(nlp.make_doc(odd.text), odd))
     assert kept.reference.text == "Straße"
+
+
+def _suggest_doc_by_doc(suggester: Any, docs: list[Any]) -> Any:
+    """The pruned suggester as it was written first, one doc at a time: the reference order and arrays."""
+    import numpy
+    from spacy.attrs import IS_SPACE, LOWER
+    from thinc.api import get_current_ops
+    from thinc.types import Ragged
+
+    ops = get_current_ops()
+    spans: list[Any] = []
+    lengths: list[int] = []
+    for doc in docs:
+        n = len(doc)
+        attrs = doc.to_array([LOWER, IS_SPACE]).reshape(n, 2) if n else numpy.zeros((0, 2), dtype="uint64")
+        space = attrs[:, 1].astype(bool)
+        ok_start = ~(numpy.isin(attrs[:, 0], suggester.bad_start) | space)
+        ok_end = ~(numpy.isin(attrs[:, 0], suggester.bad_end) | space)
+        length = 0
+        for size in suggester.sizes:
+            if size > n:
+                break
+            starts = numpy.arange(n - size + 1, dtype="int32")
+            starts = starts[ok_start[starts] & ok_end[starts + size - 1]]
+            if len(starts):
+                spans.append(numpy.stack((starts, starts + size), axis=1))
+                length += len(starts)
+        lengths.append(length)
+    if spans:
+        return Ragged(ops.asarray2i(numpy.vstack(spans)), ops.asarray1i(lengths))
+    return Ragged(ops.xp.zeros((0, 0), dtype="i"), ops.asarray1i(lengths))
+
+
+_WORDS = ["creatinine", "and", "or", ",", "the", "with", "(", ")", "/", "than", "mg", "5", " ", "\n", "an", "."]
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        words = [rng.choice(_WORDS) for _ in range(rng.choice([0, 1, 2, 3, 5, 9, 10, 11, 14, 30]))]
+        texts.append(" ".join(words) if rng.random() < 0.5 else "".join(words))
+    return texts
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],
+        [""],
+        ["", "", ""],
+        ["Creatinine"],
+        [" "],
+        ["   ", "\n", " \n "],
+        ["and"],
+        ["History of stroke"],  # shorter than the largest n-gram
+        ["History of stroke, and/or myocardial infarction with the  chest pain and more words than ten"],
+        ["", "Creatinine", "  ", "and the", "History of myocardial infarction", "", "x"],
+        _random_texts(300, 1),  # many docs, every length, whitespace and edge words
+        _random_texts(40, 2),
+    ],
+)
+def test_the_pruned_suggester_reads_every_doc_at_once_with_the_same_output(texts: list[str]) -> None:
+    model = entity_model.shared_model()
+    suggester = model.nlp.get_pipe("spancat").suggester  # type: ignore[attr-defined]
+    docs = [model.nlp.make_doc(text) for text in texts]
+    got, want = suggester(docs), _suggest_doc_by_doc(suggester, docs)
+    assert got.dataXd.dtype == want.dataXd.dtype and got.dataXd.shape == want.dataXd.shape
+    assert (got.dataXd == want.dataXd).all()
+    assert got.lengths.dtype == want.lengths.dtype and (got.lengths == want.lengths).all()
+    # and one doc at a time, as the model reads a batch in groups
+    for doc in docs:
+        one, ref = suggester([doc]), _suggest_doc_by_doc(suggester, [doc])
+        assert one.dataXd.shape == ref.dataXd.shape and (one.dataXd == ref.dataXd).all()
+
+
+def test_the_pruned_suggester_keeps_each_size_given_and_refuses_a_size_below_one() -> None:
+    model = entity_model.shared_model()
+    docs = [model.nlp.make_doc(text) for text in ["a b c d", "", "e f"]]
+    suggester = entity_model.PrunedNgramSuggester(model.nlp.vocab, [3, 1, 3])  # sorted, the repeat kept
+    got, want = suggester(docs), _suggest_doc_by_doc(suggester, docs)
+    assert (got.dataXd == want.dataXd).all() and (got.lengths == want.lengths).all()
+    assert list(got.lengths) == [4 + 2 + 2, 0, 2]
+    with pytest.raises(ModelError, match="at least 1"):
+        entity_model.PrunedNgramSuggester(model.nlp.vocab, [0, 1])
