@@ -38,7 +38,7 @@ def _words() -> dict[str, Any]:
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
     w["_connector"] = re.compile(
-        r"^\s*(?:,\s*(?:and|or)?|/|;|\b(?:or|and|and/or|nor)\b|\band\s*\(or\))\s*$", re.IGNORECASE
+        r"^\s*(?:,\s*(?:and|or|but)?|/|;|\b(?:or|and|and/or|nor|but)\b|\band\s*\(or\))\s*$", re.IGNORECASE
     )
     # qualitative_results runs for every criterion: its alternation is built and compiled once
     alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))

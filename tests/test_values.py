@@ -74,6 +74,12 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         ("Currently taking 0.8mg methotrexate daily", "methotrexate", ("=", 0.8, "mg", "0.8mg"), "/d"),
         ("insulin 10 IU before meals", "insulin", ("=", 10, "[IU]", "10 IU"), None),
         ("methotrexate ≤ 25 mg/week", "methotrexate", ("<=", 25, "mg/wk", "≤ 25 mg/week"), None),
+        (
+            "cumulative prednisone dose no greater than 120 mg",
+            "prednisone",
+            ("<=", 120, "mg", "no greater than 120 mg"),
+            None,
+        ),
         # a threshold before its drug is its dose
         ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
         ("Up to 2 g per day of aspirin is allowed", "aspirin", ("<=", 2, "g/d", "Up to 2 g per day"), None),
