@@ -189,8 +189,12 @@ def _num(text: str) -> float:
     return float(_WORD_NUMBERS[low]) if low in _WORD_NUMBERS else float(text)
 
 
+# between a duration and its direction word: a few spaces, or the line break of hard-wrapped registry
+# text ("within 30 days\r\n     prior to study entry"); both alternatives are bounded
+_WRAP_GAP = r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|\s{1,3})"
 _WINDOW = (
-    rf"(?:(?<![\w<>=≤≥]){_LEAD}\s{{0,3}})?{_DURATION}{_RESTATED}(?:\s{{1,3}}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
+    rf"(?:(?<![\w<>=≤≥]){_LEAD}\s{{0,3}})?{_DURATION}{_RESTATED}"
+    rf"(?:{_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
 )
 # Where a window can start: the first word or sign of its lead, or its number ("a" only before what
 # can follow it in a duration: "a day", "a (1) week", "a-month", "an hour"). The guard rejects most
@@ -266,6 +270,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
             and (
                 direction_word.lower().startswith(_GENERIC_DIRECTIONS)
                 or (direction_word.lower() == "of" and _EVENT_START.match(text, m.end()))
+                # "within 30 days of study treatment": after "within", "of" relates the window to an event
+                or (direction_word.lower() == "of" and (lead or "").lower().startswith("within"))
             )
         ):
             anchor = _generic_event(text, m.end())
