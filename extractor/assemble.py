@@ -259,6 +259,11 @@ def _criterion_records(
             and t.get("count_of") is None
             # "At least 21 days ... from prior treatment with antibodies" is no dose
             and (t.get("ucum") is None or is_dose_unit(t["ucum"]))
+            # a dose holds one value: a range ("meperidine 25 - 50 mg") stays a constraint on the drug
+            and t["comparator"] != "between"
+            # a negated drug has no drug record to hold a dose ("No concurrent prednisone in excess of
+            # 10 mg/day"): the threshold stays a constraint on it
+            and not any((entities[i].get("assertion") or {}).get("negated") for i in subs)
         ):
             for i in subs:
                 dose_of[i] = {

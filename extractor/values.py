@@ -79,6 +79,8 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("more than", ">"),
     ("higher than", ">"),
     ("exceeding", ">"),
+    ("in excess of", ">"),
+    ("not in excess of", "<="),
     ("exceeds", ">"),
     ("above", ">"),
     ("over", ">"),
