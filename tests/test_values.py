@@ -80,6 +80,15 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
             ("<=", 120, "mg", "no greater than 120 mg"),
             None,
         ),
+        ("intolerance to warfarin at 600 mg/day", "warfarin", ("=", 600, "mg/d", "600 mg/day"), None),
+        (
+            "prednisone or its equivalent in excess of 10 mg/day",
+            "prednisone",
+            (">", 10, "mg/d", "in excess of 10 mg/day"),
+            None,
+        ),
+        # a range is no single dose: it stays a constraint on the drug
+        ("prednisone 5 - 10 mg/day", "prednisone", None, None),
         # a threshold before its drug is its dose
         ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
         ("Up to 2 g per day of aspirin is allowed", "aspirin", ("<=", 2, "g/d", "Up to 2 g per day"), None),
