@@ -111,14 +111,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 if not ok:
                     # "prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d": look past the aside
                     back = _skip_parenthetical_back(text, pos)
-                    if (
-                        back != pos
-                        and e["end"] <= back
-                        and words["_filler"].match(text[e["end"] : back])
-                        and words["_filler"].match(
-                            text[text.index(")", back) + 1 : pos] if ")" in text[back:pos] else ""
-                        )
-                    ):
+                    # (after the aside at most a linking word: see _AFTER_ASIDE)
+                    if back != pos and e["end"] <= back and words["_filler"].match(text[e["end"] : back]):
                         ok = True
             else:
                 # joined analytes ("AST/ALT", "Cr or BUN") share a threshold; joined people ("male or
