@@ -73,6 +73,8 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         ("use of aspirin (325 mg/day) or other NSAIDs", "aspirin", ("=", 325, "mg/d", "325 mg/day"), None),
         ("Currently taking 0.8mg methotrexate daily", "methotrexate", ("=", 0.8, "mg", "0.8mg"), "/d"),
         ("insulin 10 IU before meals", "insulin", ("=", 10, "[IU]", "10 IU"), None),
+        ("more than 10 mg of prednisone per day", "prednisone", (">", 10, "mg", "more than 10 mg"), "/d"),
+        ("methotrexate 15 mg every 2 weeks", "methotrexate", ("=", 15, "mg", "15 mg"), "/(2.wk)"),
         ("methotrexate ≤ 25 mg/week", "methotrexate", ("<=", 25, "mg/wk", "≤ 25 mg/week"), None),
         (
             "cumulative prednisone dose no greater than 120 mg",
