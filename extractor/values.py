@@ -170,8 +170,10 @@ POSTFIX_RE = re.compile(
     re.IGNORECASE,
 )
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
+# ("Hemoglobin <90 g/L (<9 g/dL)": the restatement may repeat the comparator)
 EQUIVALENT_RE = re.compile(
-    rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]", re.IGNORECASE
+    rf"\s{{0,3}}[(\[]\s{{0,3}}(?:(?P<ecomp>{_COMP})\s{{0,3}})?(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
+    re.IGNORECASE,
 )
 # "≥ 9 g/dl or 5.59 mmol/l": the same threshold restated in another unit after "or" (confirmed by
 # check_units_restate: a second number in an unrelated unit is another threshold, not a restatement)
@@ -494,9 +496,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             eq_unit, eq_ucum = unit_fields(eq.group("unit"))
             out.append(
                 Threshold(
-                    eq.start("num"),
+                    eq.start("ecomp") if eq.groupdict().get("ecomp") else eq.start("num"),
                     eq.end("unit"),
-                    out[-1].comparator,
+                    comparator_of(eq.group("ecomp")) if eq.groupdict().get("ecomp") else out[-1].comparator,
                     rule,
                     value=_number(eq.group("num")),
                     unit=eq_unit,
