@@ -280,6 +280,21 @@ def check_range_ordered(low: float | str, high: float | str) -> bool:
         return False
 
 
+# a bare "degrees" is a temperature only after a word that says so ("Cobb angle > 40 degrees" is no fever)
+_TEMPERATURE_WORD = re.compile(r"temperat|fever|febrile|pyrexi|hyperthermi", re.IGNORECASE)
+_BARE_DEGREES = re.compile(r"\s{0,2}(?P<deg>degrees?|deg\.?|°)(?!\s{0,2}[CFK]\b)(?![A-Za-z])", re.IGNORECASE)
+
+
+def temperature_scale(value: float) -> str | None:
+    """Named check: the body-temperature scale a number written with a bare "degrees" after a
+    temperature word can only be on (34-43: Celsius; 93-110: Fahrenheit), else None."""
+    if 34 <= value <= 43:
+        return "Cel"
+    if 93 <= value <= 110:
+        return "[degF]"
+    return None
+
+
 def check_unit_plausible(ucum: str | None, value: float) -> bool:
     """Reject numbers that cannot be what the unit says (a percentage above 100, a negative count)."""
     if value < 0:
@@ -473,12 +488,26 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if not check_unit_plausible(ucum, float(value)):
             continue
         end = m.end("unit") if unit else m.end("num")
+        rule = "comparator-number-unit"
+        bare_degrees = None if unit else _BARE_DEGREES.match(text, end)
+        if (
+            bare_degrees
+            and temperature_scale(float(value))
+            and _TEMPERATURE_WORD.search(text, max(0, m.start() - 60), m.start())
+        ):
+            # "Fever of > 38.5 degrees": the scale the number can only be on
+            unit, ucum, end, rule = (
+                bare_degrees.group("deg"),
+                temperature_scale(float(value)),
+                bare_degrees.end(),
+                rule + "+scale",
+            )
         out.append(
             Threshold(
                 m.start(),
                 end,
                 comparator_of(m.group("comp")),
-                "comparator-number-unit",
+                rule,
                 value=value,
                 unit=unit,
                 ucum=ucum,
