@@ -135,6 +135,18 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 and _DOSE_TO_DRUG.fullmatch(text, t["end"], entities[after]["start"])
             ):
                 group = [after]
+        only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
+            text, entities[group[0]]["start"], entities[group[0]]["end"]
+        )
+        if (not group or only_grade) and _GRADE_BEFORE.search(text, max(0, t["start"] - 12), t["start"]):
+            # "Grade 3 or above immune-related adverse events": a grade written before its condition
+            after = bisect.bisect_left(starts, t["end"])
+            if (
+                after < len(entities)
+                and entities[after]["type"] == "Condition"
+                and _DOSE_TO_DRUG.fullmatch(text, t["end"], entities[after]["start"])
+            ):
+                group = [after]
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -160,6 +172,9 @@ DOSE_DIMENSIONS = frozenset(
     }
 )
 _DOSE_TO_DRUG = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+_GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
+# a mention that is the word "grade" alone names no measured thing
+_GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
 
 
 def is_dose_unit(ucum: str | None) -> bool:
