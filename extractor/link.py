@@ -128,25 +128,13 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             pos = e["start"]
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
-            after = bisect.bisect_left(starts, t["end"])
-            if (
-                after < len(entities)
-                and entities[after]["type"] == "Drug"
-                and _DOSE_TO_DRUG.fullmatch(text, t["end"], entities[after]["start"])
-            ):
-                group = [after]
+            group = _mention_right_after(text, entities, starts, t["end"], "Drug")
         only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
             text, entities[group[0]]["start"], entities[group[0]]["end"]
         )
         if (not group or only_grade) and _GRADE_BEFORE.search(text, max(0, t["start"] - 12), t["start"]):
             # "Grade 3 or above immune-related adverse events": a grade written before its condition
-            after = bisect.bisect_left(starts, t["end"])
-            if (
-                after < len(entities)
-                and entities[after]["type"] == "Condition"
-                and _DOSE_TO_DRUG.fullmatch(text, t["end"], entities[after]["start"])
-            ):
-                group = [after]
+            group = _mention_right_after(text, entities, starts, t["end"], "Condition") or group
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -154,6 +142,21 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 group = list(out[ti - 1])
         out.append(group)
     return out
+
+
+def _mention_right_after(
+    text: str, entities: list[dict[str, Any]], starts: list[int], end: int, type_: str
+) -> list[int]:
+    """[the index of the mention of ``type_`` that follows ``end`` with at most "of (the)" between],
+    or []: what a threshold written before its subject measures."""
+    after = bisect.bisect_left(starts, end)
+    if (
+        after < len(entities)
+        and entities[after]["type"] == type_
+        and _RIGHT_AFTER.fullmatch(text, end, entities[after]["start"])
+    ):
+        return [after]
+    return []
 
 
 # a dose is a mass or a number of international units, alone or per day, per kg or per m2 (dimensions
@@ -171,7 +174,7 @@ DOSE_DIMENSIONS = frozenset(
         "dose_iu_rate",
     }
 )
-_DOSE_TO_DRUG = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+_RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
 # a mention that is the word "grade" alone names no measured thing
 _GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
