@@ -208,6 +208,10 @@ _WINDOW_STARTS = start_guard(
     classes=r"\d",
 )
 _WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
+_FOR_WHAT_RE = re.compile(
+    rf"\s{{0,3}}\(\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}\s{{1,3}}for\s{{1,3}}(?P<what>[^()\r\n;]{{1,60}}?)\s{{0,3}}\)",
+    re.IGNORECASE,
+)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
     r"\b(?P<lead>(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior))\s+"
@@ -304,6 +308,21 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), end))
+    # "At least 3 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin)": the same
+    # window, for what the bracket names, with its own duration
+    # (since an event, the bracket names another event; counted back from the index date, the window
+    # stays on the index date). The window is the duration alone: what the bracket names keeps its
+    # own mentions (the drugs "nitrosoureas", "mitomycin"), the anchor only its name.
+    for w in list(out):
+        bracket = _FOR_WHAT_RE.match(text, w.end)
+        if bracket is None or w.duration is None or not free(bracket.start("num"), bracket.end("unit")):
+            continue
+        iso, days = iso_duration(_num(bracket.group("num")), bracket.group("unit"))
+        name = re.sub(r"\s+", " ", bracket.group("what").lower()) if w.anchor_start is not None else w.anchor_name
+        out.append(
+            Window(bracket.start("num"), bracket.end("unit"), w.direction, name, "for-what", w.comparator, iso, days)
+        )
+        taken.append((bracket.start("num"), bracket.end("unit")))
     for m in _LAST_UNIT_RE.finditer(text):
         anchor = match_anchor(text, m.end()) if m.group("dir") else None
         # without a known anchor the window ends at its unit: "in the past year of" keeps no "of"

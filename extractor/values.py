@@ -165,7 +165,7 @@ WORD_DURATION_RE = re.compile(
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number;
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 POSTFIX_RE = re.compile(
-    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|under|younger|below|less|fewer|lower))\b(?!\s*than)"
+    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
     r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
@@ -190,7 +190,7 @@ ORDINAL_COMPARISON_RE = re.compile(
 _DIGIT = re.compile(r"\d")
 _NUMBER_NEXT = re.compile(r"\s{0,3}\d")
 _COMP_BEFORE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
-_MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up"})
+_MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up", "worse"})
 
 
 def _is_more(m: re.Match[str]) -> bool:
@@ -214,7 +214,8 @@ _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(
-    r"(?:ecog|performance status|score|grade|class|karnofsky|stage)(?:\s+(?:of|is|was|=))?\W{0,3}$", re.IGNORECASE
+    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage)(?:\s+(?:of|is|was|=))?\W{0,3}$",
+    re.IGNORECASE,
 )
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
