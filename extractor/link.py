@@ -132,7 +132,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
             text, entities[group[0]]["start"], entities[group[0]]["end"]
         )
-        if (not group or only_grade) and _GRADE_BEFORE.search(text, max(0, t["start"] - 12), t["start"]):
+        graded = _GRADE_BEFORE.search(text, max(0, t["start"] - 12), t["start"]) or _GRADE_WORD.search(
+            text, t["start"], t["end"]
+        )
+        if (not group or only_grade) and graded:
             # "Grade 3 or above immune-related adverse events": a grade written before its condition
             group = _mention_right_after(text, entities, starts, t["end"], "Condition") or group
         if not group and ti > 0:

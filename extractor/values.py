@@ -183,8 +183,11 @@ ORDINAL_RANGE_RE = re.compile(
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<high>{_ROMAN})\b"
 )
+# "> grade II", "≥ III", "greater than grade 1" (an arabic grade only after its word)
 ORDINAL_COMPARISON_RE = re.compile(
-    rf"(?P<comp>{_COMP})\s{{0,3}}(?:class|grade|stage|level)?\s{{0,3}}(?P<num>{_ROMAN})\b", re.IGNORECASE
+    rf"(?P<comp>{_COMP})\s{{0,3}}(?:(?:class|grade|stage|level)\s{{0,3}}(?:(?P<num>{_ROMAN})|(?P<digit>[0-5]))"
+    rf"|(?P<roman>{_ROMAN}))\b",
+    re.IGNORECASE,
 )
 
 _DIGIT = re.compile(r"\d")
@@ -565,9 +568,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _matches_at(ORDINAL_COMPARISON_RE, text, comp_at):
         if taken.overlaps(m.start(), m.end()):
             continue
-        out.append(
-            Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=m.group("num"))
-        )
+        grade: str | int = int(m.group("digit")) if m.group("digit") else m.group("num") or m.group("roman")
+        out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=grade))
         taken.append((m.start(), m.end()))
     out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
     remap = {old: new for new, old in enumerate(out_sorted)}
