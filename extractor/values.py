@@ -494,18 +494,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         end = m.end("unit") if unit else m.end("num")
         rule = "comparator-number-unit"
         bare_degrees = None if unit else _BARE_DEGREES.match(text, end)
-        if (
-            bare_degrees
-            and temperature_scale(float(value))
-            and _TEMPERATURE_WORD.search(text, max(0, m.start() - 60), m.start())
-        ):
+        scale = temperature_scale(float(value)) if bare_degrees else None
+        if bare_degrees and scale and _TEMPERATURE_WORD.search(text, max(0, m.start() - 60), m.start()):
             # "Fever of > 38.5 degrees": the scale the number can only be on
-            unit, ucum, end, rule = (
-                bare_degrees.group("deg"),
-                temperature_scale(float(value)),
-                bare_degrees.end(),
-                rule + "+scale",
-            )
+            unit, ucum, end, rule = bare_degrees.group("deg"), scale, bare_degrees.end(), rule + "+scale"
         out.append(
             Threshold(
                 m.start(),
