@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train on train + dev with the settings fixed on dev (steps scaled, last step kept, the held-out threshold)",
     )
+    tr.add_argument(
+        "--registry",
+        nargs="*",
+        help="registry dumps whose criteria the static vectors are also trained on (default: the shared "
+        "ClinicalTrials.gov samples where they exist; none: give the option alone)",
+    )
     tr.add_argument("--install", action="store_true", help="then ship it: copy the pipeline into extractor/models/")
 
     va = sub.add_parser("validate", help="check a record against the JSON Schema and the domain checks")
@@ -276,6 +282,7 @@ def _train(args: argparse.Namespace) -> int:
         limit=args.limit,
         types=args.types or train.DEFAULT_TYPES,
         final=args.final,
+        registry=args.registry,
     )
     pipeline = Path(args.out) / ("model-last" if args.final else "model-best")
     held_out = " (the held-out run's: dev is in the training data)" if args.final else ""

@@ -34,7 +34,8 @@ def held_out_choice() -> tuple[float, dict[str, Any]]:
 DEFAULT_TYPES = "concepts"
 
 
-def _blank() -> spacy.language.Language:
+def blank_model_nlp() -> spacy.language.Language:
+    """A blank English pipeline with the entity model's tokenizer."""
     return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.ModelTokenizer.v1"}}})
 
 
@@ -42,7 +43,7 @@ def docbin(
     corpus_files: Iterable[chia.ChiaFile], types: Iterable[str] = chia.ALL_TYPES
 ) -> tuple[DocBin, dict[str, int]]:
     """One Doc per criterion line with its spans in ``doc.spans['sc']``; counts of what was kept."""
-    nlp = _blank()
+    nlp = blank_model_nlp()
     wanted = set(types)
     out = DocBin(store_user_data=False)
     counts = {"docs": 0, "spans": 0, "dropped_cross_line": 0, "dropped_unaligned": 0}
@@ -100,6 +101,13 @@ def prepare(
     return report
 
 
+def uses_static_vectors(config: str | Path) -> bool:
+    """Whether the config's tok2vec reads static vectors (then ``[initialize] vectors`` must be set)."""
+    loaded = spacy.util.load_config(Path(config))
+    embed = loaded["components"]["tok2vec"]["model"].get("embed", {})
+    return bool(embed.get("include_static_vectors", False))
+
+
 def final_steps(config: str | Path, report: dict[str, Any]) -> int:
     """The config's step count scaled from the train split to train + dev (same number of epochs),
     rounded to 50."""
@@ -117,6 +125,7 @@ def train(
     types: str = DEFAULT_TYPES,
     final: bool = False,
     threshold: float | None = None,
+    registry: list[str | Path] | None = None,
 ) -> dict[str, Any]:
     """Train into ``output`` and return the provenance written beside the pipeline
     (``output/model-best``; ``output/model-last`` with ``final``). ``overrides`` are spaCy config
@@ -124,7 +133,11 @@ def train(
 
     ``final`` trains on train + dev once the settings are fixed on dev: the config's step count is
     scaled to the larger data (the same number of epochs), the last step is kept, and the threshold
-    is not chosen (dev is in-sample) but given, by default the held-out choice shipped so far."""
+    is not chosen (dev is in-sample) but given, by default the held-out choice shipped so far.
+
+    A config with static vectors gets them trained first (:func:`extractor.vectors.build`, on the
+    ``registry`` dumps given, by default the shared samples where they exist, plus the training text
+    and the vocabularies' names), unless ``overrides`` names ``paths.vectors``."""
     from spacy.cli.train import train as spacy_train
 
     output = Path(output)
@@ -132,6 +145,12 @@ def train(
     data = output / "corpus"
     report = prepare(corpus, data, limit, types, final=final)
     settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"), **(overrides or {})}
+    if uses_static_vectors(config) and "paths.vectors" not in settings:
+        from . import vectors
+
+        splits = ("train", "dev") if final else ("train",)
+        vectors_dir, report["vectors"] = vectors.build(output / "static-vectors", corpus, registry, splits, limit)
+        settings["paths.vectors"] = str(vectors_dir)
     if final and "training.max_steps" not in settings:
         settings["training.max_steps"] = final_steps(config, report)
     try:
@@ -176,7 +195,8 @@ def finish(
         else "python -m extractor train --out DIR",
         "split": "md5(NCT id) mod 10: 0-7 train, 8 dev, 9 test; one doc per criterion line; test never read",
         "trained_on": ["train", "dev"] if final_threshold is not None else ["train"],
-        "corpus": report,
+        "corpus": {k: v for k, v in report.items() if k != "vectors"},
+        "static_vectors": report.get("vectors"),
         "config": Path(config).name,
         "overrides": {k: v for k, v in (settings or {}).items() if not k.startswith("paths.")},
         "threshold": threshold,
@@ -224,4 +244,14 @@ def package(trained: str | Path, dest: str | Path) -> Path:
     return dst
 
 
-__all__ = ["CONFIG", "choose_threshold", "docbin", "final_steps", "package", "prepare", "train"]
+__all__ = [
+    "CONFIG",
+    "blank_model_nlp",
+    "choose_threshold",
+    "docbin",
+    "final_steps",
+    "package",
+    "prepare",
+    "train",
+    "uses_static_vectors",
+]

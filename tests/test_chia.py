@@ -95,8 +95,42 @@ def test_training_smoke_run_writes_a_loadable_model_with_provenance(chia_dir: Pa
     )
     assert 0 < provenance["threshold"] < 1
     assert provenance["corpus"]["train"]["files"] == 3
+    # the config reads static vectors: the command trained them first and says on what
+    vectors = provenance["static_vectors"]
+    assert vectors["settings"]["mode"] == "floret" and vectors["chia_files"] == 3 and vectors["words"] > 0
     model = EntityModel(tmp_path / "run" / "model-best")
+    assert model.nlp.vocab.vectors.mode == "floret"
     assert isinstance(model.predict("History of myocardial infarction"), list)
+
+
+def test_vector_text_never_reads_a_held_out_trial(chia_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from extractor import vectors
+
+    by_split: dict[str, str] = {}
+    for f in chia.files(chia_dir):
+        by_split.setdefault(chia.split_of(f.trial_id), f.trial_id)
+    studies = [
+        {
+            "protocolSection": {
+                "identificationModule": {"nctId": by_split[split]},
+                "eligibilityModule": {"eligibilityCriteria": f"Inclusion Criteria:\n* registry text of {split}"},
+            }
+        }
+        for split in ("train", "dev", "test")
+    ]
+    dump = tmp_path / "studies.json"
+    dump.write_text(json.dumps(studies), encoding="utf-8")
+    lines, report = vectors.text_lines(chia_dir, [dump], ("train",), limit=2)
+    assert "* registry text of train" in lines
+    assert not any("registry text of dev" in line or "registry text of test" in line for line in lines)
+    assert report["registry"] == [{"file": "studies.json", "trials": 1}]
+    dev_lines = {line for f in chia.files(chia_dir, "dev") for line in f.text.splitlines() if len(line) > 60}
+    assert dev_lines and not dev_lines & set(lines)
+    # with --final, dev is training data and its registry text is read too
+    lines, _ = vectors.text_lines(chia_dir, [dump], ("train", "dev"), limit=2)
+    assert "* registry text of dev" in lines and not any("registry text of test" in line for line in lines)
 
 
 def test_final_training_uses_train_and_dev_and_keeps_the_held_out_threshold(chia_dir: Path, tmp_path: Path) -> None:

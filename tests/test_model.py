@@ -26,6 +26,14 @@ def test_the_model_ships_in_the_package_with_its_provenance() -> None:
     assert size < 40 * 2**20  # tens of MB at most
 
 
+def test_the_model_reads_static_vectors_that_give_any_word_a_vector() -> None:
+    # floret vectors hash character n-grams: a word no training text holds still gets one, offline
+    vocab = entity_model.shared_model().nlp.vocab
+    assert vocab.vectors.mode == "floret" and vocab.vectors.shape[1] > 0
+    assert vocab.get_vector("fluoropyrimidinezz").any()
+    assert entity_model.provenance()["static_vectors"]["settings"]["mode"] == "floret"
+
+
 def test_an_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(ModelError, match="no entity model 'nope'"):
         entity_model.model_path("nope")
