@@ -273,6 +273,15 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
 _LEXICON_RULES: dict[str, dict[tuple[bool, str], LexiconRule]] = {}
 
 
+def _one_spaced(text: str) -> str:
+    """``_SPACES.sub(" ", text)``, without the regex call where it would change nothing: a printable
+    string holds no whitespace but the ASCII space (every other whitespace character is a Unicode
+    separator or control), so without a double space it is its own result. Most lexicon matches are."""
+    if text.isprintable() and "  " not in text:
+        return text
+    return _SPACES.sub(" ", text)
+
+
 _ABBREVIATION_AFTER = re.compile(r"\s{0,2}[(\[]\s{0,2}(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s{0,2}[)\]]")
 
 
@@ -319,7 +328,7 @@ class CriteriaEntities:
         found: list[dict[str, Any]] = []
         for pattern, exact in self.patterns:
             for m in pattern.finditer(text):
-                key = _SPACES.sub(" ", m.group())
+                key = _one_spaced(m.group())
                 rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
                     continue
@@ -363,6 +372,11 @@ class CriteriaEntities:
     @staticmethod
     def _absorb_abbreviation(text: str, f: dict[str, Any], kept: list[dict[str, Any]]) -> None:
         """Extend a long form over its bracketed abbreviation, dropping the abbreviation's own mention."""
+        # the bracket comes within three characters (two spaces at most) or not at all: most
+        # mentions are followed by none, and the test is cheaper than the pattern
+        after = text[f["end"] : f["end"] + 3]
+        if "(" not in after and "[" not in after:
+            return
         abbr = _ABBREVIATION_AFTER.match(text, f["end"])
         if not abbr or not _initials_match(text[f["start"] : f["end"]], abbr.group("abbr")):
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 
 
 def test_the_separator_pattern_finds_the_plain_alternations_runs() -> None:
@@ -20,3 +21,32 @@ def test_the_separator_pattern_finds_the_plain_alternations_runs() -> None:
         end = rnd.randint(start, len(text))
         expected = [m.span() for m in plain.finditer(text, start, end)]
         assert [m.span() for m in _SEPARATORS.finditer(text, start, end)] == expected, (text, start, end)
+
+
+def test_no_printable_character_but_the_space_is_whitespace() -> None:
+    # _one_spaced skips the regex for a printable string without a double space: that is sound only
+    # if no printable character other than " " is whitespace to the regex
+    spaces = re.compile(r"\s")
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c != " " and c.isprintable() and spaces.match(c)] == []
+
+
+def test_one_spaced_is_the_regex_substitution() -> None:
+    from extractor.components import _SPACES, _one_spaced
+
+    for text in ["", "ALT", "liver  disease", "liver\ndisease", "a\u00a0b", " x ", "a \t b", "hepatitis b", "é  ü"]:
+        assert _one_spaced(text) == _SPACES.sub(" ", text), text
+
+
+def test_a_long_form_without_a_bracket_after_it_absorbs_nothing() -> None:
+    from extractor.components import CriteriaEntities
+
+    def absorbed(text: str, end: int) -> int:
+        f = {"start": 0, "end": end, "type": "Measurement"}
+        CriteriaEntities._absorb_abbreviation(text, f, [f])
+        return int(f["end"])
+
+    long = len("alanine transaminase")
+    assert absorbed("alanine transaminase (ALT) > 3", long) == long + len(" (ALT)")
+    assert absorbed("alanine transaminase  [ALT] > 3", long) == long + len("  [ALT]")
+    assert absorbed("alanine transaminase   (ALT)", long) == long  # three spaces: no abbreviation
+    assert absorbed("alanine transaminase", long) == long
