@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sys
@@ -50,3 +51,10 @@ def test_a_long_form_without_a_bracket_after_it_absorbs_nothing() -> None:
     assert absorbed("alanine transaminase  [ALT] > 3", long) == long + len("  [ALT]")
     assert absorbed("alanine transaminase   (ALT)", long) == long  # three spaces: no abbreviation
     assert absorbed("alanine transaminase", long) == long
+
+
+def test_record_lines_are_json_dumps() -> None:
+    from extractor.batch import _RECORD_JSON
+
+    record = {"a": [1, 2.5, None, True, {"é": "≥ 3 × ULN", "n": -0.0}], "b": {"c": [], "d": {}}, "e": "\u2028"}
+    assert _RECORD_JSON.encode(record) == json.dumps(record, ensure_ascii=False)
