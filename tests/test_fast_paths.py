@@ -58,3 +58,43 @@ def test_record_lines_are_json_dumps() -> None:
 
     record = {"a": [1, 2.5, None, True, {"é": "≥ 3 × ULN", "n": -0.0}], "b": {"c": [], "d": {}}, "e": "\u2028"}
     assert _RECORD_JSON.encode(record) == json.dumps(record, ensure_ascii=False)
+
+
+def _casefree_premise_holds(pattern_chars: set[str]) -> list[tuple[str, str]]:
+    """Pairs (text character, pattern character) where IGNORECASE and lower-casing disagree, over every
+    character that trie.casefree_lower lets through (ASCII or caseless)."""
+    casefree = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isascii() or c.lower() == c == c.upper())
+    by_lower: dict[str, set[str]] = {}
+    for c in casefree:
+        by_lower.setdefault(c.lower(), set()).add(c)
+    wrong = []
+    for p in sorted(pattern_chars):
+        folded = {m.group() for m in re.finditer(re.escape(p), casefree, re.IGNORECASE)}
+        wrong += [(c, p) for c in folded ^ by_lower.get(p, set())]
+    return wrong
+
+
+def test_casefree_lower_reads_comparators_as_ignorecase_does() -> None:
+    from extractor.values import _COMPARATOR_WORDS
+
+    assert _casefree_premise_holds({ch for w, _ in _COMPARATOR_WORDS for ch in w} - {" "}) == []
+
+
+def test_casefree_lower_refuses_cased_non_ascii_text() -> None:
+    from extractor.trie import casefree_lower
+
+    assert casefree_lower("ALT ≥ 3 × ULN") == "alt ≥ 3 × uln"
+    for text in ["İnfection", "ſerum", "ΣΑ", "é", "Kelvin \u212a"]:
+        assert casefree_lower(text) is None, text
+
+
+def test_comparator_starts_are_the_guarded_patterns() -> None:
+    from extractor.values import _COMP_AT, _comparator_starts
+
+    rnd = random.Random(5)
+    pieces = [" ", "  ", "\n", "-", "/", "=", "<", ">", "≥", "≤", "⩾", "1", "x", "é", "İ", "ſ", "K"]
+    pieces += "greater GREATER than less Less or equal to at least most above below under over no more".split()
+    pieces += ["not exceed", "does not exceed", "up to", "a maximum of", "superior", "less than or equal to"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 20)))
+        assert _comparator_starts(text) == [m.start() for m in _COMP_AT.finditer(text)], text
