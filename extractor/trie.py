@@ -118,3 +118,23 @@ def led_trie_starts(words: list[str], end: str = "") -> str:
         rest = _build(child, r"\s+")
         alternatives.append(f"{re.escape(ch)}(?=(?:{rest}){end})" if rest else f"{re.escape(ch)}(?={end})")
     return "|".join(alternatives)
+
+
+def led_trie(words: list[str], not_after: str) -> str:
+    """A case-sensitive regex source matching exactly ``(?<!not_after)(?:trie)`` (``not_after`` a
+    one-character class), with each alternative led by its literal first character, so that the
+    engine can skip in C to the positions that start a word; the test of the character before is
+    made after the first one is read."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = True
+    alternatives = []
+    for ch, child in sorted(root.items()):
+        if ch in (_END, " "):
+            raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
+        first, rest = re.escape(ch), _build(child, r"\s+")
+        alternatives.append(f"{first}(?<!{not_after}{first}){rest}")
+    return "(?:" + "|".join(alternatives) + ")"

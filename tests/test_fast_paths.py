@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -60,13 +61,21 @@ def test_record_lines_are_json_dumps() -> None:
     assert _RECORD_JSON.encode(record) == json.dumps(record, ensure_ascii=False)
 
 
-def _casefree_premise_holds(pattern_chars: set[str]) -> list[tuple[str, str]]:
-    """Pairs (text character, pattern character) where IGNORECASE and lower-casing disagree, over every
-    character that trie.casefree_lower lets through (ASCII or caseless)."""
+@functools.cache
+def _casefree() -> tuple[str, dict[str, set[str]]]:
+    """Every character that trie.casefree_lower lets through (ASCII or caseless), and those characters
+    by their lower case."""
     casefree = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isascii() or c.lower() == c == c.upper())
     by_lower: dict[str, set[str]] = {}
     for c in casefree:
         by_lower.setdefault(c.lower(), set()).add(c)
+    return casefree, by_lower
+
+
+def _casefree_premise_holds(pattern_chars: set[str]) -> list[tuple[str, str]]:
+    """Pairs (text character, pattern character) where IGNORECASE and lower-casing disagree, over every
+    character that trie.casefree_lower lets through."""
+    casefree, by_lower = _casefree()
     wrong = []
     for p in sorted(pattern_chars):
         folded = {m.group() for m in re.finditer(re.escape(p), casefree, re.IGNORECASE)}
@@ -98,3 +107,32 @@ def test_comparator_starts_are_the_guarded_patterns() -> None:
     for _ in range(5000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 20)))
         assert _comparator_starts(text) == [m.start() for m in _COMP_AT.finditer(text)], text
+
+
+def test_casefree_lower_reads_lexicon_phrases_as_ignorecase_does() -> None:
+    from extractor.components import _LEXICON_RULES, _lexicon
+
+    _lexicon("lexicon.jsonl")
+    phrases = [key for (acronym, key) in _LEXICON_RULES["lexicon.jsonl"] if not acronym]
+    assert _casefree_premise_holds({ch for p in phrases for ch in p} - {" "}) == []
+
+
+def test_the_led_lexicon_patterns_find_the_patterns_matches() -> None:
+    from extractor.components import _LEXICON_RULES, _lexicon
+    from extractor.trie import casefree_lower
+
+    patterns = _lexicon("lexicon.jsonl")
+    keys = [key for (_acronym, key) in _LEXICON_RULES["lexicon.jsonl"]]
+    rnd = random.Random(7)
+    pieces = [" ", "  ", "\n", "-", "(", ")", "/", ",", "1", "x", "é", "İ", "ſ", "≥", "IIEF-"]
+    pieces += [rnd.choice(keys) for _ in range(300)]
+    pieces += [k.upper() for k in pieces[-100:]] + [k.title() for k in pieces[-100:]]
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12)))
+        lowered = casefree_lower(text)
+        for pattern, led, acronym in patterns:
+            expected = [m.span() for m in pattern.finditer(text)]
+            if acronym:
+                assert [m.span() for m in led.finditer(text)] == expected, text
+            elif lowered is not None:
+                assert [m.span() for m in led.finditer(lowered)] == expected, text
