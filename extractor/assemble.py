@@ -881,8 +881,13 @@ def _agreement(
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
-# a "." or "," between two digits is a decimal mark or a thousands separator, not punctuation
-_SEPARATORS = re.compile(r"(?:[;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+")
+# a "." or "," between two digits is a decimal mark or a thousands separator, not punctuation.
+# One mark, tested after it is read: a ";:()[]", or a "." or "," with no digit before it or none after
+# it. A pattern whose first step reads a character class lets the engine skip to the next mark in C;
+# the plain alternation r"(?:[;:()\[\]]|(?<!\d)[.,]|[.,](?!\d))+" (the same runs) is tried at every
+# character, about five times slower.
+_SEPARATOR = r"[;:()\[\].,](?:(?<=[;:()\[\]])|(?<!\d[.,])|(?!\d))"
+_SEPARATORS = re.compile(rf"{_SEPARATOR}(?:{_SEPARATOR})*")
 _UNCOVERED = re.compile(rb"\x00+")
 
 

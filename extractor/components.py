@@ -27,7 +27,7 @@ from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, load_json, load_rules
 from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
-from .trie import trie_pattern
+from .trie import casefree_lower, led_trie, trie_pattern
 from .values import compile_patterns as compile_value_patterns
 from .values import find_thresholds
 
@@ -244,9 +244,13 @@ _LINE_BREAK = re.compile("\n")
 
 
 @lru_cache(maxsize=8)
-def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
+def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...]:
     """Compile a lexicon into regexes: concept types and the other types apart (so a qualifier can be
-    found inside a concept), each case-insensitive for phrases and case-sensitive for acronyms."""
+    found inside a concept), each case-insensitive for phrases and case-sensitive for acronyms.
+
+    Each comes as (the pattern, its led form, acronym): the led form finds the same matches with
+    each alternative led by its first character (trie.led_trie), in the text as written for acronyms
+    and in its lower case for phrases (where trie.casefree_lower allows; else the pattern is used)."""
     rules = load_rules(name, LexiconRule)
     tables: dict[tuple[bool, bool], dict[str, LexiconRule]] = {}
     for rule in rules:
@@ -265,12 +269,24 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
     for (_concept, acronym), table in sorted(tables.items()):
         body = trie_pattern(sorted(table))
         # an acronym never starts right after a hyphen: "EF" is not in "IIEF-EF"
-        before = r"(?<![\w-])" if acronym else r"(?<![\w])"
-        out.append((re.compile(rf"{before}(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE), acronym))
+        not_after = r"[\w-]" if acronym else r"[\w]"
+        pattern = re.compile(rf"(?<!{not_after})(?:{body})(?![\w])", 0 if acronym else re.IGNORECASE)
+        # phrase keys are lower case (the led form reads lower-cased text)
+        led = re.compile(rf"{led_trie(sorted(table), not_after)}(?![\w])")
+        out.append((pattern, led, acronym))
     return tuple(out)
 
 
 _LEXICON_RULES: dict[str, dict[tuple[bool, str], LexiconRule]] = {}
+
+
+def _one_spaced(text: str) -> str:
+    """``_SPACES.sub(" ", text)``, without the regex call where it would change nothing: a printable
+    string holds no whitespace but the ASCII space (every other whitespace character is a Unicode
+    separator or control), so without a double space it is its own result. Most lexicon matches are."""
+    if text.isprintable() and "  " not in text:
+        return text
+    return _SPACES.sub(" ", text)
 
 
 _ABBREVIATION_AFTER = re.compile(r"\s{0,2}[(\[]\s{0,2}(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s{0,2}[)\]]")
@@ -317,9 +333,16 @@ class CriteriaEntities:
 
     def find(self, text: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for pattern, exact in self.patterns:
-            for m in pattern.finditer(text):
-                key = _SPACES.sub(" ", m.group())
+        lowered = casefree_lower(text)
+        for pattern, led, exact in self.patterns:
+            if exact:  # an acronym: its led form as written
+                scan = led.finditer(text)
+            elif lowered is not None:  # a phrase: its led form in the lower case
+                scan = led.finditer(lowered)
+            else:
+                scan = pattern.finditer(text)
+            for m in scan:
+                key = _one_spaced(text[m.start() : m.end()])
                 rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
                     continue
@@ -363,6 +386,11 @@ class CriteriaEntities:
     @staticmethod
     def _absorb_abbreviation(text: str, f: dict[str, Any], kept: list[dict[str, Any]]) -> None:
         """Extend a long form over its bracketed abbreviation, dropping the abbreviation's own mention."""
+        # the bracket comes within three characters (two spaces at most) or not at all: most
+        # mentions are followed by none, and the test is cheaper than the pattern
+        after = text[f["end"] : f["end"] + 3]
+        if "(" not in after and "[" not in after:
+            return
         abbr = _ABBREVIATION_AFTER.match(text, f["end"])
         if not abbr or not _initials_match(text[f["start"] : f["end"]], abbr.group("abbr")):
             return

@@ -78,3 +78,63 @@ def start_guard(folded: Iterable[str], exact: Iterable[str] = (), classes: str =
         else:
             alternatives.append(first + (f"(?:{'|'.join(sorted(rests))})" if len(rests) > 1 else rests.pop()))
     return f"(?=(?-i:[{classes}{''.join(sorted(firsts))}]))(?=(?-i:{'|'.join(alternatives)}))"
+
+
+def casefree_lower(text: str) -> str | None:
+    """``text.lower()`` where a case-sensitive pattern of lower-case words finds in it exactly what the
+    same pattern finds in ``text`` with IGNORECASE; None where it may not.
+
+    That holds when every character of the text is ASCII or has no case: IGNORECASE then equates a
+    text character with a lower-case pattern character exactly when the character's lower case is
+    it, lowering keeps the length and each offset, and what is a word character, a space or a digit
+    stays so. A text with a cased non-ASCII letter ("İ", "ſ", "Σ" and their special folds) is left to
+    the IGNORECASE pattern. Most criteria text passes, and a case-sensitive pattern led by a literal
+    character lets the regex engine skip in C to the positions that can start a match.
+    """
+    if not text.isascii():
+        for ch in set(text):
+            if not ch.isascii() and not (ch.lower() == ch == ch.upper()):
+                return None
+    return text.lower()
+
+
+def led_trie_starts(words: list[str], end: str = "") -> str:
+    """A case-sensitive regex source that reads one character wherever one of the lower-case ``words``
+    (followed by ``end``) starts, and nothing else: ``finditer`` then yields every start, as a zero-width
+    ``(?=(?:trie)end)`` would, but each alternative is led by its literal first character, which the
+    engine tests in C before entering the pattern (a lookahead first is entered at every position)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        if word != word.lower():
+            raise ValueError(f"a word for lower-cased text must be lower case: {word!r}")
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = True
+    alternatives = []
+    for ch, child in sorted(root.items()):
+        if ch in (_END, " "):
+            raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
+        rest = _build(child, r"\s+")
+        alternatives.append(f"{re.escape(ch)}(?=(?:{rest}){end})" if rest else f"{re.escape(ch)}(?={end})")
+    return "|".join(alternatives)
+
+
+def led_trie(words: list[str], not_after: str) -> str:
+    """A case-sensitive regex source matching exactly ``(?<!not_after)(?:trie)`` (``not_after`` a
+    one-character class), with each alternative led by its literal first character, so that the
+    engine can skip in C to the positions that start a word; the test of the character before is
+    made after the first one is read."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = True
+    alternatives = []
+    for ch, child in sorted(root.items()):
+        if ch in (_END, " "):
+            raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
+        first, rest = re.escape(ch), _build(child, r"\s+")
+        alternatives.append(f"{first}(?<!{not_after}{first}){rest}")
+    return "(?:" + "|".join(alternatives) + ")"

