@@ -13,7 +13,7 @@ import sys
 import types
 import weakref
 from collections.abc import Iterable, Iterator
-from functools import lru_cache, partial
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy
@@ -864,6 +864,29 @@ def _without_bullet(text: str, span: tuple[int, int, str, float]) -> tuple[int, 
     return (m.end(), span[1], span[2], span[3]) if m else span
 
 
+#: the model types whose spans never end on a preposition ("Fev1 of" is "Fev1"): Observation and the
+#: modifiers may ("history of", "able to")
+_PREPOSITION_FREE_TYPES = frozenset(
+    ("Condition", "Drug", "Procedure", "Measurement", "Person", "Device", "Value", "Temporal")
+)
+
+
+@cache
+def _final_preposition() -> re.Pattern[str]:
+    words = [w for w in load_json("words.json")["span_final_prepositions"] if not w.startswith("_ ")]
+    return re.compile(rf"\s+(?:{'|'.join(map(re.escape, words))})$")
+
+
+def _without_final_preposition(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float]:
+    """A model span of a concept, Value or Temporal type ends before a trailing lower-case preposition:
+    the suggester keeps such candidates for Observation ("history of"), and a "Fev1 of" would take
+    the lexicon mention's place with the preposition in it."""
+    if span[2] not in _PREPOSITION_FREE_TYPES:
+        return span
+    m = _final_preposition().search(text, span[0], span[1])
+    return (span[0], m.start(), span[2], span[3]) if m and m.start() > span[0] else span
+
+
 def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
     """The members of an elliptic coordination, as Chia marks them, with what each one names.
 
@@ -984,7 +1007,10 @@ class CriteriaModelEntities:
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [
             s
-            for s in map(partial(_without_bullet, text), self.model.select(scored, self.model.threshold))
+            for s in (
+                _without_final_preposition(text, _without_bullet(text, span))
+                for span in self.model.select(scored, self.model.threshold)
+            )
             if s[2] in self.types and s[0] < s[1] and (s[2] != "Value" or is_value_phrase(text[s[0] : s[1]]))
         ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
