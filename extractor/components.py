@@ -1042,12 +1042,18 @@ class CriteriaModelEntities:
                 # ("Untreated hypogonadism", "serum total testosterone"): both stay, as Chia marks them
                 overlapping = [k for k in overlapping if info[k]["type"] in _BLOCKING_TYPES]
             elif type_ in ("Temporal", "Value"):
-                # a time or a value may hold a concept ("before operation", "up to age 75 years"):
-                # a shorter concept mention inside it stays beside it
+                # a time or a value may hold a shorter mention of another kind, which stays beside it:
+                # a concept ("before operation", "up to age 75 years"), a reference point ("in the month
+                # prior to screening"), a modifier ("for no less than 5 years" over the lexicon's "no")
                 overlapping = [
                     k
                     for k in overlapping
-                    if not (info[k]["type"] in CONCEPT_TYPES and start <= k[0] and k[1] <= end and k != (start, end))
+                    if not (
+                        info[k]["type"] not in ("Temporal", "Value")
+                        and start <= k[0]
+                        and k[1] <= end
+                        and k != (start, end)
+                    )
                 ]
             if not overlapping:
                 # a short form scispaCy tied to its long form is linked through the long form ("Cr")

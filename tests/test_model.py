@@ -138,6 +138,21 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"before operation": ("Temporal", "model:fixed"), "operation": ("Procedure", None)},
             [],
         ),
+        # ... and a reference point or a modifier, whichever the model scores higher
+        (
+            "Contraception in the month prior to screening",
+            [("in the month prior to screening", "Temporal", 0.8), ("screening", "Reference_point", 0.9)],
+            {"in the month prior to screening": ("Temporal", "model:fixed"), "screening": ("Reference_point", None)},
+            [],
+        ),
+        (
+            "Teriflunomide continuously for no less than 5 years",
+            [("for no less than 5 years", "Temporal", 0.5)],
+            {"for no less than 5 years": ("Temporal", "model:fixed")},
+            [],
+        ),
+        # a concept span never ends on a preposition ("Fev1 of" is "Fev1")
+        ("a Fev1 of at least 30%", [("Fev1 of", "Measurement", 0.8)], {"Fev1": ("Measurement", None)}, ["Fev1 of"]),
         # a type the component does not take from the model is ignored
         ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
     ],
