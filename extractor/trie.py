@@ -103,21 +103,12 @@ def led_trie_starts(words: list[str], end: str = "") -> str:
     (followed by ``end``) starts, and nothing else: ``finditer`` then yields every start, as a zero-width
     ``(?=(?:trie)end)`` would, but each alternative is led by its literal first character, which the
     engine tests in C before entering the pattern (a lookahead first is entered at every position)."""
-    root: dict[str, Any] = {}
     for word in words:
         if word != word.lower():
             raise ValueError(f"a word for lower-cased text must be lower case: {word!r}")
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[_END] = True
-    alternatives = []
-    for ch, child in sorted(root.items()):
-        if ch in (_END, " "):
-            raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
-        rest = _build(child, r"\s+")
-        alternatives.append(f"{re.escape(ch)}(?=(?:{rest}){end})" if rest else f"{re.escape(ch)}(?={end})")
-    return "|".join(alternatives)
+    return "|".join(
+        f"{first}(?=(?:{rest}){end})" if rest else f"{first}(?={end})" for first, rest in _led_alternatives(words)
+    )
 
 
 def led_trie(words: list[str], not_after: str) -> str:
@@ -125,6 +116,11 @@ def led_trie(words: list[str], not_after: str) -> str:
     one-character class), with each alternative led by its literal first character, so that the
     engine can skip in C to the positions that start a word; the test of the character before is
     made after the first one is read."""
+    return "(?:" + "|".join(f"{first}(?<!{not_after}{first}){rest}" for first, rest in _led_alternatives(words)) + ")"
+
+
+def _led_alternatives(words: list[str]) -> list[tuple[str, str]]:
+    """The words as a trie, one (escaped first character, regex source of the rest) per first character."""
     root: dict[str, Any] = {}
     for word in words:
         node = root
@@ -135,6 +131,5 @@ def led_trie(words: list[str], not_after: str) -> str:
     for ch, child in sorted(root.items()):
         if ch in (_END, " "):
             raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
-        first, rest = re.escape(ch), _build(child, r"\s+")
-        alternatives.append(f"{first}(?<!{not_after}{first}){rest}")
-    return "(?:" + "|".join(alternatives) + ")"
+        alternatives.append((re.escape(ch), _build(child, r"\s+")))
+    return alternatives
