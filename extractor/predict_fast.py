@@ -11,9 +11,10 @@ layers:
   again) and ``X - mean`` twice; here each once, with the same numpy reductions and elementwise
   operations in the same order, so the same float32 values.
 
-:func:`fast_predict` walks the layer tree (chain, with_array, residual, dropout) as thinc's own
-forward functions do in prediction, and hands every other layer to ``layer.predict``. Layers are
-recognised by their forward function, so a custom layer of the same name is never taken for one.
+:func:`fast_predict` walks the layer tree (chain, concatenate, with_array, residual, dropout) as
+thinc's own forward functions do in prediction, and hands every other layer to ``layer.predict``.
+Layers are recognised by their forward function, so a custom layer of the same name is never taken
+for one.
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ _RESIDUAL = _forward("thinc.layers.residual")
 _DROPOUT = _forward("thinc.layers.dropout")
 _MAXOUT = _forward("thinc.layers.maxout")
 _LAYERNORM = _forward("thinc.layers.layernorm")
+_CONCATENATE = _forward("thinc.layers.concatenate")
 _NUMPY_OPS = import_module("thinc.backends").NumpyOps
 #: with_array counts the rows of a list with its own NumpyOps
 _LENGTHS_OPS = import_module("thinc.layers.with_array").NUMPY_OPS
+#: and concatenate with its own
+_CONCAT_OPS = import_module("thinc.layers.concatenate").NUMPY_OPS
 
 
 def _maxout(model: Model[Any, Any], X: Any) -> Any:
@@ -78,6 +82,21 @@ def _layernorm(model: Model[Any, Any], X: Any) -> Any:
     return Y
 
 
+def _concatenate(model: Model[Any, Any], X: Any) -> Any:
+    """thinc's concatenate forward in prediction: each layer's output, side by side (walked here, not
+    handed to ``predict``, so that the layers under it, the embedding's static vectors among them,
+    are computed by :func:`fast_predict` too)."""
+    Ys = [fast_predict(layer, X) for layer in model.layers]
+    xp = model.ops.xp
+    if isinstance(Ys[0], list):
+        lengths = _CONCAT_OPS.asarray1i([len(x) for x in X])
+        arrays = [xp.concatenate(Y, axis=0) for Y in Ys]
+        return model.ops.unflatten(xp.hstack(arrays), lengths)
+    if isinstance(Ys[0], Ragged):
+        return Ragged(xp.hstack([y.data for y in Ys]), Ys[0].lengths)
+    return xp.hstack(Ys)
+
+
 def _is_float_array(X: Any) -> bool:
     return isinstance(X, numpy.ndarray) and X.ndim == 2 and X.dtype == numpy.float32
 
@@ -110,4 +129,6 @@ def fast_predict(model: Model[Any, Any], X: Any) -> Any:
             return fast_predict(layer, X)
     if func is _RESIDUAL and _is_float_array(X):
         return X + fast_predict(model.layers[0], X)
+    if func is _CONCATENATE and model.layers:
+        return _concatenate(model, X)
     return model.predict(X)

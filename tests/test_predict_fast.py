@@ -15,6 +15,7 @@ from thinc.api import (
     Model,
     Ragged,
     chain,
+    concatenate,
     expand_window,
     list2ragged,
     ragged2list,
@@ -186,3 +187,20 @@ def test_the_span_rows_are_the_same_as_from_whole_tables(seed: int) -> None:
     shuffled = rng.permutation(len(spans))  # any order of spans
     got = spancat_fast._per_length(numpy, vectors, projected, bias, starts[shuffled], lengths[shuffled])
     assert _same(list(got), [want[0][shuffled], want[1][shuffled]])
+
+
+def test_concatenate_over_arrays_lists_and_ragged() -> None:
+    rng = numpy.random.default_rng(11)
+    seqs = [rng.normal(size=(n, 6)).astype("float32") for n in (3, 0, 5)]
+    flat = numpy.concatenate(seqs)
+    lengths = numpy.array([3, 0, 5], dtype="int32")
+    on_arrays = concatenate(Linear(nO=2), Maxout(nO=3, nP=2, normalize=True), LayerNorm())
+    _initialized(on_arrays, flat)
+    assert _same(fast_predict(on_arrays, flat), on_arrays.predict(flat))
+    on_lists = concatenate(with_array(Linear(nO=2)), with_array(Maxout(nO=3, nP=3)))
+    _initialized(on_lists, seqs)
+    assert _same(fast_predict(on_lists, seqs), on_lists.predict(seqs))
+    on_ragged = concatenate(with_array(Linear(nO=2)), with_array(LayerNorm()))
+    ragged = Ragged(flat, lengths)
+    _initialized(on_ragged, ragged)
+    assert _same(fast_predict(on_ragged, ragged), on_ragged.predict(ragged))
