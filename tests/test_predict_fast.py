@@ -1,5 +1,6 @@
-"""thinc prediction with the maxout and layernorm layers computed faster (``extractor.predict_fast``):
-the very same bits as ``model.predict``, on the shipped model and on other layer set-ups."""
+"""thinc prediction with the maxout and layernorm layers computed faster and floret vectors kept
+(``extractor.predict_fast``): the very same bits as ``model.predict``, on the shipped model and on
+other layer set-ups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 
 import numpy
 import pytest
+import spacy
+from spacy.ml.staticvectors import StaticVectors
 from spacy.tokens import Doc
+from spacy.vectors import Vectors
 from thinc.api import (
     LayerNorm,
     Linear,
@@ -15,6 +19,7 @@ from thinc.api import (
     Model,
     Ragged,
     chain,
+    concatenate,
     expand_window,
     list2ragged,
     ragged2list,
@@ -23,8 +28,8 @@ from thinc.api import (
 )
 
 from extractor import model as entity_model
-from extractor import spancat_fast
-from extractor.predict_fast import fast_predict
+from extractor import predict_fast, spancat_fast
+from extractor.predict_fast import FloretRows, fast_predict
 
 LONG = (
     "Serum creatinine > 1.5 mg/dL or creatinine clearance < 60 mL/min (Cockcroft-Gault) within 4 weeks "
@@ -186,3 +191,150 @@ def test_the_span_rows_are_the_same_as_from_whole_tables(seed: int) -> None:
     shuffled = rng.permutation(len(spans))  # any order of spans
     got = spancat_fast._per_length(numpy, vectors, projected, bias, starts[shuffled], lengths[shuffled])
     assert _same(list(got), [want[0][shuffled], want[1][shuffled]])
+
+
+# --- floret static vectors -------------------------------------------------------------------------
+
+
+def _layers_predicted(monkeypatch: Any) -> list[str]:
+    """The names of the layers that go to their own ``predict`` from now on."""
+    calls: list[str] = []
+    predict = Model.predict
+    monkeypatch.setattr(Model, "predict", lambda self, X: calls.append(self.name) or predict(self, X))
+    return calls
+
+
+def _static_vectors_of(model: Model[Any, Any]) -> Model[Any, Any]:
+    return next(node for node in model.walk() if node.name == "static_vectors")
+
+
+def test_the_shipped_static_vectors_are_computed_here_to_the_same_bits(monkeypatch: Any) -> None:
+    nlp = entity_model.shared_model().nlp
+    assert nlp.vocab.vectors.mode == "floret"
+    layer = _static_vectors_of(nlp.get_pipe("tok2vec").model)  # type: ignore[attr-defined]
+    monkeypatch.setattr(predict_fast, "_floret_cache", None)  # a cold cache, then a warm one
+    for texts in (TEXTS, TEXTS, [LONG.upper(), "creatinine CREATININE Creatinine"], ["x", "", "y z"]):
+        docs = _docs(texts)
+        want = layer.predict(docs)
+        calls = _layers_predicted(monkeypatch)
+        got = fast_predict(layer, docs)
+        monkeypatch.undo()
+        assert calls == []  # not spaCy's forward
+        assert _same(got, want)
+    cached = predict_fast.floret_rows(nlp.vocab.vectors)
+    assert 0 < len(cached) <= cached.capacity
+
+
+def test_the_shipped_embedding_computes_its_concatenation_here(monkeypatch: Any) -> None:
+    embed = entity_model.shared_model().nlp.get_pipe("tok2vec").model.get_ref("embed")  # type: ignore[attr-defined]
+    docs = _docs(TEXTS)
+    want = embed.predict(docs)
+    calls = _layers_predicted(monkeypatch)
+    got = fast_predict(embed, docs)
+    monkeypatch.undo()
+    assert _same(got, want)
+    assert "static_vectors" not in calls and not any("|" in name for name in calls)  # no concatenate
+
+
+def test_the_floret_rows_stay_within_their_bound_and_equal_get_batch() -> None:
+    nlp = _floret_nlp()  # its own strings: the shared model's are left as they are
+    vectors, strings = nlp.vocab.vectors, nlp.vocab.strings
+    words = [f"w{i}" for i in range(40)] + ["creatinine", "mg/dl", "<", "ü"]
+    keys = numpy.array([strings.add(w) for w in words], dtype="uint64")
+    rows = FloretRows(vectors, capacity=8)
+    rng = numpy.random.default_rng(5)
+    for size in (1, 3, 8, 5, 12, 30, 2, 44, 7):
+        batch = rng.choice(keys, size=size)  # repeats within a batch too
+        got = rows.rows(vectors, batch)
+        assert _same(got, vectors.get_batch(batch))
+        assert got.flags.c_contiguous
+        assert len(rows) <= 8 and len(rows._table) <= 8
+    assert _same(rows.rows(vectors, keys[:3]), vectors.get_batch(keys[:3]))
+
+
+def test_the_cache_belongs_to_one_vectors_table(monkeypatch: Any) -> None:
+    monkeypatch.setattr(predict_fast, "_floret_cache", None)
+    shipped = entity_model.shared_model().nlp.vocab.vectors
+    tiny = _floret_nlp().vocab.vectors
+    first = predict_fast.floret_rows(shipped)
+    assert predict_fast.floret_rows(shipped) is first
+    assert predict_fast.floret_rows(tiny) is not first  # other vectors: a new cache
+    assert predict_fast.floret_rows(shipped) is not first
+
+
+def _floret_nlp(mode: str = "floret") -> Any:
+    nlp = spacy.blank("en")
+    data = numpy.random.default_rng(2).normal(size=(64, 8)).astype("float32")
+    if mode == "floret":
+        vectors = Vectors(
+            strings=nlp.vocab.strings, data=data, mode="floret", minn=2, maxn=4, hash_count=2, attr="LOWER"
+        )
+    else:
+        words = ["the", "patient", "had", "a"]
+        vectors = Vectors(strings=nlp.vocab.strings, data=data[: len(words)], keys=words, attr="LOWER")
+    nlp.vocab.vectors = vectors
+    return nlp
+
+
+def _embedding(nlp: Any, texts: list[str]) -> tuple[Model[Any, Any], list[Doc]]:
+    """spaCy's embedding with static vectors (as MultiHashEmbed.v2 builds it), small and initialised."""
+    docs = [nlp.make_doc(text) for text in texts]
+    model = spacy.registry.get("architectures", "spacy.MultiHashEmbed.v2")(
+        width=6, attrs=["NORM", "SHAPE"], rows=[50, 20], include_static_vectors=True
+    )
+    return _initialized(model, docs), docs
+
+
+def test_a_small_floret_embedding_gives_the_same_vectors(monkeypatch: Any) -> None:
+    monkeypatch.setattr(predict_fast, "_floret_cache", None)
+    texts = ["The patient had a stroke.", "", "STROKE stroke Stroke", "a"]
+    model, docs = _embedding(_floret_nlp(), texts)
+    for _ in range(2):  # cold, then warm
+        assert _same(fast_predict(model, docs), model.predict(docs))
+    assert len(predict_fast.floret_rows(docs[0].vocab.vectors)) == len({t.lower_ for d in docs for t in d})
+
+
+@pytest.mark.filterwarnings("ignore:Out of bound index:DeprecationWarning")  # spaCy's, on no vectors
+def test_other_vectors_take_spacys_forward(monkeypatch: Any) -> None:
+    texts = ["The patient had a stroke.", "a b"]
+    model, docs = _embedding(_floret_nlp("default"), texts)
+    layer = _static_vectors_of(model)
+    assert not predict_fast._uses_floret_rows(layer, docs)
+    calls = _layers_predicted(monkeypatch)
+    got = fast_predict(model, docs)
+    monkeypatch.undo()
+    assert "static_vectors" in calls
+    assert _same(got, model.predict(docs))
+    # no vectors at all: spaCy's own error
+    nlp = spacy.blank("en")
+    layer = StaticVectors(nO=4, nM=8)
+    layer.initialize()
+    bare = [nlp.make_doc("no vectors here")]
+    assert not predict_fast._uses_floret_rows(layer, bare)
+    with pytest.raises(RuntimeError):
+        layer.predict(bare)
+    with pytest.raises(RuntimeError):
+        fast_predict(layer, bare)
+    # nothing to embed
+    floret = _floret_nlp()
+    layer = _initialized(StaticVectors(nO=4), [floret.make_doc("x")])
+    empty = [floret.make_doc(""), floret.make_doc("")]
+    assert not predict_fast._uses_floret_rows(layer, empty)
+    assert _same(fast_predict(layer, empty), layer.predict(empty))
+
+
+def test_concatenate_over_arrays_lists_and_ragged() -> None:
+    rng = numpy.random.default_rng(11)
+    seqs = [rng.normal(size=(n, 6)).astype("float32") for n in (3, 0, 5)]
+    flat = numpy.concatenate(seqs)
+    lengths = numpy.array([3, 0, 5], dtype="int32")
+    on_arrays = concatenate(Linear(nO=2), Maxout(nO=3, nP=2, normalize=True), LayerNorm())
+    _initialized(on_arrays, flat)
+    assert _same(fast_predict(on_arrays, flat), on_arrays.predict(flat))
+    on_lists = concatenate(with_array(Linear(nO=2)), with_array(Maxout(nO=3, nP=3)))
+    _initialized(on_lists, seqs)
+    assert _same(fast_predict(on_lists, seqs), on_lists.predict(seqs))
+    on_ragged = concatenate(with_array(Linear(nO=2)), with_array(LayerNorm()))
+    ragged = Ragged(flat, lengths)
+    _initialized(on_ragged, ragged)
+    assert _same(fast_predict(on_ragged, ragged), on_ragged.predict(ragged))
