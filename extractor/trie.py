@@ -16,14 +16,19 @@ _END = ""
 
 def trie_pattern(words: list[str], space: str = r"\s+") -> str:
     """A regex source matching exactly the given words (a space in a word matches ``space``)."""
+    body = _build(_trie(words), space)
+    return body if body else r"(?!x)x"
+
+
+def _trie(words: Iterable[str]) -> dict[str, Any]:
+    """The words as nested dicts, one level per character; ``_END`` marks where a word ends."""
     root: dict[str, Any] = {}
     for word in words:
         node = root
         for ch in word:
             node = node.setdefault(ch, {})
         node[_END] = True
-    body = _build(root, space)
-    return body if body else r"(?!x)x"
+    return root
 
 
 def _build(node: dict[str, Any], space: str) -> str:
@@ -121,14 +126,8 @@ def led_trie(words: list[str], not_after: str) -> str:
 
 def _led_alternatives(words: list[str]) -> list[tuple[str, str]]:
     """The words as a trie, one (escaped first character, regex source of the rest) per first character."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[_END] = True
     alternatives = []
-    for ch, child in sorted(root.items()):
+    for ch, child in sorted(_trie(words).items()):
         if ch in (_END, " "):
             raise ValueError(f"a word cannot be empty or start with a space: {ch!r}")
         alternatives.append((re.escape(ch), _build(child, r"\s+")))
