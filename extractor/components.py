@@ -887,6 +887,46 @@ def _without_final_preposition(text: str, span: tuple[int, int, str, float]) -> 
     return (span[0], m.start(), span[2], span[3]) if m and m.start() > span[0] else span
 
 
+def _within_brackets(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
+    """A model span cut to a stretch whose brackets pair up: it starts after a ")" it does not open
+    ("parenchymal) lung disease" is "lung disease") and ends before a "(" it does not close or a ")"
+    it does not open ("colon (head lesions" is "colon", "GM-CSF)" is "GM-CSF"). None where nothing
+    is left, or a single word after a ")" ("(IgG and IgA) levels" gives no "levels": the head alone
+    names nothing). Of Chia's 26,246 train spans of the main types, 46 have unpaired brackets."""
+    start, end = span[0], span[1]
+    opened: list[int] = []
+    for i in range(start, end):
+        ch = text[i]
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")":
+            if opened:
+                opened.pop()
+            elif text[i + 1 : end].strip():
+                start, opened = i + 1, []
+            else:
+                end = i
+                break
+    if opened:
+        end = opened[0]
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if (start, end) == (span[0], span[1]):
+        return span
+    if start >= end or (start > span[0] and len(text[start:end].split()) < 2):
+        return None
+    return (start, end, span[2], span[3])
+
+
+def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
+    """A model span's edges after the checks on them (bullet, brackets, final preposition); None where
+    nothing of it is left."""
+    bracketed = _within_brackets(text, _without_bullet(text, span))
+    return None if bracketed is None else _without_final_preposition(text, bracketed)
+
+
 def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
     """The members of an elliptic coordination, as Chia marks them, with what each one names.
 
@@ -1007,11 +1047,11 @@ class CriteriaModelEntities:
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [
             s
-            for s in (
-                _without_final_preposition(text, _without_bullet(text, span))
-                for span in self.model.select(scored, self.model.threshold)
-            )
-            if s[2] in self.types and s[0] < s[1] and (s[2] != "Value" or is_value_phrase(text[s[0] : s[1]]))
+            for s in (_model_span_edges(text, span) for span in self.model.select(scored, self.model.threshold))
+            if s is not None
+            and s[2] in self.types
+            and s[0] < s[1]
+            and (s[2] != "Value" or is_value_phrase(text[s[0] : s[1]]))
         ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [

@@ -153,6 +153,20 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
         ),
         # a concept span never ends on a preposition ("Fev1 of" is "Fev1")
         ("a Fev1 of at least 30%", [("Fev1 of", "Measurement", 0.8)], {"Fev1": ("Measurement", None)}, ["Fev1 of"]),
+        # a model span's brackets pair up: it starts after a ")" it does not open, ends before a "("
+        # it does not close
+        (
+            "Chronic (parenchymal) lung disease",
+            [("parenchymal) lung disease", "Condition", 0.8)],
+            {"lung disease": ("Condition", "model:fixed")},
+            ["parenchymal) lung disease"],
+        ),
+        (
+            "Tumour of the colon (head lesions excluded)",
+            [("colon (head lesions", "Condition", 0.8)],
+            {"colon": ("Condition", "model:fixed")},
+            ["colon (head lesions"],
+        ),
         # a type the component does not take from the model is ignored
         ("bone marrow", [("bone marrow", "Scope", 0.9)], {}, ["bone marrow"]),
     ],
