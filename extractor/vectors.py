@@ -64,7 +64,8 @@ def text_lines(
     Registry trials that are in a Chia split not trained on are left out, so no held-out text is read.
     ``limit`` keeps the first N trials of each source and N*100 vocabulary names (smoke tests)."""
     splits = set(training_splits)
-    held_out = {f.trial_id for f in chia.files(corpus) if chia.split_of(f.trial_id) not in splits}
+    corpus_files = list(chia.files(corpus))  # read once: the held-out trial ids and the training text
+    held_out = {f.trial_id for f in corpus_files if chia.split_of(f.trial_id) not in splits}
     lines: list[str] = []
     report: dict[str, Any] = {"registry": [], "chia_splits": sorted(splits)}
     for path in registry:
@@ -77,7 +78,7 @@ def text_lines(
             read += 1
             lines += _nonblank(item.text)
         report["registry"].append({"file": Path(path).name, "trials": read})
-    chia_files = [f for split in sorted(splits) for f in chia.files(corpus, split)]
+    chia_files = [f for split in sorted(splits) for f in corpus_files if chia.split_of(f.trial_id) == split]
     if limit is not None:
         chia_files = chia_files[:limit]
     for f in chia_files:
