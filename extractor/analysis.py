@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 MAX_CHUNK = 1500
 _CLAUSE_END = re.compile(r"[;.]\s|\n")
@@ -78,16 +79,49 @@ def _pieces(text: str, spans: list[tuple[int, int]], limit: int) -> Iterator[tup
         yield group
 
 
-def analyse_spans(nlp: Language, text: str, spans: list[tuple[int, int]], limit: int = MAX_CHUNK) -> list[Analysis]:
+def _docs(
+    nlp: Language,
+    text: str,
+    pieces: list[tuple[int, int]],
+    soft_wraps: list[tuple[int, int]],
+    clause_starts: list[int],
+) -> Iterator[Doc]:
+    """The Doc of each piece, with the soft wraps and clause starts inside it (offsets into the
+    piece) set on it."""
+    wrap_starts = [a for a, _ in soft_wraps]
+    for a, b in pieces:
+        doc = nlp.make_doc(text[a:b])
+        k = bisect.bisect_left(wrap_starts, a)
+        inside = []
+        while k < len(soft_wraps) and soft_wraps[k][1] <= b:
+            inside.append((soft_wraps[k][0] - a, soft_wraps[k][1] - a))
+            k += 1
+        doc._.soft_wraps = inside
+        lo, hi = bisect.bisect_right(clause_starts, a), bisect.bisect_left(clause_starts, b)
+        doc._.clause_starts = [s - a for s in clause_starts[lo:hi]]
+        yield doc
+
+
+def analyse_spans(
+    nlp: Language,
+    text: str,
+    spans: list[tuple[int, int]],
+    limit: int = MAX_CHUNK,
+    soft_wraps: list[tuple[int, int]] | None = None,
+    clause_starts: list[int] | None = None,
+) -> list[Analysis]:
     """One Analysis per [start, end) criterion span of ``text`` (offsets relative to the criterion).
 
     Items are given to the criterion that contains them; an item that would straddle two criteria
-    (none can, as sentences end at line breaks) is left out.
+    (none can, as sentences end at line breaks) is left out. ``soft_wraps``, sorted, are the line
+    breaks that hard wrapping put inside a line (``Layout.soft_wraps``): each Doc carries its own, and
+    the pipeline reads on across them; ``clause_starts``, sorted, are offsets where a clause starts
+    inside a line (a criterion's inline label).
     """
     results = [Analysis(text[s:e]) for s, e in spans]
     starts = [s for s, _ in spans]
     pieces = list(_pieces(text, spans, limit))
-    docs = nlp.pipe(text[a:b] for a, b in pieces)
+    docs = nlp.pipe(_docs(nlp, text, pieces, soft_wraps or [], clause_starts or []))
 
     def owner(a: int, b: int) -> int | None:
         k = bisect.bisect_right(starts, a) - 1

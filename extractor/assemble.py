@@ -63,7 +63,10 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     """Run the pipeline over every top-level criterion and assemble the record."""
     text = source.text
     tops = layout.criteria
-    docs = analyse_spans(nlp, text, [(c.start, c.end) for c in tops])
+    inline = sorted(c.start for c in flatten(tops) if c.inline)  # "Renal: ...", "... No prior chemotherapy"
+    docs = analyse_spans(
+        nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=inline
+    )
     criteria_out: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
@@ -474,6 +477,8 @@ def _inherit_history(
             chain.append(parent)
             parent = parents.get(parent.parent) if parent.parent else None
         for anc in chain:
+            if anc.children and anc.children[0].inline:
+                continue  # a heading over labels or run-on criteria ("PRIOR CONCURRENT THERAPY:") leads in nothing
             lead = local[anc.start - base : (anc.children[0].start if anc.children else anc.end) - base]
             if _HISTORY_LEAD.search(lead):
                 for e in out_entities.get(node.id, []):

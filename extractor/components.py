@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import numpy
-from spacy.attrs import IDX, LIKE_NUM, ORTH, SENT_START, SPACY
+from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch, registry
@@ -205,7 +205,10 @@ def make_sentences(nlp: Language, name: str, boundaries: list[str]) -> "Criteria
 
 
 class CriteriaSentences:
-    """Clause boundaries for ConText scopes: after ';', after '. ' and at line breaks."""
+    """Clause boundaries for ConText scopes: after ';', after '. ' and at line breaks, except those
+    the layout found hard wrapping put inside a line (``doc._.soft_wraps``); and where the layout
+    found a criterion start inside a line (``doc._.clause_starts``: an inline label, "... 2 mg/dL
+    Renal: ...", or a run-on paragraph's next criterion, "... platinum No prior chemotherapy")."""
 
     def __init__(self, boundaries: list[str]) -> None:
         self.boundaries = set(boundaries)
@@ -227,8 +230,13 @@ class CriteriaSentences:
         # whitespace after a token is one space at most, so a line break is always inside a token)
         text = doc_text(doc)
         if "\n" in text:
-            breaks = numpy.array([m.start() for m in _LINE_BREAK.finditer(text)], dtype="int64")
-            ends[numpy.searchsorted(attrs[:, 3].astype("int64"), breaks, side="right") - 1] = True
+            breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
+            if doc._.soft_wraps:  # a line break hard wrapping put inside a line ends no clause
+                soft = {i for a, b in doc._.soft_wraps for i in range(a, b)}
+                breaks = [i for i in breaks if i not in soft]
+            if breaks:
+                at = numpy.array(breaks, dtype="int64")
+                ends[numpy.searchsorted(attrs[:, 3].astype("int64"), at, side="right") - 1] = True
         # "." followed by a space ends a clause, unless it follows a number ("1. " numbering an item)
         full_stop = (orth == numpy.uint64(strings["."])) & spacy_
         full_stop[0] = False  # no token before the first
@@ -236,6 +244,9 @@ class CriteriaSentences:
         starts = numpy.full((n, 1), -1, dtype="int64")
         starts[0, 0] = 1
         starts[1:, 0][(ends | full_stop)[:-1]] = 1
+        if doc._.clause_starts:
+            at = numpy.array(doc._.clause_starts, dtype="int64")
+            starts[numpy.searchsorted(attrs[:, 3].astype("int64"), at, side="right") - 1, 0] = 1
         doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]  # spaCy reads uint64; -1 wraps
         return doc
 
@@ -581,7 +592,7 @@ class CriteriaTemporal:
 
     def __call__(self, doc: Doc) -> Doc:
         masked = list(doc._.masked or [])
-        found = find_windows(doc_text(doc), masked)
+        found = find_windows(doc_text(doc), masked, doc._.clause_starts or ())
         doc._.time_windows = [_plain(w) for w in found]
         doc.spans[extensions.WINDOWS] = _spans(doc, [(w.start, w.end, w.rule) for w in found])
         return doc
@@ -674,17 +685,50 @@ class CriteriaContext:
         if not targets:  # nothing to assert on: skip ConText's matcher and graph
             doc._.assertions = {}
             return doc
-        self.context(doc)
+        # A rule's max_scope counts tokens, and a line break or a run of spaces is a token of its own:
+        # "No\r\n     concurrent radiotherapy" would leave "radiotherapy" out of the two words "No"
+        # reaches. ConText reads a copy of the doc without whitespace tokens.
+        read, keys = _without_space_tokens(doc, targets)
+        self.context(read)
         assertions: dict[tuple[int, int], dict[str, bool]] = {}
-        for span in doc.spans[extensions.CONTEXT_TARGETS]:
+        for span, key in zip(read.spans[extensions.CONTEXT_TARGETS], keys, strict=True):
             flags = {flag: False for flag in _CONTEXT_FLAGS.values()}
             for modifier in span._.modifiers:
                 flag = _CONTEXT_FLAGS.get(modifier.category)
                 if flag:
                     flags[flag] = True
-            assertions[(span.start_char, span.end_char)] = flags
+            assertions[key] = flags
         doc._.assertions = assertions
         return doc
+
+
+def _without_space_tokens(doc: Doc, targets: list[Span]) -> tuple[Doc, list[tuple[int, int]]]:
+    """``doc`` without its whitespace tokens (sentence starts kept, ``targets`` carried over as the
+    CONTEXT_TARGETS group), and each target's (start_char, end_char) in ``doc``; ``doc`` itself when
+    it has no whitespace token."""
+    keys = [(s.start_char, s.end_char) for s in targets]
+    space = doc.to_array([IS_SPACE]).astype(bool)
+    if not space.any():
+        return doc, keys
+    keep = numpy.flatnonzero(~space)
+    words = [doc[i].text for i in keep.tolist()]
+    # whitespace follows a kept token when it has a trailing space or the next kept token is not next
+    gaps = numpy.append(keep[1:] != keep[:-1] + 1, True)
+    trailing = numpy.array([bool(doc[i].whitespace_) for i in keep.tolist()], dtype=bool)
+    spaces = (gaps | trailing).tolist()
+    spaces[-1] = bool(doc[int(keep[-1])].whitespace_) or int(keep[-1]) + 1 < len(doc)
+    # a sentence that starts on a whitespace token starts on the next kept one
+    starts = numpy.array([t.is_sent_start is True for t in doc], dtype=bool)
+    started = numpy.maximum.accumulate(numpy.where(starts, numpy.arange(len(doc)), -1))
+    previous = numpy.concatenate(([-1], keep[:-1]))
+    sent_starts = (started[keep] > previous).tolist()
+    sent_starts[0] = True
+    read = Doc(doc.vocab, words=words, spaces=spaces, sent_starts=sent_starts)
+    position = numpy.searchsorted(keep, numpy.arange(len(doc) + 1))  # doc token -> kept index
+    read.spans[extensions.CONTEXT_TARGETS] = [
+        Span(read, int(position[s.start]), int(position[s.end]), label=s.label_) for s in targets
+    ]
+    return read, keys
 
 
 #: what the trained model contributes to records: open-class concepts, the modifiers Chia marks, and
@@ -1026,12 +1070,20 @@ class CriteriaModelEntities:
         self.vocabulary_names = tuple(kind for key, kind in VOCABULARY_NAMES.items() if wanted[key])
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._merge(doc, self.model.predict_scored_long(doc_text(doc)))
+        scored = self.model.predict_scored_many(
+            [doc_text(doc)], soft_wraps=[doc._.soft_wraps], clause_starts=[doc._.clause_starts]
+        )
+        return self._merge(doc, scored[0])
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         """The model reads the lines of many docs in one batch (the CNN is much faster batched)."""
         for batch in minibatch(docs, size=batch_size):
-            scored = self.model.predict_scored_many([doc_text(doc) for doc in batch])
+            texts = [doc_text(doc) for doc in batch]
+            scored = self.model.predict_scored_many(
+                texts,
+                soft_wraps=[doc._.soft_wraps for doc in batch],
+                clause_starts=[doc._.clause_starts for doc in batch],
+            )
             for doc, spans in zip(batch, scored, strict=True):
                 yield self._merge(doc, spans)
 

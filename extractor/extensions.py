@@ -32,6 +32,12 @@ _DOC_EXTENSIONS: dict[str, dict[str, Any]] = {
     "assertions": {"default": None},
     # stretches the value/temporal components must not read (formulas)
     "masked": {"default": None},
+    # (start_char, end_char) of whitespace holding a line break that hard wrapping put inside a line
+    # (set before the pipeline runs, from the layout): no clause ends there, the model reads on
+    "soft_wraps": {"default": None},
+    # character offsets where the layout found a criterion's inline label ("Renal: ...") inside a line
+    # (set before the pipeline runs): a clause starts there
+    "clause_starts": {"default": None},
 }
 
 

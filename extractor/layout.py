@@ -7,6 +7,7 @@ lists and lets negation spill across criteria).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,6 +56,9 @@ class CriterionSpan:
     parent: str | None
     heading: Span | None = None
     children: list[CriterionSpan] = field(default_factory=list)
+    #: found inside a line with no mark before it (an inline label, a run-on criterion): a clause
+    #: starts there
+    inline: bool = False
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Layout:
     criteria: list[CriterionSpan]
     trial: dict[str, Any]
     unrecognised: list[Span]
+    #: the whitespace of line breaks inside a criterion line (hard wrapping), in order
+    soft_wraps: list[Span] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -181,16 +187,100 @@ def _indent(text: str, offset: int) -> int:
     return offset - line_start
 
 
-def _join_lines(text: str, lines: list[Line]) -> list[tuple[Line, int, bool]]:
-    """Merge wrapped continuation lines; return (line, indent, had_bullet)."""
+#: a text whose longest line is longer than this was not wrapped at a fixed width
+MAX_WRAP_WIDTH = 100
+#: ... nor one whose longest line is shorter than this (a list of short criteria)
+MIN_WRAP_WIDTH = 50
+#: ... nor one with fewer lines than this filled to within 10 characters of its longest
+FULL_LINES = 3
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_FIRST_WORD = re.compile(r"\S+")
+_LAST_WORD = re.compile(r"\S+$")
+_SENTENCE_MARKS = frozenset(".;:!?")
+
+
+def _line_start(text: str, offset: int) -> int:
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
+def wrapped_at(text: str, width: int, line_end: int, next_start: int) -> bool:
+    """Whether the line ending at ``line_end`` was broken by greedy wrapping at ``width``: one line
+    break and only whitespace lie before ``next_start``, and the next line's first word would not
+    have fitted on the line (within 3 characters: the width is estimated from the longest line)."""
+    gap = text[line_end:next_start]
+    if gap.strip() or len(_LINE_BREAK.findall(gap)) != 1:
+        return False
+    word = _FIRST_WORD.match(text, next_start)
+    line = text[_line_start(text, line_end) : line_end].rstrip()
+    return word is not None and len(line) + 1 + len(word.group()) > width - 3
+
+
+def wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
+    """The width ``text`` was hard-wrapped at, judged over its ``lines`` ((start, end) of each line's
+    content, in order), or None when it was not wrapped (the registry's legacy XML wraps criteria at
+    about 90 characters; API and Markdown text is not wrapped).
+
+    A block is wrapped when its longest line is between :data:`MIN_WRAP_WIDTH` and
+    :data:`MAX_WRAP_WIDTH`, at least
+    :data:`FULL_LINES` lines come within 10 characters of it, and one of its breaks cannot be a line
+    end (a break the next word would not have fitted before, after a line with no sentence mark, the
+    next line going on in lower case): a list of short criteria fills lines to no common width."""
+    lengths = [end - _line_start(text, start) for start, end in lines]
+    width = max(lengths, default=0)
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH or sum(n >= width - 10 for n in lengths) < FULL_LINES:
+        return None
+    for (_, end), (start, _) in itertools.pairwise(lines):
+        if (
+            text[start : start + 1].islower()
+            and text[end - 1 : end] not in _SENTENCE_MARKS
+            and wrapped_at(text, width, end, start)
+        ):
+            return width
+    return None
+
+
+_DANGLING_MARKS = frozenset(",(/-&+")
+
+
+def _dangling(line: str) -> bool:
+    """Whether a line ends where no criterion ends: on a clause word ("History of", "and") or on a
+    mark that leads on (",", "(", "/")."""
+    _, not_before, _ = _run_on_words()
+    end = line.rstrip()
+    if end[-1:] in _DANGLING_MARKS:
+        return True
+    last = _LAST_WORD.search(end)
+    return last is not None and last.group().lower() in not_before
+
+
+def _join_lines(
+    text: str, lines: list[Line], width: int | None, soft_wraps: list[Span] | None = None
+) -> list[tuple[Line, int, bool]]:
+    """Merge continuation lines; return (line, indent, had_bullet). The whitespace of each line
+    break merged goes to ``soft_wraps``: the criterion reads on across it.
+
+    A line goes on the one before when it has no bullet and either
+    - starts in lower case, indented deeper than the line before or after a line that ends where no
+      criterion ends (``_dangling``: "History of\\ncancer"); a list of criteria in lower case, "an
+      underlying infectious disease\\nchromosomal abnormality", stays apart; or
+    - the text is hard-wrapped at ``width`` (:func:`wrap_width`) and greedy wrapping broke there,
+      whatever the line's first character ("Hemoglobin greater than\\r\\n10 g/dL"); under a
+      bulleted line it must then be indented past the bullet."""
     items: list[tuple[Line, int, bool]] = []
     for raw in lines:
         indent = _indent(text, raw.start)
         line, bullet = _strip_bullet(raw)
         if items and not bullet:
             prev, prev_indent, prev_bullet = items[-1]
-            # A wrapped line: no bullet of its own, starts in lower case, the previous line unfinished.
-            if line.text[:1].islower() and not prev.text.rstrip().endswith((".", ":", ";")):
+            continues = line.text[:1].islower() and (_dangling(prev.text) or indent > prev_indent)
+            wrapped = (
+                width is not None
+                and wrapped_at(text, width, prev.end, raw.start)
+                and (not prev_bullet or indent > prev_indent)
+            )
+            if continues or wrapped:
+                if soft_wraps is not None:
+                    soft_wraps.append((prev.end, raw.start))
                 merged = Line(prev.start, line.end, text[prev.start : line.end])
                 items[-1] = (merged, prev_indent, prev_bullet)
                 continue
@@ -255,11 +345,19 @@ def _heading(text: str, start: int, end: int) -> Span | None:
     return start, start + len(m.group("h").rstrip())
 
 
-def segment(text: str, sections: list[Section], unrecognised: list[Span] | None = None) -> list[CriterionSpan]:
+def segment(
+    text: str,
+    sections: list[Section],
+    unrecognised: list[Span] | None = None,
+    soft_wraps: list[Span] | None = None,
+) -> list[CriterionSpan]:
     """Criteria of every section, ids inc-N/exc-N in order, sub-items as children with dotted ids.
 
-    Page-chrome lines inside a section are no criteria; their spans go to ``unrecognised``.
+    Page-chrome lines inside a section are no criteria; their spans go to ``unrecognised``. The line
+    breaks read as spaces (a line that goes on the one before) go to ``soft_wraps``.
     """
+    # a document is wrapped at one width: a short section of a wrapped listing is wrapped too
+    width = wrap_width(text, [(line.start, line.end) for section in sections for line in section.lines])
     counters = {"inclusion": 0, "exclusion": 0}
     prefix = {"inclusion": "inc", "exclusion": "exc"}
     out: list[CriterionSpan] = []
@@ -267,7 +365,7 @@ def segment(text: str, sections: list[Section], unrecognised: list[Span] | None 
         parent_top: CriterionSpan | None = None
         parent_indent = -1
         parent_bullet = False
-        for line, indent, bullet in _join_lines(text, section.lines):
+        for line, indent, bullet in _join_lines(text, section.lines, width, soft_wraps):
             if is_chrome(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
@@ -292,6 +390,8 @@ def segment(text: str, sections: list[Section], unrecognised: list[Span] | None 
             _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
             if not crit.children:
                 _attach_labelled(text, crit)
+                for part in crit.children or [crit]:
+                    _attach_run_on(text, part)
             out.append(crit)
             parent_top, parent_indent, parent_bullet = crit, indent, bullet
     return out
@@ -323,6 +423,9 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
             run.insert(0, w)
         while run and (not run[0].group()[0].isupper() or run[0].group().lower() in _NOT_LABEL_START):
             run.pop(0)
+        # an acronym ending the text before ("... 450 ms) on EKG Pulmonary:") leads no label
+        while len(run) > 1 and run[0].group().isupper() and not run[1].group().isupper():
+            run.pop(0)
         if run and not text[run[0].start() + offset : colon].isupper():
             out.append((run[0].start() + offset, colon))
     return out
@@ -337,7 +440,62 @@ def _attach_labelled(text: str, crit: CriterionSpan) -> None:
         end = labels[n][0] if n < len(labels) else crit.end
         s, e = _trim(text, ls, end)
         if e > s:
-            crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, (ls, le)))
+            crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, (ls, le), inline=True))
+
+
+@lru_cache(maxsize=1)
+def _run_on_words() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
+    words = load_json("words.json")
+    starts = sorted((w for w in words["run_on_clause_starts"] if not w.startswith("_ ")), key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in starts)
+    not_starts = [w for w in words["run_on_clause_not_starts"] if not w.startswith("_ ")]
+    excluded = "|".join(r"\s+".join(map(re.escape, w.split())) for w in not_starts)
+    pattern = re.compile(rf"(?<=[\w)%])[ \t]{{0,3}}(?:\r?\n[ \t]{{0,16}})?(?=(?:{alternatives})\b)(?!(?:{excluded})\b)")
+    return (
+        pattern,
+        frozenset(w for w in words["not_before_run_on_clause"] if not w.startswith("_ ")),
+        frozenset(w for w in words["run_on_clause_ends"] if not w.startswith("_ ")),
+    )
+
+
+def run_on_starts(text: str, start: int, end: int) -> list[int]:
+    """Where a run-on paragraph starts its next criterion inside text[start:end], with no mark
+    between ("... of the cervix No prior chemotherapy", the NCI's legacy PDQ listings): a word of
+    ``words.json`` ``run_on_clause_starts`` after a lower-case word (not one of
+    ``not_before_run_on_clause``: "and/or Effective regurgitant orifice area"), a number, an acronym,
+    ")", "%" or a word of ``run_on_clause_ends`` ("See Disease Characteristics No ...")."""
+    pattern, not_before, ends = _run_on_words()
+    out = []
+    for m in pattern.finditer(text, start, end):
+        if m.start() == m.end():
+            continue  # no space: inside a word
+        word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
+        before = word.group() if word else ""
+        if before and (
+            (before[0].islower() and before.lower() not in not_before)
+            or before[0].isdigit()
+            or before[-1] in ")%"
+            or (len(before) > 1 and before.isupper())  # "... 2 times ULN No ..."
+            or before in ends
+        ):
+            out.append(m.end())
+    return out
+
+
+def _attach_run_on(text: str, crit: CriterionSpan) -> None:
+    """Split a criterion that runs on into its next ones (``run_on_starts``) into sub-items; the first
+    starts after the criterion's heading."""
+    if crit.children:
+        return
+    cuts = run_on_starts(text, crit.start, crit.end)
+    if not cuts:
+        return
+    first = crit.heading[1] + 1 if crit.heading else crit.start
+    bounds = [first, *cuts, crit.end]
+    for n, (s, e) in enumerate(itertools.pairwise(bounds), 1):
+        s, e = _trim(text, s, e)
+        if e > s:
+            crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
 
 
 def _first_line_end(text: str, crit: CriterionSpan) -> int:
@@ -448,9 +606,10 @@ def analyse(text: str, source_name: str | None = None) -> Layout:
             raise NoCriteriaError("no criteria text found", source=source_name)
         sections = [Section("inclusion", None, lines[0].start, lines[-1].end, lines)]
     unrecognised: list[Span] = []
-    criteria = segment(text, sections, unrecognised)
+    soft_wraps: list[Span] = []
+    criteria = segment(text, sections, unrecognised, soft_wraps)
     if not criteria:
         raise NoCriteriaError("criteria sections are empty", source=source_name)
     first = min(s.start for s in sections)
     trial = trial_fields(text, first, kind)
-    return Layout(kind, sections, criteria, trial, unrecognised)
+    return Layout(kind, sections, criteria, trial, unrecognised, soft_wraps)

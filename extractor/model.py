@@ -113,6 +113,50 @@ def soft_wrapped(text: str, pieces: list[tuple[int, int]], limit: int = MAX_PIEC
         yield group
 
 
+def joined_at(
+    pieces: list[tuple[int, int]], soft_wraps: list[tuple[int, int]], limit: int = MAX_PIECE
+) -> Iterator[list[tuple[int, int]]]:
+    """The pieces, consecutive ones grouped where the line break between them lies in one of the
+    ``soft_wraps`` (sorted (start, end) stretches of whitespace); a group never grows past ``limit``
+    characters."""
+    starts = [s for s, _ in soft_wraps]
+
+    def soft(end: int, start: int) -> bool:
+        k = bisect.bisect_right(starts, end) - 1
+        return k >= 0 and start <= soft_wraps[k][1]
+
+    group: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if group and not (soft(group[-1][1], a) and b - group[0][0] <= limit):
+            yield group
+            group = []
+        group.append((a, b))
+    if group:
+        yield group
+
+
+def cut_at(text: str, groups: Iterable[list[tuple[int, int]]], starts: list[int]) -> Iterator[list[tuple[int, int]]]:
+    """The groups of pieces, each cut before every offset of ``starts`` inside it or at the start of
+    one of its pieces (the piece before a cut ends at its last non-space character)."""
+    for group in groups:
+        out: list[tuple[int, int]] = []
+        for a, b in group:
+            lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
+            for c in starts[lo:hi]:
+                end = c
+                while end > a and text[end - 1].isspace():
+                    end -= 1
+                if end > a:
+                    out.append((a, end))
+                if out:
+                    yield out
+                out = []
+                a = c
+            out.append((a, b))
+        if out:
+            yield out
+
+
 def model_path(name_or_path: str | Path = DEFAULT_MODEL) -> Path:
     """A shipped model's directory (by name) or the directory given."""
     candidate = Path(name_or_path)
@@ -355,13 +399,26 @@ class EntityModel:
         characters; stretches without a letter (a 200 kB run of "<") are not read at all."""
         return self.predict_scored_many([text], limit)[0]
 
-    def predict_scored_many(self, texts: list[str], limit: int = MAX_PIECE) -> list[list[ScoredSpan]]:
+    def predict_scored_many(
+        self,
+        texts: list[str],
+        limit: int = MAX_PIECE,
+        soft_wraps: list[list[tuple[int, int]] | None] | None = None,
+        clause_starts: list[list[int] | None] | None = None,
+    ) -> list[list[ScoredSpan]]:
         """``predict_scored_long`` for several texts, their pieces read in one batch; lines joined by
-        a soft wrap (see :func:`soft_wrapped`) are read as one, their line break as a space."""
+        a soft wrap are read as one, their line break as a space. A text's soft wraps are given in
+        ``soft_wraps`` (the layout's, as in ``Doc._.soft_wraps``) or, where None, guessed by
+        :func:`soft_wrapped`. A piece is cut where ``clause_starts`` start a criterion inside a line
+        (``Doc._.clause_starts``), so no span runs from one criterion into the next."""
         owners: list[tuple[int, list[tuple[int, int]]]] = []
         pieces: list[str] = []
         for i, text in enumerate(texts):
-            for segments in soft_wrapped(text, list(pieces_of(text, limit)), limit):
+            known = soft_wraps[i] if soft_wraps is not None else None
+            lines = list(pieces_of(text, limit))
+            groups = soft_wrapped(text, lines, limit) if known is None else joined_at(lines, known, limit)
+            cuts = clause_starts[i] if clause_starts is not None else None
+            for segments in cut_at(text, groups, cuts) if cuts else groups:
                 owners.append((i, segments))
                 pieces.append(" ".join(text[a:b] for a, b in segments))
         out: list[list[ScoredSpan]] = [[] for _ in texts]

@@ -8,6 +8,7 @@ index date (enrolment/screening), named ``index``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -129,13 +130,16 @@ _EVENT_START = re.compile(
 )
 
 
-def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, str, str] | None:
+def _generic_event(
+    text: str, pos: int, max_words: int = 5, stops: frozenset[int] = frozenset()
+) -> tuple[int, int, str, str] | None:
     """The event phrase after a direction word when no anchor rule names it: (start, end, name, type).
 
     "prior to dosing", "since prior chemotherapy", "prior to cycle 1 day 1", "after the\n start of
     therapy": up to five words; it crosses a line break only into a lower-case word (registry text
     is hard-wrapped), and stops at a clause word, at punctuation, and at a capitalised word after a
-    lower-case one ("since prior radiotherapy Surgery:" -- the next item of a flattened list)."""
+    lower-case one ("since prior radiotherapy Surgery:" -- the next item of a flattened list), and
+    before a word at one of ``stops`` (where the layout found the next criterion starting)."""
     words: list[tuple[int, int, str]] = []
     at = pos
     while len(words) < max_words + 1:
@@ -146,7 +150,7 @@ def _generic_event(text: str, pos: int, max_words: int = 5) -> tuple[int, int, s
         low = word.lower()
         if words and not space:
             break
-        if "\n" in space and not word[0].islower():
+        if ("\n" in space and not word[0].islower()) or m.start("word") in stops:
             break
         if low in _EVENT_STOP or (not words and low in _DANGLING and low != "the"):
             break
@@ -255,9 +259,11 @@ def _direction(word: str | None) -> str:
     return "before"
 
 
-def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list[Window]:
-    """All time windows in a criterion's text."""
+def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: Iterable[int] = ()) -> list[Window]:
+    """All time windows in a criterion's text; no event named after a direction word runs past one
+    of ``stops`` (offsets where a criterion starts inside a line)."""
     taken = list(masked or [])
+    stop_at = frozenset(stops)
     out: list[Window] = []
 
     def free(s: int, e: int) -> bool:
@@ -278,7 +284,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None) -> list
                 or (direction_word.lower() == "of" and (lead or "").lower().startswith("within"))
             )
         ):
-            anchor = _generic_event(text, m.end())
+            anchor = _generic_event(text, m.end(), stops=stop_at)
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")

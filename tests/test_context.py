@@ -57,6 +57,10 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nReceived live vaccine within 30 days", "live vaccine", "historical", True),
         ("Exclusion Criteria:\nplanning to undergo surgery", "surgery", "hypothetical", True),
         ("Exclusion Criteria:\nacute pneumonia", "acute pneumonia", "negated", False),
+        # "prior" dates what follows it; "prior to" dates nothing after it (the anchor of a window)
+        ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "historical", True),
+        ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "negated", True),
+        ("Inclusion Criteria:\nPrior radiotherapy allowed", "radiotherapy", "historical", True),
     ],
 )
 def test_assertion(text: str, mention: str, flag: str, expected: bool) -> None:
@@ -72,3 +76,54 @@ def test_header_is_segmented_off_before_context() -> None:
     record = extractor.extract("Exclusion Criteria: no diabetes")
     (crit,) = record["criteria"]
     assert crit["side"] == "exclusion" and crit["text"] == "no diabetes"
+
+
+def _wrapped(paragraph: str, width: int = 88) -> str:
+    """``paragraph`` hard-wrapped at ``width`` with CRLF line ends, as the registry's legacy XML is."""
+    lines, line = [], ""
+    for word in paragraph.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\r\n".join([*lines, line])
+
+
+# an NCI (PDQ) listing: run-on criteria, inline labels, and wrapped at a fixed width
+_PDQ = _wrapped(
+    "PRIOR CONCURRENT THERAPY: Biologic therapy: At least 4 weeks since prior immunotherapy "
+    "Chemotherapy: No more than 2 prior chemotherapy regimens At least 4 weeks since prior chemotherapy "
+    "No other concurrent chemotherapy Endocrine therapy: No concurrent hormonal therapy Concurrent "
+    "hormone replacement therapy allowed Radiotherapy: At least 4 weeks since prior radiotherapy No "
+    "concurrent radiotherapy Surgery: Not specified Other: No concurrent investigational drugs No "
+    "history of allergy to study drugs or to heparin"
+)
+
+
+def test_a_run_on_criterion_starts_a_clause_of_its_own() -> None:
+    record = extractor.extract("Inclusion Criteria:\n" + _PDQ)
+    by_text = {c["text"]: c for c in record["criteria"]}
+    # the history of "prior radiotherapy" and the "No" before "concurrent radiotherapy" stay in their criteria
+    concurrent = by_text["No\r\nconcurrent radiotherapy"] if "No\r\nconcurrent radiotherapy" in by_text else None
+    concurrent = concurrent or by_text["No concurrent radiotherapy"]
+    (radiotherapy,) = [e for e in concurrent["entities"] if e["text"] == "radiotherapy"]
+    assert radiotherapy["assertion"]["negated"] and not radiotherapy["assertion"]["historical"]
+    allowed = next(c for c in record["criteria"] if c["text"].startswith("Concurrent") and "allowed" in c["text"])
+    assert all(not e["assertion"]["negated"] for e in allowed["entities"] if "assertion" in e)
+    # a heading over labels ("PRIOR CONCURRENT THERAPY:") passes no history on to them
+    assert all(not e["assertion"]["historical"] for e in allowed["entities"] if "assertion" in e)
+
+
+def test_negation_reads_on_across_a_hard_wrapped_line() -> None:
+    # "No" reaches two words; the line break after it is no word
+    assert "Other: No\r\nconcurrent investigational drugs" in _PDQ
+    record = extractor.extract("Exclusion Criteria:\n" + _PDQ)
+    assert _status(record, "investigational drugs")["negated"] is True
+    # a wrapped sentence is one clause: its negation reaches past the line break
+    wrapped = _wrapped(
+        "No history of diabetes, hypertension, chronic kidney disease, heart failure, asthma, " * 3 + "or epilepsy"
+    )
+    assert "\r\n" in wrapped
+    record = extractor.extract("Exclusion Criteria:\n" + wrapped)
+    assert _status(record, "epilepsy")["negated"] is True

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import extractor
+from extractor import layout
 
 CHROME = [
     "Yes No Not Sure",
@@ -293,3 +294,97 @@ def test_a_serial_list_is_one_list(side: str, text: str, op: str) -> None:
     leaves = [{"ref": e["id"]} for e in crit["entities"] if e["type"] == "Condition"]
     assert len(leaves) == 3
     assert crit["logic"] == {"op": op, "args": leaves}
+
+
+# the registry's legacy XML wraps every criterion at a fixed width (about 90 characters) and indents
+# the lines after a bullet's first; a wrapped line may start with anything
+_LEGACY = (
+    "Inclusion Criteria:\r\n\r\n"
+    "  -  Adequate bone marrow function defined as absolute neutrophil count at least 1,500/mm3,\r\n"
+    "     platelet count at least 100,000/mm3 and haemoglobin greater than or equal to 9.0 g/dL or\r\n"
+    "     10 g/dL in patients who received a transfusion within 2 weeks prior to the start of the\r\n"
+    "     study treatment\r\n\r\n"
+    "  -  Patients must be on stable hypoglycemic medications for at least 8 weeks prior to\r\n"
+    "     Visit 2 (Day -1).\r\n"
+)
+
+
+def test_a_hard_wrapped_criterion_is_one_criterion_whatever_its_lines_start_with() -> None:
+    record = extractor.extract(_LEGACY)
+    texts = [" ".join(c["text"].split()) for c in record["criteria"]]
+    assert len(texts) == 2, texts
+    assert texts[0].endswith(
+        "in patients who received a transfusion within 2 weeks prior to the start of the study treatment"
+    )
+    assert texts[1].endswith("prior to Visit 2 (Day -1).")
+    (window,) = record["criteria"][1]["windows"]
+    assert window["duration"] == "P8W" and "Visit 2" in window["anchor"]["text"]
+
+
+def test_the_layout_names_the_line_breaks_wrapping_made() -> None:
+    found = layout.analyse(_LEGACY)
+    breaks = [_LEGACY[a:b] for a, b in found.soft_wraps]
+    assert breaks == ["\r\n     "] * 4
+    # a list of criteria on lines of their own, in lower case as Chia's are, is not wrapped
+    chia_like = "an underlying infectious disease\r\nchromosomal abnormality\r\nmetabolic disorder\r\n"
+    assert [len(c.children) for c in layout.analyse(chia_like).criteria] == [0, 0, 0]
+    assert layout.analyse(chia_like).soft_wraps == []
+
+
+@pytest.mark.parametrize(
+    ("text", "criteria"),
+    [
+        # a line that ends on a clause word goes on
+        ("History of\ncancer\ndiabetes", ["History of\ncancer", "diabetes"]),
+        # a lower-case line indented under the one before goes on
+        (
+            "Antibiotics within 30 days\r\n     prior to study entry",
+            ["Antibiotics within 30 days\r\n     prior to study entry"],
+        ),
+        # lower-case lines of their own are criteria of their own
+        ("BMI = 35\r\ntype 2 diabetes\r\nable to consent", ["BMI = 35", "type 2 diabetes", "able to consent"]),
+    ],
+)
+def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> None:
+    found = layout.analyse(text)
+    assert [text[c.start : c.end] for c in found.criteria] == criteria
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "Other: Not pregnant or nursing Negative pregnancy test Fertile patients must use effective contraception",
+            ["Not pregnant or nursing", "Negative pregnancy test", "Fertile patients must use effective contraception"],
+        ),
+        (
+            "Hepatic: Bilirubin no greater than 2 times ULN No acute hepatitis",
+            ["Bilirubin no greater than 2 times ULN", "No acute hepatitis"],
+        ),
+        (
+            "Endocrine therapy: See Disease Characteristics No concurrent hormonal therapy",
+            ["See Disease Characteristics", "No concurrent hormonal therapy"],
+        ),
+        # a capitalised word after a clause word, after a capitalised word, or "Prior to" goes on
+        ("Sexually Active Patients with a partner and/or Effective contraception", []),
+        ("Incontinence associated with sexual activity Prior to surgery", []),
+    ],
+)
+def test_a_run_on_criterion_is_split_at_the_words_that_start_the_next(text: str, parts: list[str]) -> None:
+    (crit,) = layout.analyse(text).criteria
+    assert [text[c.start : c.end] for c in crit.children] == parts
+    assert all(c.inline for c in crit.children)
+
+
+def test_an_acronym_ending_a_run_on_criterion_leads_no_label() -> None:
+    text = (
+        "PATIENT CHARACTERISTICS: Age: 18 and over Cardiovascular: No prolonged QTc interval (greater than "
+        "450 ms) on EKG Pulmonary: No uncontrolled pulmonary disease Renal: Creatinine normal"
+    )
+    (crit,) = layout.analyse(text).criteria
+    assert [text[slice(*c.heading)] for c in crit.children if c.heading] == [
+        "Age",
+        "Cardiovascular",
+        "Pulmonary",
+        "Renal",
+    ]

@@ -62,7 +62,9 @@ class _FixedModel:
         self.spans = spans
         self.path = entity_model.Path("fixed")
 
-    def predict_scored_many(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+    def predict_scored_many(
+        self, texts: list[str], soft_wraps: object = None, clause_starts: object = None
+    ) -> list[list[tuple[int, int, str, float]]]:
         return [self.predict_scored_long(text) for text in texts]
 
     def predict_scored_long(self, text: str) -> list[tuple[int, int, str, float]]:
@@ -644,3 +646,32 @@ def test_the_pruned_suggester_keeps_each_size_given_and_refuses_a_size_below_one
     assert list(got.lengths) == [4 + 2 + 2, 0, 2]
     with pytest.raises(ModelError, match="at least 1"):
         entity_model.PrunedNgramSuggester(model.nlp.vocab, [0, 1])
+
+
+def test_pieces_join_at_the_layouts_soft_wraps_and_are_cut_where_a_criterion_starts() -> None:
+    text = "No prior\r\n     chemotherapy No concurrent\r\nradiotherapy\r\nDiabetes"
+    pieces = list(entity_model.pieces_of(text))
+    wrap_1 = (text.index("prior") + 5, text.index("chemotherapy"))
+    wrap_2 = (text.index("concurrent") + 10, text.index("radiotherapy"))
+    groups = list(entity_model.joined_at(pieces, [wrap_1, wrap_2]))
+    assert [[text[a:b].strip() for a, b in g] for g in groups] == [
+        ["No prior", "chemotherapy No concurrent", "radiotherapy"],
+        ["Diabetes"],
+    ]
+    cut = list(entity_model.cut_at(text, groups, [text.index("No concurrent")]))
+    assert [[text[a:b].strip() for a, b in g] for g in cut] == [
+        ["No prior", "chemotherapy"],
+        ["No concurrent", "radiotherapy"],
+        ["Diabetes"],
+    ]
+    # a cut at the start of a line ends the group before that line
+    at_line = list(entity_model.cut_at(text, groups, [pieces[1][0]]))
+    assert [len(g) for g in at_line] == [1, 2, 1]
+
+
+def test_the_model_reads_no_span_across_a_criterion_start() -> None:
+    model = entity_model.shared_model()
+    text = "At least 4 weeks since prior immunotherapy Chemotherapy: No more than 2 prior regimens"
+    start = text.index("Chemotherapy")
+    (spans,) = model.predict_scored_many([text], soft_wraps=[[]], clause_starts=[[start]])
+    assert spans and not any(s < start < e for s, e, _, _ in spans)
