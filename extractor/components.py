@@ -707,8 +707,13 @@ def _without_space_tokens(doc: Doc, targets: list[Span]) -> tuple[Doc, list[tupl
     CONTEXT_TARGETS group), and each target's (start_char, end_char) in ``doc``; ``doc`` itself when
     it has no whitespace token."""
     keys = [(s.start_char, s.end_char) for s in targets]
-    space = doc.to_array([IS_SPACE]).astype(bool)
-    if not space.any():
+    attrs = doc.to_array([IS_SPACE, SENT_START])
+    space = attrs[:, 0].astype(bool)
+    # only whitespace inside a clause can come between a cue and its target: the line break that
+    # ends one (nearly all of them, where criteria are lines) costs no copy
+    starts = attrs[:, 1].astype("int64") == 1
+    ends = numpy.append(starts[1:], True)
+    if not (space & ~starts & ~ends).any():
         return doc, keys
     keep = numpy.flatnonzero(~space)
     words = [doc[i].text for i in keep.tolist()]
@@ -718,7 +723,6 @@ def _without_space_tokens(doc: Doc, targets: list[Span]) -> tuple[Doc, list[tupl
     spaces = (gaps | trailing).tolist()
     spaces[-1] = bool(doc[int(keep[-1])].whitespace_) or int(keep[-1]) + 1 < len(doc)
     # a sentence that starts on a whitespace token starts on the next kept one
-    starts = numpy.array([t.is_sent_start is True for t in doc], dtype=bool)
     started = numpy.maximum.accumulate(numpy.where(starts, numpy.arange(len(doc)), -1))
     previous = numpy.concatenate(([-1], keep[:-1]))
     sent_starts = (started[keep] > previous).tolist()
