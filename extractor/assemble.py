@@ -16,6 +16,8 @@ from .components import CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten
 from .link import (
+    DURATION_SUBJECT_TYPES,
+    DURATION_UCUM,
     LEAF_TYPES,
     build_logic,
     frequency_of,
@@ -624,8 +626,20 @@ def _constraint(
     c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
     if i is not None:
         c["measure"] = measure_of(i)
+        if t.get("ucum") in DURATION_UCUM and entities[i]["type"] in DURATION_SUBJECT_TYPES:
+            analyte = reg.analyte(c["measure"])
+            subject = text[base + entities[i]["start"] : base + entities[i]["end"]]
+            # "life expectancy > 3 months" measures itself; "< 3 days per month" is a frequency
+            timed = (analyte is not None and analyte.canonical in DURATION_UCUM) or _AGE_OR_SURVIVAL.search(subject)
+            if not timed and not _PER_PERIOD_AFTER.match(text, base + t["end"]):
+                # how long the subject has lasted ("pain for at least 3 months") or since it was
+                # ("myocardial infarction less than 6 months ago")
+                since = _SINCE_AFTER.match(text, base + t["end"]) is not None
+                c["measure"] = "time since" if since else "duration"
     if _is_age(text, base, t, entities[i] if i is not None else None):
         c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
+        if i is not None and entities[i]["type"] != "Person":
+            c["subject"] = None  # "Child with autism is between 3 and 12 years old": no age of autism
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -716,7 +730,7 @@ def _measures_from_labels(
                     c["canonical"] = canonical
 
 
-_TIME_UCUM = frozenset({"a", "mo", "wk", "d", "h"})
+_TIME_UCUM = DURATION_UCUM
 # an age or a life expectancy is a Value however it is written ("> 18 years", "survival >= 3 months")
 _AGE_OR_SURVIVAL = re.compile(
     r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation", re.IGNORECASE
@@ -844,12 +858,19 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     if person:
         return True
     # "18 years of age or older", "2 years old or greater": 'of age' / 'old' after the number or inside
-    return subject is None and (
+    # (whatever the subject: "Child with autism is between 3 and 12 years old")
+    return (
         _OF_AGE.match(text, base + t["end"]) is not None
         or _OF_AGE_INSIDE.search(text, base + t["start"], base + t["end"]) is not None
     )
 
 
+# after a time threshold: it counts days in a period, a frequency
+_PER_PERIOD_AFTER = re.compile(r"\s*(?:per|a|an|each|every|/|in\s+(?:a|any|one))\s*(?:day|week|month|year|wk|mo)", re.I)
+# after a time threshold: it counts the time since its subject, not how long it lasted
+_SINCE_AFTER = re.compile(
+    r"\s*(?:\)\s*)?(?:ago|earlier|before|prior|since|must\s+have\s+elapsed|have\s+elapsed|elapsed)\b", re.I
+)
 _OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
 _AGE_COMPARATOR = re.compile(r"\bage\b", re.IGNORECASE)
 

@@ -18,6 +18,10 @@ from .units import registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
+#: what a time threshold after "for" measures how long of ("pain for at least 3 months"): the measure
+#: is then "duration"
+DURATION_SUBJECT_TYPES = {"Condition", "Procedure", "Drug", "Observation"}
+DURATION_UCUM = frozenset({"a", "mo", "wk", "d", "h"})
 LEAF_TYPES = {
     "Condition",
     "Drug",
@@ -34,6 +38,7 @@ LEAF_TYPES = {
 def _words() -> dict[str, Any]:
     w = dict(load_json("words.json"))
     w["_filler"] = re.compile(w["subject_filler"], re.IGNORECASE)
+    w["_duration_filler"] = re.compile(w["duration_filler"], re.IGNORECASE)
     w["_or"] = re.compile(w["connector_or"], re.IGNORECASE)
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
@@ -107,7 +112,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 continue  # a mention inside the bracketed aside right before the threshold
             gap = text[min(e["end"], pos) : pos]
             if not group:
-                ok = bool(words["_filler"].match(gap))
+                ok = bool(words["_filler"].match(gap)) or (
+                    # "erectile dysfunction for more than 6 months": how long a state has lasted
+                    t.get("ucum") in DURATION_UCUM
+                    and e["type"] in DURATION_SUBJECT_TYPES
+                    and bool(words["_duration_filler"].match(gap))
+                )
                 if not ok:
                     # "prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d": look past the aside
                     back = _skip_parenthetical_back(text, pos)
