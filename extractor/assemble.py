@@ -219,11 +219,19 @@ def _criterion_records(
             item["start"], item["end"] = m["start"], m["end"]
             taken.add(id(m))
             break
+    # what a rule Value now holds with the model's edges is part of it, unless a clinical concept
+    # ("under 18 years old" holds the model's Person "old")
+    widened = [(d["start"], d["end"]) for d in derived if d["type"] == "Value"]
+
+    def held(e: dict[str, Any]) -> bool:
+        return e["type"] not in ASSERTED and any(s <= e["start"] and e["end"] <= end for s, end in widened)
 
     # a lexicon mention the model did not confirm goes, unless a constraint hangs on it
     referenced = {i for group in subjects for i in group}
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
-    entities_kept = [e for e in entities if not swallowed(e) and not overruled(e) and id(e) not in unconfirmed]
+    entities_kept = [
+        e for e in entities if not swallowed(e) and not held(e) and not overruled(e) and id(e) not in unconfirmed
+    ]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 

@@ -313,6 +313,39 @@ def test_a_rule_value_mention_takes_the_model_spans_edges_and_the_constraint_kee
     assert (constraint["text"], constraint["comparator"], constraint["value"]) == (">= 9 g/dL", ">=", 9)
 
 
+@pytest.mark.parametrize(
+    ("spans", "kept"),
+    [
+        # the rule Value takes the model's edges, and what they then hold is part of it
+        ([("under 18 years old", "Value", 0.9), ("old", "Person", 0.5)], ["age", "under 18 years old"]),
+        # a clinical concept inside those edges stays a mention of its own
+        ([("under 18 years of cancer", "Value", 0.9), ("cancer", "Condition", 0.5)], None),
+    ],
+)
+def test_what_a_widened_rule_value_holds_is_part_of_it(
+    spans: list[tuple[str, str, float]], kept: list[str] | None
+) -> None:
+    text = (
+        "Exclusion Criteria:\n- age under 18 years old\n"
+        if kept
+        else "Exclusion Criteria:\n- age under 18 years of cancer\n"
+    )
+    nlp = load()
+    component = nlp.get_pipe("criteria_model_entities")
+    saved = component.model, component.model_name  # type: ignore[attr-defined]
+    component.model, component.model_name = _FixedModel(spans), "fixed"  # type: ignore[attr-defined]
+    try:
+        record = extractor.extract(text, nlp=nlp)
+    finally:
+        component.model, component.model_name = saved  # type: ignore[attr-defined]
+    (crit,) = record["criteria"]
+    texts = [e["text"] for e in crit["entities"]]
+    if kept is not None:
+        assert texts == kept
+    else:
+        assert "cancer" in texts
+
+
 _PARAGRAPH = (
     "Patients with a history of congestive heart failure, unstable angina or organic encephalopathy "
     "syndrome within the past 6 months, or uncontrolled hypertension despite treatment with two or more "
