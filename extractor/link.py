@@ -151,10 +151,25 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
-            if words["_connector"].match(gap) and out[ti - 1]:
+            if out[ti - 1] and (
+                words["_connector"].match(gap)
+                # "≤ 2 x ULN (≤ 3 x ULN for patients with Gilbert's syndrome)": the bracket states
+                # another limit for the same measure, in the same terms
+                or (_BRACKET_OPEN.match(gap) and _same_terms(prev, t))
+            ):
                 group = list(out[ti - 1])
         out.append(group)
     return out
+
+
+_BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
+
+
+def _same_terms(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two thresholds stated the same way: multiples of one reference limit, or one unit."""
+    if a.get("reference") or b.get("reference"):
+        return a.get("reference") == b.get("reference")
+    return a.get("ucum") is not None and a.get("ucum") == b.get("ucum")
 
 
 def _mention_right_after(
