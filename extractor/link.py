@@ -355,6 +355,23 @@ def window_targets(
         previous = [o["end"] for o in windows[:wi] if o.get("rule") != "during"]
         clause_start = max(heading_end, clause_marks[m - 1] if m else 0, previous[-1] if previous else 0)
         list_start = _list_start(text, clause_start, w["start"], entities, depths)
+        aims = list(_TARGETING.finditer(text, clause_start, list_start))
+        aim = aims[-1] if aims else None
+        between = (
+            bisect.bisect_left(clinical_starts, list_start) - bisect.bisect_left(clinical_starts, aim.end())
+            if aim
+            else 0
+        )
+        if aim is not None and not between:
+            # "any drug (antibody, inhibitor or agonist) targeting T, B lymphocytes, cytokines or
+            # receptors within two months": the list names what the drugs act on; the window times
+            # the drugs before it
+            hi_aim = bisect.bisect_left(clinical_starts, aim.start())
+            lo_aim = bisect.bisect_left(clinical_starts, clause_start)
+            aimed = [clinical[j] for j in range(lo_aim, hi_aim) if entities[clinical[j]]["end"] <= aim.start()]
+            if aimed:
+                out.append(aimed)
+                continue
         m2 = bisect.bisect_left(clause_marks, w["end"])
         clause_end = clause_marks[m2] if m2 < len(clause_marks) else len(text)
         hi = bisect.bisect_left(clinical_starts, w["start"])
@@ -370,6 +387,14 @@ def window_targets(
             targets = [clinical[j] for j in range(lo2, hi2) if entities[clinical[j]]["end"] <= clause_end]
         out.append(targets)
     return out
+
+
+# a word after which a list names what a drug acts on, not what is taken (the list it leads has no
+# clinical mention between it and the window's list)
+_TARGETING = re.compile(
+    r"\b(?:targeting|targeted\s+(?:at|to|against)|directed\s+(?:at|to|against)|that\s+targets?|which\s+targets?)\b",
+    re.IGNORECASE,
+)
 
 
 def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], depths: tuple[int, ...]) -> int:

@@ -42,6 +42,18 @@ def test_window_applies_to_what_it_qualifies() -> None:
     assert list(targets.values()) == ["live vaccine"]
 
 
+def test_a_window_after_a_list_of_drug_targets_times_the_drugs() -> None:
+    record = extract_lines(
+        "Received any drug therapy (antibody, inhibitor or agonist) targeting T, B lymphocytes, cytokines or "
+        "receptors within two months",
+        side="exclusion",
+    )
+    (crit,) = record["criteria"]
+    (window,) = crit["windows"]
+    targets = [e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]]
+    assert targets == ["drug therapy", "antibody", "inhibitor", "agonist"]
+
+
 def test_a_bare_duration_threshold_is_not_a_window() -> None:
     record = extract_lines("Expected survival period ≥ 3 months")
     assert all_items(record, "windows") == []
