@@ -152,7 +152,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
             if out[ti - 1] and (
-                words["_connector"].match(gap)
+                # "> 170 millimeters of mercury (mm Hg) or < 90 mm Hg": the unit restated in brackets
+                words["_connector"].match(_ASIDE.sub("", gap))
                 # "≤ 2 x ULN (≤ 3 x ULN for patients with Gilbert's syndrome)": the bracket states
                 # another limit for the same measure, in the same terms
                 or (_BRACKET_OPEN.match(gap) and _same_terms(prev, t))
@@ -162,6 +163,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
     return out
 
 
+_ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
 
 
