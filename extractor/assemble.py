@@ -463,6 +463,7 @@ def _criterion_records(
             lo=node.start - base,
             hi=node.end - base,
             masked=[(f["start"], f["end"]) for f in formulas],
+            types={e["id"]: e["type"] for e in rec["entities"]},
         )
         rec["logic"] = conditional_on_person(text, rec)
         rec["unparsed"] = _unparsed(text, node, rec)

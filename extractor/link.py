@@ -39,6 +39,11 @@ def _words() -> dict[str, Any]:
     w = dict(load_json("words.json"))
     w["_filler"] = re.compile(w["subject_filler"], re.IGNORECASE)
     w["_duration_filler"] = re.compile(w["duration_filler"], re.IGNORECASE)
+    heads = "|".join(re.escape(h) for h in w["relation_heads"] if not h.startswith("_ "))
+    w["_relation_object"] = re.compile(
+        rf"^(?:{heads})\s+(?:to|for|against|towards?)\s+(?:(?:any|all)\s+(?:of\s+)?)?(?:the\s+|their\s+|its\s+)?$",
+        re.IGNORECASE,
+    )
     w["_or"] = re.compile(w["connector_or"], re.IGNORECASE)
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
@@ -529,13 +534,17 @@ def build_logic(
     lo: int = 0,
     hi: int | None = None,
     masked: list[tuple[int, int]] | None = None,
+    types: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """And/or tree over the leaves (start, end, id, kind) of a criterion; kind is entity, constraint or window.
+    ``types`` gives an entity leaf's type by its id.
 
     ``groups`` maps a constraint id to (op, ids of the constraints sharing its threshold) ("AST or ALT
     or GGT > 3 x ULN"), which become one subtree. Reading rules, in order of binding:
     - mentions in brackets or after "such as"/"e.g." are examples of the mention before them: left out;
-      so are mentions in a sentence that defines a formula (``masked``);
+      so are mentions in a sentence that defines a formula (``masked``), and what an allergy or a
+      contraindication is to, with the mentions of its type listed after it ("allergy to penicillin,
+      amoxicillin or cephalosporins");
     - in a comma-delimited phrase that states a threshold, the other mentions qualify it (the method,
       the setting): only the thresholds are leaves;
     - a bare "or"/"and" joins the leaves of a phrase ("and" binds tighter); a time window applies to
@@ -559,7 +568,10 @@ def build_logic(
     )
     # a rationale ("Since the effect on the fetus is unknown, ...") states no condition of its own
     blocked += [(m.start(), m.end()) for m in _RATIONALE.finditer(text, lo, hi)]
-    kept = []
+    kept: list[tuple[int, int, str, str]] = []
+    relation = _words()["_relation_object"]
+    object_end: int | None = None
+    object_type: str | None = None
     for leaf in sorted(leaves):
         s, e, _lid, kind = leaf
         if any(bs <= s < be for bs, be in blocked):
@@ -572,6 +584,21 @@ def build_logic(
             clause_start = last + 1 if last >= 0 else lo
             if _EXAMPLES.search(text[clause_start:s]):
                 continue
+            # "no contraindications for blood collection", "allergy or intolerance to study drugs": what
+            # a contraindication or an allergy is to names it, no condition of its own ...
+            if kept and kept[-1][3] == "entity" and relation.match(text[kept[-1][0] : s]):
+                object_end, object_type = e, (types or {}).get(_lid)
+                continue
+            # ... and so do the mentions of its type listed with it ("allergy to penicillin or cephalosporins")
+            if (
+                object_end is not None
+                and (types or {}).get(_lid) == object_type
+                and s - object_end <= 60
+                and _LIST_GAP.match(text[object_end:s])
+            ):
+                object_end = e
+                continue
+            object_end = None
         kept.append(leaf)
     if len(kept) + (sum(len(groups[leaf[2]][1]) - 1 for leaf in kept if leaf[2] in groups) if groups else 0) < 2:
         return None
@@ -629,6 +656,13 @@ def build_logic(
     return _clean(_combine(clause_nodes, default))
 
 
+# between two items of one list: a connector, after any unrecognised items ("ginseng, L-citrulline,
+# canola oil or soybean oil"; "PDE-5 inhibitors, such as Viagra, Levitra"), the preposition repeated
+_LIST_GAP = re.compile(
+    r"^(?:\s*,\s*[\w\-' ]{1,30}?)*\s*,?\s*(?:(?:and/or|or|and|nor)\b|/|,)\s*"
+    r"(?:(?:both|either|any\s+of)\s+)?(?:to\s+)?(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
 
 

@@ -296,6 +296,37 @@ def test_a_serial_list_is_one_list(side: str, text: str, op: str) -> None:
     assert crit["logic"] == {"op": op, "args": leaves}
 
 
+def _leaf_texts(crit: dict[str, Any]) -> list[str]:
+    texts = {e["id"]: e["text"] for e in crit["entities"]}
+
+    def walk(node: dict[str, Any] | None) -> list[str]:
+        if node is None:
+            return []
+        return [texts[node["ref"]]] if "ref" in node else [t for a in node["args"] for t in walk(a)]
+
+    return walk(crit["logic"])
+
+
+@pytest.mark.parametrize(
+    ("text", "leaves"),
+    [
+        # what an allergy or a contraindication is to names it: no leaf of its own, nor what is listed with it
+        ("Known allergy or intolerance to study medications", ["allergy", "intolerance"]),
+        ("Allergy to penicillin, amoxicillin or cephalosporins; asthma", ["Allergy", "asthma"]),
+        ("Allergy to penicillin or history of asthma", ["Allergy", "asthma"]),
+        (
+            "Known hypersensitivity to PDE-5 inhibitors, such as Viagra, Levitra or Cialis; asthma",
+            ["hypersensitivity", "asthma"],
+        ),
+        # a mention of another type after the object is a criterion of its own
+        ("Allergy to penicillin, diabetes", ["Allergy", "diabetes"]),
+    ],
+)
+def test_the_object_of_an_allergy_is_no_logic_leaf(text: str, leaves: list[str]) -> None:
+    (crit,) = extractor.extract(f"Exclusion Criteria:\n{text}\n")["criteria"]
+    assert _leaf_texts(crit) == leaves
+
+
 # the registry's legacy XML wraps every criterion at a fixed width (about 90 characters) and indents
 # the lines after a bullet's first; a wrapped line may start with anything
 _LEGACY = (
