@@ -196,6 +196,7 @@ FULL_LINES = 3
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FIRST_WORD = re.compile(r"\S+")
 _LAST_WORD = re.compile(r"\S+$")
+_ENUMERATION = re.compile(r"\(?(?:\d{1,3}|[ivxIVX]{1,5}|[a-zA-Z])[.)]")
 _SENTENCE_MARKS = frozenset(".;:!?")
 
 
@@ -471,6 +472,8 @@ def run_on_starts(text: str, start: int, end: int) -> list[int]:
             continue  # no space: inside a word
         word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
         before = word.group() if word else ""
+        if _ENUMERATION.fullmatch(before):
+            continue  # "(vii) Patients who ...": an item's number, not the end of a criterion
         if before and (
             (before[0].islower() and before.lower() not in not_before)
             or before[0].isdigit()

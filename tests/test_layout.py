@@ -399,6 +399,8 @@ def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> No
         # a capitalised word after a clause word, after a capitalised word, or "Prior to" goes on
         ("Sexually Active Patients with a partner and/or Effective contraception", []),
         ("Incontinence associated with sexual activity Prior to surgery", []),
+        # an item's number before it is no criterion's end
+        ("Those who cannot tolerate testing. (vii) Patients who take part in other trials", []),
     ],
 )
 def test_a_run_on_criterion_is_split_at_the_words_that_start_the_next(text: str, parts: list[str]) -> None:
