@@ -65,7 +65,10 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     """Run the pipeline over every top-level criterion and assemble the record."""
     text = source.text
     tops = layout.criteria
-    inline = sorted(c.start for c in flatten(tops) if c.inline)  # "Renal: ...", "... No prior chemotherapy"
+    # a clause starts where a criterion does: each top-level one (after its bullet: "6. No prior
+    # history of ..."), and one found inside a line ("Renal: ...", "... No prior chemotherapy"); not a
+    # numbered sub-item, which its lead-in may still scope over ("No history of: 1) asthma 2) COPD")
+    inline = sorted({c.start for c in tops} | {c.start for c in flatten(tops) if c.inline})
     docs = analyse_spans(
         nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=inline
     )

@@ -61,6 +61,32 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "historical", True),
         ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "negated", True),
         ("Inclusion Criteria:\nPrior radiotherapy allowed", "radiotherapy", "historical", True),
+        # "No" that starts a criterion negates its clause, after its list number too; elsewhere it
+        # reaches two words
+        (
+            "Inclusion Criteria:\n5. Age 18 or older\n6. No prior history of pelvic irradiation or androgen deprivation therapy",
+            "androgen deprivation therapy",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nNo other active malignancy except nonmetastatic skin cancer",
+            "malignancy",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nNo other active malignancy except nonmetastatic skin cancer",
+            "nonmetastatic skin cancer",
+            "negated",
+            False,
+        ),
+        (
+            "Inclusion Criteria:\nPatients who have had no treatment for 3 years with insulin",
+            "insulin",
+            "negated",
+            False,
+        ),
     ],
 )
 def test_assertion(text: str, mention: str, flag: str, expected: bool) -> None:
