@@ -87,6 +87,8 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             False,
         ),
+        # "no more than" is a comparator, not a negation
+        ("Inclusion Criteria:\nNo more than 1 prior chemotherapy regimen", "chemotherapy regimen", "negated", False),
     ],
 )
 def test_assertion(text: str, mention: str, flag: str, expected: bool) -> None:
