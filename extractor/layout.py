@@ -391,8 +391,13 @@ def segment(
             _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
             if not crit.children:
                 _attach_labelled(text, crit)
+                # a hard-wrapped paragraph under inline labels or an all-capitals heading ("PATIENT
+                # CHARACTERISTICS:") is an NCI PDQ listing: any capitalised word may start its next criterion
+                pdq = width is not None and (
+                    bool(crit.children) or (crit.heading is not None and text[slice(*crit.heading)].isupper())
+                )
                 for part in crit.children or [crit]:
-                    _attach_run_on(text, part)
+                    _attach_run_on(text, part, pdq)
             out.append(crit)
             parent_top, parent_indent, parent_bullet = crit, indent, bullet
     return out
@@ -459,14 +464,27 @@ def _run_on_words() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
     )
 
 
-def run_on_starts(text: str, start: int, end: int) -> list[int]:
+def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) -> list[int]:
     """Where a run-on paragraph starts its next criterion inside text[start:end], with no mark
     between ("... of the cervix No prior chemotherapy", the NCI's legacy PDQ listings): a word of
     ``words.json`` ``run_on_clause_starts`` after a lower-case word (not one of
     ``not_before_run_on_clause``: "and/or Effective regurgitant orifice area"), a number, an acronym,
-    ")", "%" or a word of ``run_on_clause_ends`` ("See Disease Characteristics No ...")."""
+    ")", "%" or a word of ``run_on_clause_ends`` ("See Disease Characteristics No ..."). With
+    ``capitalised`` (a PDQ paragraph) any capitalised word after a lower-case word or a number starts
+    one too ("... within 6 months Ventricular ejection fraction ..."), a possessive name aside."""
     pattern, not_before, ends = _run_on_words()
     out = []
+    if capitalised:
+        for m in _CAPITALISED_AFTER.finditer(text, start, end):
+            word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
+            before = word.group() if word else ""
+            if (
+                before
+                and (before[0].islower() or before[0].isdigit())
+                and before.lower() not in not_before
+                and not _ENUMERATION.fullmatch(before)
+            ):
+                out.append(m.end())
     for m in pattern.finditer(text, start, end):
         if m.start() == m.end():
             continue  # no space: inside a word
@@ -482,15 +500,18 @@ def run_on_starts(text: str, start: int, end: int) -> list[int]:
             or before in ends
         ):
             out.append(m.end())
-    return out
+    return sorted(set(out))
 
 
-def _attach_run_on(text: str, crit: CriterionSpan) -> None:
+_CAPITALISED_AFTER = re.compile(r"(?<=[a-z0-9%])[ \t]{1,3}(?:\r?\n[ \t]{0,16})?(?=[A-Z][a-z]{2,}\b(?!'))")
+
+
+def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) -> None:
     """Split a criterion that runs on into its next ones (``run_on_starts``) into sub-items; the first
     starts after the criterion's heading."""
     if crit.children:
         return
-    cuts = run_on_starts(text, crit.start, crit.end)
+    cuts = run_on_starts(text, crit.start, crit.end, capitalised)
     if not cuts:
         return
     first = crit.heading[1] + 1 if crit.heading else crit.start

@@ -421,3 +421,28 @@ def test_an_acronym_ending_a_run_on_criterion_leads_no_label() -> None:
         "Pulmonary",
         "Renal",
     ]
+
+
+# an NCI (PDQ) listing as the legacy XML has it: run-on criteria under an all-capitals heading and
+# inline labels, hard-wrapped at about 90 columns
+_PDQ_WRAPPED = (
+    "Inclusion Criteria:\r\n\r\n"
+    "DISEASE CHARACTERISTICS: Histologically proven primary brain glioma Measurable disease by CT\r\n"
+    "or MRI No metastases outside the CNS\r\n\r\n"
+    "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: Karnofsky 70-100% Cardiovascular:\r\n"
+    "No myocardial infarction within 6 months Ventricular ejection fraction at least 50% No New\r\n"
+    "York Heart Association class III or IV heart disease Other: Men who are taking Tamoxifen are\r\n"
+    "not excluded\r\n"
+)
+
+
+def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lower_case_one() -> None:
+    found = layout.analyse(_PDQ_WRAPPED)
+    texts = [" ".join(_PDQ_WRAPPED[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
+    assert "Histologically proven primary brain glioma" in texts
+    assert "Measurable disease by CT or MRI" in texts
+    assert "No myocardial infarction within 6 months" in texts
+    assert "Ventricular ejection fraction at least 50%" in texts
+    # a name and a drug after a verb stay inside their criterion
+    assert "No New York Heart Association class III or IV heart disease" in texts
+    assert "Other: Men who are taking Tamoxifen are not excluded" in texts

@@ -198,7 +198,7 @@ def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
 @pytest.mark.parametrize(
     ("text", "mention", "name"),
     [
-        ("No use of NSAIDs within 2 weeks", "NSAIDs", "nsaids"),
+        ("Use of NSAIDs within 2 weeks", "NSAIDs", "nsaids"),
         ("Current treatment with beta-blockers", "beta-blockers", "beta blockers"),
         ("Taking an SSRI or SNRI", "SSRI", "ssris"),
         ("Chronic use of proton pump inhibitors", "proton pump inhibitors", "proton pump inhibitors"),
