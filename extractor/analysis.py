@@ -116,7 +116,7 @@ def analyse_spans(
     (none can, as sentences end at line breaks) is left out. ``soft_wraps``, sorted, are the line
     breaks that hard wrapping put inside a line (``Layout.soft_wraps``): each Doc carries its own, and
     the pipeline reads on across them; ``clause_starts``, sorted, are offsets where a clause starts
-    inside a line (a criterion's inline label).
+    because a criterion does (after its list number, at an inline label, at a run-on criterion).
     """
     results = [Analysis(text[s:e]) for s, e in spans]
     starts = [s for s, _ in spans]
