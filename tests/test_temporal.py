@@ -54,6 +54,13 @@ def test_a_window_after_a_list_of_drug_targets_times_the_drugs() -> None:
     assert targets == ["drug therapy", "antibody", "inhibitor", "agonist"]
 
 
+def test_a_window_times_a_prior_trial_participation() -> None:
+    record = extract_lines("Participated in any clinical study within 3 months prior to enrollment", side="exclusion")
+    (crit,) = record["criteria"]
+    (window,) = crit["windows"]
+    assert [e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]] == ["clinical study"]
+
+
 def test_a_bare_duration_threshold_is_not_a_window() -> None:
     record = extract_lines("Expected survival period ≥ 3 months")
     assert all_items(record, "windows") == []
