@@ -742,7 +742,6 @@ def _measures_from_labels(
                     c["canonical"] = canonical
 
 
-_TIME_UCUM = DURATION_UCUM
 # an age or a life expectancy is a Value however it is written ("> 18 years", "survival >= 3 months")
 _AGE_OR_SURVIVAL = re.compile(
     r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation", re.IGNORECASE
@@ -755,7 +754,7 @@ def is_duration_of_state(
     """Named check: a threshold in a time unit that is not an age or a life expectancy measures how
     long something lasted ("pain for at least 3 months"), read from the words around it;
     ``criterion`` is the (start, end) in ``text`` of the criterion it is in."""
-    if t.get("ucum") not in _TIME_UCUM or t.get("count_of") or t.get("comparator") == "between":
+    if t.get("ucum") not in DURATION_UCUM or t.get("count_of") or t.get("comparator") == "between":
         return False  # a range ("cycle length 25-34 days", "18 to 65 years") is a Value, as Chia marks it
     if any(e.get("type") == "Person" or (e.get("normalized") or "") == "age" for e in subjects):
         return False

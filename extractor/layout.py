@@ -204,6 +204,12 @@ def _line_start(text: str, offset: int) -> int:
     return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
 
 
+def starts_its_line(text: str, offset: int) -> bool:
+    """Whether only whitespace and a list bullet stand before ``offset`` on its line."""
+    lead = text[_line_start(text, offset) : offset].strip()
+    return not lead or _BULLET.fullmatch(lead + " ") is not None
+
+
 def wrapped_at(text: str, width: int, line_end: int, next_start: int) -> bool:
     """Whether the line ending at ``line_end`` was broken by greedy wrapping at ``width``: one line
     break and only whitespace lie before ``next_start``, and the next line's first word would not

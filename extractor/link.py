@@ -573,7 +573,7 @@ def build_logic(
     object_end: int | None = None
     object_type: str | None = None
     for leaf in sorted(leaves):
-        s, e, _lid, kind = leaf
+        s, e, leaf_id, kind = leaf
         if any(bs <= s < be for bs, be in blocked):
             continue
         if kind == "entity":
@@ -587,12 +587,12 @@ def build_logic(
             # "no contraindications for blood collection", "allergy or intolerance to study drugs": what
             # a contraindication or an allergy is to names it, no condition of its own ...
             if kept and kept[-1][3] == "entity" and relation.match(text[kept[-1][0] : s]):
-                object_end, object_type = e, (types or {}).get(_lid)
+                object_end, object_type = e, (types or {}).get(leaf_id)
                 continue
             # ... and so do the mentions of its type listed with it ("allergy to penicillin or cephalosporins")
             if (
                 object_end is not None
-                and (types or {}).get(_lid) == object_type
+                and (types or {}).get(leaf_id) == object_type
                 and s - object_end <= 60
                 and _LIST_GAP.match(text[object_end:s])
             ):

@@ -29,6 +29,7 @@ from thinc.types import Ragged
 
 from .components import doc_text  # (importing components registers the model tokenizer)
 from .errors import ModelError
+from .layout import starts_its_line
 from .predict_fast import fast_predict
 from .spancat_fast import fast_spancat_scores, spancat_layout
 
@@ -65,14 +66,6 @@ def pieces_of(text: str, limit: int = MAX_PIECE) -> Iterator[tuple[int, int]]:
 
 _BULLET = re.compile(r"[ \t]*(?:[-*•·▪◦]|\(?\d{1,3}[.)]|\(?[a-z][.)]\s)")
 _TERMINAL = frozenset(".;:!?")
-# what may stand before a criterion at the start of its line: whitespace and a list bullet
-_LINE_LEAD = re.compile(r"[ \t]*(?:(?:[-*•·▪◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,5}[.)])[ \t]*)?")
-
-
-def _line_begin(text: str, offset: int) -> int:
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-
-
 _FIRST_WORD = re.compile(r"\S+")
 #: texts whose longest line is longer than this were not wrapped at a fixed width
 _MAX_WRAP_WIDTH = 100
@@ -430,9 +423,7 @@ class EntityModel:
             # model reads the line as the training text had it, bullet and all; one that starts a line
             # only because wrapping broke there is cut from the line it goes on
             wrapped_into = {b for _, b in known or ()}
-            cuts = [
-                c for c in cuts or () if c in wrapped_into or not _LINE_LEAD.fullmatch(text, _line_begin(text, c), c)
-            ]
+            cuts = [c for c in cuts or () if c in wrapped_into or not starts_its_line(text, c)]
             for segments in cut_at(text, groups, cuts) if cuts else groups:
                 owners.append((i, segments))
                 pieces.append(" ".join(text[a:b] for a, b in segments))
