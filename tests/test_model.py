@@ -119,11 +119,12 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"immunosuppressive": ("Drug", None), "immune modulators": ("Drug", None)},
             ["immunosuppressive/immune modulators"],
         ),
-        # 4. a generic mention (flagged "confirm" in the lexicon) gives way to a model span over it ...
+        # 4. a generic mention (flagged "confirm" in the lexicon: "Participation") gives way to a model
+        # span over it; the one other mention of its type under the span ("clinical trial") names it, as in 2
         (
             "Participation in another clinical trial",
             [("Participation in another clinical trial", "Observation", 0.6)],
-            {"Participation in another clinical trial": ("Observation", "model:fixed")},
+            {"Participation in another clinical trial": ("Observation", "model:fixed+lexicon:clinical trial")},
             ["Participation", "clinical trial"],
         ),
         # 5. a modifier never blocks a concept over it: the lexicon's qualifier "serum" stays beside it
