@@ -68,9 +68,9 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     # a clause starts where a criterion does: each top-level one (after its bullet: "6. No prior
     # history of ..."), and one found inside a line ("Renal: ...", "... No prior chemotherapy"); not a
     # numbered sub-item, which its lead-in may still scope over ("No history of: 1) asthma 2) COPD")
-    inline = sorted({c.start for c in tops} | {c.start for c in flatten(tops) if c.inline})
+    clause_starts = sorted({c.start for c in tops} | {c.start for c in flatten(tops) if c.inline})
     docs = analyse_spans(
-        nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=inline
+        nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=clause_starts
     )
     criteria_out: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
