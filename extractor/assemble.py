@@ -31,6 +31,10 @@ from .link import (
 from .rules import load_json
 from .source import Source
 from .units import registry
+from .values import COMPARATOR_RE
+
+_DIGIT = re.compile(r"\d")
+_TRAILING_SIGN = re.compile(r"[\s<>=≤≥≦≧⩽⩾]+$")
 
 SCHEMA_VERSION = "1.2.0"
 ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
@@ -163,6 +167,15 @@ def _criterion_records(
             # "pain for at least 3 months", "amenorrhea > 1 year": how long something has lasted is a
             # time phrase (Chia's Temporal); the constraint keeps comparator, number and unit
             derived.append({"start": key[0], "end": key[1], "type": "Temporal", "rule": t["rule"]})
+        elif t.get("extra", {}).get("subject_span"):
+            # "7.0% ≤ HbA1c ≤ 10.5%": a Value on each side of the measure, which stays a mention
+            # (the lower bound without the sign that joins it to the measure: "7.0%", "≤ 10.5%"); the
+            # model's edges are not taken for them
+            inside = t["extra"]["subject_span"]
+            low_end = key[0] + len(_TRAILING_SIGN.sub("", local[key[0] : inside[0]]))
+            high_start = inside[1] + len(local[inside[1] : key[1]]) - len(local[inside[1] : key[1]].lstrip())
+            for s, e in ((key[0], low_end), (high_start, key[1])):
+                derived.append({"start": s, "end": e, "type": "Value", "rule": t["rule"], "bound": True})
         else:
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
@@ -211,6 +224,7 @@ def _criterion_records(
         for m in entities:
             if (
                 id(m) in taken
+                or item.get("bound")
                 or m["type"] != item["type"]
                 or not _model_made(m)
                 or not (m["start"] < item["end"] and item["start"] < m["end"])
@@ -219,7 +233,14 @@ def _criterion_records(
                 or (item["rule"].endswith("-anchor") and not (m["start"] <= item["start"] and item["end"] <= m["end"]))
             ):
                 continue
-            item["start"], item["end"] = m["start"], m["end"]
+            # a model edge inside the rule's parse does not cut it: the comparator and the numbers
+            # stay part of the Value ("greater than or | equal to 7.5 g/dL", "0.25 | cm² to 5.0 cm²")
+            cut_start = local[item["start"] : m["start"]] if m["start"] > item["start"] else ""
+            cut_end = local[m["end"] : item["end"]] if m["end"] < item["end"] else ""
+            if not (cut_start and (COMPARATOR_RE.search(cut_start) or _DIGIT.search(cut_start))):
+                item["start"] = m["start"]
+            if not (cut_end and _DIGIT.search(cut_end)):
+                item["end"] = m["end"]
             taken.add(id(m))
             break
     # what a rule Value now holds with the model's edges is part of it, unless a clinical concept

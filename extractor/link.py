@@ -95,6 +95,17 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if t.get("equivalent_of") is not None:
             out.append(list(out[t["equivalent_of"]]))
             continue
+        inside = t.get("extra", {}).get("subject_span")
+        between = [
+            i
+            for i, e in enumerate(entities)
+            if inside and e["type"] in SUBJECT_TYPES and inside[0] <= e["start"] and e["end"] <= inside[1]
+        ]
+        if between:
+            # "7.0% ≤ HbA1c ≤ 10.5%": the measure is written between the bounds ("HbA1c 7% ≤ x ≤ 10%"
+            # names none there, and is linked as any threshold)
+            out.append(between)
+            continue
         group: list[int] = []
         pos = t["start"]
         # entities are sorted by start; only the last few before the threshold can be its subject

@@ -36,6 +36,7 @@ class UnitRegistry:
         self.by_ucum = {u.ucum: u for u in units}
         self._exact: dict[str, UnitRule] = {}
         self._folded: dict[str, UnitRule] = {}
+        self._spaceless: dict[str, UnitRule] = {}
         for unit in units:
             for written in unit.written:
                 key = _fold(written)
@@ -43,6 +44,8 @@ class UnitRegistry:
                     self._exact.setdefault(key, unit)
                 else:
                     self._folded.setdefault(key.lower(), unit)
+                    # the pattern lets a written form's spaces be left out ("1.73m2" for "1.73 m2")
+                    self._spaceless.setdefault(key.lower().replace(" ", ""), unit)
         self.analytes = {a.name: a for a in analytes}
         # "mg / dl" as well as "mg/dl": a space in a form matches any run of spaces, or none
         forms = sorted({_fold(w).lower().replace("/", " / ") for u in units for w in u.written})
@@ -53,7 +56,9 @@ class UnitRegistry:
     def lookup(self, written: str) -> UnitRule | None:
         """The unit a written form stands for, or None."""
         key = _fold(written)
-        return self._exact.get(key) or self._folded.get(key.lower())
+        return (
+            self._exact.get(key) or self._folded.get(key.lower()) or self._spaceless.get(key.lower().replace(" ", ""))
+        )
 
     def to_ucum(self, written: str) -> str | None:
         unit = self.lookup(written)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -43,6 +43,22 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("equal to or more than", ">="),
     ("equal to or less than", "<="),
     ("equal to or lower than", "<="),
+    # written by translation: "more or equal to 2", "equal or greater than 18", "superior to 3"
+    ("greater or equal to", ">="),
+    ("greater or equal than", ">="),
+    ("more or equal to", ">="),
+    ("more or equal than", ">="),
+    ("higher or equal to", ">="),
+    ("less or equal to", "<="),
+    ("less or equal than", "<="),
+    ("lower or equal to", "<="),
+    ("equal or greater than", ">="),
+    ("equal or higher than", ">="),
+    ("equal or more than", ">="),
+    ("equal or less than", "<="),
+    ("equal or lower than", "<="),
+    ("superior to", ">"),
+    ("inferior to", "<"),
     ("greater than or equal", ">="),
     ("less than or equal", "<="),
     ("no greater than", "<="),
@@ -147,12 +163,29 @@ COUNT_RE = re.compile(
 )
 
 # "18~65 years", "0~2 points", "0-1"
-RANGE_RE = re.compile(rf"(?P<low>{_NUM}){_RANGE_SEP}(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
+# "0,25 cm² to 5,0 cm²": the unit may be written after both numbers (confirmed: the same unit); a
+# number never starts inside a word or a unit ("cm2 and 5")
+RANGE_RE = re.compile(
+    rf"(?<![A-Za-z0-9.,])(?P<low>{_NUM})(?:[ \t]{{0,3}}(?P<u1>UNIT))?"
+    # after a unit, on the same line: "2 years\n- 18-45 years" is two items
+    rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
+    re.IGNORECASE,
+)
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
     rf"(?P<c1>{_COMP})\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP})\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
+# "7.0% ≤ HbA1c ≤ 10.5%", "18 ≤ age ≤ 75 years": the measure written between its two bounds
+_BELOW_SIGN = r"(?:<=|=<|<|≤|≦|⩽)"
+_ABOVE_SIGN = r"(?:>=|=>|>|≥|≧|⩾)"
+MEASURE_BETWEEN_RE = re.compile(
+    rf"(?<![A-Za-z0-9.,])(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?P<c1>{_BELOW_SIGN}|{_ABOVE_SIGN})\s{{0,3}}"
+    r"(?P<measure>[A-Za-z][\w\-/]{0,20}(?:[ \t][A-Za-z][\w\-/]{0,20}){0,3})"
+    rf"\s{{0,3}}(?P<c2>{_BELOW_SIGN}|{_ABOVE_SIGN})\s{{0,3}}(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
+    re.IGNORECASE,
+)
+_SIGN = re.compile(r"[<>≤≥≦≧⩽⩾]")
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
@@ -245,7 +278,15 @@ def _with_units(pattern: re.Pattern[str]) -> re.Pattern[str]:
 def compile_patterns() -> None:
     """Build the unit registry and compile the patterns that embed its units now, when the pipeline
     is built, instead of on the first criterion read (forked batch workers then inherit them)."""
-    for pattern in (BOUNDED_RANGE_RE, RANGE_RE, POSTFIX_RE, COMPARISON_RE, EQUIVALENT_RE, EQUIVALENT_OR_RE):
+    for pattern in (
+        MEASURE_BETWEEN_RE,
+        BOUNDED_RANGE_RE,
+        RANGE_RE,
+        POSTFIX_RE,
+        COMPARISON_RE,
+        EQUIVALENT_RE,
+        EQUIVALENT_OR_RE,
+    ):
         _with_units(pattern)
 
 
@@ -390,6 +431,35 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Itera
             pos = m.end()
 
 
+def _measure_between(
+    m: re.Match[str], unit_fields: Callable[[str | None], tuple[str | None, str | None]]
+) -> Threshold | None:
+    """A confirmed "7.0% ≤ HbA1c ≤ 10.5%": both signs point the same way, the bounds are ordered and
+    a unit written twice is the same unit. The measure's words are kept in ``extra["subject_span"]``,
+    where the linking step looks for the constrained mention."""
+    below = [comparator_of(m.group(g))[0] == "<" for g in ("c1", "c2")]
+    if below[0] != below[1]:
+        return None  # "1 < x > 5" says nothing one can read
+    first, second = _number(m.group("low")), _number(m.group("high"))
+    low, high = (first, second) if below[0] else (second, first)
+    u1, u2 = unit_fields(m.group("u1")), unit_fields(m.group("unit"))
+    if m.group("u1") and m.group("unit") and u1[1] != u2[1]:
+        return None
+    unit, ucum = u2 if m.group("unit") else u1
+    if not check_range_ordered(low, high) or not check_unit_plausible(ucum, float(high)):
+        return None
+    end = m.end("unit") if m.group("unit") else m.end("high")
+    found = Threshold(m.start(), end, "between", "measure-between", low=low, high=high, unit=unit, ucum=ucum)
+    strict = [comparator_of(m.group(g)) in {"<", ">"} for g in ("c1", "c2")]
+    low_strict, high_strict = (strict[0], strict[1]) if below[0] else (strict[1], strict[0])
+    found.extra["inclusive"] = not low_strict and not high_strict
+    if low_strict != high_strict:
+        found.extra["low_inclusive"] = not low_strict
+        found.extra["high_inclusive"] = not high_strict
+    found.extra["subject_span"] = [m.start("measure"), m.end("measure")]
+    return found
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -456,11 +526,20 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["low_inclusive"] = c1 == ">="
             out[-1].extra["high_inclusive"] = c2 == "<="
         taken.append((m.start(), end))
+    for m in _with_units(MEASURE_BETWEEN_RE).finditer(text) if has_digit and _SIGN.search(text) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        found = _measure_between(m, unit_fields)
+        if found is not None:
+            out.append(found)
+            taken.append((found.start, found.end))
     for m in _with_units(RANGE_RE).finditer(text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
         low, high = _number(m.group("low")), _number(m.group("high"))
         unit, ucum = unit_fields(m.group("unit"))
+        if m.group("u1") and (not unit or unit_fields(m.group("u1"))[1] != ucum):
+            continue  # "2 cm to 5 mm", "5 mg and 10": not one range
         sep = text[m.end("low") : m.start("high")].strip().lower()
         if (
             sep in {"-", "–", "and", "to"}

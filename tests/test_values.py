@@ -294,3 +294,26 @@ def test_start_guards_know_every_case_fold_of_a_letter() -> None:
         if folding.fullmatch(ch):
             owners = [c for c in letters if re.fullmatch(c, ch, re.IGNORECASE)]
             assert all(ch in _as_written(c, True) for c in owners), (ch, owners)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "kept"),
+    [
+        # a model span that starts inside the comparator does not cut it off the Value
+        ("Hemoglobin greater than or equal to 7.5 g/dL", ["greater than or equal to 7.5 g/dL"], ["Hemoglobin"]),
+        # nor one that ends before the second number and its unit
+        ("Ulcer area 0.25 cm² to 5.0 cm²", ["0.25 cm² to 5.0 cm²"], ["Ulcer area"]),
+        # the measure between its bounds stays a mention, with a Value on each side
+        ("7.0% ≤ HbA1c ≤ 10.5%", ["7.0%", "≤ 10.5%"], ["HbA1c"]),
+    ],
+)
+def test_value_mentions_keep_the_parse(text: str, values: list[str], kept: list[str]) -> None:
+    entities = all_items(extract_lines(text), "entities")
+    assert [e["text"] for e in entities if e["type"] == "Value"] == values
+    assert all(any(e["text"] == k and e["type"] != "Value" for e in entities) for k in kept), entities
+
+
+def test_a_unit_written_without_its_spaces_is_still_known() -> None:
+    # the unit pattern lets a written form's spaces be left out; the lookup must agree with it
+    assert registry().to_ucum("mL/min/1.73m2") == registry().to_ucum("mL/min/1.73 m2") == "mL/min/{1.73_m2}"
+    assert registry().to_ucum("ml/min/1,73m²") == "mL/min/{1.73_m2}"
