@@ -171,7 +171,7 @@ def _criterion_records(
             # "7.0% ≤ HbA1c ≤ 10.5%": a Value on each side of the measure, which stays a mention
             # (the lower bound without the sign that joins it to the measure: "7.0%", "≤ 10.5%"); the
             # model's edges are not taken for them
-            inside = t["extra"]["subject_span"]
+            inside = [key[0] + k for k in t["extra"]["subject_span"]]
             low_end = key[0] + len(_TRAILING_SIGN.sub("", local[key[0] : inside[0]]))
             high_start = inside[1] + len(local[inside[1] : key[1]]) - len(local[inside[1] : key[1]].lstrip())
             for s, e in ((key[0], low_end), (high_start, key[1])):

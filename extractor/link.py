@@ -95,7 +95,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if t.get("equivalent_of") is not None:
             out.append(list(out[t["equivalent_of"]]))
             continue
-        inside = t.get("extra", {}).get("subject_span")
+        inside = [t["start"] + k for k in t.get("extra", {}).get("subject_span", ())]
         between = [
             i
             for i, e in enumerate(entities)
@@ -122,6 +122,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
             e = entities[i]
+            if any(_nested(e, entities[j]) for j in candidates):
+                continue  # "Doppler ultrasound ejection fraction ≥ 45%": the Measurement, not "ultrasound"
             if e["end"] > pos and not (pos == t["start"] and e["start"] < pos):
                 continue
             if not group and aside != t["start"] and e["start"] > aside:
@@ -177,6 +179,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 group = list(out[ti - 1])
         out.append(group)
     return out
+
+
+def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
+    """Whether ``inner`` lies inside the longer mention ``outer``."""
+    return (
+        outer["start"] <= inner["start"]
+        and inner["end"] <= outer["end"]
+        and outer["end"] - outer["start"] > inner["end"] - inner["start"]
+    )
 
 
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")

@@ -52,6 +52,8 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("less or equal to", "<="),
     ("less or equal than", "<="),
     ("lower or equal to", "<="),
+    ("lower or equal than", "<="),
+    ("higher or equal than", ">="),
     ("equal or greater than", ">="),
     ("equal or higher than", ">="),
     ("equal or more than", ">="),
@@ -164,9 +166,10 @@ COUNT_RE = re.compile(
 
 # "18~65 years", "0~2 points", "0-1"
 # "0,25 cm² to 5,0 cm²": the unit may be written after both numbers (confirmed: the same unit); a
-# number never starts inside a word or a unit ("cm2 and 5")
+# number never starts inside another or a unit's power ("cm2 and 5"), but may after a word
+# ("status0-2")
 RANGE_RE = re.compile(
-    rf"(?<![A-Za-z0-9.,])(?P<low>{_NUM})(?:[ \t]{{0,3}}(?P<u1>UNIT))?"
+    rf"(?<![0-9.,mM])(?P<low>{_NUM})(?:[ \t]{{0,3}}(?P<u1>UNIT))?"
     # after a unit, on the same line: "2 years\n- 18-45 years" is two items
     rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
     re.IGNORECASE,
@@ -435,8 +438,8 @@ def _measure_between(
     m: re.Match[str], unit_fields: Callable[[str | None], tuple[str | None, str | None]]
 ) -> Threshold | None:
     """A confirmed "7.0% ≤ HbA1c ≤ 10.5%": both signs point the same way, the bounds are ordered and
-    a unit written twice is the same unit. The measure's words are kept in ``extra["subject_span"]``,
-    where the linking step looks for the constrained mention."""
+    a unit written twice is the same unit. The measure's words are kept in ``extra["subject_span"]``
+    (offsets from the threshold's start), where the linking step looks for the constrained mention."""
     below = [comparator_of(m.group(g))[0] == "<" for g in ("c1", "c2")]
     if below[0] != below[1]:
         return None  # "1 < x > 5" says nothing one can read
@@ -456,8 +459,20 @@ def _measure_between(
     if low_strict != high_strict:
         found.extra["low_inclusive"] = not low_strict
         found.extra["high_inclusive"] = not high_strict
-    found.extra["subject_span"] = [m.start("measure"), m.end("measure")]
+    # relative to the threshold's start, so that the offsets survive its move into a criterion
+    found.extra["subject_span"] = [m.start("measure") - m.start(), m.end("measure") - m.start()]
     return found
+
+
+def _retrying(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, except that the next match is looked for from just after the last
+    one's start, not its end: a match the checks reject ("2 years and 40" with one unit) does not hide
+    the one that starts inside it ("40 to 65 years"). Overlapping matches a caller accepts are
+    skipped by its ``taken`` stretches."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
 
 
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
@@ -533,7 +548,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if found is not None:
             out.append(found)
             taken.append((found.start, found.end))
-    for m in _with_units(RANGE_RE).finditer(text) if has_digit else ():
+    for m in _retrying(_with_units(RANGE_RE), text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
         low, high = _number(m.group("low")), _number(m.group("high"))

@@ -317,3 +317,13 @@ def test_a_unit_written_without_its_spaces_is_still_known() -> None:
     # the unit pattern lets a written form's spaces be left out; the lookup must agree with it
     assert registry().to_ucum("mL/min/1.73m2") == registry().to_ucum("mL/min/1.73 m2") == "mL/min/{1.73_m2}"
     assert registry().to_ucum("ml/min/1,73m²") == "mL/min/{1.73_m2}"
+
+
+def test_a_measure_between_its_bounds_in_a_later_criterion() -> None:
+    # the measure's offsets move with the threshold into its criterion (a later one starts past 0)
+    record = extract_lines("Age 18-70 years old", "Weight: male ≥ 50 kg, female ≥ 45 kg, 18 kg/m2 ≤ BMI ≤ 30 kg/m2 ;")
+    second = record["criteria"][1]
+    bmi = next(e for e in second["entities"] if e["text"] == "BMI")
+    (ranged,) = [c for c in second["constraints"] if c["comparator"] == "between"]
+    assert (ranged["subject"], ranged["low"], ranged["high"], ranged["ucum"]) == (bmi["id"], 18, 30, "kg/m2")
+    assert [e["text"] for e in second["entities"] if e["type"] == "Value"][-2:] == ["18 kg/m2", "≤ 30 kg/m2"]
