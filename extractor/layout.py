@@ -343,6 +343,36 @@ def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -
     return []
 
 
+# "5. Subject has an active ulcer. 6. Subject has a history of ...": numbered criteria run on in one
+# line (the line breaks were lost); the line's own number is "5."
+_OWN_NUMBER = re.compile(r"(\d{1,2})[.)]\s*$")
+_LEADING_NUMBER = re.compile(r"(\d{1,2})\.\s+")
+_INLINE_NUMBER = re.compile(r"(?<=[\s.;,)])(\d{1,2})\.\s+(?=[A-Z(])")
+
+
+def numbered_pieces(text: str, start: int, end: int) -> list[Span]:
+    """The criteria a line holds when numbered items run on in it: the line is numbered k (its
+    bullet, or a number leading its text) and "k+1. ", "k+2. ", ... follow inside it, in order,
+    each before a capital letter. One span, the line's, where there are none."""
+    own = _OWN_NUMBER.search(text, _line_start(text, start), start)
+    lead = None if own else _LEADING_NUMBER.match(text, start, end)
+    number = own or lead
+    if number is None or text.find(". ", start, end) < 0:
+        return [(start, end)]
+    expected = int(number.group(1)) + 1
+    cuts: list[re.Match[str]] = []
+    for m in _INLINE_NUMBER.finditer(text, start, end):
+        if int(m.group(1)) == expected:
+            cuts.append(m)
+            expected += 1
+    if not cuts:
+        return [(start, end)]
+    first = lead.end() if lead else start
+    bounds = [first, *(m.start() for m in cuts), end]
+    starts = [first, *(m.end() for m in cuts)]
+    return [_trim(text, s, e) for s, e in zip(starts, bounds[1:], strict=True)]
+
+
 def _heading(text: str, start: int, end: int) -> Span | None:
     if text.find(":", start, end) < 0 and text.find("：", start, end) < 0:
         return None  # a heading ends at a colon: most criteria have none
@@ -379,33 +409,37 @@ def segment(
                 continue
             # A bulleted line under a criterion ending with ":" is its sub-item when it is indented
             # deeper, or when the criterion is an unbulleted label ("DISEASE CHARACTERISTICS:").
+            pieces = numbered_pieces(text, line.start, line.end)
             if (
                 parent_top is not None
                 and bullet
                 and (indent > parent_indent or not parent_bullet)
                 and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
             ):
-                n = len(parent_top.children) + 1
-                child = CriterionSpan(f"{parent_top.id}.{n}", section.side, line.start, line.end, parent_top.id)
-                _attach(text, child, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
-                parent_top.children.append(child)
+                for k, (s, e) in enumerate(pieces):
+                    n = len(parent_top.children) + 1
+                    child = CriterionSpan(f"{parent_top.id}.{n}", section.side, s, e, parent_top.id, inline=k > 0)
+                    _attach(text, child, _sub_items(text, s, e, list(_SUB_STYLES)))
+                    parent_top.children.append(child)
                 parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
-            counters[section.side] += 1
-            cid = f"{prefix[section.side]}-{counters[section.side]}"
-            crit = CriterionSpan(cid, section.side, line.start, line.end, None, _heading(text, line.start, line.end))
-            _attach(text, crit, _sub_items(text, line.start, line.end, list(_SUB_STYLES)))
-            if not crit.children:
-                _attach_labelled(text, crit)
-                # a hard-wrapped paragraph under inline labels or an all-capitals heading ("PATIENT
-                # CHARACTERISTICS:") is an NCI PDQ listing: any capitalised word may start its next criterion
-                pdq = width is not None and (
-                    bool(crit.children) or (crit.heading is not None and text[slice(*crit.heading)].isupper())
-                )
-                for part in crit.children or [crit]:
-                    _attach_run_on(text, part, pdq)
-            out.append(crit)
-            parent_top, parent_indent, parent_bullet = crit, indent, bullet
+            for k, (s, e) in enumerate(pieces):
+                counters[section.side] += 1
+                cid = f"{prefix[section.side]}-{counters[section.side]}"
+                crit = CriterionSpan(cid, section.side, s, e, None, _heading(text, s, e), inline=k > 0)
+                _attach(text, crit, _sub_items(text, s, e, list(_SUB_STYLES)))
+                if not crit.children:
+                    _attach_labelled(text, crit)
+                    # a hard-wrapped paragraph under inline labels or an all-capitals heading ("PATIENT
+                    # CHARACTERISTICS:") is an NCI PDQ listing: any capitalised word may start its next
+                    # criterion
+                    pdq = width is not None and (
+                        bool(crit.children) or (crit.heading is not None and text[slice(*crit.heading)].isupper())
+                    )
+                    for part in crit.children or [crit]:
+                        _attach_run_on(text, part, pdq)
+                out.append(crit)
+            parent_top, parent_indent, parent_bullet = out[-1], indent, bullet
     return out
 
 

@@ -446,3 +446,37 @@ def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lowe
     # a name and a drug after a verb stay inside their criterion
     assert "No New York Heart Association class III or IV heart disease" in texts
     assert "Other: Men who are taking Tamoxifen are not excluded" in texts
+
+
+@pytest.mark.parametrize(
+    ("text", "criteria"),
+    [
+        # numbered criteria run on in one line: they continue the line's own number
+        (
+            "Exclusion Criteria:\n5. Subject has an active ulcer. 6. Subject has a history of MI.\n"
+            "7. Subject uses alpha blockers. 8. Subject uses nitrates. 9. Subject has RP.\n",
+            [
+                "Subject has an active ulcer.",
+                "Subject has a history of MI.",
+                "Subject uses alpha blockers.",
+                "Subject uses nitrates.",
+                "Subject has RP.",
+            ],
+        ),
+        # a number leading the text after another bullet counts as the line's own
+        (
+            "Exclusion Criteria:\n- 1. Weight loss of 15 lbs. 2. Temperature greater than 38.5 C.\n",
+            ["Weight loss of 15 lbs.", "Temperature greater than 38.5 C."],
+        ),
+        # a number that does not continue the line's own is no item's ("ages 21 to 65. Angina")
+        (
+            "Inclusion Criteria:\nMen and women, ages 21 to 65. Angina pectoris at rest.\n",
+            ["Men and women, ages 21 to 65. Angina pectoris at rest."],
+        ),
+        ("Inclusion Criteria:\n3. Creatinine < 2. 5. Bilirubin normal\n", ["Creatinine < 2. 5. Bilirubin normal"]),
+    ],
+)
+def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: list[str]) -> None:
+    found = layout.flatten(layout.analyse(text).criteria)
+    assert [text[c.start : c.end] for c in found if not c.children] == criteria
+    assert [c.inline for c in found if not c.children][1:2] == ([True] if len(criteria) > 1 else [])
