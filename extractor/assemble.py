@@ -19,6 +19,7 @@ from .link import (
     DURATION_SUBJECT_TYPES,
     DURATION_UCUM,
     LEAF_TYPES,
+    TARGETING,
     build_logic,
     frequency_of,
     is_dose_unit,
@@ -34,6 +35,8 @@ from .units import registry
 from .values import COMPARATOR_RE
 
 _DIGIT = re.compile(r"\d")
+# what ends a list of targets: a clause mark or a word that starts another phrase
+_LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 _TRAILING_SIGN = re.compile(r"[\s<>=≤≥≦≧⩽⩾]+$")
 
 SCHEMA_VERSION = "1.2.0"
@@ -253,8 +256,19 @@ def _criterion_records(
     # a lexicon mention the model did not confirm goes, unless a constraint hangs on it
     referenced = {i for group in subjects for i in group}
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
+
+    def targeted(e: dict[str, Any]) -> bool:
+        """A model Drug in the list a targeting phrase leads is what drugs act on ("any drug targeting
+        T, B lymphocytes, cytokines or receptors"), not a drug."""
+        if e["type"] != "Drug" or not _model_made(e):
+            return False
+        aims = list(TARGETING.finditer(local, max(0, e["start"] - 120), e["start"]))
+        return bool(aims) and not _LIST_BREAK.search(local, aims[-1].end(), e["start"])
+
     entities_kept = [
-        e for e in entities if not swallowed(e) and not held(e) and not overruled(e) and id(e) not in unconfirmed
+        e
+        for e in entities
+        if not swallowed(e) and not held(e) and not overruled(e) and id(e) not in unconfirmed and not targeted(e)
     ]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))

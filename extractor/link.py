@@ -166,6 +166,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if (not group or only_grade) and graded:
             # "Grade 3 or above immune-related adverse events": a grade written before its condition
             group = _mention_right_after(text, entities, starts, t["end"], "Condition") or group
+        if only_grade and group and entities[group[0]]["start"] < t["start"]:
+            # "Peripheral neuropathy of CTCAE grade 2 or higher": the condition the grade is of
+            before = group[0] - 1
+            if (
+                before >= 0
+                and entities[before]["type"] == "Condition"
+                and _GRADE_OF.fullmatch(text, entities[before]["end"], entities[group[0]]["start"])
+            ):
+                group = [before]
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -235,6 +244,7 @@ _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
 # a mention that is the word "grade" alone names no measured thing
 _GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
+_GRADE_OF = re.compile(r"\s{0,3}(?:of|at|,)?\s{0,3}(?:the\s+|a\s+|an\s+)?(?:NCI\s+)?", re.IGNORECASE)
 
 
 def is_dose_unit(ucum: str | None) -> bool:
@@ -384,7 +394,7 @@ def window_targets(
         previous = [o["end"] for o in windows[:wi] if o.get("rule") != "during"]
         clause_start = max(heading_end, clause_marks[m - 1] if m else 0, previous[-1] if previous else 0)
         list_start = _list_start(text, clause_start, w["start"], entities, depths)
-        aims = list(_TARGETING.finditer(text, clause_start, list_start))
+        aims = list(TARGETING.finditer(text, clause_start, list_start))
         aim = aims[-1] if aims else None
         between = (
             bisect.bisect_left(clinical_starts, list_start) - bisect.bisect_left(clinical_starts, aim.end())
@@ -420,7 +430,7 @@ def window_targets(
 
 # a word after which a list names what a drug acts on, not what is taken (the list it leads has no
 # clinical mention between it and the window's list)
-_TARGETING = re.compile(
+TARGETING = re.compile(
     r"\b(?:targeting|targeted\s+(?:at|to|against)|directed\s+(?:at|to|against)|that\s+targets?|which\s+targets?)\b",
     re.IGNORECASE,
 )

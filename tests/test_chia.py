@@ -145,7 +145,7 @@ def test_final_training_uses_train_and_dev_and_keeps_the_held_out_threshold(chia
     )
     assert provenance["trained_on"] == ["train", "dev"]
     assert provenance["corpus"]["train"]["files"] == 6  # three of each split
-    assert provenance["threshold"] == train.held_out_choice()[0] == 0.15
+    assert provenance["threshold"] == train.held_out_choice()[0] == 0.2
     assert (tmp_path / "final" / "model-last" / "provenance.json").exists()
 
 

@@ -295,7 +295,7 @@ def test_a_short_form_takes_its_long_forms_type_and_links_through_it() -> None:
     assert all(e["codes"][0]["code"] == "D59.5" for e in [long_form, *shorts])
 
 
-def test_a_rule_value_mention_takes_the_model_spans_edges_and_the_constraint_keeps_its_own() -> None:
+def test_a_model_span_inside_a_rule_value_does_not_cut_its_comparator() -> None:
     text = "Inclusion Criteria:\n- Hemoglobin >= 9 g/dL at screening\n"
     nlp = load()
     component = nlp.get_pipe("criteria_model_entities")
@@ -308,7 +308,8 @@ def test_a_rule_value_mention_takes_the_model_spans_edges_and_the_constraint_kee
         component.model, component.model_name = saved  # type: ignore[attr-defined]
     (crit,) = record["criteria"]
     values = [e for e in crit["entities"] if e["type"] == "Value"]
-    assert [v["text"] for v in values] == ["9 g/dL"]  # one mention, with the model's edges
+    # one mention; the model's start would cut the comparator off, so the rule's is kept
+    assert [v["text"] for v in values] == [">= 9 g/dL"]
     assert values[0]["provenance"]["component"] == "criteria_values"
     (constraint,) = crit["constraints"]
     assert (constraint["text"], constraint["comparator"], constraint["value"]) == (">= 9 g/dL", ">=", 9)

@@ -52,6 +52,10 @@ def test_a_window_after_a_list_of_drug_targets_times_the_drugs() -> None:
     (window,) = crit["windows"]
     targets = [e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]]
     assert targets == ["drug therapy", "antibody", "inhibitor", "agonist"]
+    # what the drugs act on is no drug, even where the entity model reads one there
+    drugs = [e["text"] for e in crit["entities"] if e["type"] == "Drug"]
+    assert "cytokines" not in drugs and "receptors" not in drugs
+    assert {d["text"] for d in crit["drugs"]} == {"drug therapy", "antibody", "inhibitor", "agonist"}
 
 
 def test_a_window_times_a_prior_trial_participation() -> None:
