@@ -323,6 +323,18 @@ def make_entities(
     return CriteriaEntities(lexicon, include_abbreviation, qualifiers_inside_concepts, use_abbreviations)
 
 
+_SCALE_HEAD = re.compile(r"(?:Scale|Index|Inventory|Questionnaire|Score)\b")
+_SCALE_WORD = r"[A-Z][a-zA-Z]*(?:-[A-Z][a-z]+)?"
+_SCALE_NAME = re.compile(
+    r"\b(?!(?:The|A|An|Any|Each|This|That|Their|No|Not|With|Without|Of|For|In|On|At|By|And|Or|Total|Has|Have"
+    r"|Had|Is|Are|Was|Were|Be|Baseline|Current|Patients?|Subjects?)\b)"
+    # "Center for Epidemiological Studies Depression Scale", "Hoehn and Yahr Scale"
+    rf"(?:{_SCALE_WORD}[ \t]+(?:(?:of|for|and|&)[ \t]+)?){{1,6}}(?:Scale|Index|Inventory|Questionnaire|Score)\b"
+    # "International Index of Erectile Function", "Sexual Health Inventory for Men"
+    rf"(?:[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{_SCALE_WORD}(?:[ \t]+{_SCALE_WORD}){{0,3}}\b)?"
+)
+
+
 class CriteriaEntities:
     """Typed mentions from the lexicon, longest match first, into ``doc.spans['entities']``.
 
@@ -369,6 +381,13 @@ class CriteriaEntities:
                         "rule": f"lexicon:{rule.phrase}",
                     }
                 )
+        # a named rating scale or index: "Pittsburgh Sleep Quality Index", "Hamilton Depression Rating
+        # Scale" (words in title case before the scale's head word)
+        for m in _SCALE_NAME.finditer(text) if _SCALE_HEAD.search(text) else ():
+            found.append(
+                {"start": m.start(), "end": m.end(), "type": "Measurement", "normalized": m.group().lower()}
+                | {"is_class": False, "rule": "scale-name"}
+            )
         # longest first, then leftmost
         found.sort(key=lambda f: (-(f["end"] - f["start"]), f["start"]))
         kept: list[dict[str, Any]] = []

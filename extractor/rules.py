@@ -84,12 +84,11 @@ ENTITY_TYPES = (
 
 @dataclass(frozen=True)
 class LexiconRule(Rule):
-    """A phrase (matched case-insensitively on tokens) or a spaCy token pattern naming an entity type."""
+    """A phrase (matched case-insensitively on tokens) naming an entity type."""
 
     kind: ClassVar[str] = "lexicon"
     type: str
     phrase: str | None = None
-    pattern: tuple[Any, ...] | None = None
     normalized: str | None = None
     is_class: bool = False
     case_sensitive: bool = False
@@ -103,8 +102,8 @@ class LexiconRule(Rule):
     def check(self, where: str) -> None:
         if self.type not in ENTITY_TYPES:
             raise RuleError(f"unknown entity type {self.type!r}", source=where or None)
-        if (self.phrase is None) == (self.pattern is None):
-            raise RuleError(f"lexicon rule needs exactly one of phrase/pattern: {self!r}", source=where or None)
+        if not self.phrase:
+            raise RuleError(f"lexicon rule needs a phrase: {self!r}", source=where or None)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
     [
         ("Inclusion Criteria:\nNo obvious active infection", "active infection", "negated", True),
         ("Exclusion Criteria: no diabetes", "diabetes", "negated", True),
+        # "non" as a word of its own negates the next; "non-" inside a name does not
+        ("Inclusion Criteria:\nFemale of childbearing age must be non lactating", "lactating", "negated", True),
+        ("Inclusion Criteria:\nNon-Hodgkin lymphoma", "Non-Hodgkin lymphoma", "negated", False),
         ("Exclusion criteria:\nno history of epilepsy", "epilepsy", "negated", True),
         ("Inclusion Criteria:\nthe oxygen saturation is above 94% without oxygen", "oxygen", "negated", True),
         (

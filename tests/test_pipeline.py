@@ -103,6 +103,8 @@ def test_every_rule_file_loads_and_round_trips(file: str, cls: type) -> None:
         (LexiconRule, {"type": "Condition", "phrase": "x", "colour": "red"}),
         (LexiconRule, {"type": "Disease", "phrase": "x"}),
         (LexiconRule, {"type": "Condition"}),
+        # the lexicon matches phrases only: a token pattern would be read by nothing
+        (LexiconRule, {"type": "Measurement", "pattern": [{"LOWER": "scale"}]}),
         (UnitRule, {"ucum": "mg", "written": ["mg"], "dimension": "mass"}),
         (ContextRule, {"literal": "no", "category": "NEGATIVE"}),
     ],

@@ -327,3 +327,21 @@ def test_a_measure_between_its_bounds_in_a_later_criterion() -> None:
     (ranged,) = [c for c in second["constraints"] if c["comparator"] == "between"]
     assert (ranged["subject"], ranged["low"], ranged["high"], ranged["ucum"]) == (bmi["id"], 18, 30, "kg/m2")
     assert [e["text"] for e in second["entities"] if e["type"] == "Value"][-2:] == ["18 kg/m2", "≤ 30 kg/m2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "measure"),
+    [
+        # a named rating scale or index is the measure its threshold constrains, its bracketed
+        # abbreviation part of the mention
+        ("Pittsburgh Sleep Quality Index (PSQI) score equal to or greater than 10", "pittsburgh sleep quality index"),
+        ("International Index of Erectile Function (IIEF) score ≤ 21", "international index of erectile function"),
+        (
+            "Center for Epidemiological Studies Depression Scale score ≥ 16",
+            "center for epidemiological studies depression scale",
+        ),
+    ],
+)
+def test_a_named_scale_is_the_measure_of_its_threshold(text: str, measure: str) -> None:
+    (constraint,) = all_items(extract_lines(text), "constraints")
+    assert constraint["measure"] == measure
