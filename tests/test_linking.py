@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+import extractor
 from extractor import linking
 from extractor.linking import (
     VOCABULARIES,
@@ -266,3 +267,10 @@ def test_a_word_no_name_has_is_no_vocabulary_word() -> None:
     assert not in_vocabulary_words("frobnication", "Condition")
     assert not in_vocabulary_words("frobnication", "Drug")
     assert in_vocabulary_words("frobnication", "Measurement")  # LOINC names are rewritten first: no filter
+
+
+def test_antiretroviral_abbreviations_name_their_drugs() -> None:
+    # the legacy registry's HIV trials write the nucleoside analogues by their abbreviations
+    record = extractor.extract("Exclusion Criteria:\nPrior ddI, d4T, AZT or 3TC allowed\n")
+    codes = {e["text"]: [c["code"] for c in e.get("codes", [])] for c in record["criteria"] for e in c["entities"]}
+    assert codes == {"ddI": ["DB00900"], "d4T": ["DB00649"], "AZT": ["DB00495"], "3TC": ["DB00709"]}
