@@ -940,14 +940,17 @@ _PREPOSITION_FREE_TYPES = frozenset(
 
 @cache
 def _final_preposition() -> re.Pattern[str]:
-    words = [w for w in load_json("words.json")["span_final_prepositions"] if not w.startswith("_ ")]
+    table = load_json("words.json")
+    words = [
+        w for key in ("span_final_prepositions", "span_final_modals") for w in table[key] if not w.startswith("_ ")
+    ]
     return re.compile(rf"\s+(?:{'|'.join(map(re.escape, words))})$")
 
 
 def _without_final_preposition(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float]:
-    """A model span of a concept, Value or Temporal type ends before a trailing lower-case preposition:
-    the suggester keeps such candidates for Observation ("history of"), and a "Fev1 of" would take
-    the lexicon mention's place with the preposition in it."""
+    """A model span of a concept, Value or Temporal type ends before a trailing lower-case preposition
+    or modal verb: the suggester keeps such candidates for Observation ("history of"), and a "Fev1 of"
+    would take the lexicon mention's place with the preposition in it ("radiotherapy should")."""
     if span[2] not in _PREPOSITION_FREE_TYPES:
         return span
     m = _final_preposition().search(text, span[0], span[1])

@@ -156,6 +156,13 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
         ),
         # a concept span never ends on a preposition ("Fev1 of" is "Fev1")
         ("a Fev1 of at least 30%", [("Fev1 of", "Measurement", 0.8)], {"Fev1": ("Measurement", None)}, ["Fev1 of"]),
+        # ... nor on a modal verb
+        (
+            "sites treated by cryoablation should not be considered",
+            [("cryoablation should", "Procedure", 0.8)],
+            {"cryoablation": ("Procedure", "model:fixed")},
+            ["cryoablation should"],
+        ),
         # a model span's brackets pair up: it starts after a ")" it does not open, ends before a "("
         # it does not close
         (
