@@ -201,8 +201,9 @@ WORD_DURATION_RE = re.compile(
 )
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number;
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
+# "pain of 6/10 or higher": a score out of its scale's maximum, never the maximum alone ("10 or higher")
 POSTFIX_RE = re.compile(
-    rf"(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
+    rf"(?<![/\d.,])(?P<num>{_NUM})(?:\s{{0,2}}/\s{{0,2}}(?P<den>\d{{1,3}})(?![\d.,]))?\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
     r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
@@ -230,6 +231,8 @@ ORDINAL_COMPARISON_RE = re.compile(
 _DIGIT = re.compile(r"\d")
 _NUMBER_NEXT = re.compile(r"\s{0,3}\d")
 _COMP_BEFORE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
+# the maxima of the scores written "6/10": visual analogue and numeric rating scales
+_SCALE_MAXIMA = frozenset({"4", "5", "10", "100"})
 _MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up", "worse"})
 
 
@@ -576,6 +579,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         before = _COMP_BEFORE.search(text, max(0, m.start() - 40), m.start())
         if before and comparator_of(before.group("comp"))[:1] != (">" if _is_more(m) else "<"):
             continue  # "older than 21 years of age and under age of 80": ">21", not "21 and under"
+        if m.group("den") and m.group("den") not in _SCALE_MAXIMA:
+            continue  # "1/3 or less" is a fraction, not a score: reported as unparsed
         comparator = ">=" if _is_more(m) else "<="
         unit, ucum = unit_fields(m.group("unit") or m.group("unit_after"))
         out.append(
