@@ -14,7 +14,7 @@ from . import __version__
 from .analysis import Analysis, analyse_spans
 from .components import CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
-from .layout import CriterionSpan, Layout, flatten
+from .layout import CriterionSpan, Layout, flatten, starts_its_line
 from .link import (
     DURATION_SUBJECT_TYPES,
     DURATION_UCUM,
@@ -73,9 +73,13 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     text = source.text
     tops = layout.criteria
     # a clause starts where a criterion does: each top-level one (after its bullet: "6. No prior
-    # history of ..."), and one found inside a line ("Renal: ...", "... No prior chemotherapy"); not a
-    # numbered sub-item, which its lead-in may still scope over ("No history of: 1) asthma 2) COPD")
-    clause_starts = sorted({c.start for c in tops} | {c.start for c in flatten(tops) if c.inline})
+    # history of ..."), each sub-item on a line of its own ("  -  No multifocal glioma" under
+    # "DISEASE CHARACTERISTICS:"), and one found inside a line ("Renal: ...", "... No prior
+    # chemotherapy"); not a numbered sub-item inside a line, which its lead-in may still scope over
+    # ("No history of: 1) asthma 2) COPD")
+    clause_starts = sorted(
+        {c.start for c in tops} | {c.start for c in flatten(tops) if c.inline or starts_its_line(text, c.start)}
+    )
     docs = analyse_spans(
         nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=clause_starts
     )

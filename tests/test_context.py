@@ -23,6 +23,14 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
     [
         ("Inclusion Criteria:\nNo obvious active infection", "active infection", "negated", True),
         ("Exclusion Criteria: no diabetes", "diabetes", "negated", True),
+        # a sub-item on a line of its own is a clause of its own: its leading "No" scopes over it all
+        (
+            "Inclusion Criteria:\nDISEASE CHARACTERISTICS:\n  -  Tumor accessible\n"
+            "  -  No multifocal or recurrent malignant glioma\n",
+            "malignant glioma",
+            "negated",
+            True,
+        ),
         # "non" as a word of its own negates the next; "non-" inside a name does not
         ("Inclusion Criteria:\nFemale of childbearing age must be non lactating", "lactating", "negated", True),
         ("Inclusion Criteria:\nNon-Hodgkin lymphoma", "Non-Hodgkin lymphoma", "negated", False),
