@@ -188,7 +188,8 @@ MEASURE_BETWEEN_RE = re.compile(
     rf"\s{{0,3}}(?P<c2>{_BELOW_SIGN}|{_ABOVE_SIGN})\s{{0,3}}(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
-_SIGN = re.compile(r"[<>≤≥≦≧⩽⩾]")
+# where a measure can stand between two bounds: a sign with a word after it ("≤ HbA1c")
+_SIGN_BEFORE_WORD = re.compile(r"[<>≤≥≦≧⩽⩾]=?[ \t]{0,3}[A-Za-z]")
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
@@ -544,7 +545,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["low_inclusive"] = c1 == ">="
             out[-1].extra["high_inclusive"] = c2 == "<="
         taken.append((m.start(), end))
-    for m in _with_units(MEASURE_BETWEEN_RE).finditer(text) if has_digit and _SIGN.search(text) else ():
+    for m in _with_units(MEASURE_BETWEEN_RE).finditer(text) if has_digit and _SIGN_BEFORE_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()):
             continue
         found = _measure_between(m, unit_fields)
