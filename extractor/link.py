@@ -96,11 +96,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             out.append(list(out[t["equivalent_of"]]))
             continue
         inside = [t["start"] + k for k in t.get("extra", {}).get("subject_span", ())]
-        between = [
-            i
-            for i, e in enumerate(entities)
-            if inside and e["type"] in SUBJECT_TYPES and inside[0] <= e["start"] and e["end"] <= inside[1]
-        ]
+        between = (
+            [
+                i
+                for i in range(bisect.bisect_left(starts, inside[0]), bisect.bisect_left(starts, inside[1]))
+                if entities[i]["type"] in SUBJECT_TYPES and entities[i]["end"] <= inside[1]
+            ]
+            if inside
+            else []
+        )
         if between:
             # "7.0% ≤ HbA1c ≤ 10.5%": the measure is written between the bounds ("HbA1c 7% ≤ x ≤ 10%"
             # names none there, and is linked as any threshold)
