@@ -323,16 +323,20 @@ def make_entities(
     return CriteriaEntities(lexicon, include_abbreviation, qualifiers_inside_concepts, use_abbreviations)
 
 
-_SCALE_HEAD = re.compile(r"(?:Scale|Index|Inventory|Questionnaire|Score)\b")
-_SCALE_WORD = r"[A-Z][a-zA-Z]*(?:-[A-Z][a-z]+)?"
-_SCALE_NAME = re.compile(
-    r"\b(?!(?:The|A|An|Any|Each|This|That|Their|No|Not|With|Without|Of|For|In|On|At|By|And|Or|Total|Has|Have"
-    r"|Had|Is|Are|Was|Were|Be|Baseline|Current|Patients?|Subjects?)\b)"
-    # "Center for Epidemiological Studies Depression Scale", "Hoehn and Yahr Scale"
-    rf"(?:{_SCALE_WORD}[ \t]+(?:(?:of|for|and|&)[ \t]+)?){{1,6}}(?:Scale|Index|Inventory|Questionnaire|Score)\b"
-    # "International Index of Erectile Function", "Sexual Health Inventory for Men"
-    rf"(?:[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{_SCALE_WORD}(?:[ \t]+{_SCALE_WORD}){{0,3}}\b)?"
-)
+@cache
+def _scale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A named rating scale or index (its head word, then the whole name), from ``words.json``:
+    title-case words before the head ("Center for Epidemiological Studies Depression Scale", "Hoehn
+    and Yahr Scale"), "of/for ..." after it ("International Index of Erectile Function")."""
+    table = load_json("words.json")
+    heads = "|".join(w for w in table["scale_heads"] if not w.startswith("_ "))
+    not_first = "|".join(w for w in table["scale_name_not_first"] if not w.startswith("_ "))
+    word = r"[A-Z][a-zA-Z]*(?:-[A-Z][a-z]+)?"
+    name = re.compile(
+        rf"\b(?!(?:{not_first})\b)(?:{word}[ \t]+(?:(?:of|for|and|&)[ \t]+)?){{1,6}}(?:{heads})\b"
+        rf"(?:[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{word}(?:[ \t]+{word}){{0,3}}\b)?"
+    )
+    return re.compile(rf"(?:{heads})\b"), name
 
 
 class CriteriaEntities:
@@ -350,6 +354,7 @@ class CriteriaEntities:
     ) -> None:
         self.patterns = _lexicon(lexicon)
         self.lookup = _LEXICON_RULES[lexicon]
+        _scale_patterns()  # compiled with the pipeline, before batch workers are forked
         self.include_abbreviation = include_abbreviation
         self.qualifiers_inside_concepts = qualifiers_inside_concepts
         self.use_abbreviations = use_abbreviations
@@ -383,7 +388,8 @@ class CriteriaEntities:
                 )
         # a named rating scale or index: "Pittsburgh Sleep Quality Index", "Hamilton Depression Rating
         # Scale" (words in title case before the scale's head word)
-        for m in _SCALE_NAME.finditer(text) if _SCALE_HEAD.search(text) else ():
+        head, name = _scale_patterns()
+        for m in name.finditer(text) if head.search(text) else ():
             found.append(
                 {"start": m.start(), "end": m.end(), "type": "Measurement", "normalized": m.group().lower()}
                 | {"is_class": False, "rule": "scale-name"}
