@@ -37,7 +37,6 @@ from .values import COMPARATOR_RE
 _DIGIT = re.compile(r"\d")
 # what ends a list of targets: a clause mark or a word that starts another phrase
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
-_TRAILING_SIGN = re.compile(r"[\s<>=≤≥≦≧⩽⩾]+$")
 
 SCHEMA_VERSION = "1.2.0"
 ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
@@ -178,9 +177,7 @@ def _criterion_records(
             # "7.0% ≤ HbA1c ≤ 10.5%": a Value on each side of the measure, which stays a mention
             # (the lower bound without the sign that joins it to the measure: "7.0%", "≤ 10.5%"); the
             # model's edges are not taken for them
-            inside = [key[0] + k for k in t["extra"]["subject_span"]]
-            low_end = key[0] + len(_TRAILING_SIGN.sub("", local[key[0] : inside[0]]))
-            high_start = inside[1] + len(local[inside[1] : key[1]]) - len(local[inside[1] : key[1]].lstrip())
+            low_end, high_start = (key[0] + k for k in t["extra"]["bound_edges"])
             for s, e in ((key[0], low_end), (high_start, key[1])):
                 derived.append({"start": s, "end": e, "type": "Value", "rule": t["rule"], "bound": True})
         else:

@@ -443,7 +443,8 @@ def _measure_between(
 ) -> Threshold | None:
     """A confirmed "7.0% ≤ HbA1c ≤ 10.5%": both signs point the same way, the bounds are ordered and
     a unit written twice is the same unit. The measure's words are kept in ``extra["subject_span"]``
-    (offsets from the threshold's start), where the linking step looks for the constrained mention."""
+    (offsets from the threshold's start), where the linking step looks for the constrained mention,
+    and where the lower bound ends and the upper one starts in ``extra["bound_edges"]``."""
     below = [comparator_of(m.group(g))[0] == "<" for g in ("c1", "c2")]
     if below[0] != below[1]:
         return None  # "1 < x > 5" says nothing one can read
@@ -463,8 +464,11 @@ def _measure_between(
     if low_strict != high_strict:
         found.extra["low_inclusive"] = not low_strict
         found.extra["high_inclusive"] = not high_strict
-    # relative to the threshold's start, so that the offsets survive its move into a criterion
+    # relative to the threshold's start, so that the offsets survive its move into a criterion; the
+    # bounds' own stretches end and start at the signs that join them to the measure ("7.0%", "≤ 10.5%")
     found.extra["subject_span"] = [m.start("measure") - m.start(), m.end("measure") - m.start()]
+    low_end = m.end("u1") if m.group("u1") else m.end("low")
+    found.extra["bound_edges"] = [low_end - m.start(), m.start("c2") - m.start()]
     return found
 
 
