@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .rules import load_json
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
 from .units import registry
 
@@ -261,9 +262,46 @@ _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(
-    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage)(?:\s+(?:of|is|was|=))?\W{0,3}$",
+    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage|scale|kps|ps|gcs|edss|nihss|mrs)"
+    r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
     re.IGNORECASE,
 )
+# a score written as bare values after its name ("ECOG 0 or 1", "Gleason score 6", "NYHA class III or
+# IV", "Child-Pugh A or B"): the names are data (words.json score_names, score_name_tails,
+# score_letter_grades); a generic word alone ("stage IV cancer", "class I antiarrhythmics") is no name
+_SCORE_VALUE = r"(?:\d{1,3}(?:\.\d)?|(?-i:IV|V|I{1,3}|[A-D]))"
+# after the last value: no word, decimal, unit or sum goes on ("Gleason 3+4", "ASA 81 mg", "0-1", "2,5"); a
+# comma or full stop before a space ends it
+_SCORE_VALUE_END = re.compile(r"[\w/+\-–~]|[.,]\d|[ \t]{0,2}(?:[-–~+]|to\b)")
+# between two values: a comma or slash, or "or"/"and", which hard-wrapped text may put on the next line
+_SCORE_VALUE_GAP = re.compile(r"(?:\s{0,3},?\s{0,14}(?:or|and)\s{1,14}|\s{0,3}[,/]\s{0,3})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _score_value_pattern() -> tuple[re.Pattern[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """The pattern of a score name with its bare values; the names that grade by letter; the short
+    capitalised names ("ASA", "PS", "WHO") that count only when written in capitals; the names that
+    take a value only after a tail word ("CTCAE grade 1", never "CTCAE 5.0")."""
+    words = load_json("words.json")
+    names = [w for w in words["score_names"] if not w.startswith("_ ")]
+    tails = [w for w in words["score_name_tails"] if not w.startswith("_ ")]
+    letters = frozenset(w.lower() for w in words["score_letter_grades"] if not w.startswith("_ "))
+    capitals = frozenset(w for w in names if w.isupper() and len(w) <= 4)
+    needing_tail = frozenset(w.lower() for w in words["score_names_needing_tail"] if not w.startswith("_ "))
+    acronym = r"(?:[ \t]{0,2}\([A-Z][A-Za-z\-]{1,8}\))?"
+    pattern = re.compile(
+        rf"(?<![\w\-])(?P<name>{trie_pattern(sorted(names))}){acronym}"
+        rf"(?:[ \t]{{1,2}}(?P<tail>{trie_pattern(sorted(tails))})\b{acronym})?"
+        r"(?:[ \t]{1,3}(?:of|is|was|=|:)|[ \t]{0,2}[:=])?[ \t]{1,3}"
+        rf"(?P<values>{_SCORE_VALUE}(?:{_SCORE_VALUE_GAP.pattern}{_SCORE_VALUE}){{0,5}})"
+        r"(?P<percent>[ \t]?%)?"
+        # "NYHA class III or worse": the comparator written after the grade
+        r"(?:[ \t]{1,3}(?P<post>(?:or|and)[ \t]{1,3}(?:greater|higher|more|worse|above|over|less|lower|better|below|under))\b(?![ \t]*than))?",
+        re.IGNORECASE,
+    )
+    return pattern, letters, capitals, needing_tail
+
+
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
@@ -295,6 +333,7 @@ def compile_patterns() -> None:
         EQUIVALENT_OR_RE,
     ):
         _with_units(pattern)
+    _score_value_pattern()
 
 
 @dataclass
@@ -679,6 +718,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         grade: str | int = int(m.group("digit")) if m.group("digit") else m.group("num") or m.group("roman")
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "ordinal-comparison", value=grade))
         taken.append((m.start(), m.end()))
+    for found in _score_values(text, taken):
+        out.append(found)
+        taken.append((found.start, found.end))
     out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
     remap = {old: new for new, old in enumerate(out_sorted)}
     result = [out[i] for i in out_sorted]
@@ -687,6 +729,77 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             t.equivalent_of = remap[t.equivalent_of]
     _share_units(text, result)
     return result
+
+
+def _ordinal(value: str) -> int | None:
+    """The rank of a score's value written as a whole number, a Roman numeral or a letter grade."""
+    if value.isdigit():
+        return int(value)
+    if value in _ROMAN_VALUES:
+        return _ROMAN_VALUES[value]
+    return ord(value) - ord("A") if len(value) == 1 and value.isalpha() else None
+
+
+_BLANKS = re.compile(r"[ \t]*")
+
+
+def _consecutive(ranks: list[int | None]) -> bool:
+    """Are the ranks known and each one more than the one before (0, 1, 2; III, IV)?"""
+    known = [r for r in ranks if r is not None]
+    return len(known) == len(ranks) and all(b == a + 1 for a, b in zip(known, known[1:], strict=False))
+
+
+def _unit_follows(reg: Any, text: str, end: int) -> bool:
+    """Is a unit written right after ``end`` ("ASA 81 mg": a dose, not a class)?"""
+    unit = reg.pattern.match(text, _BLANKS.match(text, end).end())  # type: ignore[union-attr]
+    return bool(unit) and unit.end() > unit.start()
+
+
+def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
+    """A score's bare values after its name (rule ``score-value``): one value is ``=`` ("Gleason
+    score 6"), consecutive grades are an inclusive range ("ECOG 0 or 1", "NYHA class III or IV");
+    other lists ("Gleason 6 or 8") and values followed by more number or a unit are left unparsed."""
+    pattern, letters, capitals, needing_tail = _score_value_pattern()
+    reg = registry()
+    for m in pattern.finditer(text):
+        if taken.overlaps(m.start("values"), m.end()):
+            continue
+        name = m.group("name")
+        if name.upper() in capitals and not name.isupper():
+            continue  # "who", "ps", "asa" in running text
+        if name.lower() in needing_tail and not m.group("tail"):
+            continue  # "CTCAE 5.0" is a version
+        end = m.end()
+        if not m.group("percent") and (_SCORE_VALUE_END.match(text, end) or _unit_follows(reg, text, end)):
+            continue
+        values = _SCORE_VALUE_GAP.split(m.group("values"))
+        lettered = any(v.isalpha() and len(v) == 1 and v not in _ROMAN_VALUES for v in values)
+        if lettered and (name.lower() not in letters or not all(v.isalpha() for v in values)):
+            continue  # "ECOG 0 or A"; a letter grades only the scores that use letters
+        ranks = [_ordinal(v) for v in values]
+        unit = "%" if m.group("percent") else None
+        start = m.start("values")
+        # "> NYHA class II", "less than CTCAE grade 1": the comparator written before the name
+        before = _COMP_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if m.group("post") and before:
+            continue
+        if len(values) == 1:
+            value: float | str = values[0] if values[0].isalpha() else _number(values[0])
+            if m.group("post"):
+                comparator, rule = (">=" if _is_more(m) else "<="), "score-value+postfix-comparator"
+            elif before:
+                comparator, rule = comparator_of(before.group("comp")), "score-value+comparator-before"
+            else:
+                comparator, rule = "=", "score-value"
+            yield Threshold(start, end, comparator, rule, value=value, unit=unit, ucum=unit)
+        elif m.group("post") or before:
+            continue  # "III or IV or worse"
+        elif _consecutive(ranks) and "." not in m.group("values"):
+            low = values[0] if values[0].isalpha() else _number(values[0])
+            high = values[-1] if values[-1].isalpha() else _number(values[-1])
+            found = Threshold(start, end, "between", "score-values", low=low, high=high, unit=unit, ucum=unit)
+            found.extra["inclusive"] = True
+            yield found
 
 
 # "> 170 or < 90 mm Hg", "potassium < 3.5 or > 5.1 mEq/L": the two sides of a measure, joined by a

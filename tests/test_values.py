@@ -345,3 +345,10 @@ def test_a_measure_between_its_bounds_in_a_later_criterion() -> None:
 def test_a_named_scale_is_the_measure_of_its_threshold(text: str, measure: str) -> None:
     (constraint,) = all_items(extract_lines(text), "constraints")
     assert constraint["measure"] == measure
+
+
+def test_a_scores_values_may_wrap_onto_the_next_line() -> None:
+    text = "No New York Heart Association class III\r\nor IV heart disease"
+    [found] = find_thresholds(text)
+    assert (found.comparator, found.low, found.high, found.rule) == ("between", "III", "IV", "score-values")
+    assert text[found.start : found.end] == "III\r\nor IV"
