@@ -262,7 +262,9 @@ _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(
-    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage|scale|kps|ps|gcs|edss|nihss|mrs)"
+    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage|scale|kps|ps|gcs|edss|nihss|mrs"
+    # a patient's age, whose unit goes without saying ("aged 18-65", "Age: 17 to 65", "ages of 18-55")
+    r"|\bage[sd]?|\bage\s+range|\bage\s+group)"
     r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
     re.IGNORECASE,
 )
@@ -278,8 +280,9 @@ _SCORE_VALUE_GAP = re.compile(r"(?:\s{0,3},?\s{0,14}(?:or|and)\s{1,14}|\s{0,3}[,
 
 
 @lru_cache(maxsize=1)
-def _score_value_pattern() -> tuple[re.Pattern[str], frozenset[str], frozenset[str], frozenset[str]]:
-    """The pattern of a score name with its bare values; the names that grade by letter; the short
+def _score_value_pattern() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """The pattern of a score name with its bare values; the name ending right before a range; the
+    names that grade by letter; the short
     capitalised names ("ASA", "PS", "WHO") that count only when written in capitals; the names that
     take a value only after a tail word ("CTCAE grade 1", never "CTCAE 5.0")."""
     words = load_json("words.json")
@@ -299,7 +302,14 @@ def _score_value_pattern() -> tuple[re.Pattern[str], frozenset[str], frozenset[s
         r"(?:[ \t]{1,3}(?P<post>(?:or|and)[ \t]{1,3}(?:greater|higher|more|worse|above|over|less|lower|better|below|under))\b(?![ \t]*than))?",
         re.IGNORECASE,
     )
-    return pattern, letters, capitals, needing_tail
+    # the same name right before a unitless range ("SWOG 0-2", "Performance status: CTC 0-2")
+    before = re.compile(
+        rf"(?<![\w\-])(?:{trie_pattern(sorted(names))}){acronym}"
+        rf"(?:[ \t]{{1,2}}(?:{trie_pattern(sorted(tails))})\b{acronym})?"
+        r"(?:\s+(?:of|is|was|=|between|from))?\W{0,3}$",
+        re.IGNORECASE,
+    )
+    return pattern, before, letters, capitals, needing_tail
 
 
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -607,6 +617,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             sep in {"-", "–", "and", "to"}
             and not unit
             and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+            and not _score_value_pattern()[1].search(text, max(0, m.start() - 60), m.start())
         ):
             continue  # "visit 1-2" or "1 and 2" without a unit is too weak to be a range
         if not check_range_ordered(low, high) or not check_unit_plausible(ucum, float(high)):
@@ -759,7 +770,7 @@ def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
     """A score's bare values after its name (rule ``score-value``): one value is ``=`` ("Gleason
     score 6"), consecutive grades are an inclusive range ("ECOG 0 or 1", "NYHA class III or IV");
     other lists ("Gleason 6 or 8") and values followed by more number or a unit are left unparsed."""
-    pattern, letters, capitals, needing_tail = _score_value_pattern()
+    pattern, _, letters, capitals, needing_tail = _score_value_pattern()
     reg = registry()
     for m in pattern.finditer(text):
         if taken.overlaps(m.start("values"), m.end()):
