@@ -17,13 +17,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
 from .errors import ExtractorError
 from .readers import ReadFailure, SourceRecord, count_records, iter_records
+from .rules import load_json
 from .source import DEFAULT_MAX_BYTES
+from .trie import trie_pattern
 
 #: a record as one JSON line: the bytes of ``json.dumps(record, ensure_ascii=False)``. A record is a
 #: fresh tree of dicts and lists that never refers to itself, so the encoder's check for circular
@@ -193,13 +196,22 @@ def attach_registry(record: dict[str, Any], item: SourceRecord) -> None:
 _CONDITIONAL_LEAD = re.compile(r"\b(?:for|if|in|when|among|where)\b[^.;:\n]{0,30}$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _other_person_before() -> re.Pattern[str]:
+    """Someone other than the participant named just before an age, in the same clause
+    ("HLA-identical sibling age 4 to 65", "donor aged 18-60 years")."""
+    words = [w for w in load_json("words.json")["other_people"] if not w.startswith("_ ")]
+    return re.compile(rf"\b(?:{trie_pattern(sorted(words))})\b[^.;:\n]{{0,25}}$", re.IGNORECASE)
+
+
 def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[str, Any], str]]:
     """(field, years, constraint, criterion id) for every age limit the inclusion criteria state.
 
     An age that qualifies another threshold stated before it in the criterion ("Lansky >= 50 for
     patients <= 16 years", "SF > 35% for children < 3 years"), or one introduced as a condition for a
     threshold after it ("for patients >= 70 years, creatinine clearance >= 60 mL/min"), is a
-    condition, not the trial's limit.
+    condition, not the trial's limit; so is the age of someone else ("HLA-identical sibling age 4 to
+    65", "donor aged 18-60 years": ``words.json`` ``other_people``).
     """
     for crit in record.get("criteria", []):
         if crit.get("side") != "inclusion":
@@ -210,9 +222,11 @@ def text_age_limits(record: dict[str, Any]) -> Iterator[tuple[str, float, dict[s
                 continue
             if any(o.get("measure") != "age" and o["span"][0] < c["span"][0] for o in constraints):
                 continue
+            before = crit["text"][: max(0, c["span"][0] - crit["span"][0])]
+            if _other_person_before().search(before):
+                continue  # the age of a donor or a relative
             # "for patients >= 70 years, creatinine clearance >= 60 mL/min": a conditional age that
             # another threshold after it depends on
-            before = crit["text"][: max(0, c["span"][0] - crit["span"][0])]
             if _CONDITIONAL_LEAD.search(before) and any(
                 o.get("measure") != "age" and o["span"][0] > c["span"][0] for o in constraints
             ):

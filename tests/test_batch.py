@@ -185,6 +185,11 @@ def test_shared_dumps_first_studies(shared_data: Path, tmp_path: Path, name: str
         ("For patients >= 70 years, creatinine clearance >= 60 mL/min", {"minimum_age": 18}, []),
         # an age with another threshold after it but no conditional word is still the limit
         ("Aged 12 years or older with creatinine clearance >= 60 mL/min", {"minimum_age": 18}, ["minimum_age"]),
+        # an age without its unit after an age word is in years
+        ("Age: 18 to 80", {"minimum_age": 18, "maximum_age": 65}, ["maximum_age"]),
+        # the age of someone else is no limit on the participant's
+        ("Must have an HLA-identical sibling age 4 to 65, in good health", {"minimum_age": 18}, []),
+        ("Donor aged 18-60 years", {"maximum_age": 30}, []),
     ],
 )
 def test_registry_age_disagreements(criterion: str, registry: dict[str, int], flagged: list[str]) -> None:
