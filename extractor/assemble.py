@@ -894,6 +894,14 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
             subject["type"] == "Person"
             and re.search(r"older|younger", text[base + t["start"] : base + t["end"]], re.I) is not None
         )
+    if (
+        t.get("ucum") is None
+        and t.get("rule") == "range"
+        and subject is not None
+        and subject["type"] == "Person"
+        and _AGE_RANGE_GAP.fullmatch(text, base + subject["end"], base + t["start"]) is not None
+    ):
+        return True  # "Males 25-65", "Male/Female between 20 and 55": a bare range after people is their age
     person = subject is not None and subject["type"] == "Person"
     infant = (
         subject is not None
@@ -918,6 +926,8 @@ _PER_PERIOD_AFTER = re.compile(r"\s*(?:per|a|an|each|every|/|in\s+(?:a|any|one))
 _SINCE_AFTER = re.compile(
     r"\s*(?:\)\s*)?(?:ago|earlier|before|prior|since|must\s+have\s+elapsed|have\s+elapsed|elapsed)\b", re.I
 )
+# between people and a bare range that is their age
+_AGE_RANGE_GAP = re.compile(r"\s*(?:(?:between|aged?|ages)\s+)?", re.IGNORECASE)
 _OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
 _AGE_COMPARATOR = re.compile(r"\bage\b", re.IGNORECASE)
 

@@ -86,6 +86,8 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("up to", "<="),
     ("a minimum of", ">="),
     ("a maximum of", "<="),
+    ("minimum of", ">="),
+    ("maximum of", "<="),
     ("greater than", ">"),
     ("older than", ">"),
     ("younger than", "<"),
@@ -262,12 +264,16 @@ _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(
-    r"(?:ecog|gog|zubrod|lansky|performance status|score|grade|class|karnofsky|stage|scale|kps|ps|gcs|edss|nihss|mrs"
+    r"(?:ecog|gog|zubrod|lansky|performance status|scores?|grades?|class(?:es)?|karnofsky|stages?|scale|kps|ps|gcs"
+    r"|edss|nihss|mrs"
     # a patient's age, whose unit goes without saying ("aged 18-65", "Age: 17 to 65", "ages of 18-55")
     r"|\bage[sd]?|\bage\s+range|\bage\s+group)"
     r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
     re.IGNORECASE,
 )
+# what makes a unitless pair of numbers a range: "between" ("IIEF-EF between 11 to 25"), or people
+# whose age it can only be ("Males 25-65")
+_RANGE_LEAD = re.compile(r"\b(?:between|(?:males?|females?|men|women|boys|girls|adults))\s{1,3}$", re.IGNORECASE)
 # a score written as bare values after its name ("ECOG 0 or 1", "Gleason score 6", "NYHA class III or
 # IV", "Child-Pugh A or B"): the names are data (words.json score_names, score_name_tails,
 # score_letter_grades); a generic word alone ("stage IV cancer", "class I antiarrhythmics") is no name
@@ -618,10 +624,13 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             and not unit
             and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
             and not _score_value_pattern()[1].search(text, max(0, m.start() - 60), m.start())
+            and not _RANGE_LEAD.search(text, max(0, m.start() - 20), m.start())
         ):
             continue  # "visit 1-2" or "1 and 2" without a unit is too weak to be a range
         if not check_range_ordered(low, high) or not check_unit_plausible(ucum, float(high)):
             continue
+        if not unit and _are_years(low, high):
+            continue  # "consultation between 1993-1999": calendar years, not a threshold
         end = m.end("unit") if unit else m.end("high")
         out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = True
@@ -752,6 +761,11 @@ def _ordinal(value: str) -> int | None:
 
 
 _BLANKS = re.compile(r"[ \t]*")
+
+
+def _are_years(*numbers: float | int) -> bool:
+    """Are the numbers calendar years (1900-2100, whole)?"""
+    return all(isinstance(n, int) and 1900 <= n <= 2100 for n in numbers)
 
 
 def _consecutive(ranks: list[int | None]) -> bool:
