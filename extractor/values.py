@@ -146,8 +146,9 @@ COMPARATORS = dict(_COMPARATOR_WORDS)
 _COMP_END = r"(?:(?<=[^\w])|\b)"
 _COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))}){_COMP_END}"
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
-# between a number and its unit: a few spaces, or a line break of hard-wrapped registry text
-# ("creatinine less than 1.5\r\n     mg/dL"); both alternatives are bounded
+# between a number and its unit, or a comparator and its number: a few spaces, or a line break of
+# hard-wrapped registry text ("creatinine less than 1.5\r\n     mg/dL", "greater than\r\n     10
+# g/dL"); both alternatives are bounded
 _UNIT_GAP = r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|\s{0,3})"
 _RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
@@ -163,7 +164,7 @@ _LIMIT = (
 _MULT = rf"{_NUM}|twice|two|three|four|five"
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
-    rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?P<mult>{_MULT})\s{{0,3}}"
+    rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT})\s{{0,3}}"
     rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:(?:value|that)\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
@@ -172,11 +173,11 @@ ULN_RE = re.compile(
     r"(?:the\s+)?(?P<normal>normal)\b(?:\s+(?:values?|range|levels?))?(?!\s+(?:upper|lower|limit))",
     re.IGNORECASE,
 )
-ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}{_LIMIT}", re.IGNORECASE)
+ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}{_LIMIT}", re.IGNORECASE)
 
 # "at least 1 system is A", ">2 systems reach B"
 COUNT_RE = re.compile(
-    rf"(?:(?P<comp>{_COMP})\s{{0,3}})(?P<num>\d{{1,3}})\s{{0,3}}(?P<unit>(?:organ\s+)?systems?|domains?|items?)"
+    rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})(?P<num>\d{{1,3}})\s{{0,3}}(?P<unit>(?:organ\s+)?systems?|domains?|items?)"
     r"\s{1,3}(?:is|are|reach(?:es)?|scored?|of|with|graded?)\s{1,3}(?:grade\s+)?(?P<grade>[A-E])\b",
 )
 
@@ -192,7 +193,7 @@ RANGE_RE = re.compile(
 )
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
-    rf"(?P<c1>{_COMP})\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP})\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
+    rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP}){_UNIT_GAP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
 # "7.0% ≤ HbA1c ≤ 10.5%", "18 ≤ age ≤ 75 years": the measure written between its two bounds
@@ -207,12 +208,12 @@ MEASURE_BETWEEN_RE = re.compile(
 # where a measure can stand between two bounds: a sign with a word after it ("≤ HbA1c")
 _SIGN_BEFORE_WORD = re.compile(r"[<>≤≥≦≧⩽⩾]=?[ \t]{0,3}[A-Za-z]")
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
-COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
+COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
 _SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER_WORD = re.compile(start_guard(_SPELLED) + r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 WORD_DURATION_RE = re.compile(
-    rf"(?P<comp>{_COMP})\s{{0,3}}(?P<word>{'|'.join(_SPELLED)})(?:\s{{0,2}}\(\s{{0,2}}\d{{1,2}}\s{{0,2}}\))?\s{{1,3}}"
+    rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<word>{'|'.join(_SPELLED)})(?:\s{{0,2}}\(\s{{0,2}}\d{{1,2}}\s{{0,2}}\))?\s{{1,3}}"
     r"(?P<unit>years?|months?|weeks?|days?)\b",
     re.IGNORECASE,
 )
@@ -240,7 +241,7 @@ ORDINAL_RANGE_RE = re.compile(
 )
 # "> grade II", "≥ III", "greater than grade 1" (an arabic grade only after its word)
 ORDINAL_COMPARISON_RE = re.compile(
-    rf"(?P<comp>{_COMP})\s{{0,3}}(?:(?:class|grade|stage|level)\s{{0,3}}(?:(?P<num>{_ROMAN})|(?P<digit>[0-5]))"
+    rf"(?P<comp>{_COMP}){_UNIT_GAP}(?:(?:class|grade|stage|level)\s{{0,3}}(?:(?P<num>{_ROMAN})|(?P<digit>[0-5]))"
     rf"|(?P<roman>{_ROMAN}))\b",
     re.IGNORECASE,
 )

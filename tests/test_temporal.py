@@ -138,3 +138,17 @@ def test_a_number_word_inside_another_word_is_no_duration(text: str) -> None:
     from extractor.temporal import find_windows
 
     assert [w.duration for w in find_windows(text) if w.duration] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        ("malignancy within the previous 5\r\n     years", "P5Y"),
+        ("significant injury within the past\r\n     28 days or", "P28D"),
+    ],
+)
+def test_a_window_may_break_across_a_hard_wrapped_line(text: str, duration: str) -> None:
+    from extractor.temporal import find_windows
+
+    [window] = find_windows(text)
+    assert window.duration == duration and window.direction == "before"

@@ -352,3 +352,18 @@ def test_a_scores_values_may_wrap_onto_the_next_line() -> None:
     [found] = find_thresholds(text)
     assert (found.comparator, found.low, found.high, found.rule) == ("between", "III", "IV", "score-values")
     assert text[found.start : found.end] == "III\r\nor IV"
+
+
+@pytest.mark.parametrize(
+    ("text", "comparator", "value", "unit"),
+    [
+        ("Hemoglobin greater than\r\n     10 g/dL", ">", 10, "g/dL"),
+        ("platelet count <\r\n     100,000/mm3", "<", 100000, "/mm3"),
+        ("bilirubin no greater than\r\n     1.5 times ULN", "<=", None, None),
+    ],
+)
+def test_a_comparator_may_end_a_hard_wrapped_line(
+    text: str, comparator: str, value: float | None, unit: str | None
+) -> None:
+    [found] = find_thresholds(text)
+    assert (found.comparator, found.value, found.unit) == (comparator, value, unit)
