@@ -165,7 +165,10 @@ _MULT = rf"{_NUM}|twice|two|three|four|five"
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT})\s{{0,3}}"
-    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:the\s+)?(?:(?:value|that)\s+of\s+)?|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
+    # "≤ 1.5 times greater than the upper limit of normal": "greater than" after the multiple is the
+    # comparator only where none is written before it ("2 times higher than the ULN")
+    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:value|that)\s+of\s+)?"
+    rf"|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
     # "PTT > 1.4 times normal": the multiple of the normal value, read as of its upper limit
@@ -575,7 +578,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         mult = float(_WORD_NUMBERS.get(word) or parse_number(word))
         ref = _reference(m)
         comp_text = m.group("comp") or m.group("comp2")
-        comp = comparator_of(comp_text) if comp_text else "="
+        comp = comparator_of(comp_text) if comp_text else (">" if m.group("more") else "=")
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
         taken.append((m.start(), m.end()))
     for m in _matches_at(ULN_BARE_RE, text, comp_at) if has_limit else ():
