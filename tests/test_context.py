@@ -23,6 +23,14 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
     [
         ("Inclusion Criteria:\nNo obvious active infection", "active infection", "negated", True),
         ("Exclusion Criteria: no diabetes", "diabetes", "negated", True),
+        # "with or without" negates nothing (and is no Negation mention: Chia marks none of 32 in train)
+        (
+            "Exclusion Criteria:\nOptic neuropathy with or without taking PDE5 inhibitor",
+            "PDE5 inhibitor",
+            "negated",
+            False,
+        ),
+        ("Exclusion Criteria:\nDiabetes without insulin therapy", "insulin", "negated", True),
         # a sub-item on a line of its own is a clause of its own: its leading "No" scopes over it all
         (
             "Inclusion Criteria:\nDISEASE CHARACTERISTICS:\n  -  Tumor accessible\n"
@@ -166,3 +174,9 @@ def test_negation_reads_on_across_a_hard_wrapped_line() -> None:
     assert "\r\n" in wrapped
     record = extractor.extract("Exclusion Criteria:\n" + wrapped)
     assert _status(record, "epilepsy")["negated"] is True
+
+
+def test_with_or_without_is_no_negation_mention() -> None:
+    record = extractor.extract("Exclusion Criteria:\nOptic neuropathy with or without taking PDE5 inhibitor\n")
+    types = [e["type"] for c in record["criteria"] for e in c["entities"]]
+    assert "Negation" not in types
