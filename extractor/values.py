@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from .rules import load_json
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
@@ -302,37 +302,45 @@ _SCORE_VALUE_END = re.compile(r"[\w/+\-–~]|[.,]\d|[ \t]{0,2}(?:[-–~+]|to\b)"
 _SCORE_VALUE_GAP = re.compile(r"(?:\s{0,3},?\s{0,14}(?:or|and)\s{1,14}|\s{0,3}[,/]\s{0,3})", re.IGNORECASE)
 
 
+class _ScorePatterns(NamedTuple):
+    """The score-name patterns and word sets, compiled from ``words.json`` once."""
+
+    values: re.Pattern[str]  # a score name with its bare values
+    name_before: re.Pattern[str]  # a score name ending right before a unitless range
+    letter_graded: frozenset[str]  # names whose grades are letters
+    capitals: frozenset[str]  # short names that count only in capitals ("ASA", "PS", "WHO")
+    needing_tail: frozenset[str]  # names that take a value only after a tail word ("CTCAE grade 1")
+
+
 @lru_cache(maxsize=1)
-def _score_value_pattern() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str], frozenset[str], frozenset[str]]:
-    """The pattern of a score name with its bare values; the name ending right before a range; the
-    names that grade by letter; the short
-    capitalised names ("ASA", "PS", "WHO") that count only when written in capitals; the names that
-    take a value only after a tail word ("CTCAE grade 1", never "CTCAE 5.0")."""
+def _score_patterns() -> _ScorePatterns:
     words = load_json("words.json")
-    names = [w for w in words["score_names"] if not w.startswith("_ ")]
-    tails = [w for w in words["score_name_tails"] if not w.startswith("_ ")]
-    letters = frozenset(w.lower() for w in words["score_letter_grades"] if not w.startswith("_ "))
-    capitals = frozenset(w for w in names if w.isupper() and len(w) <= 4)
-    needing_tail = frozenset(w.lower() for w in words["score_names_needing_tail"] if not w.startswith("_ "))
+
+    def listed(key: str) -> list[str]:
+        return [w for w in words[key] if not w.startswith("_ ")]
+
+    names, tails = trie_pattern(sorted(listed("score_names"))), trie_pattern(sorted(listed("score_name_tails")))
     acronym = r"(?:[ \t]{0,2}\([A-Z][A-Za-z\-]{1,8}\))?"
-    pattern = re.compile(
-        rf"(?<![\w\-])(?P<name>{trie_pattern(sorted(names))}){acronym}"
-        rf"(?:[ \t]{{1,2}}(?P<tail>{trie_pattern(sorted(tails))})\b{acronym})?"
-        r"(?:[ \t]{1,3}(?:of|is|was|=|:)|[ \t]{0,2}[:=])?[ \t]{1,3}"
+    name = rf"(?<![\w\-])(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
+    values = re.compile(
+        rf"{name}(?:[ \t]{{1,3}}(?:of|is|was|=|:)|[ \t]{{0,2}}[:=])?"
+        # the value may start the next line of hard-wrapped text
+        r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|[ \t]{1,3})"
         rf"(?P<values>{_SCORE_VALUE}(?:{_SCORE_VALUE_GAP.pattern}{_SCORE_VALUE}){{0,5}})"
         r"(?P<percent>[ \t]?%)?"
         # "NYHA class III or worse": the comparator written after the grade
-        r"(?:[ \t]{1,3}(?P<post>(?:or|and)[ \t]{1,3}(?:greater|higher|more|worse|above|over|less|lower|better|below|under))\b(?![ \t]*than))?",
+        r"(?:[ \t]{1,3}(?P<post>(?:or|and)[ \t]{1,3}(?:greater|higher|more|worse|above|over|less|lower|better|below|under))"
+        r"\b(?![ \t]*than))?",
         re.IGNORECASE,
     )
-    # the same name right before a unitless range ("SWOG 0-2", "Performance status: CTC 0-2")
-    before = re.compile(
-        rf"(?<![\w\-])(?:{trie_pattern(sorted(names))}){acronym}"
-        rf"(?:[ \t]{{1,2}}(?:{trie_pattern(sorted(tails))})\b{acronym})?"
-        r"(?:\s+(?:of|is|was|=|between|from))?\W{0,3}$",
-        re.IGNORECASE,
+    name_before = re.compile(rf"{name}(?:\s+(?:of|is|was|=|between|from))?\W{{0,3}}$", re.IGNORECASE)
+    return _ScorePatterns(
+        values=values,
+        name_before=name_before,
+        letter_graded=frozenset(w.lower() for w in listed("score_letter_grades")),
+        capitals=frozenset(w for w in listed("score_names") if w.isupper() and len(w) <= 4),
+        needing_tail=frozenset(w.lower() for w in listed("score_names_needing_tail")),
     )
-    return pattern, before, letters, capitals, needing_tail
 
 
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -366,7 +374,7 @@ def compile_patterns() -> None:
         EQUIVALENT_OR_RE,
     ):
         _with_units(pattern)
-    _score_value_pattern()
+    _score_patterns()
 
 
 @dataclass
@@ -640,7 +648,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             sep in {"-", "–", "and", "to"}
             and not unit
             and not _SCORE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
-            and not _score_value_pattern()[1].search(text, max(0, m.start() - 60), m.start())
+            and not _score_patterns().name_before.search(text, max(0, m.start() - 60), m.start())
             and not _RANGE_LEAD.search(text, max(0, m.start() - 20), m.start())
         ):
             continue  # "visit 1-2" or "1 and 2" without a unit is too weak to be a range
@@ -801,22 +809,22 @@ def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
     """A score's bare values after its name (rule ``score-value``): one value is ``=`` ("Gleason
     score 6"), consecutive grades are an inclusive range ("ECOG 0 or 1", "NYHA class III or IV");
     other lists ("Gleason 6 or 8") and values followed by more number or a unit are left unparsed."""
-    pattern, _, letters, capitals, needing_tail = _score_value_pattern()
+    patterns = _score_patterns()
     reg = registry()
-    for m in pattern.finditer(text):
+    for m in patterns.values.finditer(text):
         if taken.overlaps(m.start("values"), m.end()):
             continue
         name = m.group("name")
-        if name.upper() in capitals and not name.isupper():
+        if name.upper() in patterns.capitals and not name.isupper():
             continue  # "who", "ps", "asa" in running text
-        if name.lower() in needing_tail and not m.group("tail"):
+        if name.lower() in patterns.needing_tail and not m.group("tail"):
             continue  # "CTCAE 5.0" is a version
         end = m.end()
         if not m.group("percent") and (_SCORE_VALUE_END.match(text, end) or _unit_follows(reg, text, end)):
             continue
         values = _SCORE_VALUE_GAP.split(m.group("values"))
         lettered = any(v.isalpha() and len(v) == 1 and v not in _ROMAN_VALUES for v in values)
-        if lettered and (name.lower() not in letters or not all(v.isalpha() for v in values)):
+        if lettered and (name.lower() not in patterns.letter_graded or not all(v.isalpha() for v in values)):
             continue  # "ECOG 0 or A"; a letter grades only the scores that use letters
         ranks = [_ordinal(v) for v in values]
         unit = "%" if m.group("percent") else None

@@ -367,3 +367,9 @@ def test_a_comparator_may_end_a_hard_wrapped_line(
 ) -> None:
     [found] = find_thresholds(text)
     assert (found.comparator, found.value, found.unit) == (comparator, value, unit)
+
+
+def test_a_scores_value_may_start_the_next_line() -> None:
+    text = "Eastern Co-operative Oncology Group (ECOG) Performance Status of\r\n     0, 1, or 2"
+    [found] = find_thresholds(text)
+    assert (found.comparator, found.low, found.high) == ("between", 0, 2)
