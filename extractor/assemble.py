@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .components import CONCEPT_TYPES, MODEL_COMPONENT_RULES
+from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, starts_its_line
 from .link import (
@@ -39,7 +39,7 @@ _DIGIT = re.compile(r"\d")
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 
 SCHEMA_VERSION = "1.2.0"
-ASSERTED = {"Condition", "Drug", "Procedure", "Measurement", "Observation"}
+ASSERTED = frozenset(ASSERTED_TYPES)
 
 
 def _span_text(text: str, s: int, e: int) -> dict[str, Any]:

@@ -34,7 +34,9 @@ from .values import find_thresholds
 extensions.register()
 
 CONCEPT_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Person", "Device")
-ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation")
+# the mentions ConText asserts on (negated, historical, ...): the clinical concepts, devices included
+# ("No cardiac pacemakers")
+ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device")
 # the mentions a concept mention from the model cannot overlap; a modifier (Qualifier, Negation,
 # Multiplier, ...) over or inside it does not block it
 _BLOCKING_TYPES = frozenset(CONCEPT_TYPES) | {"Value", "Temporal"}

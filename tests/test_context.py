@@ -31,6 +31,8 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             False,
         ),
         ("Exclusion Criteria:\nDiabetes without insulin therapy", "insulin", "negated", True),
+        # a device is asserted on like any clinical concept
+        ("Exclusion Criteria:\nNo cardiac pacemakers", "cardiac pacemakers", "negated", True),
         # a sub-item on a line of its own is a clause of its own: its leading "No" scopes over it all
         (
             "Inclusion Criteria:\nDISEASE CHARACTERISTICS:\n  -  Tumor accessible\n"
