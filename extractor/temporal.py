@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .rules import AnchorRule, load_rules
 from .trie import start_guard
+from .values import WRAPPED_BREAK
 
 _WORD_NUMBERS = {
     "a": 1,
@@ -52,9 +53,7 @@ _LEAD = (
 _DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
-_DURATION = (
-    rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:[ \t]{{0,3}}\r?\n[ \t]{{0,12}}|\s{{0,2}}[-\s]?){_UNIT}"
-)
+_DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:{WRAPPED_BREAK}|\s{{0,2}}[-\s]?){_UNIT}"
 # "within 3 months (90 days) prior to ...": the same duration restated in another unit
 _RESTATED = r"(?:\s{0,2}\(\s{0,2}\d{1,4}\s{0,2}(?:years?|months?|weeks?|days?|hours?)\s{0,2}\))?"
 
@@ -198,10 +197,10 @@ def _num(text: str) -> float:
 
 # between a duration and its direction word: a few spaces, or the line break of hard-wrapped registry
 # text ("within 30 days\r\n     prior to study entry"); both alternatives are bounded
-_WRAP_GAP = r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|\s{1,3})"
+_WRAP_GAP = rf"(?:{WRAPPED_BREAK}|\s{{1,3}})"
 _WINDOW = (
     # ... or between the lead and the number ("within the past\r\n     28 days")
-    rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:[ \t]{{0,3}}\r?\n[ \t]{{0,12}}|\s{{0,3}}))?{_DURATION}{_RESTATED}"
+    rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?{_DURATION}{_RESTATED}"
     rf"(?:{_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
 )
 # Where a window can start: the first word or sign of its lead, or its number ("a" only before what

@@ -149,7 +149,9 @@ _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 # between a number and its unit, or a comparator and its number: a few spaces, or a line break of
 # hard-wrapped registry text ("creatinine less than 1.5\r\n     mg/dL", "greater than\r\n     10
 # g/dL"); both alternatives are bounded
-_UNIT_GAP = r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|\s{0,3})"
+#: the line break of hard-wrapped registry text, with the indent around it (bounded)
+WRAPPED_BREAK = r"[ \t]{0,3}\r?\n[ \t]{0,12}"
+_UNIT_GAP = rf"(?:{WRAPPED_BREAK}|\s{{0,3}})"
 _RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
 
@@ -280,9 +282,9 @@ _ORDINAL_AT = re.compile(
 _LIMIT_WORD = re.compile(
     start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
 )
+# (the named scores, "ECOG 0-1", are words.json score_names: see _ScorePatterns.name_before)
 _SCORE_BEFORE = re.compile(
-    r"(?:ecog|gog|zubrod|lansky|performance status|scores?|grades?|class(?:es)?|karnofsky|stages?|scale|kps|ps|gcs"
-    r"|edss|nihss|mrs"
+    r"(?:scores?|grades?|class(?:es)?|stages?|scale"
     # a patient's age, whose unit goes without saying ("aged 18-65", "Age: 17 to 65", "ages of 18-55")
     r"|\bage[sd]?|\bage\s+range|\bage\s+group)"
     r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
@@ -321,11 +323,11 @@ def _score_patterns() -> _ScorePatterns:
 
     names, tails = trie_pattern(sorted(listed("score_names"))), trie_pattern(sorted(listed("score_name_tails")))
     acronym = r"(?:[ \t]{0,2}\([A-Z][A-Za-z\-]{1,8}\))?"
-    name = rf"(?<![\w\-])(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
+    name = rf"(?<!\w)(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
     values = re.compile(
         rf"{name}(?:[ \t]{{1,3}}(?:of|is|was|=|:)|[ \t]{{0,2}}[:=])?"
         # the value may start the next line of hard-wrapped text
-        r"(?:[ \t]{0,3}\r?\n[ \t]{0,12}|[ \t]{1,3})"
+        rf"(?:{WRAPPED_BREAK}|[ \t]{{1,3}})"
         rf"(?P<values>{_SCORE_VALUE}(?:{_SCORE_VALUE_GAP.pattern}{_SCORE_VALUE}){{0,5}})"
         r"(?P<percent>[ \t]?%)?"
         # "NYHA class III or worse": the comparator written after the grade
