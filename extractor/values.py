@@ -284,7 +284,7 @@ _LIMIT_WORD = re.compile(
 )
 # (the named scores, "ECOG 0-1", are words.json score_names: see _ScorePatterns.name_before)
 _SCORE_BEFORE = re.compile(
-    r"(?:scores?|grades?|class(?:es)?|stages?|scale"
+    r"(?:scores?|grades?|grade\s+groups?|class(?:es)?|stages?|scale"
     # a patient's age, whose unit goes without saying ("aged 18-65", "Age: 17 to 65", "ages of 18-55")
     r"|\bage[sd]?|\bage\s+range|\bage\s+group)"
     r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
