@@ -787,6 +787,11 @@ def _ordinal(value: str) -> int | None:
     return ord(value) - ord("A") if len(value) == 1 and value.isalpha() else None
 
 
+def _grade(value: str) -> float | str:
+    """A score's value as the record holds it: a number, or a Roman numeral or letter as written."""
+    return value if value.isalpha() else _number(value)
+
+
 _BLANKS = re.compile(r"[ \t]*")
 
 
@@ -836,7 +841,7 @@ def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
         if m.group("post") and before:
             continue
         if len(values) == 1:
-            value: float | str = values[0] if values[0].isalpha() else _number(values[0])
+            value = _grade(values[0])
             if m.group("post"):
                 comparator, rule = (">=" if _is_more(m) else "<="), "score-value+postfix-comparator"
             elif before:
@@ -847,9 +852,16 @@ def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
         elif m.group("post") or before:
             continue  # "III or IV or worse"
         elif _consecutive(ranks) and "." not in m.group("values"):
-            low = values[0] if values[0].isalpha() else _number(values[0])
-            high = values[-1] if values[-1].isalpha() else _number(values[-1])
-            found = Threshold(start, end, "between", "score-values", low=low, high=high, unit=unit, ucum=unit)
+            found = Threshold(
+                start,
+                end,
+                "between",
+                "score-values",
+                low=_grade(values[0]),
+                high=_grade(values[-1]),
+                unit=unit,
+                ucum=unit,
+            )
             found.extra["inclusive"] = True
             yield found
 
