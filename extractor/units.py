@@ -7,11 +7,12 @@ only the mechanism.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from .errors import UnitError
-from .rules import AnalyteRule, UnitRule, load_rules
+from .rules import AnalyteRule, UnitRule, load_json, load_rules
 from .trie import trie_pattern
 
 _MICRO = str.maketrans({"µ": "μ"})
@@ -20,6 +21,40 @@ _MICRO = str.maketrans({"µ": "μ"})
 def _fold(text: str) -> str:
     """One key per written form: micro signs unified, spaces collapsed, none around '/' ("mg / dl")."""
     return re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", text.translate(_MICRO))).strip()
+
+
+def _split_unit(symbol: str, spelled: dict[str, Any]) -> tuple[str, str] | None:
+    """A symbol as (prefix, unit) from the spelled-out table ("mg" -> ("m", "g")), or None."""
+    for unit in sorted(spelled["units"], key=len, reverse=True):
+        prefix = symbol[: len(symbol) - len(unit)]
+        if symbol.endswith(unit) and prefix in spelled["prefixes"]:
+            return prefix, unit
+    return None
+
+
+def spelled_variants(written: str, spelled: dict[str, Any]) -> set[str]:
+    """The ways a concentration written as symbols is also written in words.
+
+    "ng/dL" -> "nanograms/dL", "nanogram per deciliter", "ng per decilitre", ...: either side
+    spelled out (the numerator singular or plural, the denominator singular), '/' or 'per'
+    between. A form that is not <prefix><unit>/<prefix><unit> of the table has none.
+    """
+    parts = written.split("/")
+    if len(parts) != 2:
+        return set()
+    numerator, denominator = (_split_unit(part, spelled) for part in parts)
+    if numerator is None or denominator is None:
+        return set()
+    (num_prefix, num_unit), (den_prefix, den_unit) = numerator, denominator
+    numerators = {parts[0]}
+    denominators = {parts[1]}
+    for word in spelled["units"][num_unit]:
+        name = spelled["prefixes"][num_prefix] + word
+        numerators |= {name, name + "s"}
+    for word in spelled["units"][den_unit]:
+        denominators.add(spelled["prefixes"][den_prefix] + word)
+    forms = {f"{n}{sep}{d}" for n in numerators for d in denominators for sep in ("/", " per ")}
+    return forms - {written}
 
 
 @dataclass(frozen=True)
@@ -31,7 +66,14 @@ class Quantity:
 class UnitRegistry:
     """Units and analytes loaded from the data files, with lookup and conversion."""
 
-    def __init__(self, units: tuple[UnitRule, ...], analytes: tuple[AnalyteRule, ...]) -> None:
+    def __init__(
+        self,
+        units: tuple[UnitRule, ...],
+        analytes: tuple[AnalyteRule, ...],
+        spelled_out: dict[str, Any] | None = None,
+    ) -> None:
+        if spelled_out:
+            units = tuple(_with_spelled_forms(unit, spelled_out) for unit in units)
         self.units = units
         self.by_ucum = {u.ucum: u for u in units}
         self._exact: dict[str, UnitRule] = {}
@@ -111,7 +153,18 @@ class UnitRegistry:
         return Quantity(round(converted, 4), rule.canonical)
 
 
+def _with_spelled_forms(unit: UnitRule, spelled_out: dict[str, Any]) -> UnitRule:
+    """The unit with its written forms' spelled-out variants added after them (first listed wins a clash)."""
+    extra = sorted({form for written in unit.written for form in spelled_variants(written, spelled_out)})
+    added = tuple(form for form in extra if form not in unit.written)
+    return replace(unit, written=unit.written + added) if added else unit
+
+
 @lru_cache(maxsize=1)
 def registry() -> UnitRegistry:
     """The default registry, built once per process from the packaged data files."""
-    return UnitRegistry(load_rules("units.json", UnitRule), load_rules("analytes.json", AnalyteRule))
+    return UnitRegistry(
+        load_rules("units.json", UnitRule),
+        load_rules("analytes.json", AnalyteRule),
+        load_json("units.json").get("spelled_out"),
+    )

@@ -72,6 +72,7 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("not more than", "<="),
     ("not to exceed", "<="),
     ("does not exceed", "<="),
+    ("not exceed", "<="),
     ("at or below", "<="),
     ("at or above", ">="),
     ("no lower than", ">="),
@@ -116,6 +117,7 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("in excess of", ">"),
     ("not in excess of", "<="),
     ("exceeds", ">"),
+    ("exceed", ">"),
     ("above", ">"),
     ("over", ">"),
     ("less than", "<"),
@@ -226,7 +228,7 @@ WORD_DURATION_RE = re.compile(
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 # "pain of 6/10 or higher": a score out of its scale's maximum, never the maximum alone ("10 or higher")
 POSTFIX_RE = re.compile(
-    rf"(?<![/\d.,])(?P<num>{_NUM})(?:\s{{0,2}}/\s{{0,2}}(?P<den>\d{{1,3}})(?![\d.,]))?\s{{0,3}}(?P<unit>UNIT)?\s{{0,3}}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
+    rf"(?<![/\d.,])(?P<num>{_NUM})(?:\s{{0,2}}/\s{{0,2}}(?P<den>\d{{1,3}})(?![\d.,]))?\s{{0,3}}(?P<unit>UNIT)?{_UNIT_GAP}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
     r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
@@ -345,6 +347,29 @@ def _score_patterns() -> _ScorePatterns:
     )
 
 
+@lru_cache(maxsize=1)
+def _headed_comparison() -> tuple[re.Pattern[str], dict[str, str]]:
+    """ "Minimum life expectancy of 12 months": a limit word heads the measure's name, and the number
+    after its "of" is the limit (rule ``headed-comparison``; the words are data in ``words.json``)."""
+    words = load_json("words.json")
+
+    def listed(key: str) -> list[str]:
+        return [w.lower() for w in words[key] if not w.startswith("_ ")]
+
+    heads = {w: ">=" for w in listed("headed_at_least")} | {w: "<=" for w in listed("headed_at_most")}
+    not_limits = trie_pattern(sorted(listed("headed_not_limits")))
+    gap = rf"(?:{WRAPPED_BREAK}|[ \t]{{1,3}})"
+    pattern = re.compile(
+        rf"(?<![\w-])(?P<head>{trie_pattern(sorted(heads))}){gap}"
+        rf"(?!(?:of|{not_limits})\b)(?P<name>[A-Za-z][\w'/-]*(?:{gap}(?!of\b|{not_limits}\b)[A-Za-z(][\w'/()-]*){{0,4}}){gap}"
+        # "Minimum VAS of 20/100": a score out of its maximum is left unparsed
+        rf"of{gap}(?P<num>{_NUM})(?![\d.,]|[ \t]*/[ \t]*\d){_UNIT_GAP}(?P<unit>UNIT)?",
+        re.IGNORECASE,
+    )
+    return pattern, heads
+
+
+_HEADED_AT = re.compile(r"\b(?:minim|maxim)", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
@@ -734,6 +759,18 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 )
             )
             taken.append((eq.start(), eq.end()))
+    headed, heads = _headed_comparison()
+    for m in _with_units(headed).finditer(text) if has_digit and _HEADED_AT.search(text) else ():
+        if taken.overlaps(m.start("num"), m.end()):
+            continue
+        value = _number(m.group("num"))
+        unit, ucum = unit_fields(m.group("unit"))
+        if not check_unit_plausible(ucum, float(value)):
+            continue
+        end = m.end("unit") if unit else m.end("num")
+        comparator = heads[m.group("head").lower()]
+        out.append(Threshold(m.start("num"), end, comparator, "headed-comparison", value=value, unit=unit, ucum=ucum))
+        taken.append((m.start("num"), end))
     for m in _matches_at(WORD_DURATION_RE, text, comp_at) if _NUMBER_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()):
             continue

@@ -11,7 +11,8 @@ import pytest
 
 import extractor
 from extractor import values as v
-from extractor.units import registry
+from extractor.rules import load_json
+from extractor.units import registry, spelled_variants
 from extractor.values import find_thresholds, parse_number
 
 from .conftest import all_items, extract_lines
@@ -360,6 +361,10 @@ def test_a_scores_values_may_wrap_onto_the_next_line() -> None:
         ("Hemoglobin greater than\r\n     10 g/dL", ">", 10, "g/dL"),
         ("platelet count <\r\n     100,000/mm3", "<", 100000, "/mm3"),
         ("bilirubin no greater than\r\n     1.5 times ULN", "<=", None, None),
+        ("total doxorubicin dose did not exceed\r\n240 mg/m2", "<=", 240, "mg/m2"),
+        # the comparator written after the number may start the next line
+        ("ulceration of 1 cm\r\n     or more in diameter", ">=", 1, "cm"),
+        ("A minimum life\r\n     expectancy of 3 months", ">=", 3, "months"),
     ],
 )
 def test_a_comparator_may_end_a_hard_wrapped_line(
@@ -373,3 +378,33 @@ def test_a_scores_value_may_start_the_next_line() -> None:
     text = "Eastern Co-operative Oncology Group (ECOG) Performance Status of\r\n     0, 1, or 2"
     [found] = find_thresholds(text)
     assert (found.comparator, found.low, found.high) == ("between", 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("written", "ucum"),
+    [
+        ("micromoles/liter", "umol/L"),
+        ("nanograms per deciliter", "ng/dL"),
+        ("grams/dL", "g/dL"),
+        ("mg per decilitre", "mg/dL"),
+        ("picograms per milliliter", "pg/mL"),
+        ("milliequivalents per liter", "meq/L"),
+        ("units/L", "U/L"),
+        ("microunits/mL", "u[IU]/mL"),
+        ("international units per liter", "[IU]/L"),
+        # a form that is not <prefix><unit>/<prefix><unit> is not spelled out
+        ("cells per microliter", None),
+        ("kilograms per square meter", None),
+    ],
+)
+def test_concentration_units_may_be_spelled_out(written: str, ucum: str | None) -> None:
+    assert registry().to_ucum(written) == ucum
+    assert (registry().pattern.fullmatch(written) is not None) == (ucum is not None)
+
+
+def test_spelled_variants_leave_other_forms_alone() -> None:
+    table = load_json("units.json")["spelled_out"]
+    assert "nanograms/dL" in spelled_variants("ng/dL", table)
+    assert "ng/dL" not in spelled_variants("ng/dL", table)
+    assert spelled_variants("mL/min/1.73 m2", table) == set()
+    assert spelled_variants("cells/uL", table) == set()
