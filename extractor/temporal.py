@@ -105,7 +105,10 @@ _EVENT_STOP = frozenset(
     (
         "and or with without unless except if who which that whom whose is are was were be been being has have had "
         "will would should must may might can could in for to at on by as than while when where not nor but "
-        "including during until via per e.g i.e etc this these those such any other whichever all no"
+        "including during until via per e.g i.e etc this these those such any other whichever all no "
+        # a comparator after the event starts a threshold on it ("since prior radiotherapy greater
+        # than 1,500 cGy"): the event ends before it
+        "greater less more fewer higher lower exceeding above below"
     ).split()
 )
 # a word after which a number belongs to the event ("day 1", "visit 2", "cycle 1 day 1")

@@ -83,6 +83,12 @@ def test_a_bare_duration_threshold_is_not_a_window() -> None:
         ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "chemotherapy"),
         ("within 28 days prior to Day 1", "day 1"),
         ("within 14 days prior to the Screening Visit", "screening"),
+        # a comparator after the event starts a threshold on it
+        (
+            "At least 6 months since prior involved-field radiotherapy greater than 1,500 cGy",
+            "involved-field radiotherapy",
+        ),
+        ("At least 1 month since prior strength training of greater than 3 hours a week", "strength training"),
     ],
 )
 def test_an_unknown_anchor_event_ends_where_the_phrase_does(text: str, anchor: str) -> None:
