@@ -38,7 +38,7 @@ _DIGIT = re.compile(r"\d")
 # what ends a list of targets: a clause mark or a word that starts another phrase
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 
 
@@ -154,7 +154,9 @@ def _criterion_records(
     derived: list[dict[str, Any]] = []
     seen_spans: set[tuple[int, int]] = set()
     for ti, t in enumerate(thresholds + qualitative):
-        key = (t["start"], t["end"])
+        # "> 160/90 mmHg": one Value for the pair of constraints written as one fraction
+        pair = t.get("extra", {}).get("value_span")
+        key = (t["start"] + pair[0], t["start"] + pair[1]) if pair else (t["start"], t["end"])
         if key in seen_spans:
             continue
         seen_spans.add(key)
@@ -688,6 +690,8 @@ def _constraint(
         c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
         if i is not None and entities[i]["type"] != "Person":
             c["subject"] = None  # "Child with autism is between 3 and 12 years old": no age of autism
+    if t.get("extra", {}).get("measure"):
+        c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):

@@ -161,23 +161,29 @@ COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
 
 # "3 times the upper limit of normal (ULN)", "3 x ULN", "1.5×ULN", "twice the ULN"
 _LIMIT = (
-    r"(?P<limit>(?:the\s+)?(?:institutional\s+)?(?:(?:upper|lower)\s+(?:limits?\s+of\s+(?:the\s+)?normal|normal\s+limits?|limits?\s+normal)"
+    r"(?P<limit>(?:the\s+)?(?:institutional\s+)?(?:(?:upper|lower)\s+(?:(?:limits?|levels?)\s+of\s+(?:the\s+)?"
+    # "the upper limit of the institutional norm", "upper level of the normal value"
+    r"(?:institutional\s+)?norm(?:al)?\b|normal\s+limits?|limits?\s+normal"
+    # "3 times the upper limit in presence of liver metastases": a limit with its "of normal" left out
+    r"|limits?\b(?!\s+of\b))"
     r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
 _MULT = rf"{_NUM}|twice|two|three|four|five"
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
-    rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT})\s{{0,3}}"
+    rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
     # "≤ 1.5 times greater than the upper limit of normal": "greater than" after the multiple is the
     # comparator only where none is written before it ("2 times higher than the ULN")
     rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:value|that)\s+of\s+)?"
     rf"|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
-    # "PTT > 1.4 times normal": the multiple of the normal value, read as of its upper limit
-    rf"|(?:(?P<comp2>{_COMP})\s{{0,3}})?(?P<mult2>{_MULT})\s{{0,3}}(?:times|x|×|-?fold)\s{{1,3}}"
-    r"(?:the\s+)?(?P<normal>normal)\b(?:\s+(?:values?|range|levels?))?(?!\s+(?:upper|lower|limit))",
+    # "PTT > 1.4 times normal", "2.5 times normal limit": the multiple of the normal value, read as
+    # of its upper limit; "1.5 x control": of the control value (prothrombin and thromboplastin times)
+    rf"|(?:(?P<comp2>{_COMP}){_UNIT_GAP})?(?P<mult2>{_MULT}){_UNIT_GAP}(?:times|x|×|-?fold){_UNIT_GAP}"
+    r"(?:the\s+)?(?:institutional\s+)?(?P<normal>normal|control)\b(?:\s+(?:values?|range|levels?|limits?))?"
+    r"(?!\s+(?:upper|lower|size|saline))",
     re.IGNORECASE,
 )
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}{_LIMIT}", re.IGNORECASE)
@@ -282,7 +288,8 @@ _ORDINAL_AT = re.compile(
     rf"{start_guard(['class', 'grade', 'stage', 'level'], ['IV', 'V', 'I'])}(?=(?i:class|grade|stage|level)|{_ROMAN})"
 )
 _LIMIT_WORD = re.compile(
-    start_guard(["limit", "ULN", "LLN", "UNL", "normal"]) + r"(?:limit|ULN|LLN|UNL|normal)", re.IGNORECASE
+    start_guard(["limit", "ULN", "LLN", "UNL", "normal", "control"]) + r"(?:limit|ULN|LLN|UNL|normal|control)",
+    re.IGNORECASE,
 )
 # (the named scores, "ECOG 0-1", are words.json score_names: see _ScorePatterns.name_before)
 _SCORE_BEFORE = re.compile(
@@ -452,6 +459,16 @@ def check_range_ordered(low: float | str, high: float | str) -> bool:
 
 
 # a bare "degrees" is a temperature only after a word that says so ("Cobb angle > 40 degrees" is no fever)
+# "BP > 160/90 mmHg", "blood pressure ≥140/90": a systolic and a diastolic limit written as one
+# fraction (rule ``pressure-pair``), confirmed by ``check_pressure_pair``
+PRESSURE_PAIR_RE = re.compile(
+    rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<sys>\d{{2,3}})[ \t]{{0,2}}/[ \t]{{0,2}}(?P<dia>\d{{2,3}})(?![\d.,/\-–])"
+    rf"(?:{_UNIT_GAP}(?P<unit>UNIT))?",
+    re.IGNORECASE,
+)
+_PRESSURE_WORD = re.compile(r"blood\s+pressure|\bBP\b|\b[SD]BP\b|hypertensi|hypotensi|\bpressure", re.IGNORECASE)
+
+
 _TEMPERATURE_WORD = re.compile(r"temperat|fever|febrile|pyrexi|hyperthermi", re.IGNORECASE)
 _BARE_DEGREES = re.compile(r"\s{0,2}(?P<deg>degrees?|deg\.?|°)(?!\s{0,2}[CFK]\b)(?![A-Za-z])", re.IGNORECASE)
 
@@ -483,6 +500,15 @@ _RESTATED_DIMENSIONS = frozenset(
     {"substance_concentration", "mass_concentration", "number_concentration", "catalytic_concentration", "pressure"}
 )
 _MOLAR_PAIR = frozenset({"substance_concentration", "mass_concentration"})
+
+
+def check_pressure_pair(systolic: int, diastolic: int, ucum: str | None, before: str) -> bool:
+    """Named check: a fraction is a blood pressure where its unit is mmHg or a pressure word comes
+    just before it, and both numbers are plausible (systolic 50-300, diastolic 20-200, systolic the
+    higher): "visual acuity < 20/40" and "pain > 6/10" are not."""
+    if not (ucum == "mm[Hg]" or _PRESSURE_WORD.search(before)):
+        return False
+    return 50 <= systolic <= 300 and 20 <= diastolic <= 200 and systolic > diastolic
 
 
 def check_units_restate(ucum: str | None, other: str | None) -> bool:
@@ -526,8 +552,10 @@ _UPPER = re.compile(r"upper|ULN|UNL", re.IGNORECASE)
 
 
 def _reference(m: re.Match[str]) -> str:
-    """ULN or LLN, from the written limit (the normal value of "1.4 times normal" reads as ULN)."""
+    """ULN, LLN or control, from the written limit (the normal value of "1.4 times normal" reads as ULN)."""
     limit = m.groupdict().get("normal") or m.group("limit") or ""
+    if limit.lower() == "control":
+        return "control"
     return "ULN" if limit.lower() == "normal" or _UPPER.search(limit) else "LLN"
 
 
@@ -639,6 +667,26 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
+    for m in _matches_at(_with_units(PRESSURE_PAIR_RE), text, comp_at) if has_digit and "/" in text else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        if ucum != "mm[Hg]":
+            unit = ucum = None  # "160/100 mm/Hg": only mmHg is a pressure's unit
+        systolic, diastolic = int(m.group("sys")), int(m.group("dia"))
+        if not check_pressure_pair(systolic, diastolic, ucum, text[max(0, m.start() - 40) : m.start()]):
+            continue
+        comparator = comparator_of(m.group("comp"))
+        end = m.end("unit") if unit else m.end("dia")
+        for start, stop, pressure, measure in (
+            (m.start(), m.end("sys"), systolic, "systolic blood pressure"),
+            (m.start("dia"), end, diastolic, "diastolic blood pressure"),
+        ):
+            out.append(Threshold(start, stop, comparator, "pressure-pair", value=pressure, unit=unit, ucum="mm[Hg]"))
+            out[-1].extra["measure"] = measure
+            # relative to the threshold, as offsets are shifted with it
+            out[-1].extra["value_span"] = [m.start() - start, end - start]
+        taken.append((m.start(), end))
     for m in _matches_at(_with_units(BOUNDED_RANGE_RE), text, comp_at) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue

@@ -408,3 +408,8 @@ def test_spelled_variants_leave_other_forms_alone() -> None:
     assert "ng/dL" not in spelled_variants("ng/dL", table)
     assert spelled_variants("mL/min/1.73 m2", table) == set()
     assert spelled_variants("cells/uL", table) == set()
+
+
+@pytest.mark.parametrize("text", ["Liver at least 2 times normal size", "Spleen at least 5 times normal size"])
+def test_a_multiple_of_a_normal_size_is_no_limit_of_normal(text: str) -> None:
+    assert all(t.reference is None for t in find_thresholds(text))
