@@ -393,7 +393,7 @@ def test_a_scores_value_may_start_the_next_line() -> None:
         ("microunits/mL", "u[IU]/mL"),
         ("international units per liter", "[IU]/L"),
         # a form that is not <prefix><unit>/<prefix><unit> is not spelled out
-        ("cells per microliter", None),
+        ("grams per hour", None),
         ("kilograms per square meter", None),
     ],
 )
