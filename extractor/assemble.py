@@ -296,7 +296,8 @@ def _criterion_records(
 
     def measure_of(i: int) -> str:
         e = entities[i]
-        return e.get("normalized") or name_of(local[e["start"] : e["end"]])
+        # a long form goes without its bracketed abbreviation ("lactate dehydrogenase (LDH)")
+        return e.get("normalized") or name_of(_BRACKETED_END.sub("", local[e["start"] : e["end"]]) or "")
 
     # --- constraints and doses -----------------------------------------------------------------
     out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -805,6 +806,9 @@ def is_duration_of_state(
 
 
 _PLURAL_S = re.compile(r"(?<=[a-z]{3})(?<![siu])s$")
+
+
+_BRACKETED_END = re.compile(r"(?<=\S)\s*[(\[][^()\[\]]{1,12}[)\]]$")
 
 
 def name_of(mention: str, singular: bool = False) -> str:

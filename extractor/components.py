@@ -1059,7 +1059,8 @@ class CriteriaModelEntities:
     gold trial, see the README):
 
     1. no overlap: the model span is added (rule ``model:<name>``, with its score);
-    2. the model span covers every lexicon mention it overlaps and exactly one of them has its type:
+    2. the model span covers every lexicon mention it overlaps and exactly one of them has its type
+       (or several naming one concept: a name and its abbreviation, "Beck Depression Inventory (BDI)"):
        the model's extent wins ("malignant tumors of other organs" over "malignant tumors"); that
        mention's normalised name and class flag pass to it and the mention goes;
     3. otherwise (a partial overlap, or only other types inside) the lexicon mentions stay and the
@@ -1196,7 +1197,9 @@ class CriteriaModelEntities:
             weak = [k for k in overlapping if info[k].get("confirm")]
             strong = [k for k in overlapping if k not in weak]
             same = [k for k in strong if info[k]["type"] == type_]
-            if strong and (len(same) != 1 or not all(start <= k[0] and k[1] <= end for k in strong)):
+            # a name and its abbreviation ("Beck Depression Inventory-II (BDI) score") are one concept
+            concepts = {info[k].get("normalized") or text[k[0] : k[1]].lower() for k in same}
+            if strong and (len(concepts) != 1 or not all(start <= k[0] and k[1] <= end for k in strong)):
                 continue
             for k in weak:
                 del info[k]
@@ -1206,7 +1209,8 @@ class CriteriaModelEntities:
                 entry["normalized"] = None if head_only else info[same[0]].get("normalized")
                 entry["is_class"] = info[same[0]].get("is_class", False)
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
-                del info[same[0]]
+                for k in same:
+                    del info[k]
             info[(start, end)] = entry
         for start, end, kind in vocabulary_names(text, info, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}

@@ -105,6 +105,13 @@ def _entities_with(text: str, spans: list[tuple[str, str, float]]) -> dict[str, 
             {"malignant tumors of other organs": ("Condition", "model:fixed+lexicon:malignant tumors")},
             ["malignant tumors"],
         ),
+        # 2. ... or several naming one concept: a long form and its bracketed abbreviation
+        (
+            "Eastern Cooperative Oncology Group (ECOG) performance status",
+            [("Eastern Cooperative Oncology Group (ECOG) performance status", "Measurement", 0.8)],
+            {"Eastern Cooperative Oncology Group (ECOG) performance status": ("Measurement", None)},
+            ["ECOG", "performance status"],
+        ),
         # 3. a partial overlap: the lexicon mention stays, the model span goes
         (
             "serum creatinine level",
