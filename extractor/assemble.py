@@ -693,6 +693,8 @@ def _constraint(
             c["subject"] = None  # "Child with autism is between 3 and 12 years old": no age of autism
     if t.get("extra", {}).get("measure"):
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
+    elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
+        c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -806,6 +808,11 @@ def is_duration_of_state(
 
 
 _PLURAL_S = re.compile(r"(?<=[a-z]{3})(?<![siu])s$")
+
+
+@cache
+def _pressure_words() -> frozenset[str]:
+    return frozenset(w for w in load_json("words.json")["pressure_measures"] if not w.startswith("_ "))
 
 
 _BRACKETED_END = re.compile(r"(?<=\S)\s*[(\[][^()\[\]]{1,12}[)\]]$")
