@@ -470,6 +470,9 @@ _PRESSURE_WORD = re.compile(r"blood\s+pressure|\bBP\b|\b[SD]BP\b|hypertensi|hypo
 
 
 _TEMPERATURE_WORD = re.compile(r"temperat|fever|febrile|pyrexi|hyperthermi", re.IGNORECASE)
+# "temperature >= 38.5 C", "fever over 100 F": the scale's letter without "degrees" (case-sensitive)
+_SCALE_LETTER = re.compile(r"[ \t]{0,2}(?P<deg>[CF])(?![A-Za-z0-9])")
+_SCALE_OF_LETTER = {"C": "Cel", "F": "[degF]"}
 _BARE_DEGREES = re.compile(r"\s{0,2}(?P<deg>degrees?|deg\.?|°)(?!\s{0,2}[CFK]\b)(?![A-Za-z])", re.IGNORECASE)
 
 
@@ -768,8 +771,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         end = m.end("unit") if unit else m.end("num")
         rule = "comparator-number-unit"
-        bare_degrees = None if unit else _BARE_DEGREES.match(text, end)
+        bare_degrees = None if unit else _BARE_DEGREES.match(text, end) or _SCALE_LETTER.match(text, end)
         scale = temperature_scale(float(value)) if bare_degrees else None
+        if scale and bare_degrees and bare_degrees.group("deg") in _SCALE_OF_LETTER:
+            # "fever > 38.5 C": the letter alone names the scale, which the number must be on
+            scale = scale if _SCALE_OF_LETTER[bare_degrees.group("deg")] == scale else None
         if bare_degrees and scale and _TEMPERATURE_WORD.search(text, max(0, m.start() - 60), m.start()):
             # "Fever of > 38.5 degrees": the scale the number can only be on
             unit, ucum, end, rule = bare_degrees.group("deg"), scale, bare_degrees.end(), rule + "+scale"

@@ -413,3 +413,18 @@ def test_spelled_variants_leave_other_forms_alone() -> None:
 @pytest.mark.parametrize("text", ["Liver at least 2 times normal size", "Spleen at least 5 times normal size"])
 def test_a_multiple_of_a_normal_size_is_no_limit_of_normal(text: str) -> None:
     assert all(t.reference is None for t in find_thresholds(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "ucum"),
+    [
+        ("fever > 38.5 C", "Cel"),
+        ("temperature over 100.5 F", "[degF]"),
+        # the letter names a scale the number is not on, or no temperature is named: no unit
+        ("fever > 101 C", None),
+        ("CD4 count > 200 C", None),
+    ],
+)
+def test_a_temperatures_scale_letter_alone(text: str, ucum: str | None) -> None:
+    [found] = find_thresholds(text)
+    assert found.ucum == ucum
