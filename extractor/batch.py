@@ -179,13 +179,15 @@ def attach_registry(record: dict[str, Any], item: SourceRecord) -> None:
             if k in {"minimum_age", "maximum_age", "sex", "healthy_volunteers", "std_ages"}
         }
     )
-    disagreements = list(_age_disagreements(record, registry))
+    disagreements = [*_age_disagreements(record, registry), *_sex_disagreements(record, registry)]
     if disagreements:
         registry["disagreements"] = disagreements
         record.setdefault("warnings", []).extend(
             {
                 "code": "W004",
-                "message": f"registry {d['field'].replace('_', ' ')} is {d['registry']} years, the criteria text says {d['text']}",
+                "message": f"registry {d['field'].replace('_', ' ')} is {d['registry']}"
+                + (" years" if d["field"] != "sex" else "")
+                + f", the criteria text says {d['text']}",
                 **({"criterion": d["criterion"], "span": d["span"]} if "criterion" in d else {}),
             }
             for d in disagreements
@@ -268,6 +270,73 @@ def _age_disagreements(record: dict[str, Any], registry: dict[str, Any]) -> Iter
                 "criterion": cid,
                 "span": constraint["span"],
             }
+
+
+@lru_cache(maxsize=1)
+def _sex_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], re.Pattern[str]]:
+    """The start of a sex statement, a pattern per sex, and the words that make it conditional."""
+    words = load_json("words.json")
+
+    def listed(items: list[str]) -> list[str]:
+        return sorted(w for w in items if not w.startswith("_ "))
+
+    sexes = {k: listed(v) for k, v in words["sex_words"].items() if k != "_"}
+    lead = trie_pattern(listed(words["sex_statement_leads"]))
+    any_sex = trie_pattern(sorted(w for ws in sexes.values() for w in ws))
+    start = re.compile(rf"^\W*(?:(?:{lead})[,\s]+){{0,3}}(?P<sex>{any_sex})\b", re.IGNORECASE)
+    each = {k: re.compile(rf"\b(?:{trie_pattern(v)})\b|\b[MF]/[MF]\b", re.IGNORECASE) for k, v in sexes.items()}
+    conditional = re.compile(rf"\b(?:{trie_pattern(listed(words['sex_conditional_words']))})\b", re.IGNORECASE)
+    return start, each, conditional
+
+
+def text_sexes(record: dict[str, Any]) -> dict[str, tuple[dict[str, Any], re.Match[str]]]:
+    """The sexes the inclusion criteria state, each with the first criterion stating it and the
+    match of its sex word in the criterion's text.
+
+    A statement is an inclusion criterion that starts with one sex ("Male patients, age from 21 to
+    60", "Healthy postmenopausal women", "Female") and names no other ("Male or female", "M/F");
+    one that goes on to a condition on some participants ("Women of childbearing potential must use
+    contraception", "Women must not be pregnant": ``words.json`` ``sex_conditional_words``) is none.
+    """
+    start, each, conditional = _sex_patterns()
+    stated: dict[str, tuple[dict[str, Any], re.Match[str]]] = {}
+    for crit in record.get("criteria", []):
+        if crit.get("side") != "inclusion":
+            continue
+        m = start.match(crit["text"])
+        if m is None:
+            continue
+        sex = next(k for k, p in each.items() if p.fullmatch(m.group("sex")))
+        rest = crit["text"][m.end() :]
+        if any(p.search(crit["text"]) for k, p in each.items() if k != sex) or conditional.search(rest):
+            continue
+        stated.setdefault(sex, (crit, m))
+    return stated
+
+
+def _sex_disagreements(record: dict[str, Any], registry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The registry's sex against a text that states one other sex only ("all" against "Male patients,
+    age from 21 to 60", "female" against "Men with ..."), where no inclusion criterion names the
+    other sex at all."""
+    sex = registry.get("sex")
+    stated = text_sexes(record)
+    if sex not in ("all", "male", "female") or len(stated) != 1:
+        return
+    [(said, (crit, m))] = stated.items()
+    _, each, _ = _sex_patterns()
+    others = [p for k, p in each.items() if k != said]
+    if any(p.search(c["text"]) for c in record.get("criteria", []) if c.get("side") == "inclusion" for p in others):
+        return  # "Men with ..." and, in another criterion, "postmenopausal women, age 45 to 64, ..."
+    if said != sex:
+        # the word as written, with its offsets in the source ("Male" in "Male patients aged 21 to 60")
+        start = crit["span"][0] + m.start("sex")
+        yield {
+            "field": "sex",
+            "registry": sex,
+            "text": m.group("sex"),
+            "criterion": crit["id"],
+            "span": [start, start + len(m.group("sex"))],
+        }
 
 
 # --- driver side ----------------------------------------------------------------------------------

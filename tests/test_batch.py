@@ -198,3 +198,49 @@ def test_registry_age_disagreements(criterion: str, registry: dict[str, int], fl
     record = extractor.extract(f"Inclusion Criteria:\n{criterion}\n", link=False)
     stated = {k: {"years": v} for k, v in registry.items()}
     assert [d["field"] for d in _age_disagreements(record, stated)] == flagged
+
+
+@pytest.mark.parametrize(
+    ("criteria", "sex", "flagged"),
+    [
+        # the sex word as written is what the text says
+        (["Male patients, age from 21 years to 60 years"], "all", "Male"),
+        (["Healthy postmenopausal women", "BMI 18-30 kg/m2"], "all", "women"),
+        (["Female patients with Stage II breast carcinoma in remission"], "male", "Female"),
+        # the registry agrees
+        (["Male patients, age from 21 years to 60 years"], "male", None),
+        # both sexes, or a pair written as one
+        (["Male or female, aged 18 or older"], "all", None),
+        (["M/F ages 21-50"], "all", None),
+        (["Men aged 45 to 64", "postmenopausal women, age 45 to 64"], "all", None),
+        # a condition on some participants is no statement of the trial's sex
+        (["Women of childbearing potential must use effective contraception"], "all", None),
+        (["Women must not be pregnant."], "all", None),
+        # a sex named inside a criterion, not at its start
+        (["Patients, male or female, with asthma"], "all", None),
+    ],
+)
+def test_registry_sex_disagreements(criteria: list[str], sex: str, flagged: str | None) -> None:
+    from extractor.batch import _sex_disagreements
+
+    text = "Inclusion Criteria:\n" + "".join(f"- {c}\n" for c in criteria)
+    record = extractor.extract(text, link=False)
+    found = list(_sex_disagreements(record, {"sex": sex}))
+    assert [d["text"] for d in found] == ([flagged] if flagged else [])
+    for d in found:
+        assert d["registry"] == sex and text[d["span"][0] : d["span"][1]] == d["text"]
+
+
+def test_a_sex_disagreement_is_flagged_in_the_record(tmp_path: Path) -> None:
+    # the registry says ALL, the text "Male patients ...": flagged, and the record stays valid
+    dump = write_zip(
+        tmp_path / "sex.json.zip",
+        [study("NCT10000001", "Inclusion Criteria:\n\n* Male patients aged 21 to 60 years\n")],
+    )
+    out = tmp_path / "sex.jsonl"
+    summary = run_batch([dump], out)
+    assert summary.written == 1
+    (record,) = lines(out)
+    (d,) = [d for d in record["registry"]["disagreements"] if d["field"] == "sex"]
+    assert (d["field"], d["registry"], d["text"]) == ("sex", "all", "Male")
+    assert any(w["code"] == "W004" and "registry sex is all" in w["message"] for w in record["warnings"])
