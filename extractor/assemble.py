@@ -29,7 +29,7 @@ from .link import (
     route_of,
     window_targets,
 )
-from .rules import load_json
+from .rules import load_json, word_list
 from .source import Source
 from .units import registry
 from .values import COMPARATOR_RE
@@ -612,7 +612,7 @@ def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | No
 
 @cache
 def _everyone() -> frozenset[str]:
-    return frozenset(w for w in load_json("words.json")["everyone"] if not w.startswith("_ "))
+    return frozenset(word_list("everyone"))
 
 
 def _refs(tree: dict[str, Any]) -> list[str]:
@@ -812,7 +812,7 @@ _PLURAL_S = re.compile(r"(?<=[a-z]{3})(?<![siu])s$")
 
 @cache
 def _pressure_words() -> frozenset[str]:
-    return frozenset(w for w in load_json("words.json")["pressure_measures"] if not w.startswith("_ "))
+    return frozenset(word_list("pressure_measures"))
 
 
 _BRACKETED_END = re.compile(r"(?<=\S)\s*[(\[][^()\[\]]{1,12}[)\]]$")

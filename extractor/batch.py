@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import ExtractorError
 from .readers import ReadFailure, SourceRecord, count_records, iter_records
-from .rules import load_json
+from .rules import load_json, word_list
 from .source import DEFAULT_MAX_BYTES
 from .trie import trie_pattern
 
@@ -202,7 +202,7 @@ _CONDITIONAL_LEAD = re.compile(r"\b(?:for|if|in|when|among|where)\b[^.;:\n]{0,30
 def _other_person_before() -> re.Pattern[str]:
     """Someone other than the participant named just before an age, in the same clause
     ("HLA-identical sibling age 4 to 65", "donor aged 18-60 years")."""
-    words = [w for w in load_json("words.json")["other_people"] if not w.startswith("_ ")]
+    words = word_list("other_people")
     return re.compile(rf"\b(?:{trie_pattern(sorted(words))})\b[^.;:\n]{{0,25}}$", re.IGNORECASE)
 
 
@@ -275,17 +275,12 @@ def _age_disagreements(record: dict[str, Any], registry: dict[str, Any]) -> Iter
 @lru_cache(maxsize=1)
 def _sex_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], re.Pattern[str]]:
     """The start of a sex statement, a pattern per sex, and the words that make it conditional."""
-    words = load_json("words.json")
-
-    def listed(items: list[str]) -> list[str]:
-        return sorted(w for w in items if not w.startswith("_ "))
-
-    sexes = {k: listed(v) for k, v in words["sex_words"].items() if k != "_"}
-    lead = trie_pattern(listed(words["sex_statement_leads"]))
+    sexes = {k: sorted(v) for k, v in load_json("words.json")["sex_words"].items() if k != "_"}
+    lead = trie_pattern(sorted(word_list("sex_statement_leads")))
     any_sex = trie_pattern(sorted(w for ws in sexes.values() for w in ws))
     start = re.compile(rf"^\W*(?:(?:{lead})[,\s]+){{0,3}}(?P<sex>{any_sex})\b", re.IGNORECASE)
     each = {k: re.compile(rf"\b(?:{trie_pattern(v)})\b|\b[MF]/[MF]\b", re.IGNORECASE) for k, v in sexes.items()}
-    conditional = re.compile(rf"\b(?:{trie_pattern(listed(words['sex_conditional_words']))})\b", re.IGNORECASE)
+    conditional = re.compile(rf"\b(?:{trie_pattern(sorted(word_list('sex_conditional_words')))})\b", re.IGNORECASE)
     return start, each, conditional
 
 

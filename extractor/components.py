@@ -24,7 +24,7 @@ from spacy.util import minibatch, registry
 
 from . import extensions
 from .formulas import find_formulas
-from .rules import ContextRule, LexiconRule, load_json, load_rules
+from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list
 from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import casefree_lower, led_trie, trie_pattern
@@ -330,9 +330,8 @@ def _scale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A named rating scale or index (its head word, then the whole name), from ``words.json``:
     title-case words before the head ("Center for Epidemiological Studies Depression Scale", "Hoehn
     and Yahr Scale"), "of/for ..." after it ("International Index of Erectile Function")."""
-    table = load_json("words.json")
-    heads = "|".join(w for w in table["scale_heads"] if not w.startswith("_ "))
-    not_first = "|".join(w for w in table["scale_name_not_first"] if not w.startswith("_ "))
+    heads = "|".join(word_list("scale_heads"))
+    not_first = "|".join(word_list("scale_name_not_first"))
     word = r"[A-Z][a-zA-Z]*(?:-[A-Z][a-z]+)?"
     name = re.compile(
         rf"\b(?!(?:{not_first})\b)(?:{word}[ \t]+(?:(?:of|for|and|&)[ \t]+)?){{1,6}}(?:{heads})\b"
@@ -917,7 +916,7 @@ def _name_stoplist(key: str, type_: str) -> frozenset[str]:
     """The stoplist's names as the type's vocabulary normalises them ("donors" is "donor")."""
     from .linking import normalized
 
-    return frozenset(normalized(w, type_) for w in load_json("words.json")[key] if not w.startswith("_ "))
+    return frozenset(normalized(w, type_) for w in word_list(key))
 
 
 # what joins coordinated words: "or", "and", "and/or", "/" or a comma (", or", ", and" too)
@@ -948,10 +947,7 @@ _PREPOSITION_FREE_TYPES = frozenset(
 
 @cache
 def _final_preposition() -> re.Pattern[str]:
-    table = load_json("words.json")
-    words = [
-        w for key in ("span_final_prepositions", "span_final_modals") for w in table[key] if not w.startswith("_ ")
-    ]
+    words = word_list("span_final_prepositions") + word_list("span_final_modals")
     return re.compile(rf"\s+(?:{'|'.join(map(re.escape, words))})$")
 
 

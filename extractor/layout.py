@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import NoCriteriaError
-from .rules import load_json
+from .rules import load_json, word_list
 
 Span = tuple[int, int]
 
@@ -491,16 +491,15 @@ def _attach_labelled(text: str, crit: CriterionSpan) -> None:
 
 @lru_cache(maxsize=1)
 def _run_on_words() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
-    words = load_json("words.json")
-    starts = sorted((w for w in words["run_on_clause_starts"] if not w.startswith("_ ")), key=len, reverse=True)
+    starts = sorted(word_list("run_on_clause_starts"), key=len, reverse=True)
     alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in starts)
-    not_starts = [w for w in words["run_on_clause_not_starts"] if not w.startswith("_ ")]
+    not_starts = word_list("run_on_clause_not_starts")
     excluded = "|".join(r"\s+".join(map(re.escape, w.split())) for w in not_starts)
     pattern = re.compile(rf"(?<=[\w)%])[ \t]{{0,3}}(?:\r?\n[ \t]{{0,16}})?(?=(?:{alternatives})\b)(?!(?:{excluded})\b)")
     return (
         pattern,
-        frozenset(w for w in words["not_before_run_on_clause"] if not w.startswith("_ ")),
-        frozenset(w for w in words["run_on_clause_ends"] if not w.startswith("_ ")),
+        frozenset(word_list("not_before_run_on_clause")),
+        frozenset(word_list("run_on_clause_ends")),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from .rules import load_json
+from .rules import load_json, word_list
 from .trie import start_guard
 from .units import registry
 
@@ -39,7 +39,7 @@ def _words() -> dict[str, Any]:
     w = dict(load_json("words.json"))
     w["_filler"] = re.compile(w["subject_filler"], re.IGNORECASE)
     w["_duration_filler"] = re.compile(w["duration_filler"], re.IGNORECASE)
-    heads = "|".join(re.escape(h) for h in w["relation_heads"] if not h.startswith("_ "))
+    heads = "|".join(map(re.escape, word_list("relation_heads")))
     w["_relation_object"] = re.compile(
         rf"^(?:{heads})\s+(?:to|for|against|towards?)\s+(?:(?:any|all)\s+(?:of\s+)?)?(?:the\s+|their\s+|its\s+)?$",
         re.IGNORECASE,

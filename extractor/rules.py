@@ -187,6 +187,11 @@ def load_rules(name: str, cls: type[R]) -> tuple[R, ...]:
     return tuple(cls.from_dict(rec, where=where) for where, rec in _iter_records(name))
 
 
+def word_list(key: str) -> list[str]:
+    """The words of one ``words.json`` list, without the description that leads it ("_ ...")."""
+    return [w for w in load_json("words.json")[key] if not w.startswith("_ ")]
+
+
 @cache
 def load_json(name: str) -> Any:
     """A plain JSON resource (word lists, section headers); cached because it is immutable by convention."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .rules import load_json
+from .rules import word_list
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
 from .units import registry
 
@@ -325,12 +325,7 @@ class _ScorePatterns(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _score_patterns() -> _ScorePatterns:
-    words = load_json("words.json")
-
-    def listed(key: str) -> list[str]:
-        return [w for w in words[key] if not w.startswith("_ ")]
-
-    names, tails = trie_pattern(sorted(listed("score_names"))), trie_pattern(sorted(listed("score_name_tails")))
+    names, tails = trie_pattern(sorted(word_list("score_names"))), trie_pattern(sorted(word_list("score_name_tails")))
     acronym = r"(?:[ \t]{0,2}\([A-Z][A-Za-z\-]{1,8}\))?"
     name = rf"(?<!\w)(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
     values = re.compile(
@@ -348,9 +343,9 @@ def _score_patterns() -> _ScorePatterns:
     return _ScorePatterns(
         values=values,
         name_before=name_before,
-        letter_graded=frozenset(w.lower() for w in listed("score_letter_grades")),
-        capitals=frozenset(w for w in listed("score_names") if w.isupper() and len(w) <= 4),
-        needing_tail=frozenset(w.lower() for w in listed("score_names_needing_tail")),
+        letter_graded=frozenset(w.lower() for w in word_list("score_letter_grades")),
+        capitals=frozenset(w for w in word_list("score_names") if w.isupper() and len(w) <= 4),
+        needing_tail=frozenset(w.lower() for w in word_list("score_names_needing_tail")),
     )
 
 
@@ -358,13 +353,10 @@ def _score_patterns() -> _ScorePatterns:
 def _headed_comparison() -> tuple[re.Pattern[str], dict[str, str]]:
     """ "Minimum life expectancy of 12 months": a limit word heads the measure's name, and the number
     after its "of" is the limit (rule ``headed-comparison``; the words are data in ``words.json``)."""
-    words = load_json("words.json")
-
-    def listed(key: str) -> list[str]:
-        return [w.lower() for w in words[key] if not w.startswith("_ ")]
-
-    heads = {w: ">=" for w in listed("headed_at_least")} | {w: "<=" for w in listed("headed_at_most")}
-    not_limits = trie_pattern(sorted(listed("headed_not_limits")))
+    heads = {w.lower(): ">=" for w in word_list("headed_at_least")} | {
+        w.lower(): "<=" for w in word_list("headed_at_most")
+    }
+    not_limits = trie_pattern(sorted(w.lower() for w in word_list("headed_not_limits")))
     gap = rf"(?:{WRAPPED_BREAK}|[ \t]{{1,3}})"
     pattern = re.compile(
         rf"(?<![\w-])(?P<head>{trie_pattern(sorted(heads))}){gap}"
@@ -632,6 +624,15 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             return None, None
         return unit_text, reg.to_ucum(unit_text)
 
+    def number_with_unit(m: re.Match[str]) -> tuple[float | int, str | None, str | None, int] | None:
+        """The match's number, its unit and UCUM code, and where it ends; None where the unit is
+        implausible for the number."""
+        value = _number(m.group("num"))
+        unit, ucum = unit_fields(m.group("unit"))
+        if not check_unit_plausible(ucum, float(value)):
+            return None
+        return value, unit, ucum, m.end("unit") if unit else m.end("num")
+
     # cheap guards: most criteria have no number, no reference limit, no graded count
     has_digit = _DIGIT.search(text) is not None
     has_limit = _LIMIT_WORD.search(text) is not None
@@ -765,11 +766,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _matches_at(_with_units(COMPARISON_RE), text, comp_at) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
-        value = _number(m.group("num"))
-        unit, ucum = unit_fields(m.group("unit"))
-        if not check_unit_plausible(ucum, float(value)):
+        quantity = number_with_unit(m)
+        if quantity is None:
             continue
-        end = m.end("unit") if unit else m.end("num")
+        value, unit, ucum, end = quantity
         rule = "comparator-number-unit"
         bare_degrees = None if unit else _BARE_DEGREES.match(text, end) or _SCALE_LETTER.match(text, end)
         scale = temperature_scale(float(value)) if bare_degrees else None
@@ -817,11 +817,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _with_units(headed).finditer(text) if has_digit and _HEADED_AT.search(text) else ():
         if taken.overlaps(m.start("num"), m.end()):
             continue
-        value = _number(m.group("num"))
-        unit, ucum = unit_fields(m.group("unit"))
-        if not check_unit_plausible(ucum, float(value)):
+        quantity = number_with_unit(m)
+        if quantity is None:
             continue
-        end = m.end("unit") if unit else m.end("num")
+        value, unit, ucum, end = quantity
         comparator = heads[m.group("head").lower()]
         out.append(Threshold(m.start("num"), end, comparator, "headed-comparison", value=value, unit=unit, ucum=ucum))
         taken.append((m.start("num"), end))
