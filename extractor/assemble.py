@@ -297,7 +297,7 @@ def _criterion_records(
     def measure_of(i: int) -> str:
         e = entities[i]
         # a long form goes without its bracketed abbreviation ("lactate dehydrogenase (LDH)")
-        return e.get("normalized") or name_of(_BRACKETED_END.sub("", local[e["start"] : e["end"]]) or "")
+        return e.get("normalized") or name_of(_BRACKETED_END.sub("", local[e["start"] : e["end"]]))
 
     # --- constraints and doses -----------------------------------------------------------------
     out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -133,7 +133,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if not group and aside != t["start"] and e["start"] > aside:
                 continue  # a mention inside the bracketed aside right before the threshold
             gap = text[min(e["end"], pos) : pos]
-            if gap[:1] in ")]" and text[max(0, e["start"] - 1) : e["start"]] in "([" and e["start"] > 0:
+            if gap.startswith((")", "]")) and e["start"] > 0 and text[e["start"] - 1] in "([":
                 gap = gap[1:]  # "Beck Depression Inventory-II (BDI) score of 10": the bracketed short form
             if not group:
                 ok = bool(words["_filler"].match(gap)) or (
