@@ -349,8 +349,14 @@ def _score_patterns() -> _ScorePatterns:
     )
 
 
+class _HeadedComparison(NamedTuple):
+    pattern: re.Pattern[str]  # limit word, measure's name, "of", number and unit
+    comparators: dict[str, str]  # limit word -> comparator
+    guard: re.Pattern[str]  # a limit word anywhere in the text: the cheap test before the pattern
+
+
 @lru_cache(maxsize=1)
-def _headed_comparison() -> tuple[re.Pattern[str], dict[str, str]]:
+def _headed_comparison() -> _HeadedComparison:
     """ "Minimum life expectancy of 12 months": a limit word heads the measure's name, and the number
     after its "of" is the limit (rule ``headed-comparison``; the words are data in ``words.json``)."""
     heads = {w.lower(): ">=" for w in word_list("headed_at_least")} | {
@@ -365,10 +371,10 @@ def _headed_comparison() -> tuple[re.Pattern[str], dict[str, str]]:
         rf"of{gap}(?P<num>{_NUM})(?![\d.,]|[ \t]*/[ \t]*\d){_UNIT_GAP}(?P<unit>UNIT)?",
         re.IGNORECASE,
     )
-    return pattern, heads
+    guard = re.compile(rf"\b(?:{trie_pattern(sorted(heads))})\b", re.IGNORECASE)
+    return _HeadedComparison(pattern, heads, guard)
 
 
-_HEADED_AT = re.compile(r"\b(?:minim|maxim)", re.IGNORECASE)
 _WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
@@ -813,8 +819,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 )
             )
             taken.append((eq.start(), eq.end()))
-    headed, heads = _headed_comparison()
-    for m in _with_units(headed).finditer(text) if has_digit and _HEADED_AT.search(text) else ():
+    headed, heads, heads_at = _headed_comparison()
+    for m in _with_units(headed).finditer(text) if has_digit and heads_at.search(text) else ():
         if taken.overlaps(m.start("num"), m.end()):
             continue
         quantity = number_with_unit(m)
