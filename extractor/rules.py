@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 from .errors import RuleError
 from .paths import resource_path
+from .trie import trie_pattern
 
 R = TypeVar("R", bound="Rule")
 
@@ -190,6 +192,15 @@ def load_rules(name: str, cls: type[R]) -> tuple[R, ...]:
 def word_list(key: str) -> list[str]:
     """The words of one ``words.json`` list, without the description that leads it ("_ ...")."""
     return [w for w in load_json("words.json")[key] if not w.startswith("_ ")]
+
+
+def word_pattern(key: str) -> re.Pattern[str]:
+    """One ``words.json`` list as a case-insensitive regex: each entry at a word start, a whole word
+    unless it ends in "*" (a stem: "hypertensi*" is "hypertension" and "hypertensive")."""
+    words = word_list(key)
+    whole = trie_pattern(sorted(w for w in words if not w.endswith("*")))
+    stems = trie_pattern(sorted(w[:-1] for w in words if w.endswith("*")))
+    return re.compile(rf"\b(?:(?:{whole})\b|{stems})", re.IGNORECASE)
 
 
 @cache

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .rules import word_list
+from .rules import word_list, word_pattern
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
 from .units import registry
 
@@ -464,10 +464,10 @@ PRESSURE_PAIR_RE = re.compile(
     rf"(?:{_UNIT_GAP}(?P<unit>UNIT))?",
     re.IGNORECASE,
 )
-_PRESSURE_WORD = re.compile(r"blood\s+pressure|\bBP\b|\b[SD]BP\b|hypertensi|hypotensi|\bpressure", re.IGNORECASE)
+_PRESSURE_WORD = word_pattern("pressure_words")
 
 
-_TEMPERATURE_WORD = re.compile(r"temperat|fever|febrile|pyrexi|hyperthermi", re.IGNORECASE)
+_TEMPERATURE_WORD = word_pattern("temperature_words")
 # "temperature >= 38.5 C", "fever over 100 F": the scale's letter without "degrees" (case-sensitive)
 _SCALE_LETTER = re.compile(r"[ \t]{0,2}(?P<deg>[CF])(?![A-Za-z0-9])")
 _SCALE_OF_LETTER = {"C": "Cel", "F": "[degF]"}

@@ -14,7 +14,7 @@ from extractor.components import _FINE_TOKEN, _TOKEN, CriteriaTokenizer
 from extractor.errors import RuleError
 from extractor.paths import resource_path
 from extractor.pipeline import PIPE_NAMES
-from extractor.rules import AnalyteRule, AnchorRule, ContextRule, LexiconRule, UnitRule, load_rules
+from extractor.rules import AnalyteRule, AnchorRule, ContextRule, LexiconRule, UnitRule, load_rules, word_pattern
 
 
 def test_load_has_every_component() -> None:
@@ -159,6 +159,20 @@ def test_sentence_starts_agree_with_the_token_by_token_rule(tokenizer: str, text
 def test_word_lists_are_valid_json() -> None:
     for name in ("words.json", "sections.json"):
         assert json.loads(resource_path(name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("BP > 160/90", True),
+        ("BPH", False),  # a whole word ("BP") is not a prefix
+        ("resting blood\npressure", True),
+        ("Hypertensive crisis", True),  # a stem ("hypertensi*") takes any ending
+        ("prehypertension", False),  # only at a word start
+    ],
+)
+def test_word_pattern_reads_whole_words_and_stems(text: str, found: bool) -> None:
+    assert bool(word_pattern("pressure_words").search(text)) is found
 
 
 def _extract_in_worker(text: str) -> dict[str, Any]:
