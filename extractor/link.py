@@ -163,6 +163,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             group = _mention_right_after(text, entities, starts, t["end"], "Drug")
+        if not group and t.get("ucum") in DURATION_UCUM:
+            # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
+            lead = _HISTORY_OF.match(text, t["end"])
+            after = bisect.bisect_left(starts, lead.end()) if lead else len(entities)
+            if after < len(entities) and entities[after]["start"] == lead.end():  # type: ignore[union-attr]
+                group = [after] if entities[after]["type"] in DURATION_SUBJECT_TYPES else []
         only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
             text, entities[group[0]]["start"], entities[group[0]]["end"]
         )
@@ -247,6 +253,9 @@ DOSE_DIMENSIONS = frozenset(
     }
 )
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+_HISTORY_OF = re.compile(
+    r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
+)
 _GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
 # a mention that is the word "grade" alone names no measured thing
 _GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)

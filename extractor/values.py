@@ -230,6 +230,15 @@ WORD_DURATION_RE = re.compile(
     r"(?P<unit>years?|months?|weeks?|days?)\b",
     re.IGNORECASE,
 )
+# "at least a 3-month history", "more than 2-year", "at least an 18-month": a duration written as an
+# adjective (a hyphen between number and unit, or an article before the number); never after "over",
+# "under", "above" or "below" ("over a 12-month period" is the period, not a limit)
+HYPHENATED_DURATION_RE = re.compile(
+    rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<article>an?[ \t]{{1,3}})?(?P<num>\d{{1,3}}(?:\.\d{{1,2}})?|{'|'.join(_SPELLED)})"
+    r"(?P<join>[ \t]?[-‐][ \t]?|[ \t]{1,2})(?P<unit>(?:year|month|week|day|hour)s?)\b",
+    re.IGNORECASE,
+)
+_NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number;
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 # "pain of 6/10 or higher": a score out of its scale's maximum, never the maximum alone ("10 or higher")
@@ -764,6 +773,26 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 comparator,
                 "number-postfix-comparator",
                 value=_number(m.group("num")),
+                unit=unit,
+                ucum=ucum,
+            )
+        )
+        taken.append((m.start(), m.end()))
+    for m in _matches_at(HYPHENATED_DURATION_RE, text, comp_at):
+        if taken.overlaps(m.start(), m.end()) or not (m.group("article") or "-" in m.group("join")):
+            continue
+        if m.group("comp").lower() in _NOT_DURATION_LIMITS:
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        number = m.group("num").lower()
+        value = _SPELLED[number] if number in _SPELLED else _number(number)
+        out.append(
+            Threshold(
+                m.start(),
+                m.end(),
+                comparator_of(m.group("comp")),
+                "hyphenated-duration",
+                value=value,
                 unit=unit,
                 ucum=ucum,
             )
