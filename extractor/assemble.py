@@ -38,7 +38,7 @@ _DIGIT = re.compile(r"\d")
 # what ends a list of targets: a clause mark or a word that starts another phrase
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 
 
@@ -394,11 +394,14 @@ def _criterion_records(
             "id": new_id(node.id, "w"),
             "applies_to": [ent_id[i] for i in targets[wi] if i in ent_id and owner[i] is node],
         }
-        if w.get("comparator") and w.get("duration"):
+        if w.get("comparator") and (w.get("duration") or w.get("half_lives")):
             rec["comparator"] = w["comparator"]
         if w.get("duration"):
             rec["duration"] = w["duration"]
             rec["days"] = w["days"]
+        for field in ("half_lives", "whichever"):
+            if w.get(field) is not None:
+                rec[field] = w[field]
         rec["direction"] = w["direction"]
         anchor: dict[str, Any] = {"name": w["anchor_name"]}
         if w.get("anchor_start") is not None:

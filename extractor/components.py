@@ -596,7 +596,7 @@ class CriteriaValues:
     def __call__(self, doc: Doc) -> Doc:
         # a duration inside a time window ("more than 14 days prior to screening") is the window's
         masked = list(doc._.masked or []) + [
-            (w["start"], w["end"]) for w in doc._.time_windows or [] if w.get("duration")
+            (w["start"], w["end"]) for w in doc._.time_windows or [] if w.get("duration") or w.get("half_lives")
         ]
         found = find_thresholds(doc_text(doc), masked)
         doc._.thresholds = [_plain(t) for t in found]

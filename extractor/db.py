@@ -42,7 +42,7 @@ from .assemble import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 from .errors import ExtractorError
 from .validate import iter_errors
 
-DB_SCHEMA_VERSION = 2
+DB_SCHEMA_VERSION = 3
 
 
 class DatabaseError(ExtractorError):
@@ -196,6 +196,8 @@ windows = _child(
     Column("comparator", String(8)),
     Column("duration", String(32)),
     Column("days", Float, index=True),
+    Column("half_lives", Float),
+    Column("whichever", String(8)),
     Column("direction", String(8), nullable=False),
     Column("anchor", Text, index=True),
     Column("anchor_text", Text),
@@ -361,6 +363,8 @@ FIELD_HOMES: dict[str, str] = {
     "window.comparator": "windows.comparator",
     "window.duration": "windows.duration",
     "window.days": "windows.days",
+    "window.half_lives": "windows.half_lives",
+    "window.whichever": "windows.whichever",
     "window.direction": "windows.direction",
     "window.anchor": "windows.anchor",
     "window.text": "windows.text",
@@ -422,7 +426,20 @@ def _add_link_status(conn: Any) -> None:
         conn.execute(text("ALTER TABLE entities ADD COLUMN link_status VARCHAR(24)"))
 
 
-MIGRATIONS: dict[int, Any] = {1: lambda conn: metadata.create_all(conn), 2: _add_link_status}
+def _add_half_lives(conn: Any) -> None:
+    """3: windows.half_lives and windows.whichever (record schema 1.4.0); earlier databases lack them."""
+    have = {c["name"] for c in inspect(conn).get_columns("windows")}
+    if "half_lives" not in have:
+        conn.execute(text("ALTER TABLE windows ADD COLUMN half_lives FLOAT"))
+    if "whichever" not in have:
+        conn.execute(text("ALTER TABLE windows ADD COLUMN whichever VARCHAR(8)"))
+
+
+MIGRATIONS: dict[int, Any] = {
+    1: lambda conn: metadata.create_all(conn),
+    2: _add_link_status,
+    3: _add_half_lives,
+}
 
 
 def database_version(engine: Engine) -> int:
@@ -630,6 +647,8 @@ def rows_of(record: dict[str, Any], run_id: int | None) -> dict[Table, list[dict
                     "comparator": w.get("comparator"),
                     "duration": w.get("duration"),
                     "days": w.get("days"),
+                    "half_lives": w.get("half_lives"),
+                    "whichever": w.get("whichever"),
                     "direction": w["direction"],
                     "anchor": anchor["name"],
                     "anchor_text": anchor.get("text"),

@@ -27,7 +27,7 @@ CONSTRAINT_SCHEMA = (
 )
 WINDOW_SCHEMA = (
     "trial_id string, criterion_id string, side string, window_id string, comparator string, duration string, "
-    "days double, direction string, anchor string"
+    "days double, half_lives double, whichever string, direction string, anchor string"
 )
 
 
@@ -155,7 +155,7 @@ def explode_constraints(records: Any) -> Any:
 
 
 def explode_windows(records: Any) -> Any:
-    """One row per time window (days, direction, anchor)."""
+    """One row per time window (days, half-lives, direction, anchor)."""
     return (
         records.where("status = 'ok'").select("record").mapInPandas(lambda it: _explode(it, "windows"), WINDOW_SCHEMA)
     )

@@ -73,6 +73,8 @@ class Window:
     anchor_start: int | None = None
     anchor_end: int | None = None
     anchor_type: str | None = None
+    half_lives: float | None = None
+    whichever: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -201,11 +203,36 @@ def _num(text: str) -> float:
 # between a duration and its direction word: a few spaces, or the line break of hard-wrapped registry
 # text ("within 30 days\r\n     prior to study entry"); both alternatives are bounded
 _WRAP_GAP = rf"(?:{WRAPPED_BREAK}|\s{{1,3}})"
+# "within 4 weeks or 5 half-lives (whichever is longer)", "within 5 half-lives or 28 days, whichever
+# is shorter", "within the longer of 30 days or 10 half-lives of the agent": the same window counted
+# in half-lives of the drug as well, and which of the two bounds applies
+_HALF_LIVES = r"\s{0,2}-?\s{0,2}half[- ]?li(?:ves|fes?)"
+_OF_THE_DRUG = (
+    r"(?:\s{1,3}of\s{1,3}(?:(?:the|that|this|any|each|its|such)\s{1,3})?(?:[\w-]+\s{1,3}){0,2}?"
+    r"(?:drug|agent|compound|product|therapy|treatment|medication|substance)s?)?"
+)
+_HALF_LIFE_NUMBER = r"\d{1,2}|" + "|".join(w for w in sorted(_WORD_NUMBERS, key=len, reverse=True) if len(w) > 2)
+_WHICHEVER = (
+    rf"(?:{_WRAP_GAP}|\s{{0,3}})(?:,\s{{0,3}}|(?P<which_open>\()\s{{0,2}})?whichever\s{{1,3}}(?:is|occurs|comes)\s{{1,3}}"
+    r"(?P<which>longer|longest|shorter|shortest|greater|less|later|earlier)(?(which_open)\s{0,2}\))"
+)
+_WHICHEVER_RE = re.compile(_WHICHEVER, re.IGNORECASE)
 _WINDOW = (
     # ... or between the lead and the number ("within the past\r\n     28 days")
-    rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?{_DURATION}{_RESTATED}"
-    rf"(?:{_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
+    rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?"
+    r"(?:the\s{1,3}(?P<which_lead>longer|shorter|greater|lesser)\s{1,3}of\s{1,3})?"
+    rf"(?:(?:(?P<hl_first>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG}\s{{1,3}}or\s{{1,3}})?"
+    rf"{_DURATION}{_RESTATED}"
+    rf"(?:\s{{0,3}},?\s{{0,3}}(?P<hl_open>\()?\s{{0,2}}or\s{{1,3}}(?P<hl_after>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG}"
+    r"(?(hl_open)(?:\s{0,2}\))?))?"
+    # "within 5 half-lives of that drug prior to entry": a window counted in half-lives alone
+    rf"|(?P<hl_only>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG})"
+    rf"(?:{_WHICHEVER})?"
+    # ("..., whichever is shorter, prior to the first dose": a comma after the clause)
+    rf"(?:(?(which),?|){_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
 )
+_WHICH = {"longest": "longer", "greater": "longer", "later": "longer", "shortest": "shorter", "less": "shorter"}
+_WHICH |= {"lesser": "shorter", "earlier": "shorter"}
 # Where a window can start: the first word or sign of its lead, or its number ("a" only before what
 # can follow it in a duration: "a day", "a (1) week", "a-month", "an hour"). The guard rejects most
 # positions at one character test, where the engine would try each alternative of the lead and of
@@ -265,6 +292,21 @@ def _direction(word: str | None) -> str:
     return "before"
 
 
+def _half_lives(w: Window, m: re.Match[str], text: str) -> None:
+    """The half-lives a window is also counted in ("within 4 weeks or 5 half-lives") and which bound
+    applies, written inside the window or right after its anchor ("..., whichever is longer")."""
+    written = m.group("hl_first") or m.group("hl_after") or m.group("hl_only")
+    if written is None:
+        return
+    w.half_lives = _num(written)
+    which = m.group("which") or m.group("which_lead")
+    if which is None:
+        after = _WHICHEVER_RE.match(text, w.end)
+        which = after.group("which") if after else None
+    if which is not None:
+        w.whichever = _WHICH.get(which.lower(), which.lower())
+
+
 def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: Iterable[int] = ()) -> list[Window]:
     """All time windows in a criterion's text; no event named after a direction word runs past one
     of ``stops`` (offsets where a criterion starts inside a line)."""
@@ -304,20 +346,21 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue  # "more than 3 months" of something: a duration threshold, left to values
         if not free(m.start(), end):
             continue
-        iso, days = iso_duration(_num(m.group("num")), m.group("unit"))
+        iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
         w = Window(
             m.start(),
             end,
             _direction(direction_word),
             anchor[2] if anchor else "index",
-            "duration-anchor" if anchor else "duration",
+            ("duration" if iso else "half-lives") + ("-anchor" if anchor else ""),
             comparator,
             iso,
             days,
         )
         if anchor:
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        _half_lives(w, m, text)
         out.append(w)
         taken.append((m.start(), end))
     # "At least 3 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin)": the same

@@ -305,5 +305,19 @@ def test_a_version_1_database_gains_the_link_status_column(db_url: str) -> None:
         conn.execute(text("ALTER TABLE entities DROP COLUMN link_status"))
         conn.execute(schema_migrations.insert().values(version=1, applied_at="before"))
     assert "link_status" not in {c["name"] for c in inspect(engine).get_columns("entities")}
-    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 2
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 3
     assert "link_status" in {c["name"] for c in inspect(engine).get_columns("entities")}
+
+
+def test_a_version_2_database_gains_the_half_lives_columns(db_url: str) -> None:
+    from sqlalchemy import inspect, text
+
+    engine = connect(db_url)
+    with engine.begin() as conn:  # the layout of database schema 2: no windows.half_lives, whichever
+        metadata.create_all(conn)
+        conn.execute(text("ALTER TABLE windows DROP COLUMN half_lives"))
+        conn.execute(text("ALTER TABLE windows DROP COLUMN whichever"))
+        for version in (1, 2):
+            conn.execute(schema_migrations.insert().values(version=version, applied_at="before"))
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 3
+    assert {"half_lives", "whichever"} <= {c["name"] for c in inspect(engine).get_columns("windows")}

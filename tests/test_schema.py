@@ -15,13 +15,13 @@ from extractor.validate import iter_domain_errors, iter_errors, validate
 def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith(":1.3.0")
-    assert schema["properties"]["schema_version"]["enum"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert schema["$id"].endswith(":1.4.0")
+    assert schema["properties"]["schema_version"]["enum"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"]
 
 
 def test_output_validates_independently(record: dict[str, Any], schema: dict[str, Any]) -> None:
     jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
-    assert record["schema_version"] == "1.3.0"
+    assert record["schema_version"] == "1.4.0"
 
 
 def test_gold_validates_independently(gold: dict[str, Any], schema: dict[str, Any], listing_text: str) -> None:

@@ -22,6 +22,9 @@ def _matches(w: dict[str, Any], want: dict[str, Any], source: str) -> bool:
         "direction": lambda: w["direction"] == want["direction"],
         "anchor": lambda: w["anchor"]["name"] == want["anchor"],
         "anchor_text": lambda: w["anchor"].get("text") == want["anchor_text"],
+        "half_lives": lambda: w.get("half_lives") == want["half_lives"],
+        "whichever": lambda: w.get("whichever") == want["whichever"],
+        "no_duration": lambda: "duration" not in w and "days" not in w,
     }
     return all(checks[k]() for k in want)
 
