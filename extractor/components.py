@@ -691,6 +691,7 @@ class CriteriaContext:
                     pattern=list(r.pattern) if r.pattern else None,
                     direction=r.direction,
                     max_scope=r.max_scope,
+                    terminated_by=set(r.terminated_by) or None,
                 )
                 for r in loaded
             ]
@@ -719,10 +720,16 @@ class CriteriaContext:
         assertions: dict[tuple[int, int], dict[str, bool]] = {}
         for span, key in zip(read.spans[extensions.CONTEXT_TARGETS], keys, strict=True):
             flags = {flag: False for flag in _CONTEXT_FLAGS.values()}
+            excepted = False
             for modifier in span._.modifiers:
                 flag = _CONTEXT_FLAGS.get(modifier.category)
                 if flag:
                     flags[flag] = True
+                excepted |= modifier.category == "EXCEPTION"
+            # an exception turns the statement around it: what "History of malignancy (other than
+            # basal cell carcinoma)" excepts is not excluded (negated), what "No malignancy except
+            # basal cell carcinoma" excepts is allowed (not negated)
+            flags["negated"] ^= excepted
             assertions[key] = flags
         doc._.assertions = assertions
         return doc

@@ -102,6 +102,21 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             False,
         ),
+        # what an exception excepts from an exclusion is not excluded: negated, as Chia's Negation
+        # "other than", "except", "excluding" marks it; the exception ends at its closing bracket
+        ("Exclusion Criteria:\nHistory of surgical prostatectomy (excluding TURP).", "TURP", "negated", True),
+        (
+            "Exclusion Criteria:\nSubjects who take anticoagulants, except for antiplatelet agents",
+            "antiplatelet agents",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nKnown intolerance (other than hematologic) or toxicity to ddI or AZT",
+            "AZT",
+            "negated",
+            False,
+        ),
         (
             "Inclusion Criteria:\nPatients who have had no treatment for 3 years with insulin",
             "insulin",
