@@ -357,7 +357,7 @@ def _criterion_records(
             "id": new_id(node.id, "c"),
             "subject": ent_id.get(subject) if owner.get(subject) is node else None,
             "measure": measure_of(subject),
-            "comparator": "=",
+            "comparator": q["comparator"],
             "value": q["value"],
             "unit": None,
             "ucum": None,

@@ -335,19 +335,59 @@ def qualitative_results(
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
-        if subject is not None and not any(
+        inside_mention = any(
             e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES
-        ):
+        )
+        # "Positive testing for HIV, HBsAg, or HCV antibodies", "positive test for hepatitis C": the
+        # result of each thing tested for
+        tested = [subject] if subject is not None else _tested_for(text, entities, m.end(), words["_connector"])
+        # "Not positive for HIV": the result is other than the one named
+        comparator = "!=" if _NOT_BEFORE.search(text, max(0, m.start() - 12), m.start()) else "="
+        for i in [] if inside_mention else tested:
+            rule = "qualitative-result" if subject is not None else "qualitative-result-for"
             out.append(
                 {
                     "start": m.start(),
                     "end": m.end(),
-                    "comparator": "=",
+                    "comparator": comparator,
                     "value": value,
-                    "rule": "qualitative-result",
-                    "subject": subject,
+                    "rule": rule,
+                    "subject": i,
                 }
             )
+    return out
+
+
+_TESTED_FOR = re.compile(
+    r"[ \t]{1,3}(?:(?:lab(?:oratory)?\s{1,3})?(?:test(?:s|ing)?|results?|serology|screen(?:ing)?)[ \t]{1,3})?for[ \t]{1,3}"
+    r"(?:(?:the|an?|any)[ \t]{1,3})?",
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"\bnot\s{1,3}(?:be\s{1,3})?$", re.IGNORECASE)
+_OPEN_ASIDE = re.compile(r"\s*[(\[]\s*")
+_TESTED_TYPES = frozenset({"Condition", "Measurement", "Observation", "Drug"})
+
+
+def _tested_for(text: str, entities: list[dict[str, Any]], end: int, connector: re.Pattern[str]) -> list[int]:
+    """The mentions a result is "for" ("positive test for HIV or hepatitis C"): the first right after
+    "for", then each joined to the one before by a connector; never one inside another."""
+    lead = _TESTED_FOR.match(text, end)
+    if lead is None:
+        return []
+    out: list[int] = []
+    pos = lead.end()
+    for i, e in enumerate(entities):
+        if e["start"] < pos or e["type"] not in _TESTED_TYPES:
+            continue
+        if out and e["start"] < entities[out[-1]]["end"]:
+            continue  # inside the mention before
+        gap = text[pos : e["start"]]
+        if out and _OPEN_ASIDE.fullmatch(gap):
+            continue  # the short form in brackets after the mention before ("hepatitis B surface antigen (HBsAg)")
+        if (not out and gap) or (out and not connector.match(_ASIDE.sub("", gap))):
+            break
+        out.append(i)
+        pos = e["end"]
     return out
 
 
