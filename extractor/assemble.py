@@ -186,7 +186,9 @@ def _criterion_records(
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
         derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
-        if w.get("anchor_start") is not None:
+        # "at screening" is one Temporal mention: Chia marks its anchor apart in under a third of them
+        # (train: 29 of 102); a window counted from an anchor names it apart
+        if w.get("anchor_start") is not None and w["rule"] != "at-anchor":
             derived.append(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )

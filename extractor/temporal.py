@@ -256,6 +256,10 @@ _LAST_UNIT_RE = re.compile(
     re.IGNORECASE,
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
+# "Hemoglobin < 12 g/dL at screening", "at the time of randomization": when, a known anchor event
+_AT_ANCHOR_RE = re.compile(r"\bat(?:\s{1,3}the\s{1,3}time\s{1,3}of)?(?=\s{1,3}\S)", re.IGNORECASE)
+# ... not where the event's word qualifies a noun after it ("at entry doses", "at screening levels")
+_ANCHOR_AS_MODIFIER = re.compile(r"[ \t]{1,3}(?:doses?|dosing|levels?|criteria|values?)\b", re.IGNORECASE)
 _DURING_RE = re.compile(
     r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
 )
@@ -400,6 +404,14 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         word = m.group("dir").lower()
         direction = "until" if word in {"until", "till", "up to"} else _direction(word)
         w = Window(m.start(), anchor[1], direction, anchor[2], "direction-anchor")
+        w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        out.append(w)
+        taken.append((m.start(), anchor[1]))
+    for m in _AT_ANCHOR_RE.finditer(text) if "at" in text.lower() else ():
+        anchor = match_anchor(text, m.end())
+        if anchor is None or not free(m.start(), anchor[1]) or _ANCHOR_AS_MODIFIER.match(text, anchor[1]):
+            continue
+        w = Window(m.start(), anchor[1], "during", anchor[2], "at-anchor")
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))

@@ -161,3 +161,8 @@ def test_a_window_may_break_across_a_hard_wrapped_line(text: str, duration: str)
 
     [window] = find_windows(text)
     assert window.duration == duration and window.direction == "before"
+
+
+def test_an_event_word_that_qualifies_a_noun_is_no_time() -> None:
+    record = extract_lines("History of intolerance to the study drugs at entry doses", side="exclusion")
+    assert all_items(record, "windows") == []
