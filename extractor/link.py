@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from .rules import load_json, word_list
-from .trie import start_guard
+from .trie import start_guard, trie_pattern
 from .units import registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
@@ -44,6 +44,7 @@ def _words() -> dict[str, Any]:
         rf"^(?:{heads})\s+(?:to|for|against|towards?)\s+(?:(?:any|all)\s+(?:of\s+)?)?(?:the\s+|their\s+|its\s+)?$",
         re.IGNORECASE,
     )
+    w["_exception"] = re.compile(rf"[\s,;(]*(?:{trie_pattern(sorted(word_list('exception_leads')))})\b", re.IGNORECASE)
     w["_or"] = re.compile(w["connector_or"], re.IGNORECASE)
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
@@ -577,6 +578,8 @@ def _gap_connector(gap: str) -> str:
     relate them: both hold, 'all'.
     """
     words = _words()
+    if words["_exception"].search(gap):
+        return "all"  # "malignancy (other than basal cell carcinoma)": the exception holds with it
     if words["_or"].search(gap):
         return "any"
     if words["_and"].search(gap):
@@ -587,7 +590,10 @@ def _gap_connector(gap: str) -> str:
 
 
 def _lead_connector(gap: str) -> str:
-    """The connector that opens a phrase or clause (", or ...", "; and ..."), else 'default'."""
+    """The connector that opens a phrase or clause (", or ...", "; and ..."), else 'default'; an
+    exception (", except for ...") holds with what it excepts from: 'all'."""
+    if _words()["_exception"].match(gap):
+        return "all"
     m = re.match(r"[\s,;.]*(and\s*/\s*or|and\s*\(or\)|or|and)(?!\w)", gap, re.IGNORECASE)
     if not m:
         return "default"
@@ -664,7 +670,7 @@ def build_logic(
         if any(bs <= s < be for bs, be in blocked):
             continue
         if kind == "entity":
-            if depths[s] > base_depth:
+            if depths[s] > base_depth and not _excepted_in_bracket(text, s):
                 continue
             # just after the last ',', ';' or '(' before the mention
             last = max(text.rfind(",", lo, s), text.rfind(";", lo, s), text.rfind("(", lo, s))
@@ -735,7 +741,12 @@ def build_logic(
                 c = _gap_connector(text[phrase[k - 1][1] : leaf[0]]) if k else "default"
                 items.append((node(leaf), c if k else "default"))
             if items:
-                pending.append((_combine_phrase(items, default), phrase_conns[pi - 1] if pi and pending else "default"))
+                # after a window in this phrase, the first item's own connector joins it ("within 5
+                # years (other than ...)", "within 4 weeks or radiotherapy")
+                lead = items[0][1] if pending and items[0][1] != "default" else "default"
+                if pi and pending and lead == "default":
+                    lead = phrase_conns[pi - 1]
+                pending.append((_combine_phrase(items, default), lead))
         if pending:
             clause_nodes.append((_combine(pending, default), conn))
     if not clause_nodes:
@@ -751,6 +762,14 @@ _LIST_GAP = re.compile(
     re.IGNORECASE,
 )
 _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
+_AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def _excepted_in_bracket(text: str, pos: int) -> bool:
+    """Whether the bracket ``pos`` is in opens with an exception ("malignancy (other than basal cell
+    carcinoma)"): what it names is excepted, no example."""
+    opened = text.rfind("(", 0, pos)
+    return opened >= 0 and ")" not in text[opened:pos] and bool(_words()["_exception"].match(text, opened + 1))
 
 
 def _serial_list(text: str, phrases: list[list[tuple[int, int, str, str]]], conns: list[str]) -> None:
@@ -762,7 +781,8 @@ def _serial_list(text: str, phrases: list[list[tuple[int, int, str, str]]], conn
     if any(c != "default" for c in conns[:-1]):
         return
     last = phrases[-1]
-    if len(last) == 1 and last[0][3] == "entity" and conns[-1] == "all":  # "A, B, and C"
+    gap = text[phrases[-2][-1][1] : last[0][0]]
+    if len(last) == 1 and last[0][3] == "entity" and conns[-1] == "all" and _AND_WORD.search(gap):  # "A, B, and C"
         conns[-1] = "default"
     elif (
         len(last) == 2

@@ -327,6 +327,44 @@ def test_the_object_of_an_allergy_is_no_logic_leaf(text: str, leaves: list[str])
     assert _leaf_texts(crit) == leaves
 
 
+def _shape(crit: dict[str, Any]) -> Any:
+    texts = {i["id"]: i["text"] for key in ("entities", "windows", "constraints") for i in crit[key]}
+
+    def walk(node: dict[str, Any]) -> Any:
+        return texts[node["ref"]] if "ref" in node else (node["op"], [walk(a) for a in node["args"]])
+
+    return walk(crit["logic"])
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "shape"),
+    [
+        # an exception holds with what it excepts from (its mention is negated): all, in an exclusion too
+        (
+            "Exclusion",
+            "Subjects who take anticoagulants, except for antiplatelet agents",
+            ("all", ["anticoagulants", "antiplatelet agents"]),
+        ),
+        # ... and a bracket it opens is no list of examples
+        (
+            "Exclusion",
+            "History of malignancy within the past 5 years (other than basal cell carcinoma)",
+            ("all", ["malignancy", "within the past 5 years", "basal cell carcinoma"]),
+        ),
+        # after a window, the connector written before the next mention joins them (an inclusion
+        # criterion's bare default would be all)
+        (
+            "Inclusion",
+            "Prior chemotherapy within 4 weeks or radiotherapy",
+            ("any", [("all", ["chemotherapy", "within 4 weeks"]), "radiotherapy"]),
+        ),
+    ],
+)
+def test_exceptions_and_mentions_after_a_window_join_as_written(side: str, text: str, shape: Any) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
+    assert _shape(crit) == shape
+
+
 # the registry's legacy XML wraps every criterion at a fixed width (about 90 characters) and indents
 # the lines after a bullet's first; a wrapped line may start with anything
 _LEGACY = (
