@@ -21,6 +21,7 @@ from .link import (
     LEAF_TYPES,
     TARGETING,
     build_logic,
+    change_before,
     frequency_of,
     is_dose_unit,
     link_subjects,
@@ -724,6 +725,10 @@ def _constraint(
             c["ucum"] = t.get("ucum")
     if t.get("count_of"):
         c["count_of"] = t["count_of"]
+    # (never a duration: "loss of appetite of more than 2 weeks" says how long)
+    change = change_before(text, base + t["start"]) if t.get("ucum") not in DURATION_UCUM else None
+    if change:
+        c["change"] = change
     canonical = _canonical(c, reg)
     if canonical:
         c["canonical"] = canonical
@@ -848,7 +853,10 @@ def unit_fits_measure(ucum: str | None, measure: str, reg: Any) -> bool:
 
 
 def check_plausible(constraint: dict[str, Any], reg: Any) -> str | None:
-    """Named check: is a threshold plausible for its analyte in the canonical unit? A reason if not."""
+    """Named check: is a threshold plausible for its analyte in the canonical unit? A reason if not
+    (a change of the analyte is never checked: "an increase in creatinine of 0.3 mg/dL")."""
+    if constraint.get("change"):
+        return None
     rule = reg.analyte(constraint.get("measure"))
     canon = constraint.get("canonical") or {}
     if rule is None or rule.plausible is None or canon.get("unit") != rule.canonical:

@@ -183,6 +183,7 @@ constraints = _child(
     Column("multiple", Float),
     Column("reference", String(8)),
     Column("count_of", Text),
+    Column("change", String(16)),
     Column("equivalent_to", String(64)),
     Column("agreement", String(16)),
     Column("text", Text),
@@ -347,6 +348,7 @@ FIELD_HOMES: dict[str, str] = {
     "constraint.inclusive": "constraints.inclusive",
     "constraint.low_inclusive": "constraints.low_inclusive",
     "constraint.high_inclusive": "constraints.high_inclusive",
+    "constraint.change": "constraints.change",
     "constraint.unit": "constraints.unit",
     "constraint.ucum": "constraints.ucum",
     "constraint.canonical": "constraints.canonical_value",
@@ -426,19 +428,22 @@ def _add_link_status(conn: Any) -> None:
         conn.execute(text("ALTER TABLE entities ADD COLUMN link_status VARCHAR(24)"))
 
 
-def _add_half_lives(conn: Any) -> None:
-    """3: windows.half_lives and windows.whichever (record schema 1.4.0); earlier databases lack them."""
+def _add_schema_1_4_columns(conn: Any) -> None:
+    """3: windows.half_lives, windows.whichever and constraints.change (record schema 1.4.0); earlier
+    databases lack them."""
     have = {c["name"] for c in inspect(conn).get_columns("windows")}
     if "half_lives" not in have:
         conn.execute(text("ALTER TABLE windows ADD COLUMN half_lives FLOAT"))
     if "whichever" not in have:
         conn.execute(text("ALTER TABLE windows ADD COLUMN whichever VARCHAR(8)"))
+    if "change" not in {c["name"] for c in inspect(conn).get_columns("constraints")}:
+        conn.execute(text("ALTER TABLE constraints ADD COLUMN change VARCHAR(16)"))
 
 
 MIGRATIONS: dict[int, Any] = {
     1: lambda conn: metadata.create_all(conn),
     2: _add_link_status,
-    3: _add_half_lives,
+    3: _add_schema_1_4_columns,
 }
 
 
@@ -630,6 +635,7 @@ def rows_of(record: dict[str, Any], run_id: int | None) -> dict[Table, list[dict
                     "multiple": k.get("multiple"),
                     "reference": k.get("reference"),
                     "count_of": k.get("count_of"),
+                    "change": k.get("change"),
                     "equivalent_to": k.get("equivalent_to"),
                     "agreement": k.get("agreement"),
                     "text": k["text"],

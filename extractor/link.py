@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .rules import load_json, word_list
@@ -164,6 +164,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             group = _mention_right_after(text, entities, starts, t["end"], "Drug")
+        if not group and change_before(text, t["start"]):
+            # "PSA rise of >= 2 ng/mL": what rose; "a reduction of 30 mmHg or more in systolic blood
+            # pressure": what fell, named after the threshold
+            group = _changed_subject(text, entities, starts, t)
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
@@ -201,6 +205,60 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 group = list(out[ti - 1])
         out.append(group)
     return out
+
+
+@cache
+def _change_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
+    words = load_json("words.json")["change_words"]
+    kinds = {w: kind for kind in ("increase", "decrease") for w in words[kind]}
+    nouns = trie_pattern(sorted(kinds))
+    # "increase in serum creatinine of", "PSA rise of", "a reduction of": the change noun, at most a
+    # few words naming what changed, then "of"/"by" right before the threshold
+    pattern = re.compile(
+        rf"\b(?P<noun>{nouns})(?:e?s)?(?:\s{{1,3}}(?:in|of)(?:\s{{1,3}}[^\s,;.()<>≤≥=\d]+){{1,4}}?)?\s{{1,3}}(?:of|by)\s{{1,3}}$",
+        re.IGNORECASE,
+    )
+    return pattern, kinds
+
+
+def change_before(text: str, start: int) -> str | None:
+    """Whether the threshold at ``start`` bounds a change of its measure, not its level: "increase"
+    or "decrease" ("a decline in eGFR of more than 30%"), else None."""
+    pattern, kinds = _change_patterns()
+    m = pattern.search(text, max(0, start - 60), start)
+    return kinds[m.group("noun").lower()] if m else None
+
+
+# "of 30 mmHg or more in systolic blood pressure", "of more than 10% of (actual) body weight"
+_CHANGE_LEAD = re.compile(
+    r"\s{1,3}(?:in|of)\s{1,3}(?:(?:the|their|his|her|actual|usual|initial|baseline)\s{1,3})?", re.IGNORECASE
+)
+
+
+def _changed_subject(text: str, entities: list[dict[str, Any]], starts: list[int], t: dict[str, Any]) -> list[int]:
+    """The measure a change threshold bounds: a measurement right before its change noun ("PSA rise
+    of"), or one after "in"/"of" right after the threshold ("of 30 mmHg or more in systolic blood
+    pressure", "loss of more than 10% of body weight")."""
+    pattern, _ = _change_patterns()
+    m = pattern.search(text, max(0, t["start"] - 60), t["start"])
+    if m is not None:
+        before = bisect.bisect_left(starts, m.start()) - 1
+        if (
+            before >= 0
+            and entities[before]["type"] == "Measurement"
+            and not text[entities[before]["end"] : m.start()].strip()
+        ):
+            return [before]
+    lead = _CHANGE_LEAD.match(text, t["end"])
+    if lead is not None:
+        after = bisect.bisect_left(starts, lead.end())
+        if (
+            after < len(entities)
+            and entities[after]["start"] == lead.end()
+            and entities[after]["type"] in SUBJECT_TYPES
+        ):
+            return [after]
+    return []
 
 
 def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:

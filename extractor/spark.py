@@ -23,7 +23,8 @@ RESULT_SCHEMA = "position long, trial_id string, status string, record string, s
 CONSTRAINT_SCHEMA = (
     "trial_id string, criterion_id string, side string, constraint_id string, measure string, comparator string, "
     "value double, value_text string, low double, high double, unit string, ucum string, canonical_value double, "
-    "canonical_low double, canonical_high double, canonical_unit string, multiple double, reference string"
+    "canonical_low double, canonical_high double, canonical_unit string, multiple double, reference string, "
+    "change string"
 )
 WINDOW_SCHEMA = (
     "trial_id string, criterion_id string, side string, window_id string, comparator string, duration string, "

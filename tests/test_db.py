@@ -309,7 +309,7 @@ def test_a_version_1_database_gains_the_link_status_column(db_url: str) -> None:
     assert "link_status" in {c["name"] for c in inspect(engine).get_columns("entities")}
 
 
-def test_a_version_2_database_gains_the_half_lives_columns(db_url: str) -> None:
+def test_a_version_2_database_gains_the_schema_1_4_columns(db_url: str) -> None:
     from sqlalchemy import inspect, text
 
     engine = connect(db_url)
@@ -317,7 +317,9 @@ def test_a_version_2_database_gains_the_half_lives_columns(db_url: str) -> None:
         metadata.create_all(conn)
         conn.execute(text("ALTER TABLE windows DROP COLUMN half_lives"))
         conn.execute(text("ALTER TABLE windows DROP COLUMN whichever"))
+        conn.execute(text("ALTER TABLE constraints DROP COLUMN change"))
         for version in (1, 2):
             conn.execute(schema_migrations.insert().values(version=version, applied_at="before"))
     assert ensure_schema(engine) == DB_SCHEMA_VERSION == 3
     assert {"half_lives", "whichever"} <= {c["name"] for c in inspect(engine).get_columns("windows")}
+    assert "change" in {c["name"] for c in inspect(engine).get_columns("constraints")}
