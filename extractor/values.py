@@ -186,6 +186,16 @@ ULN_RE = re.compile(
     r"(?!\s+(?:upper|lower|size|saline))",
     re.IGNORECASE,
 )
+# "greater than 25% below the lower limit of normal" (< 0.75 x LLN), "more than 10% above the upper
+# limit of normal" (> 1.1 x ULN), "at least 50% of the upper limit of normal" (>= 0.5 x ULN)
+PERCENT_LIMIT_RE = re.compile(
+    rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<pct>{_NUM})[ \t]?(?:%|percent)\s{{1,3}}"
+    r"(?:(?P<side>below|under|lower\s+than|less\s+than|above|over|greater\s+than|higher\s+than|more\s+than)\s{1,3}"
+    rf"|of\s{{1,3}}){_LIMIT}",
+    re.IGNORECASE,
+)
+# a comparator on how far below a limit a value is, turned into one on the value
+_TURNED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}{_LIMIT}", re.IGNORECASE)
 
 # "at least 1 system is A", ">2 systems reach B"
@@ -653,6 +663,23 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     has_limit = _LIMIT_WORD.search(text) is not None
     comp_at = _comparator_starts(text)
     uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
+    for m in PERCENT_LIMIT_RE.finditer(text) if has_limit and ("%" in text or "percent" in text.lower()) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        pct = float(parse_number(m.group("pct")))
+        written = comparator_of(m.group("comp")) if m.group("comp") else None
+        side = (m.group("side") or "").lower()
+        if not side:
+            mult, comp = pct / 100, written or "="
+        elif side.startswith(("below", "under", "lower", "less")):
+            mult, comp = 1 - pct / 100, _TURNED[written] if written else "<="
+        else:
+            mult, comp = 1 + pct / 100, written or ">="
+        if not 0 < mult < 100:
+            continue
+        rule = "percent-of-limit"
+        out.append(Threshold(m.start(), m.end(), comp, rule, multiple=round(mult, 6), reference=_reference(m)))
+        taken.append((m.start(), m.end()))
     for m in _matches_at(ULN_RE, text, uln_at) if has_limit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
