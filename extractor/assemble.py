@@ -670,6 +670,20 @@ def _inherited_route(local: str, entities: list[dict[str, Any]], i: int) -> str 
     return None
 
 
+_AGE_AHEAD = re.compile(r"\s{0,3}(?:of\s{1,3})?(?=age\b)", re.IGNORECASE)
+
+
+def _age_mention_after(text: str, base: int, end: int, entities: list[dict[str, Any]]) -> int | None:
+    """The index of the Person mention "age" right after an age threshold ("40 to 65 years of age")."""
+    m = _AGE_AHEAD.match(text, base + end)
+    if m is None:
+        return None
+    for k, e in enumerate(entities):
+        if base + e["start"] == m.end() and e["type"] == "Person":
+            return k
+    return None
+
+
 def _constraint(
     text: str,
     base: int,
@@ -697,6 +711,9 @@ def _constraint(
         c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
         if i is not None and entities[i]["type"] != "Person":
             c["subject"] = None  # "Child with autism is between 3 and 12 years old": no age of autism
+        age = _age_mention_after(text, base, t["end"], entities)
+        if age is not None and age in ent_id:
+            c["subject"] = ent_id[age]  # "subjects of 40 to 65 years of age": the age the limits are of
     if t.get("extra", {}).get("measure"):
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":

@@ -428,3 +428,10 @@ def test_a_multiple_of_a_normal_size_is_no_limit_of_normal(text: str) -> None:
 def test_a_temperatures_scale_letter_alone(text: str, ucum: str | None) -> None:
     [found] = find_thresholds(text)
     assert found.ucum == ucum
+
+
+def test_an_age_range_before_of_age_is_the_age_mentions() -> None:
+    (crit,) = extract_lines("Adult male subjects of 40 to 65 years of age, inclusive.")["criteria"]
+    (constraint,) = crit["constraints"]
+    subject = next(e for e in crit["entities"] if e["id"] == constraint["subject"])
+    assert (constraint["measure"], subject["text"]) == ("age", "age")
