@@ -24,6 +24,7 @@ from .link import (
     change_before,
     frequency_of,
     is_dose_unit,
+    is_excepted,
     link_subjects,
     plain_dose,
     qualitative_results,
@@ -421,8 +422,8 @@ def _criterion_records(
     for i, e in enumerate(entities):
         if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
             continue
-        if (e.get("assertion") or {}).get("negated"):
-            continue
+        if (e.get("assertion") or {}).get("negated") and not is_excepted(local, e["start"]):
+            continue  # "No concurrent prednisone": no drug the criterion is about; an excepted one is
         node = owner[i]
         d: dict[str, Any] = {
             "id": new_id(node.id, "d"),

@@ -823,6 +823,13 @@ _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
 
 
+def is_excepted(text: str, pos: int) -> bool:
+    """Whether the mention at ``pos`` follows an exception in its clause ("anticoagulants, except for
+    antiplatelet agents"): negated as what the criterion excepts, still what it is about."""
+    leads = list(_words()["_exception"].finditer(text, max(0, pos - 80), pos))
+    return bool(leads) and not re.search(r"[);.]", text[leads[-1].end() : pos])
+
+
 def _excepted_in_bracket(text: str, pos: int) -> bool:
     """Whether the bracket ``pos`` is in opens with an exception ("malignancy (other than basal cell
     carcinoma)"): what it names is excepted, no example."""

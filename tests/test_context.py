@@ -197,3 +197,12 @@ def test_with_or_without_is_no_negation_mention() -> None:
     record = extractor.extract("Exclusion Criteria:\nOptic neuropathy with or without taking PDE5 inhibitor\n")
     types = [e["type"] for c in record["criteria"] for e in c["entities"]]
     assert "Negation" not in types
+
+
+def test_an_excepted_drug_keeps_its_drug_record() -> None:
+    record = extractor.extract(
+        "Exclusion Criteria:\n* Subjects who take anticoagulants, except for antiplatelet agents\n* No concurrent prednisone\n"
+    )
+    excepted, negated = record["criteria"]
+    assert [d["name"] for d in excepted["drugs"]] == ["anticoagulant", "antiplatelet agents"]
+    assert negated["drugs"] == []
