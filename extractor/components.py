@@ -471,7 +471,8 @@ class CriteriaEntities:
                     "start": s,
                     "end": e,
                     "type": typed[0]["type"],
-                    "normalized": typed[0]["normalized"] or long.text.lower(),
+                    # (a long form may end on a hard wrap's whitespace token: names hold single spaces)
+                    "normalized": typed[0]["normalized"] or " ".join(long.text.lower().split()),
                     "is_class": typed[0]["is_class"],
                     "rule": "abbreviation",
                 }
@@ -501,7 +502,7 @@ def _elliptic_members(text: str, found: list[dict[str, Any]]) -> list[dict[str, 
                     "start": s,
                     "end": e,
                     "type": f["type"],
-                    "normalized": f"{head.lower()} {m.group('member').lower()}",
+                    "normalized": " ".join(f"{head.lower()} {m.group('member').lower()}".split()),
                     "is_class": False,
                     "rule": "elliptic-coordination",
                 }
@@ -1133,7 +1134,7 @@ class CriteriaModelEntities:
             for short in doc._.abbreviations or []:
                 if short._.long_form is not None:
                     key = (short.start_char, short.end_char)
-                    long_forms[key] = short._.long_form.text.lower()
+                    long_forms[key] = " ".join(short._.long_form.text.lower().split())
                     long_spans[key] = (short._.long_form.start_char, short._.long_form.end_char)
         predicted = [
             s

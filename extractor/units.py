@@ -74,6 +74,7 @@ class UnitRegistry:
     ) -> None:
         if spelled_out:
             units = tuple(_with_spelled_forms(unit, spelled_out) for unit in units)
+        units = tuple(_with_times_signs(unit) for unit in units)
         self.units = units
         self.by_ucum = {u.ucum: u for u in units}
         self._exact: dict[str, UnitRule] = {}
@@ -157,6 +158,15 @@ def _with_spelled_forms(unit: UnitRule, spelled_out: dict[str, Any]) -> UnitRule
     """The unit with its written forms' spelled-out variants added after them (first listed wins a clash)."""
     extra = sorted({form for written in unit.written for form in spelled_variants(written, spelled_out)})
     added = tuple(form for form in extra if form not in unit.written)
+    return replace(unit, written=unit.written + added) if added else unit
+
+
+def _with_times_signs(unit: UnitRule) -> UnitRule:
+    """The unit with a written form's leading multiplication sign also written the other way ("x
+    10^3/uL" and "× 10^3/uL": the data lists one or the other)."""
+    swap = {"x": "×", "×": "x"}
+    extra = [swap[w[0]] + w[1:] for w in unit.written if w[:1] in swap and w[1:2] in " 1"]
+    added = tuple(dict.fromkeys(form for form in extra if form not in unit.written))
     return replace(unit, written=unit.written + added) if added else unit
 
 

@@ -240,3 +240,14 @@ def test_common_procedures_come_from_the_lexicon() -> None:
     assert {k: found.get(k) for k in ("PCI", "CABG", "bronchoscopy", "chemoradiotherapy")} == dict.fromkeys(
         ("PCI", "CABG", "bronchoscopy", "chemoradiotherapy"), "Procedure"
     )
+
+
+def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
+    text = (
+        "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
+        "  -  Prior AML therapy, hepatitis B or\r\n     C\r\n"
+    )
+    record = extractor.extract(text)
+    names = [e.get("normalized") or "" for c in record["criteria"] for e in c["entities"]]
+    names += [k.get("measure") or "" for c in record["criteria"] for k in c["constraints"]]
+    assert names and all(n == " ".join(n.split()) for n in names), names
