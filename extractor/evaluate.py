@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import EvaluationError
+from .temporal import match_anchor
 
 __all__ = [
     "ASSERTION_TYPES",
@@ -498,11 +499,23 @@ def _scalars_equal(a: Any, b: Any) -> bool:
     return na == nb
 
 
+_UCUM_ANNOTATION = re.compile(r"\{[^{}]*\}")
+
+
+def _ucum_key(code: str) -> str:
+    """A UCUM code without its annotations, which carry no meaning in UCUM ("{cells}/uL" is "/uL",
+    "1/uL" too); a code that is an annotation alone ("{score}") stays as it is."""
+    bare = _UCUM_ANNOTATION.sub("", code.strip())
+    if bare.startswith("1/"):
+        bare = bare[1:]
+    return bare if bare not in ("", "/") else code.strip()
+
+
 def _units_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Compare UCUM codes when both sides have one, else the written unit."""
     ua, ub = a.get("ucum"), b.get("ucum")
     if isinstance(ua, str) and ua.strip() and isinstance(ub, str) and ub.strip():
-        return ua.strip() == ub.strip()
+        return _ucum_key(ua) == _ucum_key(ub)
     return _norm_unit(a.get("unit")) == _norm_unit(b.get("unit"))
 
 
@@ -513,8 +526,14 @@ def _norm_duration(value: Any) -> str | None:
 
 
 def _anchor_name(win: Mapping[str, Any]) -> str | None:
+    """The anchor's name, a synonym of a known anchor event read as its canonical name ("study
+    entry" and "enrollment" are one event: resources/anchors.json), so naming is not scored."""
     anchor = win.get("anchor")
-    return _norm_text(anchor.get("name")) if isinstance(anchor, Mapping) else None
+    name = _norm_text(anchor.get("name")) if isinstance(anchor, Mapping) else None
+    if name is None:
+        return None
+    known = match_anchor(name, 0)
+    return known[2] if known is not None and (known[0], known[1]) == (0, len(name)) else name
 
 
 def _doses_equal(a: Any, b: Any) -> bool:

@@ -575,6 +575,8 @@ def test_constraint_equivalent_forms_match(change: Callable[[Record], None]) -> 
         ({"unit": "mg/dl", "ucum": "mg/dL"}, {"unit": "mg/dL", "ucum": "mg/dL"}),
         ({"value": "III"}, {"value": "iii"}),
         ({"unit": None}, {}),
+        # UCUM annotations carry no meaning: "{cells}/uL" is "/uL"
+        ({"unit": "cells/μL", "ucum": "{cells}/uL"}, {"unit": "/uL", "ucum": "/uL"}),
     ],
 )
 def test_constraint_value_and_unit_normalisation(predicted: dict[str, Any], gold: dict[str, Any]) -> None:
@@ -660,6 +662,23 @@ def test_windows(change: Callable[[Record], None], hit: bool) -> None:
     if not hit:
         (miss,) = report.categories["windows"].misses
         assert miss.description == "<= P90D before visit 2"
+
+
+def test_window_anchors_named_differently_for_one_event_match() -> None:
+    # "study entry" and "enrollment" name one anchor event (resources/anchors.json); "screening" another
+    gold = mutated(_anchor("enrollment"))
+    assert counts(evaluate(mutated(_anchor("study entry")), gold), "windows") == (1, 0, 0)
+    assert counts(evaluate(mutated(_anchor("screening")), gold), "windows") == (0, 1, 1)
+
+
+def test_units_that_are_annotations_alone_stay_apart() -> None:
+    def record(ucum: str) -> Record:
+        line = "eGFR by MDRD formula < 60 mL/min/1.73m2"
+        con = {"id": "c1", "subject": None, "measure": "x", "comparator": ">=", "value": 1, "ucum": ucum}
+        con.update(text=line, span=span(line))
+        return make_record([criterion("inc-1", "inclusion", line, constraints=[con])])
+
+    assert counts(evaluate(record("{score}"), record("{system}")), "constraints") == (0, 1, 1)
 
 
 def test_window_duration_missing_on_both_sides_matches() -> None:
