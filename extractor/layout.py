@@ -418,6 +418,7 @@ def segment(
             ):
                 for k, (s, e) in enumerate(pieces):
                     n = len(parent_top.children) + 1
+                    s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
                     child = CriterionSpan(f"{parent_top.id}.{n}", section.side, s, e, parent_top.id, inline=k > 0)
                     _attach(text, child, _sub_items(text, s, e, list(_SUB_STYLES)))
                     parent_top.children.append(child)

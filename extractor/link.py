@@ -394,12 +394,19 @@ def qualitative_results(
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
+        markers: list[int] = []
+        if subject is None and value in ("positive", "negative"):
+            # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
+            # HBV, or HCV positive": the result of the markers named right before it
+            markers = _markers_before(text, entities, m.start(), words["_connector"])
         inside_mention = any(
             e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES
         )
         # "Positive testing for HIV, HBsAg, or HCV antibodies", "positive test for hepatitis C": the
         # result of each thing tested for
-        tested = [subject] if subject is not None else _tested_for(text, entities, m.end(), words["_connector"])
+        tested = (
+            [subject] if subject is not None else markers or _tested_for(text, entities, m.end(), words["_connector"])
+        )
         # "Not positive for HIV": the result is other than the one named
         comparator = "!=" if _NOT_BEFORE.search(text, max(0, m.start() - 12), m.start()) else "="
         for i in [] if inside_mention else tested:
@@ -414,6 +421,44 @@ def qualitative_results(
                     "subject": i,
                 }
             )
+    return out
+
+
+_RESULT_GAP = re.compile(r"[ \t]{0,3}-?(?:(?:is|are|was|were|testing|test|status)[ \t]{0,3})?")
+_MARKER_WORDS = re.compile(
+    r"\b(?:genes?|mutations?|antigens?|antibod(?:y|ies)|expression|DNA|RNA|receptors?|serology|virus|status|"
+    r"tests?|testing|titers?|assay)\b|\b[A-Z][A-Z0-9-]{1,}\b",
+)
+
+
+def _is_marker(text: str, e: dict[str, Any]) -> bool:
+    name = text[e["start"] : e["end"]]
+    return e["type"] == "Measurement" or (
+        e["type"] in {"Condition", "Observation"} and bool(_MARKER_WORDS.search(name))
+    )
+
+
+def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connector: re.Pattern[str]) -> list[int]:
+    """The mentions a result word right after them is of: a measurement, or a condition or
+    observation named by a marker's words or an acronym ("HBsAg", "ROS1", "HIV testing"), with the
+    ones joined to it before ("HIV, HBV, or HCV positive")."""
+    last = next((i for i in range(len(entities) - 1, -1, -1) if entities[i]["end"] <= pos), None)
+    if (
+        last is None
+        or not _RESULT_GAP.fullmatch(text, entities[last]["end"], pos)
+        or not _is_marker(text, entities[last])
+    ):
+        return []
+    out = [last]
+    for j in range(last - 1, -1, -1):
+        gap = text[entities[j]["end"] : entities[out[0]]["start"]]
+        if (
+            entities[j]["end"] > entities[out[0]]["start"]
+            or not connector.match(gap)
+            or not _is_marker(text, entities[j])
+        ):
+            break
+        out.insert(0, j)
     return out
 
 
