@@ -201,7 +201,22 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # "≤ 2 x ULN (≤ 3 x ULN for patients with Gilbert's syndrome)": the bracket states
                 # another limit for the same measure, in the same terms
                 or (_BRACKET_OPEN.match(gap) and _same_terms(prev, t))
+                # "<= 2.5 x ULN; if liver metastases are present, then <= 5 x ULN": the limit for
+                # some of the people, on the same measure
+                or (_CONDITIONAL_GAP.match(gap) and len(gap) <= 120 and _same_terms(prev, t))
             ):
+                group = list(out[ti - 1])
+        if (
+            group
+            and ti > 0
+            and t.get("reference") in ("ULN", "LLN")
+            and all(entities[i]["type"] == "Condition" for i in group)
+        ):
+            # a multiple of a limit of normal bounds a laboratory value, never a condition: "ALT > 3 x
+            # ULN (liver metastasis >= 5 x ULN)", "if liver metastases are present, then <= 5 x ULN"
+            # state the limit for the people with the condition, on the measure before
+            prev = thresholds[ti - 1]
+            if out[ti - 1] and _same_terms(prev, t) and t["start"] - prev["end"] <= 120:
                 group = list(out[ti - 1])
         out.append(group)
     return out
@@ -312,6 +327,9 @@ DOSE_DIMENSIONS = frozenset(
     }
 )
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+_CONDITIONAL_GAP = re.compile(
+    r"\s*[;,]?\s*(?:if|when|in\s+case\s+of|(?:for|in)\s+(?:patients|subjects|participants)\s+with)\b", re.IGNORECASE
+)
 _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
@@ -407,8 +425,9 @@ def qualitative_results(
         tested = (
             [subject] if subject is not None else markers or _tested_for(text, entities, m.end(), words["_connector"])
         )
-        # "Not positive for HIV": the result is other than the one named
-        comparator = "!=" if _NOT_BEFORE.search(text, max(0, m.start() - 12), m.start()) else "="
+        # "Not positive for HIV", "Not HIV, HBV, and HCV positive": the result is other than the one named
+        lead = min([m.start(), *(entities[i]["start"] for i in markers)])
+        comparator = "!=" if _NOT_BEFORE.search(text, max(0, lead - 12), lead) else "="
         for i in [] if inside_mention else tested:
             rule = "qualitative-result" if subject is not None else "qualitative-result-for"
             out.append(
@@ -450,6 +469,8 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
     ):
         return []
     out = [last]
+    if "-" in text[entities[last]["end"] : pos]:
+        return out  # "No AIDS or HIV-positive serology": the hyphen binds the result to one word
     for j in range(last - 1, -1, -1):
         gap = text[entities[j]["end"] : entities[out[0]]["start"]]
         if (
