@@ -161,6 +161,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 break
             group.insert(0, i)
             pos = e["start"]
+        if not group or (len(group) == 1 and entities[group[0]]["type"] in ("Procedure", "Device")):
+            # "the QTc interval obtained from a 12 lead electrocardiogram examination is > 480 ms",
+            # "LVEF measured by echocardiography < 50%": the measure, not the method named after it
+            measured = _measured_before_method(text, entities, upto, t["start"])
+            group = [measured] if measured is not None else group
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             group = _mention_right_after(text, entities, starts, t["end"], "Drug")
@@ -274,6 +279,25 @@ def _changed_subject(text: str, entities: list[dict[str, Any]], starts: list[int
         ):
             return [after]
     return []
+
+
+_METHOD_GAP = re.compile(
+    r"\s{1,3}(?:(?:as\s+)?(?:obtained|measured|assessed|determined|calculated|estimated|evaluated)\s+)?"
+    r"(?:from|by|on|using|via|per)\s+[^,;.()<>≤≥=]{1,60}?\s*(?:is|are|was|were|of)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _measured_before_method(text: str, entities: list[dict[str, Any]], upto: int, start: int) -> int | None:
+    """A measurement a threshold bounds across the method it is measured by (at most 80 characters
+    back): the last Measurement mention followed by "obtained from", "measured by", "by", "on" ..."""
+    for i in range(upto - 1, max(-1, upto - 8), -1):
+        e = entities[i]
+        if start - e["end"] > 80:
+            return None
+        if e["type"] == "Measurement" and e["end"] <= start:
+            return i if _METHOD_GAP.match(text[e["end"] : start]) else None
+    return None
 
 
 def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
