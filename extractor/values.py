@@ -493,6 +493,37 @@ _SCALE_OF_LETTER = {"C": "Cel", "F": "[degF]"}
 _BARE_DEGREES = re.compile(r"\s{0,2}(?P<deg>degrees?|deg\.?|°)(?!\s{0,2}[CFK]\b)(?![A-Za-z])", re.IGNORECASE)
 
 
+# a power of ten written in a number: "1×10^3", "2 x 10^4", "10^4", "1.5 × 10E5", "10⁵"
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+# (without "^" or a superscript, "x 109" is 10^9 where the superscript was lost; "2 x 100 mg" is no power)
+_TIMES_TEN = re.compile(
+    r"[ \t]?[x×*][ \t]?10[ \t]?(?:(?:\^|E|e|\*\*)[ \t]?(?P<exp>\d{1,2})\b|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})|(?P<lost>[3-9]|1[0-5])\b)"
+)
+_UNIT_LEAD = re.compile(r"[ \t]{0,3}")
+_TEN_TO = re.compile(r"(?:\^|E|e|\*\*)?(?P<exp>\d{1,2}\b|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})")
+
+
+def _scientific(text: str, start: int, end: int, value: float | int) -> tuple[float | int, re.Match[str]] | None:
+    """A number written with a power of ten and the unit after it ("1×10^3 copies/mL"): the value
+    and the unit's match; None where there is no power of ten or no unit after it. A count per
+    volume whose unit holds the power ("100 × 10^9/L") is the unit's, never read here."""
+    power = _TIMES_TEN.match(text, end)
+    if power is None and text[start:end] == "10":
+        power = _TEN_TO.match(text, end) if text[end : end + 1] in "^⁰¹²³⁴⁵⁶⁷⁸⁹" else None
+        mantissa: float | int = 1
+    else:
+        mantissa = value
+    if power is None:
+        return None
+    gap = _UNIT_LEAD.match(text, power.end())
+    unit = registry().pattern.match(text, gap.end() if gap else power.end())
+    if unit is None or unit.group().startswith("/"):
+        return None
+    exponent = next(g for g in power.groups() if g)
+    scaled = mantissa * 10 ** int(exponent.translate(_SUPERSCRIPTS))
+    return (int(scaled) if float(scaled).is_integer() else scaled), unit
+
+
 def temperature_scale(value: float) -> str | None:
     """Named check: the body-temperature scale a number written with a bare "degrees" after a
     temperature word can only be on (34-43: Celsius; 93-110: Fahrenheit), else None."""
@@ -654,6 +685,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         implausible for the number."""
         value = _number(m.group("num"))
         unit, ucum = unit_fields(m.group("unit"))
+        scaled = None if unit else _scientific(text, m.start("num"), m.end("num"), value)
+        if scaled is not None:
+            # "≥ 1×10^3 copies/mL", "< 2 x 10^4 IU/mL", "≥ 10^4 copies/mL": a power of ten in the number
+            value, unit_match = scaled
+            unit, ucum = unit_fields(unit_match.group())
+            return value, unit, ucum, unit_match.end()
         if not check_unit_plausible(ucum, float(value)):
             return None
         return value, unit, ucum, m.end("unit") if unit else m.end("num")
