@@ -246,7 +246,7 @@ _WINDOW_STARTS = start_guard(
 )
 _WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
 _FOR_WHAT_RE = re.compile(
-    rf"\s{{0,3}}\(\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}\s{{1,3}}for\s{{1,3}}(?P<what>[^()\r\n;]{{1,60}}?)\s{{0,3}}\)",
+    rf"\s{{0,3}}\(\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}{_WRAP_GAP}for{_WRAP_GAP}(?P<what>[^()\r\n;]{{1,60}}?)\s{{0,3}}\)",
     re.IGNORECASE,
 )
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
@@ -257,7 +257,9 @@ _LAST_UNIT_RE = re.compile(
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
 # "Hemoglobin < 12 g/dL at screening", "at the time of randomization": when, a known anchor event
-_AT_ANCHOR_RE = re.compile(r"\bat(?:\s{1,3}the\s{1,3}time\s{1,3}of)?(?=\s{1,3}\S)", re.IGNORECASE)
+_AT_ANCHOR_RE = re.compile(r"\b(?:at(?:\s{1,3}the\s{1,3}time\s{1,3}of)?|during)(?=\s{1,3}\S)", re.IGNORECASE)
+# "during the study" is the study period (a Temporal mention only), not a time at enrolment
+_NOT_DURING = frozenset({"enrollment", "end of study", "treatment start"})
 # ... not where the event's word qualifies a noun after it ("at entry doses", "at screening levels")
 _ANCHOR_AS_MODIFIER = re.compile(r"[ \t]{1,3}(?:doses?|dosing|levels?|criteria|values?)\b", re.IGNORECASE)
 _DURING_RE = re.compile(
@@ -377,7 +379,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if bracket is None or w.duration is None or not free(bracket.start("num"), bracket.end("unit")):
             continue
         iso, days = iso_duration(_num(bracket.group("num")), bracket.group("unit"))
-        name = re.sub(r"\s+", " ", bracket.group("what").lower()) if w.anchor_start is not None else w.anchor_name
+        # ("within 4 weeks prior to study entry (6 weeks for nitrosoureas)": counted back from an
+        # event, the bracket's window is counted from the same event)
+        since = w.anchor_start is not None and w.direction == "after"
+        name = re.sub(r"\s+", " ", bracket.group("what").lower()) if since else w.anchor_name
         out.append(
             Window(bracket.start("num"), bracket.end("unit"), w.direction, name, "for-what", w.comparator, iso, days)
         )
@@ -410,6 +415,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
     for m in _AT_ANCHOR_RE.finditer(text) if "at" in text.lower() else ():
         anchor = match_anchor(text, m.end())
         if anchor is None or not free(m.start(), anchor[1]) or _ANCHOR_AS_MODIFIER.match(text, anchor[1]):
+            continue
+        if m.group().lower() == "during" and anchor[2] in _NOT_DURING:
             continue
         w = Window(m.start(), anchor[1], "during", anchor[2], "at-anchor")
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
