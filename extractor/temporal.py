@@ -217,10 +217,13 @@ _WHICHEVER = (
     r"(?P<which>longer|longest|shorter|shortest|greater|less|later|earlier)(?(which_open)\s{0,2}\))"
 )
 _WHICHEVER_RE = re.compile(_WHICHEVER, re.IGNORECASE)
-_WINDOW = (
-    # ... or between the lead and the number ("within the past\r\n     28 days")
-    rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?"
-    r"(?:the\s{1,3}(?P<which_lead>longer|shorter|greater|lesser)\s{1,3}of\s{1,3})?"
+_WINDOW_LEAD = rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?"
+_WINDOW_DIRECTION = rf"(?:{_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
+# ... or between the lead and the number ("within the past\r\n     28 days")
+_WINDOW = rf"{_WINDOW_LEAD}{_DURATION}{_RESTATED}{_WINDOW_DIRECTION}"
+# the same with drug half-lives, tried only where the text names them or chooses a bound
+_WINDOW_HALF_LIVES = (
+    _WINDOW_LEAD + r"(?:the\s{1,3}(?P<which_lead>longer|shorter|greater|lesser)\s{1,3}of\s{1,3})?"
     rf"(?:(?:(?P<hl_first>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG}\s{{1,3}}or\s{{1,3}})?"
     rf"{_DURATION}{_RESTATED}"
     rf"(?:\s{{0,3}},?\s{{0,3}}(?P<hl_open>\()?\s{{0,2}}or\s{{1,3}}(?P<hl_after>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG}"
@@ -231,6 +234,7 @@ _WINDOW = (
     # ("..., whichever is shorter, prior to the first dose": a comma after the clause)
     rf"(?:(?(which),?|){_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
 )
+_HALF_LIFE_WORDS = re.compile(r"half|whichever|(?:longer|shorter|greater|lesser)\s+of", re.IGNORECASE)
 _WHICH = {"longest": "longer", "greater": "longer", "later": "longer", "shortest": "shorter", "less": "shorter"}
 _WHICH |= {"lesser": "shorter", "earlier": "shorter"}
 # Where a window can start: the first word or sign of its lead, or its number ("a" only before what
@@ -245,6 +249,7 @@ _WINDOW_STARTS = start_guard(
     classes=r"\d",
 )
 _WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
+_WINDOW_HALF_LIVES_RE = re.compile(_WINDOW_STARTS + _WINDOW_HALF_LIVES, re.IGNORECASE)
 _FOR_WHAT_RE = re.compile(
     rf"\s{{0,3}}\(\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}{_WRAP_GAP}for{_WRAP_GAP}(?P<what>[^()\r\n;]{{1,60}}?)\s{{0,3}}\)",
     re.IGNORECASE,
@@ -301,11 +306,12 @@ def _direction(word: str | None) -> str:
 def _half_lives(w: Window, m: re.Match[str], text: str) -> None:
     """The half-lives a window is also counted in ("within 4 weeks or 5 half-lives") and which bound
     applies, written inside the window or right after its anchor ("..., whichever is longer")."""
-    written = m.group("hl_first") or m.group("hl_after") or m.group("hl_only")
+    groups = m.groupdict()
+    written = groups.get("hl_first") or groups.get("hl_after") or groups.get("hl_only")
     if written is None:
         return
     w.half_lives = _num(written)
-    which = m.group("which") or m.group("which_lead")
+    which = groups.get("which") or groups.get("which_lead")
     if which is None:
         after = _WHICHEVER_RE.match(text, w.end)
         which = after.group("which") if after else None
@@ -323,7 +329,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
     def free(s: int, e: int) -> bool:
         return not any(s < b and a < e for a, b in taken)
 
-    for m in _WINDOW_RE.finditer(text):
+    windows = _WINDOW_HALF_LIVES_RE if _HALF_LIFE_WORDS.search(text) else _WINDOW_RE
+    for m in windows.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
