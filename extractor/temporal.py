@@ -143,13 +143,18 @@ def _generic_event(
     """The event phrase after a direction word when no anchor rule names it: (start, end, name, type).
 
     "prior to dosing", "since prior chemotherapy", "prior to cycle 1 day 1", "after the\n start of
-    therapy": up to five words; it crosses a line break only into a lower-case word (registry text
+    therapy": up to five words besides "of" and "the"; it crosses a line break only into a lower-case word (registry text
     is hard-wrapped), and stops at a clause word, at punctuation, and at a capitalised word after a
     lower-case one ("since prior radiotherapy Surgery:" -- the next item of a flattened list), and
     before a word at one of ``stops`` (where the layout found the next criterion starting)."""
     words: list[tuple[int, int, str]] = []
     at = pos
-    while len(words) < max_words + 1:
+
+    def content(ws: list[tuple[int, int, str]]) -> int:
+        # "of" and "the" are not counted: "the first use of the study drug" is four words
+        return sum(1 for w in ws if w[2].lower() not in _DANGLING)
+
+    while content(words) < max_words + 1:
         m = _EVENT_WORD.match(text, at)
         if not m:
             break
@@ -170,7 +175,8 @@ def _generic_event(
         at = m.end()
     if words and words[0][2].lower() == "the":
         words = words[1:]
-    words = words[:max_words]
+    while content(words) > max_words:
+        words.pop()
     while words and words[-1][2].lower() in _DANGLING | _QUALIFYING | _ONSETS:
         words.pop()
     if not words:
