@@ -176,9 +176,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
-            after = bisect.bisect_left(starts, lead.end()) if lead else len(entities)
-            if after < len(entities) and entities[after]["start"] == lead.end():  # type: ignore[union-attr]
-                group = [after] if entities[after]["type"] in DURATION_SUBJECT_TYPES else []
+            group = _mention_starting_at(entities, starts, lead.end(), DURATION_SUBJECT_TYPES) if lead else []
         only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
             text, entities[group[0]]["start"], entities[group[0]]["end"]
         )
@@ -270,15 +268,13 @@ def _changed_subject(text: str, entities: list[dict[str, Any]], starts: list[int
         ):
             return [before]
     lead = _CHANGE_LEAD.match(text, t["end"])
-    if lead is not None:
-        after = bisect.bisect_left(starts, lead.end())
-        if (
-            after < len(entities)
-            and entities[after]["start"] == lead.end()
-            and entities[after]["type"] in SUBJECT_TYPES
-        ):
-            return [after]
-    return []
+    return _mention_starting_at(entities, starts, lead.end(), SUBJECT_TYPES) if lead else []
+
+
+def _mention_starting_at(entities: list[dict[str, Any]], starts: list[int], pos: int, types: Any) -> list[int]:
+    """[the index of the mention of one of ``types`` that starts at ``pos``], or []."""
+    at = bisect.bisect_left(starts, pos)
+    return [at] if at < len(entities) and starts[at] == pos and entities[at]["type"] in types else []
 
 
 _METHOD_GAP = re.compile(
