@@ -162,7 +162,7 @@ def _criterion_records(
         if key in seen_spans:
             continue
         seen_spans.add(key)
-        if t.get("count_of"):
+        if t.get("count_of") and t["rule"] != "counted-items":
             # "at least 1 system is A": the count is a Multiplier, the grade a Value (as Chia marks them)
             grade = local.rfind(t["count_of"][-1], t["start"], t["end"])
             unit_end = _count_end(local, t)

@@ -504,11 +504,14 @@ _UCUM_ANNOTATION = re.compile(r"\{[^{}]*\}")
 
 def _ucum_key(code: str) -> str:
     """A UCUM code without its annotations, which carry no meaning in UCUM ("{cells}/uL" is "/uL",
-    "1/uL" too); a code that is an annotation alone ("{score}") stays as it is."""
+    "1/uL" too); a code that is an annotation alone ("{score}") stays, in the singular ("{regimens}"
+    is "{regimen}")."""
     bare = _UCUM_ANNOTATION.sub("", code.strip())
     if bare.startswith("1/"):
         bare = bare[1:]
-    return bare if bare not in ("", "/") else code.strip()
+    if bare not in ("", "/"):
+        return bare
+    return _UCUM_ANNOTATION.sub(lambda m: m.group().lower().replace("ies}", "y}").replace("s}", "}"), code.strip())
 
 
 def _units_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -591,7 +594,11 @@ def _match_constraint(p: _Item, g: _Item) -> float | None:
         if not _overlaps(p.subject_span, g.subject_span):
             return None
         score += _jaccard(p.subject_span, g.subject_span)
-    elif _norm_text(pd.get("measure")) != _norm_text(gd.get("measure")):
+    elif _norm_text(pd.get("measure")) != _norm_text(gd.get("measure")) and not (
+        pd.get("count_of") and gd.get("count_of")
+    ):
+        # (what a count counts is described in free words on both sides: "number of target lesion"
+        # against "number of target lesions"; the span, value and unit decide)
         return None
     same = (
         pd.get("comparator") == gd.get("comparator")

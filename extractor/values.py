@@ -216,7 +216,10 @@ RANGE_RE = re.compile(
 )
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
-    rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?\s{{0,3}}(?:to|and|-|–|up\s+to)\s{{0,3}}(?P<c2>{_COMP}){_UNIT_GAP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
+    rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?"
+    # the joining word may follow a hard wrap; a dash after a line break is the next line's bullet
+    rf"(?:[ \t]{{0,3}}(?:to|and|-|–|up\s+to)|{WRAPPED_BREAK}(?:to|and|up\s+to))\s{{0,3}}"
+    rf"(?P<c2>{_COMP}){_UNIT_GAP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
 # "7.0% ≤ HbA1c ≤ 10.5%", "18 ≤ age ≤ 75 years": the measure written between its two bounds
@@ -249,6 +252,27 @@ HYPHENATED_DURATION_RE = re.compile(
     re.IGNORECASE,
 )
 _NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
+
+
+# "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
+# of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
+@lru_cache(maxsize=1)
+def _counted_pattern() -> re.Pattern[str]:
+    nouns = word_list("counted_nouns")
+    forms = sorted({n for noun in nouns for n in (noun, noun + "s", noun[:-1] + "ies" if noun.endswith("y") else noun)})
+    mods = trie_pattern(sorted(word_list("counted_modifiers")))
+    number = rf"\d{{1,2}}|{'|'.join(w for w in _SPELLED if w != 'zero')}"
+    return re.compile(
+        rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?<![\d.,])(?P<num>{number})(?![\d.,])"
+        r"(?P<post>\s{1,3}or\s{1,3}(?:more|fewer|less))?\s{1,3}"
+        rf"(?P<counted>(?:(?:{mods})\s{{1,3}}){{0,3}}(?P<noun>{trie_pattern(forms)})\b"
+        rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy))?)"
+        # "more than 2 drinks per day" is a rate, left to the comparison rules
+        r"(?!\s{0,3}(?:per|a|/|each|every)\s{0,3}(?:day|week|month|year|d)\b)",
+        re.IGNORECASE,
+    )
+
+
 # "18 years or older", "18 and over", "65 or under": the comparator written after the number;
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 # "pain of 6/10 or higher": a score out of its scale's maximum, never the maximum alone ("10 or higher")
@@ -841,6 +865,26 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 ucum=ucum,
             )
         )
+        taken.append((m.start(), m.end()))
+    for m in _counted_pattern().finditer(text) if has_digit or _NUMBER_WORD.search(text) else ():
+        if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post")):
+            continue
+        post = (m.group("post") or "").split()
+        comparator = comparator_of(m.group("comp")) if m.group("comp") else (">=" if post[-1] == "more" else "<=")
+        number = m.group("num").lower()
+        unit, ucum = unit_fields(m.group("noun"))
+        counted = re.sub(r"\s+", " ", m.group("counted").lower())
+        t = Threshold(m.start(), m.end(), comparator, "counted-items", value=_SPELLED.get(number) or _number(number))
+        # the count units of units.json where they name it ("{cycles}"), else the noun as an annotation
+        t.unit, t.ucum, t.count_of = unit, ucum or "{" + m.group("noun").lower() + "}", counted
+        # the Value mention is the count, with its noun where nothing stands between them ("more than 6
+        # cycles", "more than 2" of "more than 2 systemic chemotherapy regimens"), as Chia marks it;
+        # what it counts is the measure
+        count_end = m.end("post") if m.group("post") else m.end("num")
+        adjacent = m.start("noun") == m.start("counted")
+        t.extra["value_span"] = (0, (m.end("noun") if adjacent else count_end) - m.start())
+        t.extra["measure"] = f"number of {counted}"
+        out.append(t)
         taken.append((m.start(), m.end()))
     for m in _matches_at(HYPHENATED_DURATION_RE, text, comp_at):
         if taken.overlaps(m.start(), m.end()) or not (m.group("article") or "-" in m.group("join")):

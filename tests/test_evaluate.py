@@ -983,3 +983,16 @@ def test_logic_is_compared_up_to_associativity() -> None:
     mixed = {"op": "any", "args": [{"op": "all", "args": [{"ref": "a"}, {"ref": "b"}]}, {"ref": "c"}]}
     assert normalise_logic(mixed) == mixed
     assert normalise_logic({"op": "all", "args": [{"ref": "a"}]}) == {"ref": "a"}
+
+
+def test_counts_match_whatever_words_name_what_they_count() -> None:
+    def record(measure: str, count_of: str | None) -> Record:
+        line = "eGFR by MDRD formula < 60 mL/min/1.73m2"
+        con: dict[str, Any] = {"id": "c1", "subject": None, "measure": measure, "comparator": ">=", "value": 1}
+        con.update(text=line, span=span(line), ucum="{lesions}", **({"count_of": count_of} if count_of else {}))
+        return make_record([criterion("inc-1", "inclusion", line, constraints=[con])])
+
+    gold = record("number of target lesions", "target lesions")
+    assert counts(evaluate(record("number of target lesion", "target lesion"), gold), "constraints") == (1, 0, 0)
+    # a measure named otherwise is still a miss where neither side counts
+    assert counts(evaluate(record("x", None), record("y", None)), "constraints") == (0, 1, 1)
