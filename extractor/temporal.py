@@ -425,7 +425,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))
-    for m in _AT_ANCHOR_RE.finditer(text) if "at" in text.lower() else ():
+    low = text.lower()
+    for m in _AT_ANCHOR_RE.finditer(text) if "at" in low or "during" in low else ():
         anchor = match_anchor(text, m.end())
         if anchor is None or not free(m.start(), anchor[1]) or _ANCHOR_AS_MODIFIER.match(text, anchor[1]):
             continue
