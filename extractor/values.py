@@ -548,6 +548,12 @@ def _scientific(text: str, start: int, end: int, value: float | int) -> tuple[fl
     return (int(scaled) if float(scaled).is_integer() else scaled), unit
 
 
+def _count(written: str) -> float | int:
+    """A count written in digits or as a word ("4", "four")."""
+    word = written.lower()
+    return _SPELLED[word] if word in _SPELLED else _number(written)
+
+
 def temperature_scale(value: float) -> str | None:
     """Named check: the body-temperature scale a number written with a bare "degrees" after a
     temperature word can only be on (34-43: Celsius; 93-110: Fahrenheit), else None."""
@@ -871,10 +877,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         post = (m.group("post") or "").split()
         comparator = comparator_of(m.group("comp")) if m.group("comp") else (">=" if post[-1] == "more" else "<=")
-        number = m.group("num").lower()
         unit, ucum = unit_fields(m.group("noun"))
         counted = re.sub(r"\s+", " ", m.group("counted").lower())
-        t = Threshold(m.start(), m.end(), comparator, "counted-items", value=_SPELLED.get(number) or _number(number))
+        t = Threshold(m.start(), m.end(), comparator, "counted-items", value=_count(m.group("num")))
         # the count units of units.json where they name it ("{cycles}"), else the noun as an annotation
         t.unit, t.ucum, t.count_of = unit, ucum or "{" + m.group("noun").lower() + "}", counted
         # the Value mention is the count, with its noun where nothing stands between them ("more than 6
@@ -892,15 +897,13 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if m.group("comp").lower() in _NOT_DURATION_LIMITS:
             continue
         unit, ucum = unit_fields(m.group("unit"))
-        number = m.group("num").lower()
-        value = _SPELLED[number] if number in _SPELLED else _number(number)
         out.append(
             Threshold(
                 m.start(),
                 m.end(),
                 comparator_of(m.group("comp")),
                 "hyphenated-duration",
-                value=value,
+                value=_count(m.group("num")),
                 unit=unit,
                 ucum=ucum,
             )
@@ -977,7 +980,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 m.end(),
                 comparator_of(m.group("comp")),
                 "comparator-word-number-unit",
-                value=_SPELLED[m.group("word").lower()],
+                value=_count(m.group("word")),
                 unit=unit,
                 ucum=ucum,
             )
