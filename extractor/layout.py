@@ -449,6 +449,9 @@ _NOT_LABEL_START = {"not", "no", "none", "and", "or", "with", "without", "see", 
 MIN_INLINE_LABELS = 3
 
 
+_LABEL_JOIN = re.compile(r"[ \t]*\r?\n[ \t]*")
+
+
 def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each 'Label:' in text[start:end]: one to three words before a colon, the first
     capitalised, not a value word ("Not specified Chemotherapy:" is the label "Chemotherapy")."""
@@ -462,11 +465,13 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not words or words[-1].end() + max(start, colon - 60) != colon:
             continue
         offset = max(start, colon - 60)
-        # keep the trailing words joined by single spaces only
+        # keep the trailing words joined by single spaces, or by a hard wrap ("Life\r\n
+        # expectancy: At least 3 months")
         run = [words[-1]]
         for w in reversed(words[:-1]):
-            if text[w.end() + offset : run[0].start() + offset] != " ":
-                break
+            gap = text[w.end() + offset : run[0].start() + offset]
+            if gap != " " and not (_LABEL_JOIN.fullmatch(gap) and run[0].group()[0].islower()):
+                break  # a label's word wraps in lower case ("Sex: Female\r\nMenopausal status:")
             run.insert(0, w)
         while run and (not run[0].group()[0].isupper() or run[0].group().lower() in _NOT_LABEL_START):
             run.pop(0)
@@ -518,12 +523,22 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
         for m in _CAPITALISED_AFTER.finditer(text, start, end):
             word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
             before = word.group() if word else ""
+            if not before or _ENUMERATION.fullmatch(before) or before.lower() in not_before:
+                continue
             if (
-                before
-                and (before[0].islower() or before[0].isdigit())
-                and before.lower() not in not_before
-                and not _ENUMERATION.fullmatch(before)
+                before[0].islower()
+                or before[0].isdigit()
+                # "... (3 times ULN in the presence of liver metastases) Alkaline phosphatase ..."
+                or before[-1] == ")"
+                # "... 1.5 times ULN Alkaline phosphatase ...", not "... ULN OR Creatinine clearance"
+                or (len(before) > 1 and before.isupper() and before.isalpha() and not _ROMAN.fullmatch(before))
             ):
+                out.append(m.end())
+        # a test named by its acronym after a threshold: "... 1.5 mg/dL SGOT/SGPT less than ...",
+        # "... 1.5 times ULN ALT/AST no greater than ..."
+        for m in _ACRONYM_AFTER_LIMIT.finditer(text, start, end):
+            word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
+            if word and _LIMIT_END.fullmatch(word.group()) and word.group().lower() not in not_before:
                 out.append(m.end())
     for m in pattern.finditer(text, start, end):
         if m.start() == m.end():
@@ -543,7 +558,14 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
     return sorted(set(out))
 
 
-_CAPITALISED_AFTER = re.compile(r"(?<=[a-z0-9%])[ \t]{1,3}(?:\r?\n[ \t]{0,16})?(?=[A-Z][a-z]{2,}\b(?!'))")
+_CAPITALISED_AFTER = re.compile(r"(?<=[a-zA-Z0-9%)])(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z][a-z]{2,}\b(?!'))")
+_ROMAN = re.compile(r"[IVX]+")  # "grade III or IV New York Heart Association ...": a grade, no acronym
+_ACRONYM_AFTER_LIMIT = re.compile(
+    r"(?<=\S)(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z]{2,}\d?(?:/[A-Z]{2,}\d?)?[ \t]+"
+    r"(?:and|or|no|not|less|greater|at|below|above|under|over|<|>|≤|≥)\b)"
+)
+# what a limit ends with: a number, a unit ("g/dL", "%"), a bracket, or the limit of normal
+_LIMIT_END = re.compile(r".*(?:\d|/\w+|%|\))|ULN|LLN|normal")
 
 
 def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) -> None:

@@ -486,6 +486,41 @@ def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lowe
     assert "Other: Men who are taking Tamoxifen are not excluded" in texts
 
 
+# the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
+# limit, or at the start of a wrapped line; and a two-word label wrapped over a line end
+_PDQ_LIMITS = (
+    "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: Karnofsky 70-100% Life\r\n"
+    "expectancy: At least 3 months Hepatic: Bilirubin no greater than 1.5 times upper limit of normal\r\n"
+    "(ULN) ALT/AST no greater than 1.5 times ULN (3 times ULN in the presence of liver metastases)\r\n"
+    "Alkaline phosphatase no greater than 1.5 times ULN Albumin at least 3 g/dL SGOT/SGPT less than 2\r\n"
+    "times ULN Renal: Creatinine no greater than ULN OR Creatinine clearance at least 60 mL/min\r\n"
+    "Cardiovascular: No grade III or IV New York Heart Association cardiac problem Sex: Female\r\n"
+    "Menopausal status: Not specified\r\n"
+)
+
+
+def test_a_pdq_paragraph_starts_a_criterion_after_a_bracket_an_acronym_or_a_limit() -> None:
+    found = layout.flatten(layout.analyse(_PDQ_LIMITS).criteria)
+    texts = [" ".join(_PDQ_LIMITS[c.start : c.end].split()) for c in found if not c.children]
+    assert texts == [
+        "Age: 18 and over",
+        "Performance status: Karnofsky 70-100%",
+        "Life expectancy: At least 3 months",
+        "Bilirubin no greater than 1.5 times upper limit of normal (ULN)",
+        "ALT/AST no greater than 1.5 times ULN (3 times ULN in the presence of liver metastases)",
+        "Alkaline phosphatase no greater than 1.5 times ULN",
+        "Albumin at least 3 g/dL",
+        "SGOT/SGPT less than 2 times ULN",
+        # "OR" joins two limits of one criterion; a grade in Roman numerals is no acronym
+        "Renal: Creatinine no greater than ULN OR Creatinine clearance at least 60 mL/min",
+        "Cardiovascular: No grade III or IV New York Heart Association cardiac problem",
+        "Sex: Female",
+        "Menopausal status: Not specified",
+    ]
+    labels = [" ".join(_PDQ_LIMITS[slice(*c.heading)].split()) for c in found if c.heading]
+    assert "Life expectancy" in labels and "Menopausal status" in labels
+
+
 @pytest.mark.parametrize(
     ("text", "criteria"),
     [
