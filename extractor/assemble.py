@@ -24,7 +24,6 @@ from .link import (
     change_before,
     frequency_of,
     is_dose_unit,
-    is_excepted,
     link_subjects,
     plain_dose,
     qualitative_results,
@@ -320,9 +319,6 @@ def _criterion_records(
             and (t.get("ucum") is None or is_dose_unit(t["ucum"]))
             # a dose holds one value: a range ("meperidine 25 - 50 mg") stays a constraint on the drug
             and t["comparator"] != "between"
-            # a negated drug has no drug record to hold a dose ("No concurrent prednisone in excess of
-            # 10 mg/day"): the threshold stays a constraint on it
-            and not any((entities[i].get("assertion") or {}).get("negated") for i in subs)
         ):
             for i in subs:
                 dose_of[i] = {
@@ -422,8 +418,8 @@ def _criterion_records(
     for i, e in enumerate(entities):
         if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
             continue
-        if (e.get("assertion") or {}).get("negated") and not is_excepted(local, e["start"]):
-            continue  # "No concurrent prednisone": no drug the criterion is about; an excepted one is
+        if (e.get("assertion") or {}).get("negated") and _measured_without(local, e["start"], taken_by_thresholds):
+            continue  # "oxygen saturation above 94% ... without oxygen": how a value is measured
         node = owner[i]
         d: dict[str, Any] = {
             "id": new_id(node.id, "d"),
@@ -719,6 +715,8 @@ def _constraint(
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
         c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
+    elif not c.get("measure") and t.get("ucum") in _unit_measures():
+        c["measure"] = _unit_measures()[t["ucum"]]  # "more than 3 drinks in a single day"
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -838,9 +836,26 @@ def is_duration_of_state(
 _PLURAL_S = re.compile(r"(?<=[a-z]{3})(?<![siu])s$")
 
 
+# "the oxygen saturation is above 94% in the resting state without oxygen": a drug left out while a
+# value is measured describes the measurement; "No concurrent steroids" is a drug the criterion is
+# about, negated (its entity says so), and has its drug record
+_WITHOUT_BEFORE = re.compile(r"\b(?:without|off)\s{1,3}(?:supplemental\s{1,3}|any\s{1,3})?$", re.IGNORECASE)
+
+
+def _measured_without(text: str, start: int, thresholds: list[tuple[int, int]]) -> bool:
+    return bool(_WITHOUT_BEFORE.search(text, max(0, start - 30), start)) and any(
+        0 <= start - end <= 80 for _, end in thresholds
+    )
+
+
 @cache
 def _pressure_words() -> frozenset[str]:
     return frozenset(word_list("pressure_measures"))
+
+
+@cache
+def _unit_measures() -> dict[str, str]:
+    return {k: v for k, v in load_json("words.json")["unit_measures"].items() if k != "_"}
 
 
 _BRACKETED_END = re.compile(r"(?<=\S)\s*[(\[][^()\[\]]{1,12}[)\]]$")

@@ -24,7 +24,7 @@ from spacy.util import minibatch, registry
 
 from . import extensions
 from .formulas import find_formulas
-from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list
+from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list, word_pattern
 from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import casefree_lower, led_trie, trie_pattern
@@ -40,6 +40,22 @@ ASSERTED_TYPES = ("Condition", "Drug", "Procedure", "Measurement", "Observation"
 # the mentions a concept mention from the model cannot overlap; a modifier (Qualifier, Negation,
 # Multiplier, ...) over or inside it does not block it
 _BLOCKING_TYPES = frozenset(CONCEPT_TYPES) | {"Value", "Temporal"}
+
+
+@lru_cache(maxsize=1)
+def _substance_heads() -> re.Pattern[str]:
+    return re.compile(rf"\s{{1,3}}(?:{word_pattern('substance_disorder_heads').pattern})", re.IGNORECASE)
+
+
+def _substance_disorder(text: str, key: tuple[int, int], start: int, end: int, info: dict[Any, Any]) -> bool:
+    """Whether the lexicon's drug at ``key`` names the substance of a disorder that the model span
+    text[start:end] holds whole ("cannabis use disorder", "dependence on opioids" aside)."""
+    return (
+        info[key]["type"] == "Drug"
+        and start <= key[0]
+        and key[1] < end
+        and _substance_heads().match(text, key[1], end) is not None
+    )
 
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
@@ -1197,8 +1213,14 @@ class CriteriaModelEntities:
             # are never merged into one
             if _coordinated(text, sorted(k for k in overlapping if info[k]["type"] == type_)):
                 continue
-            # a generic mention ("treatment", "participation") gives way to a model span over it
-            weak = [k for k in overlapping if info[k].get("confirm")]
+            # a generic mention ("treatment", "participation") gives way to a model span over it, and
+            # so does a substance named inside the disorder of its use ("cocaine use disorder",
+            # "opioid dependence"), one Condition as Chia marks it
+            weak = [
+                k
+                for k in overlapping
+                if info[k].get("confirm") or (type_ == "Condition" and _substance_disorder(text, k, start, end, info))
+            ]
             strong = [k for k in overlapping if k not in weak]
             same = [k for k in strong if info[k]["type"] == type_]
             # a name and its abbreviation ("Beck Depression Inventory-II (BDI) score") are one concept

@@ -345,9 +345,20 @@ def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -
 
 # "5. Subject has an active ulcer. 6. Subject has a history of ...": numbered criteria run on in one
 # line (the line breaks were lost); the line's own number is "5."
-_OWN_NUMBER = re.compile(r"(\d{1,2})[.)]\s*$")
-_LEADING_NUMBER = re.compile(r"(\d{1,2})\.\s+")
-_INLINE_NUMBER = re.compile(r"(?<=[\s.;,)])(\d{1,2})\.\s+(?=[A-Z(])")
+# ... or in lower-case Roman numerals ("i. Oral steroids (planned) ii. Chemotherapy ...")
+_ROMAN_NUMERALS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_LABEL = r"(\d{1,2}|(?:" + "|".join(sorted(_ROMAN_NUMERALS, key=len, reverse=True)) + r"))"
+_OWN_NUMBER = re.compile(r"(?<![\w.])" + _LABEL + r"[.)]\s*$")
+_LEADING_NUMBER = re.compile(_LABEL + r"\.\s+")
+_INLINE_NUMBER = re.compile(r"(?<=[\s.;,)])" + _LABEL + r"\.\s+(?=[A-Z(])")
+
+
+def _following(label: str) -> str | None:
+    """The item number after ``label``: "3" -> "4", "iii" -> "iv"."""
+    if label.isdigit():
+        return str(int(label) + 1)
+    k = _ROMAN_NUMERALS.index(label) if label in _ROMAN_NUMERALS else -1
+    return _ROMAN_NUMERALS[k + 1] if 0 <= k < len(_ROMAN_NUMERALS) - 1 else None
 
 
 def numbered_pieces(text: str, start: int, end: int) -> list[Span]:
@@ -359,12 +370,12 @@ def numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     number = own or lead
     if number is None or text.find(". ", start, end) < 0:
         return [(start, end)]
-    expected = int(number.group(1)) + 1
+    expected = _following(number.group(1))
     cuts: list[re.Match[str]] = []
     for m in _INLINE_NUMBER.finditer(text, start, end):
-        if int(m.group(1)) == expected:
+        if expected is not None and m.group(1) == expected:
             cuts.append(m)
-            expected += 1
+            expected = _following(expected)
     if not cuts:
         return [(start, end)]
     first = lead.end() if lead else start
@@ -523,15 +534,24 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
         for m in _CAPITALISED_AFTER.finditer(text, start, end):
             word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
             before = word.group() if word else ""
-            if not before or _ENUMERATION.fullmatch(before) or before.lower() in not_before:
+            if not before or before.lower() in not_before:
+                continue
+            if _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, m.start() - len(before)):
                 continue
             if (
                 before[0].islower()
                 or before[0].isdigit()
                 # "... (3 times ULN in the presence of liver metastases) Alkaline phosphatase ..."
                 or before[-1] == ")"
-                # "... 1.5 times ULN Alkaline phosphatase ...", not "... ULN OR Creatinine clearance"
-                or (len(before) > 1 and before.isupper() and before.isalpha() and not _ROMAN.fullmatch(before))
+                # "... 1.5 times ULN Alkaline phosphatase ...", not "... ULN OR Creatinine clearance" nor
+                # a name in title case ("the PLCO Screening Trial", "NCI Common Toxicity Criteria")
+                or (
+                    len(before) > 1
+                    and before.isupper()
+                    and before.isalpha()
+                    and not _ROMAN.fullmatch(before)
+                    and not _TITLE_CASE_PAIR.match(text, m.end())
+                )
             ):
                 out.append(m.end())
         # a test named by its acronym after a threshold: "... 1.5 mg/dL SGOT/SGPT less than ...",
@@ -545,7 +565,7 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
             continue  # no space: inside a word
         word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
         before = word.group() if word else ""
-        if _ENUMERATION.fullmatch(before):
+        if _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start() if word else m.start()):
             continue  # "(vii) Patients who ...": an item's number, not the end of a criterion
         if before and (
             (before[0].islower() and before.lower() not in not_before)
@@ -558,7 +578,14 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
     return sorted(set(out))
 
 
+def _closes_bracket(text: str, start: int, at: int) -> bool:
+    """Whether a ")" right after ``at`` closes a bracket opened in text[start:at] ("... (daily
+    temperature no greater than 38 degrees C) No ...": a bracket's end, not an item's letter)."""
+    return text.count("(", start, at) > text.count(")", start, at)
+
+
 _CAPITALISED_AFTER = re.compile(r"(?<=[a-zA-Z0-9%)])(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z][a-z]{2,}\b(?!'))")
+_TITLE_CASE_PAIR = re.compile(r"[A-Z][a-z]+\s{1,3}[A-Z][a-z]")
 _ROMAN = re.compile(r"[IVX]+")  # "grade III or IV New York Heart Association ...": a grade, no acronym
 _ACRONYM_AFTER_LIMIT = re.compile(
     r"(?<=\S)(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z]{2,}\d?(?:/[A-Z]{2,}\d?)?[ \t]+"

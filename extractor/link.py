@@ -87,6 +87,11 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     return pos
 
 
+_PERSON_UCUM = frozenset(
+    {None, "a", "mo", "wk", "d", "h", "kg", "g", "[lb_av]", "kg/m2", "cm", "m", "[in_i]", "[ft_i]"}
+)
+
+
 def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]]) -> list[list[int]]:
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
@@ -123,6 +128,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             and entities[i]["start"] < t["start"]
             and entities[i]["end"] <= t["end"]
             and entities[i].get("normalized") not in words["context_only_normalized"]  # "History of >1 fall"
+            # a person is measured in years (an age), never in drinks a day ("For women: more than 3
+            # drinks in a single day")
+            and not (entities[i]["type"] == "Person" and t.get("ucum") not in _PERSON_UCUM)
         ]
         aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
@@ -173,6 +181,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "PSA rise of >= 2 ng/mL": what rose; "a reduction of 30 mmHg or more in systolic blood
             # pressure": what fell, named after the threshold
             group = _changed_subject(text, entities, starts, t)
+        if not group and _SCORE_BEFORE.search(text, max(0, t["start"] - 20), t["start"]):
+            # "a score of 20 or more on the HAM-D", "a score of >= 3 (mildly ill) for CGI-SCH positive
+            # symptoms": the scale, named after the score
+            lead = _SCALE_AFTER.match(text, t["end"])
+            group = _mention_starting_at(entities, starts, lead.end(), ("Measurement",)) if lead else []
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
@@ -353,6 +366,8 @@ _CONDITIONAL_GAP = re.compile(
 _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
+_SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
+_SCALE_AFTER = re.compile(r"\s{0,3}(?:\([^()]{0,30}\)\s{0,3})?(?:on|for|in)\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
 # a mention that is the word "grade" alone names no measured thing
 _GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
@@ -433,7 +448,7 @@ def qualitative_results(
                 subject = i
                 break
         markers: list[int] = []
-        if subject is None and value in ("positive", "negative"):
+        if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
             # HBV, or HCV positive": the result of the markers named right before it
             markers = _markers_before(text, entities, m.start(), words["_connector"])
@@ -503,6 +518,10 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
     return out
 
 
+# "CGI-S positive symptoms", "negative predictive value": the word qualifies a noun, it is no result
+_RESULT_AS_ADJECTIVE = re.compile(
+    r"[ \t]{1,3}(?:and\s{1,3}negative\s{1,3})?(?:symptoms?|predictive|feedback|effects?|affect)\b", re.IGNORECASE
+)
 _TESTED_FOR = re.compile(
     r"[ \t]{1,3}(?:(?:lab(?:oratory)?\s{1,3})?(?:test(?:s|ing)?|results?|serology|screen(?:ing)?)[ \t]{1,3})?for[ \t]{1,3}"
     r"(?:(?:the|an?|any)[ \t]{1,3})?",
@@ -907,13 +926,6 @@ _LIST_GAP = re.compile(
 )
 _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
-
-
-def is_excepted(text: str, pos: int) -> bool:
-    """Whether the mention at ``pos`` follows an exception in its clause ("anticoagulants, except for
-    antiplatelet agents"): negated as what the criterion excepts, still what it is about."""
-    leads = list(_words()["_exception"].finditer(text, max(0, pos - 80), pos))
-    return bool(leads) and not re.search(r"[);.]", text[leads[-1].end() : pos])
 
 
 def _excepted_in_bracket(text: str, pos: int) -> bool:

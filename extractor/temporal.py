@@ -45,7 +45,8 @@ _UNITS = {
 _NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|\b(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b)"
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
-    r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior))?|in\s+the\s+(?:past|last|previous|preceding|prior)"
+    r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?"
+    r"|in\s+the\s+(?:past|last|previous|preceding|prior|next|coming)"
     r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
@@ -262,7 +263,7 @@ _FOR_WHAT_RE = re.compile(
 )
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
-    r"\b(?P<lead>(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior))\s+"
+    r"\b(?P<lead>(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior|next|coming))\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
@@ -300,6 +301,9 @@ def _lead_comparator(lead: str | None) -> str:
     if low.startswith("less than"):
         return "<"
     return "<="
+
+
+_AHEAD = re.compile(r"\b(?:next|coming|following)$", re.IGNORECASE)
 
 
 def _direction(word: str | None) -> str:
@@ -367,10 +371,12 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
+        # "within the next 6 months": counted forward from the index date
+        ahead = not direction_word and bool(lead and _AHEAD.search(lead))
         w = Window(
             m.start(),
             end,
-            _direction(direction_word),
+            "after" if ahead else _direction(direction_word),
             anchor[2] if anchor else "index",
             ("duration" if iso else "half-lives") + ("-anchor" if anchor else ""),
             comparator,
@@ -407,7 +413,9 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if not free(m.start(), end):
             continue
         iso, days = iso_duration(1, m.group("unit"))
-        w = Window(m.start(), end, "before", anchor[2] if anchor else "index", "last-unit", "<=", iso, days)
+        ahead = not m.group("dir") and bool(_AHEAD.search(m.group("lead")))
+        direction = "after" if ahead else "before"
+        w = Window(m.start(), end, direction, anchor[2] if anchor else "index", "last-unit", "<=", iso, days)
         if anchor:
             w.rule = "last-unit-anchor"
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]

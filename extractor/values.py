@@ -7,6 +7,7 @@ range is ordered), and every confirmed value records which rule produced it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -259,7 +260,11 @@ _NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
 @lru_cache(maxsize=1)
 def _counted_pattern() -> re.Pattern[str]:
     nouns = word_list("counted_nouns")
-    forms = sorted({n for noun in nouns for n in (noun, noun + "s", noun[:-1] + "ies" if noun.endswith("y") else noun)})
+    plural = {
+        n: n + "es" if n.endswith(("s", "x", "ch", "sh")) else n[:-1] + "ies" if n.endswith("y") else n + "s"
+        for n in nouns
+    }
+    forms = sorted({*nouns, *plural.values()})
     mods = trie_pattern(sorted(word_list("counted_modifiers")))
     number = rf"\d{{1,2}}|{'|'.join(w for w in _SPELLED if w != 'zero')}"
     return re.compile(
@@ -756,6 +761,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         comp_text = m.group("comp") or m.group("comp2")
         comp = comparator_of(comp_text) if comp_text else (">" if m.group("more") else "=")
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
+        if not comp_text and not m.group("more"):
+            out[-1].extra["comparator_unwritten"] = True
         taken.append((m.start(), m.end()))
     for m in _matches_at(ULN_BARE_RE, text, comp_at) if has_limit else ():
         if taken.overlaps(m.start(), m.end()):
@@ -875,6 +882,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _counted_pattern().finditer(text) if has_digit or _NUMBER_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post")):
             continue
+        longer_unit = reg.pattern.match(text, m.start("noun"))
+        if longer_unit and longer_unit.end() > m.end("noun"):
+            continue  # "more than 3 drinks in a single day": a rate, read with its unit
         post = (m.group("post") or "").split()
         comparator = comparator_of(m.group("comp")) if m.group("comp") else (">=" if post[-1] == "more" else "<=")
         unit, ucum = unit_fields(m.group("noun"))
@@ -1011,7 +1021,29 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if t.equivalent_of is not None:
             t.equivalent_of = remap[t.equivalent_of]
     _share_units(text, result)
+    _share_comparators(text, result)
     return result
+
+
+# what joins a limit to an alternative limit written without its comparator: "no greater than 1.5
+# times ULN (3 times ULN in the presence of liver metastases)", "<= 2.5 x ULN, or 5 x ULN if ..."
+_ALTERNATIVE_LIMIT_GAP = re.compile(r"\s*(?:\(|,?\s*(?:or|and)\s+|[;,])\s*")
+
+
+def _share_comparators(text: str, thresholds: list[Threshold]) -> None:
+    """A multiple of a limit written with no comparator right after another multiple of the same
+    limit takes that one's comparator: it is an alternative limit, not an equality."""
+    for before, t in itertools.pairwise(thresholds):
+        if (
+            t.extra.get("comparator_unwritten")
+            and before.multiple is not None
+            and before.reference == t.reference
+            and before.comparator != "="
+            and _ALTERNATIVE_LIMIT_GAP.fullmatch(text, before.end, t.start)
+        ):
+            t.comparator = before.comparator
+            t.rule = "limit-multiple-alternative"
+        t.extra.pop("comparator_unwritten", None)
 
 
 def _ordinal(value: str) -> int | None:

@@ -199,10 +199,16 @@ def test_with_or_without_is_no_negation_mention() -> None:
     assert "Negation" not in types
 
 
-def test_an_excepted_drug_keeps_its_drug_record() -> None:
+def test_negated_and_excepted_drugs_keep_their_drug_records() -> None:
     record = extractor.extract(
-        "Exclusion Criteria:\n* Subjects who take anticoagulants, except for antiplatelet agents\n* No concurrent prednisone\n"
+        "Exclusion Criteria:\n* Subjects who take anticoagulants, except for antiplatelet agents\n"
+        "* No concurrent prednisone\n* Oxygen saturation above 94% at rest without oxygen\n"
     )
-    excepted, negated = record["criteria"]
+    excepted, negated, measured = record["criteria"]
     assert [d["name"] for d in excepted["drugs"]] == ["anticoagulant", "antiplatelet agents"]
-    assert negated["drugs"] == []
+    # what the criterion forbids is a drug it is about; its entity says it is negated
+    (prednisone,) = negated["drugs"]
+    entity = next(e for e in negated["entities"] if e["id"] == prednisone["entity"])
+    assert prednisone["name"] == "prednisone" and entity["assertion"]["negated"]
+    # a drug left out while a value is measured describes the measurement
+    assert measured["drugs"] == []

@@ -68,6 +68,30 @@ OTHER_TRIALS = {
         "windows": 0.85,
         "drugs": 0.60,
     },
+    # an NCI PDQ listing from the legacy XML: run-on criteria under labels, no Inclusion/Exclusion
+    # headers ("At least 4 weeks since prior chemotherapy" is counted back from the index date in
+    # this gold, from the chemotherapy here: the windows' floor says so)
+    "NCT00004216": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.72,
+        "constraints": 0.90,
+        "windows": 0.20,
+        "drugs": 0.20,
+    },
+    "NCT04886388": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.62,
+        "constraints": 0.45,
+        "windows": 0.85,
+        "drugs": 0.60,
+    },
+    "NCT06791122": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.40,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
 }
 
 

@@ -439,6 +439,11 @@ def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> No
         ("Incontinence associated with sexual activity Prior to surgery", []),
         # an item's number before it is no criterion's end
         ("Those who cannot tolerate testing. (vii) Patients who take part in other trials", []),
+        # but a letter closing a bracket is no item's number
+        (
+            "No fever (temperature no greater than 38 degrees C) No immunodeficiency",
+            ["No fever (temperature no greater than 38 degrees C)", "No immunodeficiency"],
+        ),
     ],
 )
 def test_a_run_on_criterion_is_split_at_the_words_that_start_the_next(text: str, parts: list[str]) -> None:

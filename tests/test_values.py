@@ -90,6 +90,13 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
             (">", 10, "mg/d", "in excess of 10 mg/day"),
             None,
         ),
+        # a negated drug is still what the criterion is about: its dose is the one it forbids
+        (
+            "No concurrent prednisone or its equivalent in excess of 10 mg/day",
+            "prednisone",
+            (">", 10, "mg/d", "in excess of 10 mg/day"),
+            None,
+        ),
         # a range is no single dose: it stays a constraint on the drug
         ("prednisone 5 - 10 mg/day", "prednisone", None, None),
         # a threshold before its drug is its dose
