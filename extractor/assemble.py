@@ -511,6 +511,7 @@ def _criterion_records(
             types={e["id"]: e["type"] for e in rec["entities"]},
         )
         rec["logic"] = conditional_on_person(text, rec)
+        rec["logic"] = neither_nor(text, rec)
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
     return out
@@ -611,6 +612,56 @@ def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | No
     if person["id"] in refs or not all(spans.get(r, (0, 0))[0] >= modal.end() for r in refs):
         return logic
     return {"op": "any", "args": [{"op": "not", "args": [{"ref": person["id"]}]}, logic]}
+
+
+# a negation that governs a whole list: "No known valvular disease or ischemic peripheral vascular
+# disease" (none of them), not "unable to understand, consent to, or comply" (any one)
+_LIST_NEGATION = re.compile(r"\b(?:no|without|not|neither|nor|absence\s+of|free\s+of)\b[^,;.()]*$", re.IGNORECASE)
+
+
+def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The criterion's logic with every "any" over negated mentions that one negation leads turned
+    into "all": "No A or B" holds when neither is present."""
+    logic = rec.get("logic")
+    if logic is None:
+        return None
+    entities = {e["id"]: e for e in rec["entities"]}
+    start = rec["span"][0]
+
+    def list_members(node: dict[str, Any]) -> list[str] | None:
+        """The refs of a list of mentions joined by "and"/"or" alone, in order; None for another tree."""
+        if "ref" in node:
+            return [node["ref"]]
+        if node["op"] not in ("any", "all"):
+            return None
+        refs: list[str] = []
+        for a in node["args"]:
+            sub = list_members(a)
+            if sub is None:
+                return None
+            refs.extend(sub)
+        return refs
+
+    def negated_list(refs: list[str]) -> bool:
+        members = [entities.get(r) for r in refs]
+        if any(m is None or not (m.get("assertion") or {}).get("negated") for m in members):
+            return False
+        first = min(m["span"][0] for m in members if m is not None)
+        return bool(_LIST_NEGATION.search(text, max(start, first - 60), first))
+
+    def turn(node: dict[str, Any]) -> dict[str, Any]:
+        if "ref" in node:
+            return node
+        refs = list_members(node)
+        if refs and _has_any(node) and negated_list(refs):
+            return {"op": "all", "args": [{"ref": r} for r in refs]}
+        return {**node, "args": [turn(a) for a in node["args"]]}
+
+    return turn(logic)
+
+
+def _has_any(node: dict[str, Any]) -> bool:
+    return "ref" not in node and (node["op"] == "any" or any(_has_any(a) for a in node["args"]))
 
 
 @cache

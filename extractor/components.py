@@ -7,6 +7,7 @@ groups, so they can be added to any English pipeline: ``nlp.add_pipe("criteria_v
 # No `from __future__ import annotations` here: spaCy resolves factory signatures at run time.
 import dataclasses
 import importlib
+import itertools
 import random
 import re
 import sys
@@ -748,8 +749,23 @@ class CriteriaContext:
             # basal cell carcinoma" excepts is allowed (not negated)
             flags["negated"] ^= excepted
             assertions[key] = flags
+        _negate_coordinated(doc_text(doc), targets, assertions)
         doc._.assertions = assertions
         return doc
+
+
+# only connectors between two mentions of one list: "without diabetes or hypertension"
+_LIST_JOIN = re.compile(r"[ \t]*(?:,[ \t]*(?:(?:and/or|or|nor|and)\s+)?|(?:and/or|or|nor|and)\s+)", re.IGNORECASE)
+
+
+def _negate_coordinated(text: str, targets: list[Span], assertions: dict[tuple[int, int], dict[str, bool]]) -> None:
+    """A negation reaches every member of the list its mention leads ("Patients without diabetes,
+    hypertension or stroke"): ConText's scope of a cue ("without" reaches two words) stops inside it."""
+    ordered = sorted(targets, key=lambda s: s.start_char)
+    for before, after in itertools.pairwise(ordered):
+        a, b = (before.start_char, before.end_char), (after.start_char, after.end_char)
+        if assertions[a]["negated"] and not assertions[b]["negated"] and _LIST_JOIN.fullmatch(text, a[1], b[0]):
+            assertions[b]["negated"] = True
 
 
 def _without_space_tokens(doc: Doc, targets: list[Span]) -> tuple[Doc, list[tuple[int, int]]]:

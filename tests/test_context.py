@@ -123,6 +123,17 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             False,
         ),
+        # a negation reaches every member of the list it leads, past ConText's scope of its cue
+        ("Inclusion Criteria:\nPatients without diabetes, hypertension or stroke", "stroke", "negated", True),
+        # ... not a mention after another verb ("and with"), nor one in the next criterion of a paragraph
+        ("Inclusion Criteria:\nPatients without diabetes and with hypertension", "hypertension", "negated", False),
+        (
+            "PATIENT CHARACTERISTICS: Age: 18 and over Other: No concurrent chemotherapy Radiotherapy: Prior "
+            "radiotherapy allowed Surgery: Not specified",
+            "radiotherapy",
+            "negated",
+            False,
+        ),
         # "no more than" is a comparator, not a negation
         ("Inclusion Criteria:\nNo more than 1 prior chemotherapy regimen", "chemotherapy regimen", "negated", False),
     ],

@@ -365,6 +365,35 @@ def test_exceptions_and_mentions_after_a_window_join_as_written(side: str, text:
     assert _shape(crit) == shape
 
 
+@pytest.mark.parametrize(
+    ("side", "text", "shape"),
+    [
+        # one negation leads the list: none of its members ("No A or B" holds when neither is there)
+        (
+            "Inclusion",
+            "No known valvular disease or ischemic peripheral vascular disease",
+            ("all", ["valvular disease", "ischemic peripheral vascular disease"]),
+        ),
+        (
+            "Inclusion",
+            "Patients without diabetes, hypertension or stroke",
+            ("all", ["diabetes", "hypertension", "stroke"]),
+        ),
+        # mentions that are not negated keep the list's own connector
+        (
+            "Exclusion",
+            "History of stroke or myocardial infarction",
+            ("any", ["stroke", "myocardial infarction"]),
+        ),
+    ],
+)
+def test_a_negated_list_holds_when_none_of_its_members_is_there(side: str, text: str, shape: Any) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
+    assert _shape(crit) == shape
+    negated = [e["text"] for e in crit["entities"] if (e.get("assertion") or {}).get("negated")]
+    assert negated == (shape[1] if shape[0] == "all" else [])
+
+
 # the registry's legacy XML wraps every criterion at a fixed width (about 90 characters) and indents
 # the lines after a bullet's first; a wrapped line may start with anything
 _LEGACY = (
