@@ -183,6 +183,10 @@ def _criterion_records(
             low_end, high_start = (key[0] + k for k in t["extra"]["bound_edges"])
             for s, e in ((key[0], low_end), (high_start, key[1])):
                 derived.append({"start": s, "end": e, "type": "Value", "rule": t["rule"], "bound": True})
+        elif t["rule"] == "counted-items":
+            # "at least one measurable lesion", "no more than 2 prior regimens": a count of things is a
+            # Multiplier (Chia train: 11 of 12 such counts that it marks at all)
+            derived.append({"start": key[0], "end": key[1], "type": "Multiplier", "rule": t["rule"]})
         else:
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
