@@ -78,6 +78,7 @@ def _config() -> dict[str, Any]:
     cfg["_header"] = re.compile(cfg["header"], re.IGNORECASE)
     cfg["_end"] = _any_of(cfg["section_end_lines"])
     cfg["_chrome"] = _any_of(cfg["chrome_lines"])
+    cfg["_lead_in"] = _any_of(cfg["lead_in_lines"])
     cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
     cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
     terms = sorted(cfg["design_terms"], key=len, reverse=True)
@@ -114,6 +115,16 @@ def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]
 def is_chrome(line: str) -> bool:
     cfg = _config()
     return any(p.search(line.strip()) for p in cfg["_chrome"])
+
+
+def is_lead_in(line: str) -> bool:
+    """A sentence that leads a section's list and states no criterion of its own ("Patients may be
+    eligible for this study if they:", "Patients must have:"): its bullets are the criteria."""
+    if not line.rstrip().endswith(":"):
+        return False
+    cfg = _config()
+    flat = " ".join(line.split())
+    return any(p.search(flat) for p in cfg["_lead_in"])
 
 
 def _header(line: Line) -> tuple[str, Span, Line | None] | None:
@@ -417,6 +428,11 @@ def segment(
             if is_chrome(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
+                continue
+            if is_lead_in(line.text):
+                if unrecognised is not None:
+                    unrecognised.append((line.start, line.end))
+                parent_top, parent_indent, parent_bullet = None, -1, False
                 continue
             # A bulleted line under a criterion ending with ":" is its sub-item when it is indented
             # deeper, or when the criterion is an unbulleted label ("DISEASE CHARACTERISTICS:").

@@ -219,7 +219,7 @@ RANGE_RE = re.compile(
 BOUNDED_RANGE_RE = re.compile(
     rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?"
     # the joining word may follow a hard wrap; a dash after a line break is the next line's bullet
-    rf"(?:[ \t]{{0,3}}(?:to|and|-|–|up\s+to)|{WRAPPED_BREAK}(?:to|and|up\s+to))\s{{0,3}}"
+    rf"(?:[ \t]{{0,3}},?[ \t]{{0,3}}(?:to|and|but|-|–|up\s+to)|{WRAPPED_BREAK}(?:to|and|but|up\s+to))\s{{0,3}}"
     rf"(?P<c2>{_COMP}){_UNIT_GAP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )

@@ -587,3 +587,25 @@ def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: 
     found = layout.flatten(layout.analyse(text).criteria)
     assert [text[c.start : c.end] for c in found if not c.children] == criteria
     assert [c.inline for c in found if not c.children][1:2] == ([True] if len(criteria) > 1 else [])
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Patients may be eligible for this study if they:",
+        "You will not be eligible for this study if you:",
+        "Patients must have:",
+        "A participant will not be eligible for study entry if any of the following criteria are met:",
+    ],
+)
+def test_a_sentence_leading_a_sections_list_is_no_criterion(lead: str) -> None:
+    text = f"Inclusion Criteria\r\n\r\n{lead}\r\n\r\n  -  Are HIV-positive.\r\n\r\n  -  Are at least 13 years old.\r\n"
+    found = layout.analyse(text)
+    assert [text[c.start : c.end] for c in found.criteria] == ["Are HIV-positive.", "Are at least 13 years old."]
+    assert [text[s:e] for s, e in found.unrecognised] == [lead]
+
+
+def test_a_lead_in_with_content_of_its_own_keeps_its_items() -> None:
+    text = "Inclusion Criteria:\n\nDiagnosis of one of the following:\n  -  Asthma\n  -  COPD\n"
+    (crit,) = layout.analyse(text).criteria
+    assert [text[c.start : c.end] for c in crit.children] == ["Asthma", "COPD"]
