@@ -79,6 +79,7 @@ def _config() -> dict[str, Any]:
     cfg["_end"] = _any_of(cfg["section_end_lines"])
     cfg["_chrome"] = _any_of(cfg["chrome_lines"])
     cfg["_lead_in"] = _any_of(cfg["lead_in_lines"])
+    cfg["_note"] = _any_of(cfg["note_lines"])
     cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
     cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
     terms = sorted(cfg["design_terms"], key=len, reverse=True)
@@ -115,6 +116,13 @@ def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]
 def is_chrome(line: str) -> bool:
     cfg = _config()
     return any(p.search(line.strip()) for p in cfg["_chrome"])
+
+
+def is_note(line: str) -> bool:
+    """A note on the list, no criterion ("Other protocol-defined inclusion/exclusion criteria may
+    apply", "The above information is not intended to contain all considerations ...")."""
+    flat = " ".join(line.split())
+    return len(flat) < 300 and any(p.search(flat) for p in _config()["_note"])
 
 
 def is_lead_in(line: str) -> bool:
@@ -429,7 +437,7 @@ def segment(
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 continue
-            if is_lead_in(line.text):
+            if is_lead_in(line.text) or is_note(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 parent_top, parent_indent, parent_bullet = None, -1, False

@@ -609,3 +609,21 @@ def test_a_lead_in_with_content_of_its_own_keeps_its_items() -> None:
     text = "Inclusion Criteria:\n\nDiagnosis of one of the following:\n  -  Asthma\n  -  COPD\n"
     (crit,) = layout.analyse(text).criteria
     assert [text[c.start : c.end] for c in crit.children] == ["Asthma", "COPD"]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Other protocol-defined inclusion/exclusion criteria may apply",
+        "Further inclusion criteria apply.",
+        "The above information is not intended to contain all considerations relevant to a potential "
+        "participation in a clinical trial.",
+    ],
+)
+def test_a_note_on_the_list_is_no_criterion(note: str) -> None:
+    text = f"Exclusion Criteria:\n\n* Pregnancy\n\n{note}\n"
+    found = layout.analyse(text)
+    assert [text[c.start : c.end] for c in found.criteria] == ["Pregnancy"]
+    assert [text[s:e] for s, e in found.unrecognised] == [note]
+    # ... but a line that goes on to state a criterion is one
+    assert layout.is_note("Other criteria apply to patients with diabetes: HbA1c < 8%") is False
