@@ -739,7 +739,7 @@ def analyse(text: str, source_name: str | None = None) -> Layout:
     else:
         kind = "bare_list"
         lines = [ln for ln in split_lines(text) if not is_chrome(ln.text)]
-        if not lines or not any(re.search(r"[A-Za-z]{3}", ln.text) for ln in lines):
+        if not lines or not any(re.search(r"[A-Za-z]{2}", ln.text) for ln in lines):
             raise NoCriteriaError("no criteria text found", source=source_name)
         sections = [Section("inclusion", None, lines[0].start, lines[-1].end, lines)]
     unrecognised: list[Span] = []

@@ -93,6 +93,17 @@ def test_api_listing_without_criteria() -> None:
         extractor.extract(BAD["nocriteria.txt"][0].decode())
 
 
+@pytest.mark.parametrize("text", ["12345", "---", "< 70"])
+def test_a_text_with_no_word_holds_no_criteria(text: str) -> None:
+    with pytest.raises(NoCriteriaError):
+        extractor.extract(text)
+
+
+def test_a_criterion_of_acronyms_alone_is_read() -> None:
+    (crit,) = extractor.extract("ANC > 1500/mm3")["criteria"]
+    assert [c["measure"] for c in crit["constraints"]] == ["absolute neutrophil count"]
+
+
 def test_pathological_input_is_bounded() -> None:
     import time
 
