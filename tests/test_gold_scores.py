@@ -90,7 +90,29 @@ OTHER_TRIALS = {
         "entities_overlap": 0.55,
         "constraints": 0.40,
         "windows": 0.95,
-        "drugs": 0.70,
+        "drugs": 0.90,
+    },
+    # lay-language bullets under lead-in sentences ("Patients may be eligible for this study if they:")
+    "NCT00001132": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.62,
+        "constraints": 0.45,
+        "windows": 0.65,
+        "drugs": 0.50,
+    },
+    "NCT00490802": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.33,
+        "windows": 0.85,
+        "drugs": 0.90,
+    },
+    "NCT05712278": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.57,
+        "constraints": 0.50,
+        "windows": 0.60,
+        "drugs": 0.55,
     },
 }
 
