@@ -76,14 +76,14 @@ OTHER_TRIALS = {
         "entities_overlap": 0.72,
         "constraints": 0.90,
         "windows": 0.20,
-        "drugs": 0.20,
+        "drugs": 0.60,
     },
     "NCT04886388": {
         "segmentation": 0.90,
         "entities_overlap": 0.62,
         "constraints": 0.45,
         "windows": 0.85,
-        "drugs": 0.60,
+        "drugs": 0.70,
     },
     "NCT06791122": {
         "segmentation": 0.95,
