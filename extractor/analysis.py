@@ -151,7 +151,11 @@ def analyse_spans(
         for w in doc._.time_windows or []:
             k = owner(pa + w["start"], pa + w["end"])
             if k is not None:
-                results[k].windows.append(_shift(w, pa - starts[k], ("start", "end", "anchor_start", "anchor_end")))
+                results[k].windows.append(
+                    _shift(
+                        w, pa - starts[k], ("start", "end", "anchor_start", "anchor_end", "event_start", "event_end")
+                    )
+                )
         for f in doc._.formulas or []:
             k = owner(pa + f["start"], pa + f["end"])
             if k is not None:

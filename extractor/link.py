@@ -603,6 +603,16 @@ def window_targets(
     depths = _bracket_depths(text)
     out = []
     for wi, w in enumerate(windows):
+        if w.get("event_start") is not None:
+            # "At least 4 weeks since prior chemotherapy": the event it is counted from, named in it
+            out.append(
+                [
+                    i
+                    for i, e in enumerate(entities)
+                    if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] and e["end"] <= w["event_end"]
+                ]
+            )
+            continue
         k = bisect.bisect_right(threshold_ends, (w["start"], len(thresholds)))
         if k:
             t_end, ti = threshold_ends[k - 1]

@@ -76,6 +76,10 @@ class Window:
     anchor_type: str | None = None
     half_lives: float | None = None
     whichever: str | None = None
+    # what the window times when the text names it as the event counted from ("At least 4 weeks since
+    # prior chemotherapy": the chemotherapy, at least 4 weeks before the index date)
+    event_start: int | None = None
+    event_end: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -345,6 +349,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
         anchor = match_anchor(text, m.end()) if anchored else None
+        known = anchor is not None
         if (
             anchor is None
             and anchored
@@ -383,7 +388,12 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             iso,
             days,
         )
-        if anchor:
+        if anchor and not known and (direction_word or "").lower() == "since":
+            # "At least 4 weeks since prior chemotherapy": how long ago the patient's own event was,
+            # counted back from the index date; the event is what the window times, no anchor
+            w.direction, w.anchor_name, w.rule = "before", "index", w.rule.replace("-anchor", "-since")
+            w.event_start, w.event_end = anchor[0], anchor[1]
+        elif anchor:
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         _half_lives(w, m, text)
         out.append(w)
@@ -402,9 +412,14 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # event, the bracket's window is counted from the same event)
         since = w.anchor_start is not None and w.direction == "after"
         name = re.sub(r"\s+", " ", bracket.group("what").lower()) if since else w.anchor_name
-        out.append(
-            Window(bracket.start("num"), bracket.end("unit"), w.direction, name, "for-what", w.comparator, iso, days)
+        extra = Window(
+            bracket.start("num"), bracket.end("unit"), w.direction, name, "for-what", w.comparator, iso, days
         )
+        if w.event_start is not None:
+            # "(6 weeks for nitrosoureas or mitomycin)" after a window since an event: what it names
+            # is what this one times
+            extra.event_start, extra.event_end = bracket.start("what"), bracket.end("what")
+        out.append(extra)
         taken.append((bracket.start("num"), bracket.end("unit")))
     for m in _LAST_UNIT_RE.finditer(text):
         anchor = match_anchor(text, m.end()) if m.group("dir") else None

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import extractor
+
 from .conftest import all_items, extract_lines
 
 CASES = json.loads((Path(__file__).parent / "cases" / "windows.json").read_text(encoding="utf-8"))["cases"]
@@ -97,8 +99,40 @@ def test_a_bare_duration_threshold_is_not_a_window() -> None:
 def test_an_unknown_anchor_event_ends_where_the_phrase_does(text: str, anchor: str) -> None:
     from extractor.temporal import find_windows
 
-    windows = find_windows(text)
-    assert [w.anchor_name for w in windows] == [anchor]
+    (window,) = find_windows(text)
+    if window.event_start is None:
+        assert window.anchor_name == anchor
+    else:  # "since" a patient's own event: the event the window times, counted back from the index date
+        assert window.anchor_name == "index"
+        assert text[window.event_start : window.event_end].endswith(anchor)
+
+
+def test_a_window_since_a_patients_own_event_times_that_event() -> None:
+    record = extract_lines(
+        "At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin) and recovered",
+        side="inclusion",
+    )
+    (crit,) = record["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    found = [
+        (w["comparator"], w["duration"], w["direction"], w["anchor"]["name"], [names[i] for i in w["applies_to"]])
+        for w in crit["windows"]
+    ]
+    assert found == [
+        (">=", "P4W", "before", "index", ["chemotherapy"]),
+        (">=", "P6W", "before", "index", ["nitrosoureas", "mitomycin"]),
+    ]
+    # ... in a criterion after others too (its offsets are the criterion's own)
+    record = extractor.extract(
+        "Inclusion Criteria:\n\nChemotherapy:\n\nAt least 4 weeks since prior chemotherapy and recovered.\n"
+    )
+    (window,) = all_items(record, "windows")
+    assert [e["text"] for c in record["criteria"] for e in c["entities"] if e["id"] in window["applies_to"]] == [
+        "chemotherapy"
+    ]
+    # a study event after "since" stays the anchor it is
+    (window,) = all_items(extract_lines("At least 6 months since enrollment"), "windows")
+    assert (window["direction"], window["anchor"]["name"]) == ("after", "enrollment")
 
 
 def test_a_duration_at_a_lines_end_names_no_event() -> None:
