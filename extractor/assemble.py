@@ -1055,23 +1055,24 @@ def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:
 def _agreement(
     c: dict[str, Any], other: dict[str, Any] | None, reg: Any, warnings: list[dict[str, Any]], cid: str
 ) -> str:
-    """Do two statements of one threshold in different units agree after conversion (within 1%)?"""
-    if (
-        other is None
-        or not isinstance(c.get("value"), (int, float))
-        or not isinstance(other.get("value"), (int, float))
+    """Do two statements of one threshold in different units agree after conversion (within 1%)? A
+    range agrees where both its bounds do."""
+    keys = ("value",) if c.get("value") is not None else ("low", "high")
+    if other is None or not all(
+        isinstance(c.get(k), (int, float)) and isinstance(other.get(k), (int, float)) for k in keys
     ):
         return "not_comparable"
     try:
-        converted = reg.convert(float(other["value"]), other["ucum"], c["ucum"], c.get("measure"))
+        converted = [reg.convert(float(other[k]), other["ucum"], c["ucum"], c.get("measure")) for k in keys]
     except Exception:
         return "not_comparable"
-    agrees = abs(converted - float(c["value"])) <= 0.01 * abs(float(c["value"]))
+    agrees = all(abs(v - float(c[k])) <= 0.01 * abs(float(c[k])) for v, k in zip(converted, keys, strict=True))
     if not agrees:
+        written = "-".join(f"{v:.4g}" for v in converted)
         warnings.append(
             {
                 "code": "W001",
-                "message": f"{c.get('measure')}: {other['text']} is {converted:.4g} {c['ucum']}, but the text also gives {c['text']}",
+                "message": f"{c.get('measure')}: {other['text']} is {written} {c['ucum']}, but the text also gives {c['text']}",
                 "criterion": cid,
                 "span": c["span"],
             }

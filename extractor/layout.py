@@ -432,6 +432,7 @@ def segment(
         parent_top: CriterionSpan | None = None
         parent_indent = -1
         parent_bullet = False
+        nested_list = False  # a numbered list restarted under the last item, indented deeper
         for line, indent, bullet in _join_lines(text, section.lines, width, soft_wraps):
             if is_chrome(line.text):
                 if unrecognised is not None:
@@ -445,12 +446,23 @@ def segment(
             # A bulleted line under a criterion ending with ":" is its sub-item when it is indented
             # deeper, or when the criterion is an unbulleted label ("DISEASE CHARACTERISTICS:").
             pieces = numbered_pieces(text, line.start, line.end)
-            if (
+            # ... and so is a numbered list that starts again at 1 indented under a numbered item
+            # ("5. The following ...:\n     1. Age of onset ... 2. Migraine attacks ...")
+            restarts = (
+                parent_top is not None
+                and bullet
+                and parent_bullet
+                and indent > parent_indent
+                and (nested_list or _LIST_RESTART.fullmatch(text[_line_start(text, line.start) : line.start].strip()))
+            )
+            if restarts or (
                 parent_top is not None
                 and bullet
                 and (indent > parent_indent or not parent_bullet)
                 and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
             ):
+                nested_list = bool(restarts)
+                assert parent_top is not None
                 for k, (s, e) in enumerate(pieces):
                     n = len(parent_top.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
@@ -476,6 +488,7 @@ def segment(
                         _attach_run_on(text, part, pdq)
                 out.append(crit)
             parent_top, parent_indent, parent_bullet = out[-1], indent, bullet
+            nested_list = False
     return out
 
 
@@ -607,6 +620,9 @@ def _closes_bracket(text: str, start: int, at: int) -> bool:
     temperature no greater than 38 degrees C) No ...": a bracket's end, not an item's letter)."""
     return text.count("(", start, at) > text.count(")", start, at)
 
+
+# the first marker of a list: "1.", "1)", "(1)", "a.", "a)", "i."
+_LIST_RESTART = re.compile(r"\(?(?:1|a|i)[.)]")
 
 _CAPITALISED_AFTER = re.compile(r"(?<=[a-zA-Z0-9%)])(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z][a-z]{2,}\b(?!'))")
 _TITLE_CASE_PAIR = re.compile(r"[A-Z][a-z]+\s{1,3}[A-Z][a-z]")

@@ -92,10 +92,14 @@ def compile_patterns() -> None:
     _anchors()
 
 
+_ANCHOR_LEAD = re.compile(r"\s*(?:the\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+)?(?=\S))?", re.IGNORECASE)
+
+
 def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     """The anchor event starting at ``pos`` (after spaces): (start, end, canonical name, Chia type)."""
     # the anchor mention leaves out a leading article: "until the last follow-up" -> "last follow-up"
-    m_space = re.compile(r"\s*(?:the\s+)?", re.IGNORECASE).match(text, pos)
+    # ... and "the date of": "from the date of the screening visit" is counted from the screening
+    m_space = _ANCHOR_LEAD.match(text, pos)
     start = m_space.end() if m_space else pos
     best = None
     for pattern, rule in _anchors():
@@ -267,7 +271,7 @@ _FOR_WHAT_RE = re.compile(
 )
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
-    r"\b(?P<lead>(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior|next|coming))\s+"
+    r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming))?)\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
@@ -308,6 +312,13 @@ def _lead_comparator(lead: str | None) -> str:
 
 
 _AHEAD = re.compile(r"\b(?:next|coming|following)$", re.IGNORECASE)
+# what the clause before a window says is yet to come ("Subject is expected to initiate renal
+# replacement therapy within one year", "planning to become pregnant within 6 months")
+_FUTURE_BEFORE = re.compile(
+    r"\b(?:expected|expects?|likely|planned|planning|plans?\s+to|scheduled|anticipated|anticipates?|intends?|intending|"
+    r"intention|wish(?:es)?\s+to|desire\s+to)\b[^;.()]*$",
+    re.IGNORECASE,
+)
 
 
 def _direction(word: str | None) -> str:
@@ -376,8 +387,22 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
-        # "within the next 6 months": counted forward from the index date
-        ahead = not direction_word and bool(lead and _AHEAD.search(lead))
+        if (
+            direction_word
+            and direction_word.lower() == "from"
+            and lead
+            and re.search(r"\b(?:past|last|previous|preceding|prior)$", lead, re.IGNORECASE)
+        ):
+            direction_word = "before"  # "within the past 12 months from the date of the screening visit"
+        # "within the next 6 months", "expected to start dialysis within one year": counted forward
+        # from the index date
+        ahead = not direction_word and bool(
+            lead
+            and (
+                _AHEAD.search(lead)
+                or (lead.lower() == "within" and _FUTURE_BEFORE.search(text, max(0, m.start() - 80), m.start()))
+            )
+        )
         w = Window(
             m.start(),
             end,
@@ -422,7 +447,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         out.append(extra)
         taken.append((bracket.start("num"), bracket.end("unit")))
     for m in _LAST_UNIT_RE.finditer(text):
+        if m.group("lead").lower().endswith("the") and not m.group("dir"):
+            continue  # "in the year 2005", "during the day": "the month" is a window only before an event
         anchor = match_anchor(text, m.end()) if m.group("dir") else None
+        if anchor is None and m.group("lead").lower().endswith("the"):
+            continue  # "in the week before surgery": the event is no known anchor, and no window is read
         # without a known anchor the window ends at its unit: "in the past year of" keeps no "of"
         end = anchor[1] if anchor else len(text[: m.start("dir")].rstrip()) if m.group("dir") else m.end()
         if not free(m.start(), end):

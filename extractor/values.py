@@ -292,6 +292,10 @@ EQUIVALENT_RE = re.compile(
     rf"\s{{0,3}}[(\[]\s{{0,3}}(?:(?P<ecomp>{_COMP})\s{{0,3}})?(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
     re.IGNORECASE,
 )
+RANGE_EQUIVALENT_RE = re.compile(
+    rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?:-|–|to)\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
+    re.IGNORECASE,
+)
 # "≥ 9 g/dl or 5.59 mmol/l": the same threshold restated in another unit after "or" (confirmed by
 # check_units_restate: a second number in an unrelated unit is another threshold, not a restatement)
 EQUIVALENT_OR_RE = re.compile(rf"\s{{1,3}}or\s{{1,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)", re.IGNORECASE)
@@ -451,6 +455,7 @@ def compile_patterns() -> None:
         POSTFIX_RE,
         COMPARISON_RE,
         EQUIVALENT_RE,
+        RANGE_EQUIVALENT_RE,
         EQUIVALENT_OR_RE,
     ):
         _with_units(pattern)
@@ -855,6 +860,26 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = True
         taken.append((m.start(), end))
+        # "8.0-10.0 mg/dL (2.0-2.5 mmol/L)": the same range restated in another unit
+        eq = _with_units(RANGE_EQUIVALENT_RE).match(text, end) if unit else None
+        if eq and check_units_restate(ucum, unit_fields(eq.group("unit"))[1]):
+            eq_low, eq_high = _number(eq.group("low")), _number(eq.group("high"))
+            if check_range_ordered(eq_low, eq_high):
+                eq_unit, eq_ucum = unit_fields(eq.group("unit"))
+                restated = Threshold(
+                    eq.start("low"),
+                    eq.end("unit"),
+                    "between",
+                    "parenthesised-equivalent",
+                    low=eq_low,
+                    high=eq_high,
+                    unit=eq_unit,
+                    ucum=eq_ucum,
+                    equivalent_of=len(out) - 1,
+                )
+                restated.extra["inclusive"] = True
+                out.append(restated)
+                taken.append((eq.start(), eq.end()))
     for m in _with_units(POSTFIX_RE).finditer(text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
