@@ -265,7 +265,10 @@ def _counted_pattern() -> re.Pattern[str]:
         for n in nouns
     }
     forms = sorted({*nouns, *plural.values()})
-    mods = trie_pattern(sorted(word_list("counted_modifiers")))
+    known = trie_pattern(sorted(word_list("counted_modifiers")))
+    stop = trie_pattern(sorted(word_list("counted_not_modifiers")))
+    # a listed modifier, or any other lower-case word that is no time, unit or clause word
+    mods = rf"{known}|(?!(?:{stop})\b)[a-z][a-z-]{{2,}}"
     number = rf"\d{{1,2}}|{'|'.join(w for w in _SPELLED if w != 'zero')}"
     return re.compile(
         rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?<![\d.,])(?P<num>{number})(?![\d.,])"
