@@ -114,6 +114,29 @@ OTHER_TRIALS = {
         "windows": 0.60,
         "drugs": 0.55,
     },
+    "NCT00497146": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.72,
+        "constraints": 0.75,
+        "windows": 0.55,
+        "drugs": 0.85,
+    },
+    # nested Markdown lists under bulleted lead-in sentences; frequencies ("4-14 migraine days per
+    # month") the rules do not read
+    "NCT05853900": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.58,
+        "constraints": 0.10,
+        "windows": 0.85,
+        "drugs": 0.60,
+    },
+    "NCT03566914": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "windows": 0.33,
+        "drugs": 0.65,
+    },
 }
 
 
