@@ -32,6 +32,7 @@ from .link import (
 )
 from .rules import load_json, word_list
 from .source import Source
+from .temporal import iso_duration
 from .units import registry
 from .values import COMPARATOR_RE
 
@@ -310,6 +311,7 @@ def _criterion_records(
     out_constraints: dict[str, list[dict[str, Any]]] = defaultdict(list)
     constraint_ids: list[list[str]] = []
     dose_of: dict[int, dict[str, Any]] = {}
+    state_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     leaf_groups: dict[str, tuple[str, list[str]]] = {}  # first constraint id -> (op, ids sharing a threshold)
     leaves: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
     for ti, t in enumerate(thresholds):
@@ -335,6 +337,16 @@ def _criterion_records(
             constraint_ids.append([])
             continue
         ids: list[str] = []
+        state = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg)
+        if state is not None:
+            # "erectile dysfunction for at least 3 months", "myocardial infarction less than 6 months
+            # ago": how long ago the state began or the event was, a window before the index date
+            state["applies_to"] = [ent_id[i] for i in subs if i in ent_id and owner.get(i) is node]
+            state = {"id": new_id(node.id, "w"), **state}
+            state_windows[node.id].append(state)
+            leaves[node.id].append((t["start"], t["end"], state["id"], "window"))
+            constraint_ids.append([])
+            continue
         for i in subs or [None]:  # type: ignore[list-item]
             c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
             if i is not None and owner.get(i) is not node:
@@ -389,7 +401,7 @@ def _criterion_records(
                     c["canonical"] = canonical
 
     # --- windows -------------------------------------------------------------------------------
-    out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list, state_windows)
     for wi, w in enumerate(windows):
         if w["rule"] == "during":
             continue  # a Temporal mention only
@@ -759,7 +771,8 @@ def _constraint(
                 # ("myocardial infarction less than 6 months ago")
                 since = _SINCE_AFTER.match(text, base + t["end"]) is not None
                 c["measure"] = "time since" if since else "duration"
-    if _is_age(text, base, t, entities[i] if i is not None else None):
+    written_age = t.get("ucum") == "a" and _AGE_WORD.search(text, base + t["start"], base + t["end"])
+    if written_age or _is_age(text, base, t, entities[i] if i is not None else None):
         c["measure"] = "age"  # "patients ≥ 16 years", "40 - 85 years of age", "males 18 and older"
         if i is not None and entities[i]["type"] != "Person":
             c["subject"] = None  # "Child with autism is between 3 and 12 years old": no age of autism
@@ -901,6 +914,44 @@ def _measured_without(text: str, start: int, thresholds: list[tuple[int, int]]) 
     return bool(_WITHOUT_BEFORE.search(text, max(0, start - 30), start)) and any(
         0 <= start - end <= 80 for _, end in thresholds
     )
+
+
+_AGE_WORD = re.compile(r"\bage[sd]?\b", re.IGNORECASE)
+_UCUM_TIME_WORDS = {"a": "year", "mo": "month", "wk": "week", "d": "day", "h": "hour"}
+
+
+def _state_window(
+    text: str,
+    base: int,
+    t: dict[str, Any],
+    subs: list[int],
+    entities: list[dict[str, Any]],
+    ent_id: dict[int, str],
+    measure_of: Any,
+    reg: Any,
+) -> dict[str, Any] | None:
+    """A threshold on how long a state has lasted or how long ago an event was, as the time window it
+    states (its comparator and duration, before the index date), or None for any other threshold. A
+    range of durations stays a constraint: a window holds one duration."""
+    if not subs or t["comparator"] == "between" or not isinstance(t.get("value"), (int, float)):
+        return None
+    if _AGE_WORD.search(text, max(0, base + t["start"] - 15), base + t["end"] + 10):
+        return None  # "with a diagnosis of depression over the age of 18 years": an age, no window
+    measure = _constraint(text, base, t, subs[0], entities, ent_id, measure_of, reg).get("measure")
+    if measure not in ("duration", "time since") or t.get("ucum") not in _UCUM_TIME_WORDS:
+        return None
+    if measure == "duration" and entities[subs[0]]["type"] not in ("Condition", "Observation"):
+        return None  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
+    iso, days = iso_duration(float(t["value"]), _UCUM_TIME_WORDS[t["ucum"]])
+    return {
+        "comparator": t["comparator"],
+        "duration": iso,
+        "days": days,
+        "direction": "before",
+        "anchor": {"name": "index"},
+        **_span_text(text, base + t["start"], base + t["end"]),
+        "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+{measure.replace(' ', '-')}"},
+    }
 
 
 @cache

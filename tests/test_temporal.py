@@ -200,3 +200,34 @@ def test_a_window_may_break_across_a_hard_wrapped_line(text: str, duration: str)
 def test_an_event_word_that_qualifies_a_noun_is_no_time() -> None:
     record = extract_lines("History of intolerance to the study drugs at entry doses", side="exclusion")
     assert all_items(record, "windows") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "applies_to"),
+    [
+        # how long a state has lasted, or how long ago an event was: a window before the index date
+        ("Erectile dysfunction for more than 6 months", (">", "P6M"), ["Erectile dysfunction"]),
+        ("History of myocardial infarction less than 6 months ago", ("<", "P6M"), ["myocardial infarction"]),
+        ("At least a 3-month history of erectile dysfunction", (">=", "P3M"), ["erectile dysfunction"]),
+        # how long an exposure lasted may be over: a duration, no window
+        ("Prednisone for more than 2 weeks", None, None),
+        # a range of durations stays a constraint: a window holds one duration
+        ("Pain for 3 to 6 months", None, None),
+    ],
+)
+def test_how_long_a_state_has_lasted_is_a_window(
+    text: str, window: tuple[str, str] | None, applies_to: list[str] | None
+) -> None:
+    (crit,) = extract_lines(text, side="inclusion")["criteria"]
+    if window is None:
+        assert crit["windows"] == [] and len(crit["constraints"]) == 1
+        return
+    (found,) = crit["windows"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert (found["comparator"], found["duration"], found["direction"], found["anchor"]["name"]) == (
+        *window,
+        "before",
+        "index",
+    )
+    assert [names[i] for i in found["applies_to"]] == applies_to
+    assert crit["constraints"] == []
