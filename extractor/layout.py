@@ -449,20 +449,20 @@ def segment(
             # ... and so is a numbered list that starts again at 1 indented under a numbered item
             # ("5. The following ...:\n     1. Age of onset ... 2. Migraine attacks ...")
             restarts = (
-                parent_top is not None
-                and bullet
+                bullet
                 and parent_bullet
                 and indent > parent_indent
                 and (nested_list or _LIST_RESTART.fullmatch(text[_line_start(text, line.start) : line.start].strip()))
             )
-            if restarts or (
-                parent_top is not None
-                and bullet
-                and (indent > parent_indent or not parent_bullet)
-                and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
+            if parent_top is not None and (
+                restarts
+                or (
+                    bullet
+                    and (indent > parent_indent or not parent_bullet)
+                    and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
+                )
             ):
                 nested_list = bool(restarts)
-                assert parent_top is not None
                 for k, (s, e) in enumerate(pieces):
                     n = len(parent_top.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
