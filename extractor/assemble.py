@@ -933,12 +933,17 @@ def _state_window(
     """A threshold on how long a state has lasted or how long ago an event was, as the time window it
     states (its comparator and duration, before the index date), or None for any other threshold. A
     range of durations stays a constraint: a window holds one duration."""
-    if not subs or t["comparator"] == "between" or not isinstance(t.get("value"), (int, float)):
-        return None
-    if _AGE_WORD.search(text, max(0, base + t["start"] - 15), base + t["end"] + 10):
+    if (
+        not subs
+        or t.get("ucum") not in _UCUM_TIME_WORDS
+        or t["comparator"] == "between"
+        or not isinstance(t.get("value"), (int, float))
+    ):
+        return None  # (most thresholds: no time unit, and no reading of their measure here)
+    if _AGE_WORD.search(text, base + t["start"], base + t["end"]):
         return None  # "with a diagnosis of depression over the age of 18 years": an age, no window
     measure = _constraint(text, base, t, subs[0], entities, ent_id, measure_of, reg).get("measure")
-    if measure not in ("duration", "time since") or t.get("ucum") not in _UCUM_TIME_WORDS:
+    if measure not in ("duration", "time since"):
         return None
     if measure == "duration" and entities[subs[0]]["type"] not in ("Condition", "Observation"):
         return None  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over

@@ -231,3 +231,12 @@ def test_how_long_a_state_has_lasted_is_a_window(
     )
     assert [names[i] for i in found["applies_to"]] == applies_to
     assert crit["constraints"] == []
+
+
+def test_an_age_in_the_next_criterion_leaves_a_state_window_alone() -> None:
+    record = extractor.extract(
+        "Inclusion Criteria:\n* Erectile dysfunction for at least six months.\n* Age between 35-55 years.\n"
+    )
+    first, second = record["criteria"]
+    assert [w["duration"] for w in first["windows"]] == ["P6M"] and first["constraints"] == []
+    assert [c["measure"] for c in second["constraints"]] == ["age"]
