@@ -917,7 +917,6 @@ def _measured_without(text: str, start: int, thresholds: list[tuple[int, int]]) 
 
 
 _AGE_WORD = re.compile(r"\bage[sd]?\b", re.IGNORECASE)
-_UCUM_TIME_WORDS = {"a": "year", "mo": "month", "wk": "week", "d": "day", "h": "hour"}
 
 
 def _state_window(
@@ -935,7 +934,7 @@ def _state_window(
     range of durations stays a constraint: a window holds one duration."""
     if (
         not subs
-        or t.get("ucum") not in _UCUM_TIME_WORDS
+        or t.get("ucum") not in DURATION_UCUM
         or t["comparator"] == "between"
         or not isinstance(t.get("value"), (int, float))
     ):
@@ -947,7 +946,7 @@ def _state_window(
         return None
     if measure == "duration" and entities[subs[0]]["type"] not in ("Condition", "Observation"):
         return None  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
-    iso, days = iso_duration(float(t["value"]), _UCUM_TIME_WORDS[t["ucum"]])
+    iso, days = iso_duration(float(t["value"]), t["ucum"])
     return {
         "comparator": t["comparator"],
         "duration": iso,

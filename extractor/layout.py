@@ -573,7 +573,7 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
             before = word.group() if word else ""
             if not before or before.lower() in not_before:
                 continue
-            if _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, m.start() - len(before)):
+            if word and _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start()):
                 continue
             if (
                 before[0].islower()
@@ -602,7 +602,7 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
             continue  # no space: inside a word
         word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
         before = word.group() if word else ""
-        if _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start() if word else m.start()):
+        if word and _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start()):
             continue  # "(vii) Patients who ...": an item's number, not the end of a criterion
         if before and (
             (before[0].islower() and before.lower() not in not_before)

@@ -87,9 +87,7 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     return pos
 
 
-_PERSON_UCUM = frozenset(
-    {None, "a", "mo", "wk", "d", "h", "kg", "g", "[lb_av]", "kg/m2", "cm", "m", "[in_i]", "[ft_i]"}
-)
+_PERSON_UCUM = frozenset({None, *DURATION_UCUM, "kg", "g", "[lb_av]", "kg/m2", "cm", "m", "[in_i]", "[ft_i]"})
 
 
 def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]]) -> list[list[int]]:

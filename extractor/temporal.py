@@ -203,7 +203,8 @@ _PRIOR_WORD = re.compile(r"^(?:prior|previous)\s+(?=\S)")
 def iso_duration(number: float, unit: str) -> tuple[str, float]:
     """ISO 8601 duration and length in days (months 30.4375 days, years 365.25 days)."""
     key = unit.lower().rstrip("s")
-    key = {"yr": "year", "mo": "month", "wk": "week", "d": "day", "h": "hour", "hr": "hour"}.get(key, key)
+    # (written forms and UCUM codes alike: "yr", "a", "mo", "wk", "d", "h")
+    key = {"yr": "year", "a": "year", "mo": "month", "wk": "week", "d": "day", "h": "hour", "hr": "hour"}.get(key, key)
     letter, days = _UNITS[key]
     n = int(number) if float(number).is_integer() else number
     iso = f"PT{n}{letter}" if letter == "H" else f"P{n}{letter}"
@@ -447,11 +448,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         out.append(extra)
         taken.append((bracket.start("num"), bracket.end("unit")))
     for m in _LAST_UNIT_RE.finditer(text):
-        if m.group("lead").lower().endswith("the") and not m.group("dir"):
-            continue  # "in the year 2005", "during the day": "the month" is a window only before an event
         anchor = match_anchor(text, m.end()) if m.group("dir") else None
         if anchor is None and m.group("lead").lower().endswith("the"):
-            continue  # "in the week before surgery": the event is no known anchor, and no window is read
+            # "the month" is a window only before a known anchor ("during the month prior to entry");
+            # "in the year 2005", "during the day", "in the week before surgery" are none
+            continue
         # without a known anchor the window ends at its unit: "in the past year of" keeps no "of"
         end = anchor[1] if anchor else len(text[: m.start("dir")].rstrip()) if m.group("dir") else m.end()
         if not free(m.start(), end):

@@ -865,10 +865,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         taken.append((m.start(), end))
         # "8.0-10.0 mg/dL (2.0-2.5 mmol/L)": the same range restated in another unit
         eq = _with_units(RANGE_EQUIVALENT_RE).match(text, end) if unit else None
-        if eq and check_units_restate(ucum, unit_fields(eq.group("unit"))[1]):
+        eq_unit, eq_ucum = unit_fields(eq.group("unit")) if eq else (None, None)
+        if eq and check_units_restate(ucum, eq_ucum):
             eq_low, eq_high = _number(eq.group("low")), _number(eq.group("high"))
             if check_range_ordered(eq_low, eq_high):
-                eq_unit, eq_ucum = unit_fields(eq.group("unit"))
                 restated = Threshold(
                     eq.start("low"),
                     eq.end("unit"),
