@@ -938,11 +938,17 @@ def vocabulary_names(
                     break
                 start, end = words[i].start(), words[i + m - 1].end()
                 name = text[start:end]
-                if (len(name) >= kind.min_chars or name.isupper()) and normalized(name, kind.type) not in stops[k]:
-                    linked = link_whole_name(name, kind.type)
-                    if linked.status == LINKED and not linked.codes[0].code.startswith(kind.excluded_codes):
-                        found = (start, end, m, kind)
-                        break
+                if len(name) < kind.min_chars and not name.isupper():
+                    continue
+                # the link is cached and rarely made, so it is tried before the stoplist's normalisation
+                linked = link_whole_name(name, kind.type)
+                if (
+                    linked.status == LINKED
+                    and not linked.codes[0].code.startswith(kind.excluded_codes)
+                    and normalized(name, kind.type) not in stops[k]
+                ):
+                    found = (start, end, m, kind)
+                    break
         if found:
             out.append((found[0], found[1], found[3]))
             i += found[2]

@@ -255,6 +255,11 @@ HYPHENATED_DURATION_RE = re.compile(
 _NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
 
 
+# where a count's number may start: a digit, or a spelled number (inside a word too, as the
+# pattern reads it)
+_COUNT_NUMBER_AT = re.compile(r"(?<![\d.,])\d|(?=" + "|".join(w for w in _SPELLED if w != "zero") + ")", re.IGNORECASE)
+
+
 # "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
 # of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
 @lru_cache(maxsize=1)
@@ -712,6 +717,13 @@ def _retrying(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.start() + 1
 
 
+def number_or_comparator_starts(text: str, comp_at: list[int], number_at: re.Pattern[str]) -> list[int]:
+    """Where a pattern led by an optional comparator and then a number can match: at a comparator
+    (``comp_at``, sorted) or at a number (``number_at``'s matches). ``_matches_at`` then tries only
+    those positions, which gives what ``finditer`` gives (a test holds the two equal)."""
+    return sorted({*comp_at, *(m.start() for m in number_at.finditer(text))})
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -743,7 +755,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     has_limit = _LIMIT_WORD.search(text) is not None
     comp_at = _comparator_starts(text)
     uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
-    for m in PERCENT_LIMIT_RE.finditer(text) if has_limit and ("%" in text or "percent" in text.lower()) else ():
+    percent_at = (
+        number_or_comparator_starts(text, comp_at, _DIGIT)
+        if has_limit and has_digit and ("%" in text or "percent" in text.lower())
+        else []
+    )
+    for m in _matches_at(PERCENT_LIMIT_RE, text, percent_at):
         if taken.overlaps(m.start(), m.end()):
             continue
         pct = float(parse_number(m.group("pct")))
@@ -907,7 +924,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in _counted_pattern().finditer(text) if has_digit or _NUMBER_WORD.search(text) else ():
+    counted_at = (
+        number_or_comparator_starts(text, comp_at, _COUNT_NUMBER_AT) if has_digit or _NUMBER_WORD.search(text) else []
+    )
+    for m in _matches_at(_counted_pattern(), text, counted_at):
         if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post")):
             continue
         longer_unit = reg.pattern.match(text, m.start("noun"))

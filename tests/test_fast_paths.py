@@ -136,3 +136,38 @@ def test_the_led_lexicon_patterns_find_the_patterns_matches() -> None:
                 assert [m.span() for m in led.finditer(text)] == expected, text
             elif lowered is not None:
                 assert [m.span() for m in led.finditer(lowered)] == expected, text
+
+
+def test_counts_and_percentages_of_a_limit_are_tried_only_where_they_can_start() -> None:
+    # find_thresholds tries the counted-items and percent-of-limit patterns only at comparators and
+    # numbers: that must give finditer's matches, whatever the text
+    from extractor.values import (
+        _COUNT_NUMBER_AT,
+        _DIGIT,
+        PERCENT_LIMIT_RE,
+        _comparator_starts,
+        _counted_pattern,
+        _matches_at,
+        number_or_comparator_starts,
+    )
+
+    words = [
+        "at least", "no more than", ">=", "≤", "less than", "one", "two", "twelve", "someone", "often", "3",
+        "12", "1.5", "2,5", "25%", "10 percent", "of", "below", "the", "ULN", "upper limit of normal", "prior",
+        "chemotherapy", "regimens", "cycles", "measurable", "lesion", "or more", "or fewer", "per", "day", "\n",
+        "-", "(", ")", "drinks", "times",
+    ]  # fmt: skip
+    rnd = random.Random(7)
+    texts = [
+        "no more than 2 prior chemotherapy regimens; at least one measurable lesion",
+        "AST < 25% above the ULN and one or more regimens of chemotherapy, >= 4 courses",
+        "someone 3 cycles; often two lesions; 3 or more drinks per day",
+    ]
+    texts += [" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 16))) for _ in range(4000)]
+    near_limit = ["25%", "10 percent", "5 %", "below", "above", "of", "ULN", "LLN", ">=", "less than", "3", "("]
+    texts += [" ".join(rnd.choice(near_limit) for _ in range(rnd.randint(1, 8))) for _ in range(4000)]
+    for pattern, number_at in ((_counted_pattern(), _COUNT_NUMBER_AT), (PERCENT_LIMIT_RE, _DIGIT)):
+        for text in texts:
+            starts = number_or_comparator_starts(text, _comparator_starts(text), number_at)
+            expected = [m.span() for m in pattern.finditer(text)]
+            assert [m.span() for m in _matches_at(pattern, text, starts)] == expected, text
