@@ -125,6 +125,20 @@ def is_note(line: str) -> bool:
     return len(flat) < 300 and any(p.search(flat) for p in _config()["_note"])
 
 
+_LABEL_LINE = re.compile(r"[A-Za-z][\w/&,()' -]{0,60}[:：]")
+
+
+def is_label_line(line: str) -> bool:
+    """A label of a group of criteria alone on its line ("Demographic characteristics:", "Abnormal
+    Laboratory Values:", "DISEASE CHARACTERISTICS:"): at most six words, no number, ending with a colon
+    after a word of ``sections.json`` ``group_label_heads``. A topic label ("Age:", "Excluded:",
+    "Hepatic:") is none: its items need it ("Age:\n- 18 and over")."""
+    flat = " ".join(line.split())
+    if not _LABEL_LINE.fullmatch(flat) or len(flat.split()) > 6 or any(c.isdigit() for c in flat):
+        return False
+    return flat.rstrip(":： ").split()[-1].lower() in _config()["group_label_heads"]
+
+
 def is_lead_in(line: str) -> bool:
     """A sentence that leads a section's list and states no criterion of its own ("Patients may be
     eligible for this study if they:", "Patients must have:"): its bullets are the criteria."""
@@ -133,6 +147,9 @@ def is_lead_in(line: str) -> bool:
     cfg = _config()
     flat = " ".join(line.split())
     return any(p.search(flat) for p in cfg["_lead_in"])
+
+
+_GROUP_OF_HEADER = re.compile(r"(?:(?:for|in)\s+|[-–—]\s*)[^:：;.]{1,60}[:：]\s*", re.IGNORECASE)
 
 
 def _header(line: Line) -> tuple[str, Span, Line | None] | None:
@@ -145,6 +162,10 @@ def _header(line: Line) -> tuple[str, Span, Line | None] | None:
     rest = m.group("rest")
     head_text = line.text[: m.start("rest")].rstrip()
     has_criteria_word = "criteri" in head_text.lower()
+    if has_criteria_word and _GROUP_OF_HEADER.fullmatch(rest):
+        # "INCLUSION CRITERIA FOR HEALTHY CONTROLS:", "Exclusion criteria - depressed women:": the
+        # header of the group's criteria
+        head_text, rest = line.text.rstrip(), ""
     if rest.strip():
         # "Inclusion Criteria: age > 18" is a header with a first criterion; "Exclusion of ..." is not.
         if not has_criteria_word or not re.search(r"[:：]", head_text):
@@ -192,6 +213,19 @@ def find_sections(text: str) -> list[Section]:
     if current:
         sections.append(current)
     return [s for s in sections if s.lines or s.header]
+
+
+def _with_preamble(text: str, sections: list[Section]) -> list[Section]:
+    """The sections of a criteria block, with the text before its first header as an inclusion
+    section without a header: criteria under labels the header pattern does not know
+    ("Demographic characteristics:\n1. Male or female patients ... Exclusion Criteria:"), or written
+    before the first header ("Men and women with ARDS.\nInclusion Criteria: ..."). Never dropped unread;
+    what no criterion holds there is reported like any other section's."""
+    first = min(s.start for s in sections)
+    lines = [ln for ln in split_lines(text, 0, first) if ln.text.strip() and not is_chrome(ln.text)]
+    if not lines:
+        return sections
+    return [Section("inclusion", None, lines[0].start, lines[-1].end, lines), *sections]
 
 
 def _strip_bullet(line: Line) -> tuple[Line, bool]:
@@ -438,7 +472,10 @@ def segment(
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 continue
-            if is_lead_in(line.text) or is_note(line.text):
+            # a group's label on a line of its own ("Demographic characteristics:", "PATIENT
+            # CHARACTERISTICS:") states no criterion: the lines under it are the side's criteria, as
+            # under a lead-in
+            if is_lead_in(line.text) or is_note(line.text) or (not bullet and is_label_line(line.text)):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 parent_top, parent_indent, parent_bullet = None, -1, False
@@ -750,6 +787,8 @@ def analyse(text: str, source_name: str | None = None) -> Layout:
     sections = find_sections(text)
     if sections:
         kind = "listing" if looks_like_listing else "criteria_block"
+        if kind == "criteria_block":
+            sections = _with_preamble(text, sections)
     elif looks_like_listing:
         raise NoCriteriaError("no Inclusion or Exclusion criteria section found", source=source_name)
     else:

@@ -139,24 +139,70 @@ def test_chrome_inside_a_section_is_reported_not_dropped() -> None:
     assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("Yes No Not Sure", "unrecognised")]
 
 
-def test_bullets_under_a_label_line_are_its_sub_items() -> None:
+def test_bullets_under_a_topic_label_are_its_sub_items_and_a_group_label_is_no_criterion() -> None:
+    # "Age:" is a topic its items need ("18 and over" is an age); "DISEASE CHARACTERISTICS:" labels a
+    # group of whole criteria and states none itself (reported, as a lead-in is)
     text = (
         "Inclusion Criteria:\n\nDISEASE CHARACTERISTICS:\n\n* Histologically confirmed adenocarcinoma\n"
-        "* Gleason score ≤ 7\n\nExclusion Criteria:\n\n* Prior therapy:\n    * chemotherapy within 4 weeks\n* HIV positive\n"
+        "* Gleason score ≤ 7\n\nAge:\n\n* 18 and over\n\n"
+        "Exclusion Criteria:\n\n* Prior therapy:\n    * chemotherapy within 4 weeks\n* HIV positive\n"
     )
     record = extractor.extract(text)
     got = [(c["id"], c["parent"], c["text"].splitlines()[0]) for c in record["criteria"]]
     assert got == [
-        ("inc-1", None, "DISEASE CHARACTERISTICS:"),
-        ("inc-1.1", "inc-1", "Histologically confirmed adenocarcinoma"),
-        ("inc-1.2", "inc-1", "Gleason score ≤ 7"),
+        ("inc-1", None, "Histologically confirmed adenocarcinoma"),
+        ("inc-2", None, "Gleason score ≤ 7"),
+        ("inc-3", None, "Age:"),
+        ("inc-3.1", "inc-3", "18 and over"),
         ("exc-1", None, "Prior therapy:"),
         ("exc-1.1", "exc-1", "chemotherapy within 4 weeks"),
         ("exc-2", None, "HIV positive"),
     ]
+    assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("DISEASE CHARACTERISTICS:", "unrecognised")]
     by_id = {c["id"]: c for c in record["criteria"]}
-    assert by_id["inc-1.2"]["constraints"][0]["value"] == 7
+    assert by_id["inc-2"]["constraints"][0]["value"] == 7
+    assert (by_id["inc-3.1"]["constraints"][0]["measure"], by_id["inc-3.1"]["constraints"][0]["value"]) == ("age", 18)
     assert by_id["exc-1.1"]["windows"][0]["duration"] == "P4W"
+
+
+def test_text_before_the_first_header_is_read_as_inclusion_criteria() -> None:
+    # NCT05397184 lists its inclusion criteria under labels the header pattern does not know; before,
+    # everything above "Exclusion Criteria:" was dropped unread
+    text = (
+        "Demographic characteristics:\n\n1. Male or female patients\n2. Age between 6 months and <16 years\n\n"
+        "Medical and therapeutic criteria:\n\n1. Estimated life expectancy ≥12 weeks\n\n"
+        "Exclusion Criteria:\n\n1. Weight <6 kg\n"
+    )
+    record = extractor.extract(text)
+    assert [(s["side"], s["header"] is None) for s in record["sections"]] == [("inclusion", True), ("exclusion", False)]
+    got = [(c["id"], c["parent"], c["text"]) for c in record["criteria"]]
+    assert got == [
+        ("inc-1", None, "Male or female patients"),
+        ("inc-2", None, "Age between 6 months and <16 years"),
+        ("inc-3", None, "Estimated life expectancy ≥12 weeks"),
+        ("exc-1", None, "Weight <6 kg"),
+    ]
+    assert [u["text"] for u in record["unparsed"]] == [
+        "Demographic characteristics:",
+        "Medical and therapeutic criteria:",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "side"),
+    [
+        ("INCLUSION CRITERIA FOR HEALTHY CONTROLS:", "inclusion"),
+        ("-  INCLUSION CRITERIA - DEPRESSED WOMEN:", "inclusion"),
+        ("Exclusion criteria for control participants:", "exclusion"),
+    ],
+)
+def test_a_header_may_name_the_group_it_is_for(line: str, side: str) -> None:
+    text = f"Inclusion Criteria:\n* Age > 18 years\n{line}\n* HIV positive\n"
+    record = extractor.extract(text)
+    assert [s["side"] for s in record["sections"]] == ["inclusion", side]
+    start, end = record["sections"][1]["header"]
+    assert text[start:end] == line.rstrip(":")
+    assert [c["text"] for c in record["criteria"]] == ["Age > 18 years", "HIV positive"]
 
 
 def test_a_rationale_clause_states_no_condition(record: dict[str, Any]) -> None:
@@ -173,7 +219,7 @@ def test_a_rationale_clause_states_no_condition(record: dict[str, Any]) -> None:
 
 def test_items_never_point_across_sub_items(listing_text: str) -> None:
     text = (
-        "Inclusion Criteria:\n\nPATIENT CHARACTERISTICS:\n\n  -  Creatinine < 2.5 times upper limit of normal (ULN)\n\n"
+        "Inclusion Criteria:\n\nOrgan function:\n\n  -  Creatinine < 2.5 times upper limit of normal (ULN)\n\n"
         "  -  Liver function tests < 1.5 times ULN\n"
     )
     record = extractor.extract(text)  # validates: every subject is a mention of the same criterion
