@@ -399,6 +399,7 @@ def _criterion_records(
                 canonical = _canonical(c, reg)
                 if canonical:
                     c["canonical"] = canonical
+    _pair_time_unit_bounds(local, base, nodes, out_constraints, reg)
 
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list, state_windows)
@@ -796,9 +797,10 @@ def _constraint(
         for key in ("low_inclusive", "high_inclusive"):
             if key in extra:
                 c[key] = bool(extra[key])
-    if t.get("multiple") is not None:
-        c["multiple"] = t["multiple"]
-        c["reference"] = t["reference"]
+    if t.get("multiple") is not None or t.get("reference"):
+        if t.get("multiple") is not None:
+            c["multiple"] = t["multiple"]
+        c["reference"] = t["reference"]  # a range of multiples ("1.0 - 1.5 x ULN") holds them in low/high
     else:
         c["unit"] = t.get("unit")
         c["ucum"] = reg.normalise_for(t.get("ucum"), measure)
@@ -819,6 +821,30 @@ def _constraint(
     c.update(_span_text(text, base + t["start"], base + t["end"]))
     c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
     return c
+
+
+def _pair_time_unit_bounds(
+    local: str, base: int, nodes: list[CriterionSpan], out_constraints: dict[str, list[dict[str, Any]]], reg: Any
+) -> None:
+    """The two bounds of a range in two time units ("Are 15 days to 2 years old", "6 months - 18
+    years" alone in its criterion) measure one thing: what one measures, or the age when the pair is
+    all its top-level criterion says."""
+    for node in nodes:
+        found = out_constraints.get(node.id, [])
+        for a, b in zip(found, found[1:], strict=False):
+            if not a["provenance"]["rule"] == b["provenance"]["rule"] == "time-units-range":
+                continue
+            if not a.get("measure") and not b.get("measure") and node.parent is None:
+                hull = (a["span"][0] - base, b["span"][1] - base)
+                if is_bare_age(local, *hull, "a", _local_bounds(node, base)):
+                    a["measure"] = b["measure"] = "age"
+            for one, other in ((a, b), (b, a)):
+                if not one.get("measure") and other.get("measure"):
+                    one["measure"], one["subject"] = other["measure"], other.get("subject")
+            for one in (a, b):
+                canonical = _canonical(one, reg) if one.get("measure") else None
+                if canonical:
+                    one["canonical"] = canonical
 
 
 def _canonical(c: dict[str, Any], reg: Any) -> dict[str, Any]:

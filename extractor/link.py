@@ -49,7 +49,7 @@ def _words() -> dict[str, Any]:
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
     w["_connector"] = re.compile(
-        r"^\s*(?:,\s*(?:and|or|but)?|/|;|\b(?:or|and|and/or|nor|but)\b|\band\s*\(or\))\s*$", re.IGNORECASE
+        r"^\s*(?:,\s*(?:and|or|but)?|/|;|&|\b(?:or|and|and/or|nor|but)\b|\band\s*\(or\))\s*$", re.IGNORECASE
     )
     # qualitative_results runs for every criterion: its alternation is built and compiled once
     alternation = "|".join(re.escape(k) for k in sorted(w["qualitative_results"], key=len, reverse=True))
@@ -233,6 +233,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if out[ti - 1] and _same_terms(prev, t) and t["start"] - prev["end"] <= 120:
                 group = list(out[ti - 1])
         out.append(group)
+    # the two bounds of a range in two time units ("aged 6 months to 16 years") bound one measure
+    for ti in range(len(thresholds) - 1):
+        if thresholds[ti]["rule"] == thresholds[ti + 1]["rule"] == "time-units-range" and (
+            thresholds[ti]["end"] <= thresholds[ti + 1]["start"]
+        ):
+            if not out[ti]:
+                out[ti] = list(out[ti + 1])
+            elif not out[ti + 1]:
+                out[ti + 1] = list(out[ti])
     return out
 
 
@@ -414,6 +423,9 @@ def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) 
     }
 
 
+_BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
+
+
 def qualitative_results(
     text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
@@ -445,6 +457,15 @@ def qualitative_results(
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
+        if subject is None and value == "normal" and m.group().lower().startswith(("within", "wnl")):
+            # "total bilirubin within normal range", "Creatinine WNL": the laboratory value right before
+            for i, e in enumerate(entities):
+                if (
+                    e["type"] == "Measurement"
+                    and e["end"] <= m.start()
+                    and _BE_ONLY.fullmatch(text, e["end"], m.start())
+                ):
+                    subject = i
         markers: list[int] = []
         if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,

@@ -215,6 +215,25 @@ RANGE_RE = re.compile(
     rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
+# "between 6 months and <16 years", "24 months to 16 years", "15 days to 2 years old": a range (of ages
+# mostly) whose bounds are written in two time units, read as a lower and an upper bound each in its
+# own unit; a window's ("3 months to 3 years before initiation") is left to the windows
+_TIME_UNIT = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)"
+TIME_UNITS_RANGE_RE = re.compile(
+    rf"(?:(?P<c1>{_COMP}){_UNIT_GAP})?(?<![0-9.,])(?P<low>{_NUM}){_UNIT_GAP}(?P<u1>{_TIME_UNIT})\b(?:\s+old)?[ \t]{{0,3}}"
+    r"(?:-|–|to|and|through)"
+    rf"{_UNIT_GAP}(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>{_TIME_UNIT})\b"
+    r"(?!\s*(?:before|prior|after|ago|since|following|from|post|preceding)\b)",
+    re.IGNORECASE,
+)
+# the lower bound of a range of multiples of a limit, up to its separator: "1.0 - 1.5 x ULN", "between
+# 1.5 and 3 times ULN", "1.5 x ULN to 3 x ULN" (ULN_RE reads the upper bound after it)
+_LIMIT_RANGE_LOW = re.compile(
+    rf"(?<![\d.,])(?:between\s+)?(?P<low>{_NUM})[ \t]{{0,3}}"
+    r"(?:(?:x|×|times)[ \t]{0,3}(?:(?:the\s+)?(?:ULN|LLN|upper\s+limits?\s+of\s+normal)[ \t]{0,3})?)?"
+    r"(?:-|–|to|and)[ \t]{0,3}(?=\d)",
+    re.IGNORECASE,
+)
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
     rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?"
@@ -539,7 +558,7 @@ _BARE_DEGREES = re.compile(r"\s{0,2}(?P<deg>degrees?|deg\.?|°)(?!\s{0,2}[CFK]\b
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # (without "^" or a superscript, "x 109" is 10^9 where the superscript was lost; "2 x 100 mg" is no power)
 _TIMES_TEN = re.compile(
-    r"[ \t]?[x×*][ \t]?10[ \t]?(?:(?:\^|E|e|\*\*)[ \t]?(?P<exp>\d{1,2})\b|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})|(?P<lost>[3-9]|1[0-5])\b)"
+    r"[ \t]?[x×*][ \t]?10[ \t]?(?:(?:\^|E|e|\*\*)[ \t]?(?P<exp>\d{1,2})\b|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})|(?P<lost>[3-9]|1[0-5])(?![\d.,]))"
 )
 _UNIT_LEAD = re.compile(r"[ \t]{0,3}")
 _TEN_TO = re.compile(r"(?:\^|E|e|\*\*)?(?P<exp>\d{1,2}\b|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})")
@@ -564,6 +583,32 @@ def _scientific(text: str, start: int, end: int, value: float | int) -> tuple[fl
     exponent = next(g for g in power.groups() if g)
     scaled = mantissa * 10 ** int(exponent.translate(_SUPERSCRIPTS))
     return (int(scaled) if float(scaled).is_integer() else scaled), unit
+
+
+# a count of cells per volume ("1.5 x 109 cells/L"): the power of ten stays in the unit, as in
+# "1.5 × 10^9/L" (UCUM 10*9/L), where a count of copies or units is scaled ("1×10^3 copies/mL" is 1000)
+_CELLS_PER_VOLUME = frozenset({"/L", "/uL", "/mm3", "/nL"})
+
+
+def cells_per_volume_power(
+    text: str, start: int, end: int, value: float | int
+) -> tuple[float | int, str, str, int] | None:
+    """The number, its unit as written with the power of ten (from the power to the unit's end), its
+    UCUM code (10*n and the unit) and where it ends, for a count of cells per volume written with a
+    power of ten; None for anything else."""
+    power = _TIMES_TEN.match(text, end)
+    if power is None:
+        return None
+    gap = _UNIT_LEAD.match(text, power.end())
+    unit = registry().pattern.match(text, gap.end() if gap else power.end())
+    if unit is None or unit.group().startswith("/"):
+        return None
+    ucum = registry().to_ucum(unit.group())
+    if ucum not in _CELLS_PER_VOLUME:
+        return None
+    exponent = int(next(g for g in power.groups() if g).translate(_SUPERSCRIPTS))
+    written = text[power.start() : unit.end()].strip()
+    return value, written, f"10*{exponent}{ucum}", unit.end()
 
 
 def _count(written: str) -> float | int:
@@ -717,6 +762,14 @@ def _retrying(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.start() + 1
 
 
+_TWO_TIME_UNITS = re.compile(rf"\b{_TIME_UNIT}\b.{{0,12}}\d.{{0,8}}\b{_TIME_UNIT}\b", re.IGNORECASE | re.DOTALL)
+_DAYS_IN = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
+
+
+def _in_days(value: float | int, ucum: str | None) -> float:
+    return float(value) * _DAYS_IN.get(ucum or "", float("nan"))
+
+
 def number_or_comparator_starts(text: str, comp_at: list[int], number_at: re.Pattern[str]) -> list[int]:
     """Where a pattern led by an optional comparator and then a number can match: at a comparator
     (``comp_at``, sorted) or at a number (``number_at``'s matches). ``_matches_at`` then tries only
@@ -740,6 +793,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         implausible for the number."""
         value = _number(m.group("num"))
         unit, ucum = unit_fields(m.group("unit"))
+        counted = None if unit else cells_per_volume_power(text, m.start("num"), m.end("num"), value)
+        if counted is not None:
+            return counted
         scaled = None if unit else _scientific(text, m.start("num"), m.end("num"), value)
         if scaled is not None:
             # "≥ 1×10^3 copies/mL", "< 2 x 10^4 IU/mL", "≥ 10^4 copies/mL": a power of ten in the number
@@ -777,6 +833,24 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         rule = "percent-of-limit"
         out.append(Threshold(m.start(), m.end(), comp, rule, multiple=round(mult, 6), reference=_reference(m)))
         taken.append((m.start(), m.end()))
+    for m in _LIMIT_RANGE_LOW.finditer(text) if has_limit and has_digit else ():
+        # "creatinine 1.0 - 1.5 x ULN", "between 1.5 and 3 times ULN": a range of multiples of the limit
+        upper = ULN_RE.match(text, m.end())
+        if upper is None or taken.overlaps(m.start(), upper.end()):
+            continue
+        if upper.group("comp") or upper.group("comp2") or upper.group("more"):
+            continue
+        low_multiple, top = float(parse_number(m.group("low"))), (upper.group("mult") or upper.group("mult2")).lower()
+        top_multiple = float(_WORD_NUMBERS.get(top) or parse_number(top))
+        if not check_range_ordered(low_multiple, top_multiple):
+            continue
+        multiples = Threshold(
+            m.start("low"), upper.end(), "between", "limit-multiple-range", low=low_multiple, high=top_multiple
+        )
+        multiples.reference = _reference(upper)
+        multiples.extra["inclusive"] = True
+        out.append(multiples)
+        taken.append((m.start(), upper.end()))
     for m in _matches_at(ULN_RE, text, uln_at) if has_limit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
@@ -856,6 +930,21 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if found is not None:
             out.append(found)
             taken.append((found.start, found.end))
+    for m in TIME_UNITS_RANGE_RE.finditer(text) if has_digit and _TWO_TIME_UNITS.search(text) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        (u1, ucum1), (u2, ucum2) = unit_fields(m.group("u1")), unit_fields(m.group("unit"))
+        comp = comparator_of(m.group("comp")) if m.group("comp") else "<="
+        low_comp = comparator_of(m.group("c1")) if m.group("c1") else ">="
+        low, high = _number(m.group("low")), _number(m.group("high"))
+        if ucum1 == ucum2 or comp not in {"<", "<="} or low_comp not in {">", ">="}:
+            continue  # one unit is a plain range; "6 months to >2 years" is none
+        if not _in_days(low, ucum1) < _in_days(high, ucum2):
+            continue  # a falling range
+        high_start = m.start("comp") if m.group("comp") else m.start("high")
+        out.append(Threshold(m.start(), m.end("u1"), low_comp, "time-units-range", value=low, unit=u1, ucum=ucum1))
+        out.append(Threshold(high_start, m.end(), comp, "time-units-range", value=high, unit=u2, ucum=ucum2))
+        taken.append((m.start(), m.end()))
     for m in _retrying(_with_units(RANGE_RE), text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
