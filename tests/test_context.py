@@ -77,6 +77,19 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ),
         ("Exclusion Criteria:\nReceived live vaccine within 30 days", "live vaccine", "historical", True),
         ("Exclusion Criteria:\nplanning to undergo surgery", "surgery", "hypothetical", True),
+        (
+            "Inclusion Criteria:\nPatients scheduled to undergo dual chamber pacemaker implantation",
+            "dual chamber pacemaker implantation",
+            "hypothetical",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nPatients indicated for Cardiac Resynchronization Therapy",
+            "Cardiac Resynchronization Therapy",
+            "hypothetical",
+            True,
+        ),
+        ("Exclusion Criteria:\nPatients who have undergone bypass surgery", "bypass surgery", "historical", True),
         ("Exclusion Criteria:\nacute pneumonia", "acute pneumonia", "negated", False),
         # "prior" dates what follows it; "prior to" dates nothing after it (the anchor of a window)
         ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "historical", True),
