@@ -137,6 +137,30 @@ OTHER_TRIALS = {
         "windows": 0.33,
         "drugs": 0.65,
     },
+    # inclusion criteria under labels the header pattern does not know ("Demographic characteristics:"),
+    # before "Exclusion Criteria:"; age range in two time units
+    "NCT05397184": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.48,
+        "windows": 0.25,
+        "drugs": 0.40,
+    },
+    # laboratory thresholds with powers of ten written without superscript, a range of ULN multiples
+    "NCT01852578": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.78,
+        "windows": 0.78,
+        "drugs": 0.75,
+    },
+    "NCT00461734": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.62,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
