@@ -90,6 +90,14 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             True,
         ),
         ("Exclusion Criteria:\nPatients who have undergone bypass surgery", "bypass surgery", "historical", True),
+        # the second member of an exception's list is excepted too (and is a mention at all: the model
+        # misses "carcinoma in situ of the cervix", the lexicon names it)
+        (
+            "Exclusion Criteria:\nOther malignancy other than basal cell skin cancer or carcinoma in situ of the cervix",
+            "carcinoma in situ of the cervix",
+            "negated",
+            True,
+        ),
         ("Exclusion Criteria:\nacute pneumonia", "acute pneumonia", "negated", False),
         # "prior" dates what follows it; "prior to" dates nothing after it (the anchor of a window)
         ("Exclusion Criteria:\nNo prior chemotherapy", "chemotherapy", "historical", True),
