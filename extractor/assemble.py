@@ -12,6 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
+from .brat import PARTICIPANT_WORD
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, starts_its_line
@@ -264,8 +265,13 @@ def _criterion_records(
     def held(e: dict[str, Any]) -> bool:
         return e["type"] not in ASSERTED and any(s <= e["start"] and e["end"] <= end for s, end in widened)
 
-    # a lexicon mention the model did not confirm goes, unless a constraint hangs on it
+    # a lexicon mention the model did not confirm goes, unless a constraint hangs on it; the words for
+    # every participant ("Patients", "subjects") stay, Persons as the annotation guide and the golds read
+    # them, though Chia marks none (rule participant-word: the BRAT writer leaves them out)
     referenced = {i for group in subjects for i in group}
+    for e in entities:
+        if e.get("unconfirmed") and e["type"] == "Person" and local[e["start"] : e["end"]].lower() in _everyone():
+            e["unconfirmed"], e["rule"] = False, PARTICIPANT_WORD
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
 
     def targeted(e: dict[str, Any]) -> bool:
