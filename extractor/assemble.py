@@ -768,6 +768,10 @@ def _constraint(
     c: dict[str, Any] = {"subject": ent_id.get(i) if i is not None else None}
     if i is not None:
         c["measure"] = measure_of(i)
+        if c["measure"] == "ecog performance status" and _beyond_ecog(
+            text[base + entities[i]["start"] : base + entities[i]["end"]], t
+        ):
+            c["measure"] = "karnofsky performance status"
         if t.get("ucum") in DURATION_UCUM and entities[i]["type"] in DURATION_SUBJECT_TYPES:
             analyte = reg.analyte(c["measure"])
             subject = text[base + entities[i]["start"] : base + entities[i]["end"]]
@@ -851,6 +855,17 @@ def _pair_time_unit_bounds(
                 canonical = _canonical(one, reg) if one.get("measure") else None
                 if canonical:
                     one["canonical"] = canonical
+
+
+_ECOG_NAMES = re.compile(r"ecog|zubrod|\bwho\b|eastern", re.IGNORECASE)
+
+
+def _beyond_ecog(subject: str, t: dict[str, Any]) -> bool:
+    """Named check: a bare "performance status" (the lexicon reads it as ECOG's) with a bound above
+    ECOG's 0-5 scale ("Performance status: 70-100%", "performance status >= 70") is on Karnofsky's
+    0-100 scale."""
+    bounds = [v for v in (t.get("value"), t.get("low"), t.get("high")) if isinstance(v, (int, float))]
+    return not _ECOG_NAMES.search(subject) and any(v > 5 for v in bounds)
 
 
 def _canonical(c: dict[str, Any], reg: Any) -> dict[str, Any]:
