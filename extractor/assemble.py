@@ -864,6 +864,8 @@ def _beyond_ecog(subject: str, t: dict[str, Any]) -> bool:
     """Named check: a bare "performance status" (the lexicon reads it as ECOG's) with a bound above
     ECOG's 0-5 scale ("Performance status: 70-100%", "performance status >= 70") is on Karnofsky's
     0-100 scale."""
+    if t.get("ucum") not in (None, "%"):
+        return False  # "Older than 10 years" is no score
     bounds = [v for v in (t.get("value"), t.get("low"), t.get("high")) if isinstance(v, (int, float))]
     return not _ECOG_NAMES.search(subject) and any(v > 5 for v in bounds)
 
