@@ -589,10 +589,13 @@ def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:
 
 def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:
     """Qualifiers or people joined by or/and ("acute or chronic infection", "signed by the patient or
-    his/her legal representative"): a real alternative, so logic leaves."""
+    his/her legal representative"): a real alternative, so logic leaves; two words for every
+    participant ("Pregnant patients or patients who may become pregnant") are none."""
     out: set[int] = set()
     for i in range(len(entities) - 1):
         a, b = entities[i], entities[i + 1]
+        if a.get("rule") == b.get("rule") == PARTICIPANT_WORD:
+            continue
         if (
             a["type"] == b["type"]
             and a["type"] in {"Qualifier", "Person"}
