@@ -179,6 +179,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "PSA rise of >= 2 ng/mL": what rose; "a reduction of 30 mmHg or more in systolic blood
             # pressure": what fell, named after the threshold
             group = _changed_subject(text, entities, starts, t)
+        if _OPEN_BRACKET_BEFORE.search(text, max(0, t["start"] - 4), t["start"]):
+            # "Cognitive impairment (≥5 on the Short Portable Mental Status Questionnaire)": a bracketed
+            # score measures the scale named after it, not what it defines
+            # (where no mention names a scale there, only a measurement before stays: "AST (> 3 x ULN on
+            # two occasions)", never what the score defines)
+            lead = _ON_SCALE.match(text, t["end"])
+            if lead:
+                scale = _mention_starting_at(entities, starts, lead.end(), ("Measurement",))
+                group = scale or [i for i in group if entities[i]["type"] == "Measurement"]
         if not group and _SCORE_BEFORE.search(text, max(0, t["start"] - 20), t["start"]):
             # "a score of 20 or more on the HAM-D", "a score of >= 3 (mildly ill) for CGI-SCH positive
             # symptoms": the scale, named after the score
@@ -374,6 +383,8 @@ _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
+_OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
+_ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 _SCALE_AFTER = re.compile(r"\s{0,3}(?:\([^()]{0,30}\)\s{0,3})?(?:on|for|in)\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
 # a mention that is the word "grade" alone names no measured thing

@@ -313,6 +313,15 @@ def _lead_comparator(lead: str | None) -> str:
 
 
 _AHEAD = re.compile(r"\b(?:next|coming|following)$", re.IGNORECASE)
+# what the clause before a window says is past ("had participated in other study within 6 months from
+# the date of selection", "must have been performed no longer than four months from the date of
+# randomization"): a window "from" a study event is then counted back from it
+_PAST_BEFORE = re.compile(
+    # (in the same line, or across a hard wrap: a line break before a continuation in lower case)
+    r"\b(?:had|has\s+been|have\s+been|was|were|took|underwent|participated)\b"
+    r"(?:[^;.()\r\n]|\r?\n[ \t]*(?=[a-z]))*$",
+    re.IGNORECASE,
+)
 # what the clause before a window says is yet to come ("Subject is expected to initiate renal
 # replacement therapy within one year", "planning to become pregnant within 6 months")
 _FUTURE_BEFORE = re.compile(
@@ -395,6 +404,14 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             and re.search(r"\b(?:past|last|previous|preceding|prior)$", lead, re.IGNORECASE)
         ):
             direction_word = "before"  # "within the past 12 months from the date of the screening visit"
+        if (
+            direction_word
+            and direction_word.lower() == "from"
+            and anchor is not None
+            and (known or re.match(r"(?:the\s+)?(?:date|time)\s+of\b", text[anchor[0] : anchor[1]], re.IGNORECASE))
+            and _PAST_BEFORE.search(text, max(0, m.start() - 100), m.start())
+        ):
+            direction_word = "before"
         # "within the next 6 months", "expected to start dialysis within one year": counted forward
         # from the index date
         ahead = not direction_word and bool(
