@@ -195,6 +195,7 @@ PERCENT_LIMIT_RE = re.compile(
     rf"|of\s{{1,3}}){_LIMIT}",
     re.IGNORECASE,
 )
+_WITHIN_BEFORE = re.compile(r"\bwithin\s{1,3}$", re.IGNORECASE)
 # a comparator on how far below a limit a value is, turned into one on the value
 _TURNED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}{_LIMIT}", re.IGNORECASE)
@@ -859,8 +860,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         ref = _reference(m)
         comp_text = m.group("comp") or m.group("comp2")
         comp = comparator_of(comp_text) if comp_text else (">" if m.group("more") else "=")
+        within = not comp_text and _WITHIN_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        if within:
+            comp = "<="  # "serum transaminases within 3 times upper limit of normal"
         out.append(Threshold(m.start(), m.end(), comp, "limit-multiple", multiple=mult, reference=ref))
-        if not comp_text and not m.group("more"):
+        if not comp_text and not m.group("more") and not within:
             out[-1].extra["comparator_unwritten"] = True
         taken.append((m.start(), m.end()))
     for m in _matches_at(ULN_BARE_RE, text, comp_at) if has_limit else ():

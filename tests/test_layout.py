@@ -673,3 +673,16 @@ def test_a_note_on_the_list_is_no_criterion(note: str) -> None:
     assert [text[s:e] for s, e in found.unrecognised] == [note]
     # ... but a line that goes on to state a criterion is one
     assert layout.is_note("Other criteria apply to patients with diabetes: HbA1c < 8%") is False
+
+
+def test_a_paragraph_broken_by_a_blank_line_after_a_word_that_needs_its_object_is_one_criterion() -> None:
+    # NCT00001272: "... cardiac arrhythmias requiring\n\ntherapy, right bundle branch block ..."; and a
+    # lead-in naming what follows ("Patients must have the following end organ function:") is no criterion
+    text = (
+        "Patients must have the following end organ function:\n\n"
+        "No history of myocardial infarction, cardiac arrhythmias requiring\n\n"
+        "therapy, right bundle branch block.\n\nNo brain involvement.\n"
+    )
+    record = extractor.extract(text)
+    assert [c["text"].split()[-1] for c in record["criteria"]] == ["block.", "involvement."]
+    assert [u["text"] for u in record["unparsed"]] == ["Patients must have the following end organ function:"]
