@@ -161,6 +161,28 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    # scores on named questionnaires in brackets ("(≥5 on the Short Portable Mental Status Questionnaire)")
+    "NCT01996852": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.50,
+        "drugs": 0.75,
+    },
+    "NCT05240586": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.72,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.85,
+    },
+    # an NIH listing without headers: paragraphs, a lead-in, a sentence broken by a blank line
+    "NCT00001272": {
+        "segmentation": 0.93,
+        "entities_overlap": 0.72,
+        "constraints": 0.80,
+        "windows": 0.30,
+    },
 }
 
 
