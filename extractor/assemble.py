@@ -343,14 +343,15 @@ def _criterion_records(
             constraint_ids.append([])
             continue
         ids: list[str] = []
-        state = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg)
-        if state is not None:
+        states = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg)
+        if states:
             # "erectile dysfunction for at least 3 months", "myocardial infarction less than 6 months
             # ago": how long ago the state began or the event was, a window before the index date
-            state["applies_to"] = [ent_id[i] for i in subs if i in ent_id and owner.get(i) is node]
-            state = {"id": new_id(node.id, "w"), **state}
-            state_windows[node.id].append(state)
-            leaves[node.id].append((t["start"], t["end"], state["id"], "window"))
+            for state in states:
+                state["applies_to"] = [ent_id[i] for i in subs if i in ent_id and owner.get(i) is node]
+                state = {"id": new_id(node.id, "w"), **state}
+                state_windows[node.id].append(state)
+                leaves[node.id].append((t["start"], t["end"], state["id"], "window"))
             constraint_ids.append([])
             continue
         for i in subs or [None]:  # type: ignore[list-item]
@@ -980,34 +981,50 @@ def _state_window(
     ent_id: dict[int, str],
     measure_of: Any,
     reg: Any,
-) -> dict[str, Any] | None:
-    """A threshold on how long a state has lasted or how long ago an event was, as the time window it
-    states (its comparator and duration, before the index date), or None for any other threshold. A
-    range of durations stays a constraint: a window holds one duration."""
-    if (
-        not subs
-        or t.get("ucum") not in DURATION_UCUM
-        or t["comparator"] == "between"
-        or not isinstance(t.get("value"), (int, float))
-    ):
-        return None  # (most thresholds: no time unit, and no reading of their measure here)
+) -> list[dict[str, Any]]:
+    """A threshold on how long a state has lasted or how long ago an event was, as the time windows it
+    states (comparator and duration, before the index date), or [] for any other threshold. A range
+    ("erectile dysfunction for 3 to 6 months") is two windows on one span, one per bound, as a window
+    holds one duration."""
+    ranged = t["comparator"] == "between"
+    bounds = (
+        [(_range_comparator(t, "low"), t.get("low")), (_range_comparator(t, "high"), t.get("high"))]
+        if ranged
+        else [(t["comparator"], t.get("value"))]
+    )
+    if not subs or t.get("ucum") not in DURATION_UCUM or not all(isinstance(v, (int, float)) for _, v in bounds):
+        return []  # (most thresholds: no time unit, and no reading of their measure here)
     if _AGE_WORD.search(text, base + t["start"], base + t["end"]):
-        return None  # "with a diagnosis of depression over the age of 18 years": an age, no window
+        return []  # "with a diagnosis of depression over the age of 18 years": an age, no window
     measure = _constraint(text, base, t, subs[0], entities, ent_id, measure_of, reg).get("measure")
     if measure not in ("duration", "time since"):
-        return None
+        return []
     if measure == "duration" and entities[subs[0]]["type"] not in ("Condition", "Observation"):
-        return None  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
-    iso, days = iso_duration(float(t["value"]), t["ucum"])
-    return {
-        "comparator": t["comparator"],
-        "duration": iso,
-        "days": days,
-        "direction": "before",
-        "anchor": {"name": "index"},
-        **_span_text(text, base + t["start"], base + t["end"]),
-        "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+{measure.replace(' ', '-')}"},
-    }
+        return []  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
+    out = []
+    for comparator, value in bounds:
+        iso, days = iso_duration(float(value or 0), t["ucum"])  # (every bound is a number: checked above)
+        out.append(
+            {
+                "comparator": comparator,
+                "duration": iso,
+                "days": days,
+                "direction": "before",
+                "anchor": {"name": "index"},
+                **_span_text(text, base + t["start"], base + t["end"]),
+                "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+{measure.replace(' ', '-')}"},
+            }
+        )
+    return out
+
+
+def _range_comparator(t: dict[str, Any], bound: str) -> str:
+    """The comparator of one bound of a range threshold, from its inclusive flags."""
+    extra = t.get("extra", {})
+    inclusive = bool(extra.get(f"{bound}_inclusive", extra.get("inclusive", True)))
+    if bound == "low":
+        return ">=" if inclusive else ">"
+    return "<=" if inclusive else "<"
 
 
 @cache

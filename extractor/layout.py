@@ -563,6 +563,13 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
         # an acronym ending the text before ("... 450 ms) on EKG Pulmonary:") leads no label
         while len(run) > 1 and run[0].group().isupper() and not run[1].group().isupper():
             run.pop(0)
+        # a word that ends a criterion ("Surgery: See Disease Characteristics Other:") ends what came
+        # before: the label starts after it
+        ends = _run_on_words()[2]
+        for k in range(len(run) - 1):
+            if run[k].group() in ends:
+                run = run[k + 1 :]
+                break
         if run and not text[run[0].start() + offset : colon].isupper():
             out.append((run[0].start() + offset, colon))
     return out
@@ -672,6 +679,9 @@ _ACRONYM_AFTER_LIMIT = re.compile(
 _LIMIT_END = re.compile(r".*(?:\d|/\w+|%|\))|ULN|LLN|normal")
 
 
+_CROSS_REFERENCE = re.compile(r"See\s+(?:[A-Z][a-z]+\s+){0,3}(?:Characteristics|Criteria)\.?", re.IGNORECASE)
+
+
 def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) -> None:
     """Split a criterion that runs on into its next ones (``run_on_starts``) into sub-items; the first
     starts after the criterion's heading."""
@@ -682,10 +692,14 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
         return
     first = crit.heading[1] + 1 if crit.heading else crit.start
     bounds = [first, *cuts, crit.end]
-    for n, (s, e) in enumerate(itertools.pairwise(bounds), 1):
-        s, e = _trim(text, s, e)
-        if e > s:
-            crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
+    pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
+    # a cross-reference ("See Disease Characteristics") is no criterion: it stays the parent's text,
+    # and one criterion left beside it is the labelled criterion itself
+    kept = [(s, e) for s, e in pieces if not _CROSS_REFERENCE.fullmatch(text, s, e)]
+    if len(kept) < len(pieces) and len(kept) == 1:
+        return
+    for n, (s, e) in enumerate(kept, 1):
+        crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
 
 
 def _first_line_end(text: str, crit: CriterionSpan) -> int:

@@ -505,9 +505,11 @@ def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> No
             "Hepatic: Bilirubin no greater than 2 times ULN No acute hepatitis",
             ["Bilirubin no greater than 2 times ULN", "No acute hepatitis"],
         ),
+        # a cross-reference is no criterion: one criterion beside it is the labelled one itself
+        ("Endocrine therapy: See Disease Characteristics No concurrent hormonal therapy", []),
         (
-            "Endocrine therapy: See Disease Characteristics No concurrent hormonal therapy",
-            ["See Disease Characteristics", "No concurrent hormonal therapy"],
+            "Chemotherapy: See Disease Characteristics No concurrent chemotherapy At least 4 weeks since prior chemotherapy",
+            ["No concurrent chemotherapy", "At least 4 weeks since prior chemotherapy"],
         ),
         # a capitalised word after a clause word, after a capitalised word, or "Prior to" goes on
         ("Sexually Active Patients with a partner and/or Effective contraception", []),

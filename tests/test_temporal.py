@@ -211,8 +211,6 @@ def test_an_event_word_that_qualifies_a_noun_is_no_time() -> None:
         ("At least a 3-month history of erectile dysfunction", (">=", "P3M"), ["erectile dysfunction"]),
         # how long an exposure lasted may be over: a duration, no window
         ("Prednisone for more than 2 weeks", None, None),
-        # a range of durations stays a constraint: a window holds one duration
-        ("Pain for 3 to 6 months", None, None),
     ],
 )
 def test_how_long_a_state_has_lasted_is_a_window(
@@ -240,3 +238,16 @@ def test_an_age_in_the_next_criterion_leaves_a_state_window_alone() -> None:
     first, second = record["criteria"]
     assert [w["duration"] for w in first["windows"]] == ["P6M"] and first["constraints"] == []
     assert [c["measure"] for c in second["constraints"]] == ["age"]
+
+
+def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
+    # "for more than 3 months and less than 6 months": two windows on one span, as three golds read it
+    (crit,) = extract_lines("Erectile dysfunction for more than 3 months and less than 6 months", side="inclusion")[
+        "criteria"
+    ]
+    got = [(w["comparator"], w["duration"], w["direction"], w["span"]) for w in crit["windows"]]
+    assert [g[:3] for g in got] == [(">", "P3M", "before"), ("<", "P6M", "before")]
+    assert got[0][3] == got[1][3]
+    assert crit["constraints"] == []
+    (crit,) = extract_lines("Pain for 3 to 6 months", side="inclusion")["criteria"]
+    assert [(w["comparator"], w["duration"]) for w in crit["windows"]] == [(">=", "P3M"), ("<=", "P6M")]
