@@ -183,6 +183,29 @@ OTHER_TRIALS = {
         "constraints": 0.80,
         "windows": 0.30,
     },
+    # nested lists whose numbering was lost, a table of creatinine limits by age and sex on one line
+    "NCT02650414": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.68,
+        "constraints": 0.45,
+        "windows": 0.40,
+        "drugs": 0.55,
+    },
+    "NCT02794454": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.50,
+        "windows": 0.25,
+        "drugs": 0.95,
+    },
+    # an NCI PDQ listing with "See Disease Characteristics" cross-references
+    "NCT00003574": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.55,
+        "windows": 0.60,
+        "drugs": 0.45,
+    },
 }
 
 
