@@ -222,7 +222,7 @@ def _with_preamble(text: str, sections: list[Section]) -> list[Section]:
     before the first header ("Men and women with ARDS.\nInclusion Criteria: ..."). Never dropped unread;
     what no criterion holds there is reported like any other section's."""
     first = min(s.start for s in sections)
-    lines = [ln for ln in split_lines(text, 0, first) if ln.text.strip() and not is_chrome(ln.text)]
+    lines = [ln for ln in split_lines(text, 0, first) if not is_chrome(ln.text)]
     if not lines:
         return sections
     return [Section("inclusion", None, lines[0].start, lines[-1].end, lines), *sections]
@@ -543,6 +543,7 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     if text.find(":", start, end) < 0:
         return out  # a label ends at a colon: most criteria have none
+    clause_ends = _run_on_words()[2]
     for colon in (m.start() for m in re.finditer(r":\s", text[start:end])):
         colon += start
         words = list(re.finditer(r"[A-Za-z][A-Za-z/\-]*", text[max(start, colon - 60) : colon]))
@@ -565,9 +566,8 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
             run.pop(0)
         # a word that ends a criterion ("Surgery: See Disease Characteristics Other:") ends what came
         # before: the label starts after it
-        ends = _run_on_words()[2]
         for k in range(len(run) - 1):
-            if run[k].group() in ends:
+            if run[k].group() in clause_ends:
                 run = run[k + 1 :]
                 break
         if run and not text[run[0].start() + offset : colon].isupper():

@@ -242,7 +242,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if out[ti - 1] and _same_terms(prev, t) and t["start"] - prev["end"] <= 120:
                 group = list(out[ti - 1])
         out.append(group)
-    # the two bounds of a range in two time units ("aged 6 months to 16 years") bound one measure
+    # the two bounds of a range in two time units ("disease duration 6 months to 20 years") bound one
+    # measure: a mention one of them reaches is the other's too (a measure no mention names, "Are 15
+    # days to 2 years old", is shared at assembly)
     for ti in range(len(thresholds) - 1):
         if thresholds[ti]["rule"] == thresholds[ti + 1]["rule"] == "time-units-range" and (
             thresholds[ti]["end"] <= thresholds[ti + 1]["start"]
@@ -477,6 +479,7 @@ def qualitative_results(
                     and _BE_ONLY.fullmatch(text, e["end"], m.start())
                 ):
                     subject = i
+                    break
         markers: list[int] = []
         if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
