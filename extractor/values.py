@@ -764,11 +764,6 @@ def _retrying(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
 
 
 _TWO_TIME_UNITS = re.compile(rf"\b{_TIME_UNIT}\b.{{0,12}}\d.{{0,8}}\b{_TIME_UNIT}\b", re.IGNORECASE | re.DOTALL)
-_DAYS_IN = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
-
-
-def _in_days(value: float | int, ucum: str | None) -> float:
-    return float(value) * _DAYS_IN.get(ucum or "", float("nan"))
 
 
 def number_or_comparator_starts(text: str, comp_at: list[int], number_at: re.Pattern[str]) -> list[int]:
@@ -941,9 +936,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         comp = comparator_of(m.group("comp")) if m.group("comp") else "<="
         low_comp = comparator_of(m.group("c1")) if m.group("c1") else ">="
         low, high = _number(m.group("low")), _number(m.group("high"))
-        if ucum1 == ucum2 or comp not in {"<", "<="} or low_comp not in {">", ">="}:
+        if ucum1 is None or ucum2 is None or ucum1 == ucum2 or comp not in {"<", "<="} or low_comp not in {">", ">="}:
             continue  # one unit is a plain range; "6 months to >2 years" is none
-        if not _in_days(low, ucum1) < _in_days(high, ucum2):
+        if not reg.convert(float(low), ucum1, "d") < reg.convert(float(high), ucum2, "d"):
             continue  # a falling range
         high_start = m.start("comp") if m.group("comp") else m.start("high")
         out.append(Threshold(m.start(), m.end("u1"), low_comp, "time-units-range", value=low, unit=u1, ucum=ucum1))
