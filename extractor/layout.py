@@ -480,6 +480,22 @@ def segment(
                     unrecognised.append((line.start, line.end))
                 parent_top, parent_indent, parent_bullet = None, -1, False
                 continue
+            # what a sub-item announces, on an unbulleted line indented under it, is its own text ("1. A
+            # serum creatinine based on age/gender as follows:\n\n      Maximum Serum Creatinine (mg/dL)
+            # Age 1 to < 2 years ..."), not the next top-level criterion
+            last = parent_top.children[-1] if parent_top is not None and parent_top.children else None
+            if (
+                last is not None
+                and parent_top is not None
+                and not bullet
+                and parent_bullet
+                and indent > parent_indent
+                and not last.children
+                and text[last.start : last.end].rstrip().endswith((":", "："))
+            ):
+                last.end = line.end
+                parent_top.end = max(parent_top.end, line.end)
+                continue
             # A bulleted line under a criterion ending with ":" is its sub-item when it is indented
             # deeper, or when the criterion is an unbulleted label ("DISEASE CHARACTERISTICS:").
             pieces = numbered_pieces(text, line.start, line.end)

@@ -688,3 +688,27 @@ def test_a_paragraph_broken_by_a_blank_line_after_a_word_that_needs_its_object_i
     record = extractor.extract(text)
     assert [c["text"].split()[-1] for c in record["criteria"]] == ["block.", "involvement."]
     assert [u["text"] for u in record["unparsed"]] == ["Patients must have the following end organ function:"]
+
+
+def test_what_a_sub_item_announces_on_an_indented_line_is_its_own_text() -> None:
+    # NCT02650414: a table flattened onto an indented line under "1. ... as follows:" is that sub-item's
+    # text, not the next top-level criterion
+    text = (
+        "Inclusion Criteria:\n\n1. Adequate organ function defined as:\n\n"
+        "   1. A serum creatinine based on age/gender as follows:\n\n"
+        "      Maximum Serum Creatinine (mg/dL) Age 1 to < 2 years Male 0.6 Female 0.6\n"
+        "   2. Adequate liver function\n2. Age 1-29 years.\n"
+    )
+    found = flatten_ids(text)
+    assert found == [
+        ("inc-1", "Adequate organ function defined as:"),
+        ("inc-1.1", "A serum creatinine based on age/gender as follows:"),
+        ("inc-1.2", "Adequate liver function"),
+        ("inc-2", "Age 1-29 years."),
+    ]
+    (sub,) = [c for c in layout.flatten(layout.analyse(text).criteria) if c.id == "inc-1.1"]
+    assert text[sub.start : sub.end].endswith("Female 0.6")
+
+
+def flatten_ids(text: str) -> list[tuple[str, str]]:
+    return [(c.id, text[c.start : c.end].splitlines()[0]) for c in layout.flatten(layout.analyse(text).criteria)]
