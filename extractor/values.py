@@ -575,15 +575,23 @@ def _scientific(text: str, start: int, end: int, value: float | int) -> tuple[fl
         mantissa: float | int = 1
     else:
         mantissa = value
-    if power is None:
+    unit = _unit_after(text, power) if power is not None else None
+    if power is None or unit is None:
         return None
+    scaled = mantissa * 10 ** _exponent(power)
+    return (int(scaled) if float(scaled).is_integer() else scaled), unit
+
+
+def _unit_after(text: str, power: re.Match[str]) -> re.Match[str] | None:
+    """The unit right after a power of ten, or None (and none where it is a per-volume unit that holds
+    the power itself: "× 10^9/L")."""
     gap = _UNIT_LEAD.match(text, power.end())
     unit = registry().pattern.match(text, gap.end() if gap else power.end())
-    if unit is None or unit.group().startswith("/"):
-        return None
-    exponent = next(g for g in power.groups() if g)
-    scaled = mantissa * 10 ** int(exponent.translate(_SUPERSCRIPTS))
-    return (int(scaled) if float(scaled).is_integer() else scaled), unit
+    return None if unit is None or unit.group().startswith("/") else unit
+
+
+def _exponent(power: re.Match[str]) -> int:
+    return int(next(g for g in power.groups() if g).translate(_SUPERSCRIPTS))
 
 
 # a count of cells per volume ("1.5 x 109 cells/L"): the power of ten stays in the unit, as in
@@ -598,18 +606,14 @@ def cells_per_volume_power(
     UCUM code (10*n and the unit) and where it ends, for a count of cells per volume written with a
     power of ten; None for anything else."""
     power = _TIMES_TEN.match(text, end)
-    if power is None:
-        return None
-    gap = _UNIT_LEAD.match(text, power.end())
-    unit = registry().pattern.match(text, gap.end() if gap else power.end())
-    if unit is None or unit.group().startswith("/"):
+    unit = _unit_after(text, power) if power is not None else None
+    if power is None or unit is None:
         return None
     ucum = registry().to_ucum(unit.group())
     if ucum not in _CELLS_PER_VOLUME:
         return None
-    exponent = int(next(g for g in power.groups() if g).translate(_SUPERSCRIPTS))
     written = text[power.start() : unit.end()].strip()
-    return value, written, f"10*{exponent}{ucum}", unit.end()
+    return value, written, f"10*{_exponent(power)}{ucum}", unit.end()
 
 
 def _count(written: str) -> float | int:
