@@ -933,7 +933,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if found is not None:
             out.append(found)
             taken.append((found.start, found.end))
-    for m in TIME_UNITS_RANGE_RE.finditer(text) if has_digit and _TWO_TIME_UNITS.search(text) else ():
+    time_range_at = (
+        number_or_comparator_starts(text, comp_at, _DIGIT) if has_digit and _TWO_TIME_UNITS.search(text) else []
+    )
+    for m in _matches_at(TIME_UNITS_RANGE_RE, text, time_range_at):
         if taken.overlaps(m.start(), m.end()):
             continue
         (u1, ucum1), (u2, ucum2) = unit_fields(m.group("u1")), unit_fields(m.group("unit"))

@@ -145,6 +145,7 @@ def test_counts_and_percentages_of_a_limit_are_tried_only_where_they_can_start()
         _COUNT_NUMBER_AT,
         _DIGIT,
         PERCENT_LIMIT_RE,
+        TIME_UNITS_RANGE_RE,
         _comparator_starts,
         _counted_pattern,
         _matches_at,
@@ -166,7 +167,11 @@ def test_counts_and_percentages_of_a_limit_are_tried_only_where_they_can_start()
     texts += [" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 16))) for _ in range(4000)]
     near_limit = ["25%", "10 percent", "5 %", "below", "above", "of", "ULN", "LLN", ">=", "less than", "3", "("]
     texts += [" ".join(rnd.choice(near_limit) for _ in range(rnd.randint(1, 8))) for _ in range(4000)]
-    for pattern, number_at in ((_counted_pattern(), _COUNT_NUMBER_AT), (PERCENT_LIMIT_RE, _DIGIT)):
+    # ... and the ranges in two time units ("between 6 months and <16 years")
+    in_time = ["6 months", "16 years", "2.5 days", "3 weeks old", "to", "and", "-", "<", ">=", "at least", "age", "12"]
+    texts += [" ".join(rnd.choice(in_time) for _ in range(rnd.randint(1, 8))) for _ in range(4000)]
+    patterns = ((_counted_pattern(), _COUNT_NUMBER_AT), (PERCENT_LIMIT_RE, _DIGIT), (TIME_UNITS_RANGE_RE, _DIGIT))
+    for pattern, number_at in patterns:
         for text in texts:
             starts = number_or_comparator_starts(text, _comparator_starts(text), number_at)
             expected = [m.span() for m in pattern.finditer(text)]
