@@ -387,8 +387,9 @@ _RANGE_LEAD = re.compile(r"\b(?:between|(?:males?|females?|men|women|boys|girls|
 # score_letter_grades); a generic word alone ("stage IV cancer", "class I antiarrhythmics") is no name
 _SCORE_VALUE = r"(?:\d{1,3}(?:\.\d)?|(?-i:IV|V|I{1,3}|[A-D]))"
 # after the last value: no word, decimal, unit or sum goes on ("Gleason 3+4", "ASA 81 mg", "0-1", "2,5"); a
-# comma or full stop before a space ends it
-_SCORE_VALUE_END = re.compile(r"[\w/+\-–~]|[.,]\d|[ \t]{0,2}(?:[-–~+]|to\b)")
+# comma or full stop before a space ends it; "HAM-D 17 item score" names the scale's version, and
+# "IIEF-5 score 3 18" lost a character between its comparator and number
+_SCORE_VALUE_END = re.compile(r"[\w/+\-–~]|[.,]\d|[ \t]{0,2}(?:[-–~+]|to\b)|[ \t]{1,2}(?:items?\b|\d)", re.IGNORECASE)
 # between two values: a comma or slash, or "or"/"and", which hard-wrapped text may put on the next line
 _SCORE_VALUE_GAP = re.compile(r"(?:\s{0,3},?\s{0,14}(?:or|and)\s{1,14}|\s{0,3}[,/]\s{0,3})", re.IGNORECASE)
 

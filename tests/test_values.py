@@ -356,6 +356,34 @@ def test_a_named_scale_is_the_measure_of_its_threshold(text: str, measure: str) 
     assert constraint["measure"] == measure
 
 
+@pytest.mark.parametrize(
+    ("text", "measure", "low", "high"),
+    [
+        # a questionnaire or prognostic index written as its acronym takes a bare range after it
+        ("ED indicated by SHIM 12-16", "sexual health inventory for men", 12, 16),
+        ("IIEF-ED: 11-25 at visit 1", "international index of erectile function - erectile function domain", 11, 25),
+        ("MMSE 10-26", "mini-mental state examination", 10, 26),
+        ("Age-adjusted IPI 2-3.", "international prognostic index", 2, 3),
+        ("Performance status: CALGB 0-2", "calgb performance status", 0, 2),
+        # the number after the name that counts the scale's items is no value of it
+        ("HAM-D 17 item score 18-25", "hamilton depression rating scale", 18, 25),
+    ],
+)
+def test_a_named_scale_takes_a_bare_range(text: str, measure: str, low: int, high: int) -> None:
+    (constraint,) = all_items(extract_lines(text), "constraints")
+    assert (constraint["measure"], constraint["comparator"], constraint["low"], constraint["high"]) == (
+        measure,
+        "between",
+        low,
+        high,
+    )
+
+
+def test_a_lost_comparator_leaves_a_scores_number_unread() -> None:
+    # "IIEF-5 score 3 18": a character between the comparator and the number was lost
+    assert find_thresholds("IIEF-5 score 3 18") == []
+
+
 def test_a_scores_values_may_wrap_onto_the_next_line() -> None:
     text = "No New York Heart Association class III\r\nor IV heart disease"
     [found] = find_thresholds(text)
