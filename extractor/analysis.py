@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +33,28 @@ class Analysis:
     formulas: list[dict[str, Any]] = field(default_factory=list)
 
 
-def chunks(text: str, limit: int = MAX_CHUNK) -> Iterator[tuple[int, int]]:
-    """[start, end) pieces of at most ``limit`` characters, cut after a clause end where possible."""
+def chunks(
+    text: str,
+    limit: int = MAX_CHUNK,
+    soft_wraps: Sequence[tuple[int, int]] = (),
+    clause_starts: Sequence[int] = (),
+) -> Iterator[tuple[int, int]]:
+    """[start, end) pieces of at most ``limit`` characters: cut where a clause starts because a
+    criterion does (``clause_starts``), else after a clause end, where possible; never at a line
+    break that hard wrapping made (``soft_wraps``: "Weight greater than\r\n1750 g" is one clause)."""
     start = 0
     n = len(text)
     while n - start > limit:
         window = text[start : start + limit]
-        cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+        lo = bisect.bisect_left(clause_starts, start + limit // 3)
+        hi = bisect.bisect_right(clause_starts, start + limit - 1)
+        if hi > lo:
+            cut = clause_starts[hi - 1] - start
+        else:
+            cut = max(
+                (m.end() for m in _CLAUSE_END.finditer(window) if not _soft(soft_wraps, start + m.start())),
+                default=0,
+            )
         if cut < limit // 3:
             space = window.rfind(" ", limit // 3)
             cut = space + 1 if space > 0 else limit
@@ -47,6 +62,12 @@ def chunks(text: str, limit: int = MAX_CHUNK) -> Iterator[tuple[int, int]]:
         start += cut
     if start < n:
         yield start, n
+
+
+def _soft(soft_wraps: Sequence[tuple[int, int]], at: int) -> bool:
+    """Is ``at`` inside one of the (sorted) soft wraps?"""
+    k = bisect.bisect_right([a for a, _ in soft_wraps], at) - 1
+    return k >= 0 and soft_wraps[k][0] <= at < soft_wraps[k][1]
 
 
 def _shift(item: dict[str, Any], offset: int, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -57,7 +78,13 @@ def _shift(item: dict[str, Any], offset: int, keys: tuple[str, ...]) -> dict[str
     return out
 
 
-def _pieces(text: str, spans: list[tuple[int, int]], limit: int) -> Iterator[tuple[int, int]]:
+def _pieces(
+    text: str,
+    spans: list[tuple[int, int]],
+    limit: int,
+    soft_wraps: Sequence[tuple[int, int]] = (),
+    clause_starts: Sequence[int] = (),
+) -> Iterator[tuple[int, int]]:
     """Stretches of the source to run the pipeline on: neighbouring criteria packed together up to
     ``limit`` characters (fewer, larger docs cost less), a longer criterion cut at clause ends."""
     group: tuple[int, int] | None = None
@@ -66,7 +93,9 @@ def _pieces(text: str, spans: list[tuple[int, int]], limit: int) -> Iterator[tup
             if group:
                 yield group
                 group = None
-            for a, b in chunks(text[s:e], limit):
+            wraps = [(a - s, b - s) for a, b in soft_wraps if s <= a and b <= e]
+            starts = [c - s for c in clause_starts if s < c < e]
+            for a, b in chunks(text[s:e], limit, wraps, starts):
                 yield s + a, s + b
             continue
         if group and e - group[0] <= limit and s >= group[1]:
@@ -120,7 +149,7 @@ def analyse_spans(
     """
     results = [Analysis(text[s:e]) for s, e in spans]
     starts = [s for s, _ in spans]
-    pieces = list(_pieces(text, spans, limit))
+    pieces = list(_pieces(text, spans, limit, soft_wraps or [], clause_starts or []))
     docs = nlp.pipe(_docs(nlp, text, pieces, soft_wraps or [], clause_starts or []))
 
     def owner(a: int, b: int) -> int | None:

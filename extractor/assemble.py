@@ -1094,7 +1094,14 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
         )
 
 
+# ("12 hours of age", "less than 6 months postnatal age", "30 days postnatally": an infant's age)
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
+# an infant's age in weeks, days or hours: "12 hours of age", "less than 6 months postnatal age", "30
+# days postnatally" (never across a line break: "... 34 weeks\r\nPostnatal age less than 120 days"
+# starts another criterion)
+_OF_AGE_INFANT = re.compile(
+    r"[ \t]*(?:of\s+age|of\s+life|(?:postnatal|chronological|corrected)[ \t]+age|postnatally)\b", re.IGNORECASE
+)
 
 
 # the words that may stand beside a bare age in its criterion ("Age: between 18 and 65 years inclusive")
@@ -1148,16 +1155,20 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
         and person
         and _INFANTS.search(text, base + subject["start"], base + subject["end"]) is not None
     )
-    if t.get("ucum") not in ({"a", "mo", "wk", "d"} if infant else {"a", "mo"}):
-        return False
-    if person:
-        return True
     # "18 years of age or older", "2 years old or greater": 'of age' / 'old' after the number or inside
-    # (whatever the subject: "Child with autism is between 3 and 12 years old")
-    return (
+    # (whatever the subject: "Child with autism is between 3 and 12 years old"); an infant's age may be
+    # counted in weeks, days or hours ("At least 12 hours of age")
+    said = (
         _OF_AGE.match(text, base + t["end"]) is not None
         or _OF_AGE_INSIDE.search(text, base + t["start"], base + t["end"]) is not None
     )
+    # (but "Injury greater than 8 hours old", "Surgery less than 30 days old" say how old a thing is)
+    infant_age = (
+        t.get("ucum") in {"a", "mo", "wk", "d", "h"} and _OF_AGE_INFANT.match(text, base + t["end"]) is not None
+    )
+    if t.get("ucum") not in ({"a", "mo", "wk", "d"} if infant else {"a", "mo"}) and not infant_age:
+        return False
+    return person or said or infant_age
 
 
 # after a time threshold: it counts days in a period, a frequency

@@ -134,6 +134,8 @@ def is_label_line(line: str) -> bool:
     after a word of ``sections.json`` ``group_label_heads``. A topic label ("Age:", "Excluded:",
     "Hepatic:") is none: its items need it ("Age:\n- 18 and over")."""
     flat = " ".join(line.split())
+    if flat.startswith("--") and _TOPIC_MARKER.fullmatch(flat):
+        return True  # "--Patient Characteristics--" alone on its line, its criteria bulleted below
     if not _LABEL_LINE.fullmatch(flat) or len(flat.split()) > 6 or any(c.isdigit() for c in flat):
         return False
     return flat.rstrip(":： ").split()[-1].lower() in _config()["group_label_heads"]
@@ -228,7 +230,15 @@ def _with_preamble(text: str, sections: list[Section]) -> list[Section]:
     return [Section("inclusion", None, lines[0].start, lines[-1].end, lines), *sections]
 
 
+# an old NIH listing's topic written inline between double dashes ("--Disease Characteristics--
+# Healthy term infants ... --Prior/Concurrent Therapy-- All study groups: ..."): each starts a
+# criterion headed by its topic, as a PDQ listing's "DISEASE CHARACTERISTICS:" does
+_TOPIC_MARKER = re.compile(r"(?<![\w-])--(?P<topic>[A-Z][A-Za-z/,&' ]{2,40}?)--(?!-)")
+
+
 def _strip_bullet(line: Line) -> tuple[Line, bool]:
+    if line.text.startswith("--") and _TOPIC_MARKER.match(line.text):
+        return line, False  # a topic marker, no bullet
     m = _BULLET.match(line.text)
     if not m or m.end() >= len(line.text):
         return line, False
@@ -446,6 +456,24 @@ def _heading(text: str, start: int, end: int) -> Span | None:
     return start, start + len(m.group("h").rstrip())
 
 
+def _topic_pieces(text: str, start: int, end: int) -> list[tuple[int, int, Span | None]]:
+    """text[start:end] cut before each inline topic marker (``_TOPIC_MARKER``): (start, end, the
+    topic's span or None for text before the first marker)."""
+    if text.find("--", start, end) < 0:
+        return [(start, end, None)]
+    markers = list(_TOPIC_MARKER.finditer(text, start, end))
+    if not markers:
+        return [(start, end, None)]
+    out: list[tuple[int, int, Span | None]] = []
+    head = _trim(text, start, markers[0].start())
+    if head[1] > head[0]:
+        out.append((head[0], head[1], None))
+    for m, nxt in itertools.zip_longest(markers, markers[1:]):
+        s, e = _trim(text, m.start(), nxt.start() if nxt is not None else end)
+        out.append((s, e, (m.start("topic"), m.end("topic"))))
+    return out
+
+
 def segment(
     text: str,
     sections: list[Section],
@@ -524,18 +552,27 @@ def segment(
                     parent_top.children.append(child)
                 parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
-            for k, (s, e) in enumerate(pieces):
+            topics = [
+                (s2, e2, topic, k > 0 or j > 0)
+                for k, (s, e) in enumerate(pieces)
+                for j, (s2, e2, topic) in enumerate(_topic_pieces(text, s, e))
+            ]
+            for s, e, topic, inline in topics:
                 counters[section.side] += 1
                 cid = f"{prefix[section.side]}-{counters[section.side]}"
-                crit = CriterionSpan(cid, section.side, s, e, None, _heading(text, s, e), inline=k > 0)
+                crit = CriterionSpan(cid, section.side, s, e, None, topic or _heading(text, s, e), inline=inline)
                 _attach(text, crit, _sub_items(text, s, e, list(_SUB_STYLES)))
                 if not crit.children:
-                    _attach_labelled(text, crit)
-                    # a hard-wrapped paragraph under inline labels or an all-capitals heading ("PATIENT
-                    # CHARACTERISTICS:") is an NCI PDQ listing: any capitalised word may start its next
-                    # criterion
+                    # (under a topic marker two labels make a list: "All study groups: ... Healthy term
+                    # infants: ...")
+                    _attach_labelled(text, crit, 2 if topic else MIN_INLINE_LABELS)
+                    # a hard-wrapped paragraph under inline labels, an all-capitals heading ("PATIENT
+                    # CHARACTERISTICS:") or a topic marker is an NCI PDQ listing: any capitalised word
+                    # may start its next criterion
                     pdq = width is not None and (
-                        bool(crit.children) or (crit.heading is not None and text[slice(*crit.heading)].isupper())
+                        bool(crit.children)
+                        or topic is not None
+                        or (crit.heading is not None and text[slice(*crit.heading)].isupper())
                     )
                     for part in crit.children or [crit]:
                         _attach_run_on(text, part, pdq)
@@ -591,10 +628,10 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _attach_labelled(text: str, crit: CriterionSpan) -> None:
+def _attach_labelled(text: str, crit: CriterionSpan, min_labels: int = MIN_INLINE_LABELS) -> None:
     """Split a run-on paragraph of 'Label: text' parts into sub-items, each with its label as heading."""
     labels = _inline_labels(text, crit.start, crit.end)
-    if len(labels) < MIN_INLINE_LABELS:
+    if len(labels) < min_labels:
         return
     for n, (ls, le) in enumerate(labels, 1):
         end = labels[n][0] if n < len(labels) else crit.end
@@ -698,6 +735,9 @@ _LIMIT_END = re.compile(r".*(?:\d|/\w+|%|\))|ULN|LLN|normal")
 _CROSS_REFERENCE = re.compile(r"See\s+(?:[A-Z][a-z]+\s+){0,3}(?:Characteristics|Criteria)\.?", re.IGNORECASE)
 
 
+_AFTER_HEADING = re.compile(r"\s*(?:--|[:：])?")
+
+
 def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) -> None:
     """Split a criterion that runs on into its next ones (``run_on_starts``) into sub-items; the first
     starts after the criterion's heading."""
@@ -706,7 +746,8 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
     cuts = run_on_starts(text, crit.start, crit.end, capitalised)
     if not cuts:
         return
-    first = crit.heading[1] + 1 if crit.heading else crit.start
+    # (after a heading's colon, or a topic marker's closing dashes)
+    first = _AFTER_HEADING.match(text, crit.heading[1]).end() if crit.heading else crit.start  # type: ignore[union-attr]
     bounds = [first, *cuts, crit.end]
     pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
     # a cross-reference ("See Disease Characteristics") is no criterion: it stays the parent's text,

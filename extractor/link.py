@@ -222,8 +222,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # "> 170 millimeters of mercury (mm Hg) or < 90 mm Hg": the unit restated in brackets
                 words["_connector"].match(_ASIDE.sub("", gap))
                 # "≤ 2 x ULN (≤ 3 x ULN for patients with Gilbert's syndrome)": the bracket states
-                # another limit for the same measure, in the same terms
-                or (_BRACKET_OPEN.match(gap) and _same_terms(prev, t))
+                # another limit for the same measure, in the same terms (as does "- or" before it)
+                or ((_BRACKET_OPEN.match(gap) or _DASHED_OR.match(gap)) and _same_terms(prev, t))
                 # "<= 2.5 x ULN; if liver metastases are present, then <= 5 x ULN": the limit for
                 # some of the people, on the same measure
                 or (_CONDITIONAL_GAP.match(gap) and len(gap) <= 120 and _same_terms(prev, t))
@@ -338,6 +338,8 @@ def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
 
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
+# "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
+_DASHED_OR = re.compile(r"^\s*[-–—]{1,2}\s*(?:or|and/or)\s*$", re.IGNORECASE)
 
 
 def _same_terms(a: dict[str, Any], b: dict[str, Any]) -> bool:

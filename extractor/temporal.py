@@ -92,7 +92,11 @@ def compile_patterns() -> None:
     _anchors()
 
 
-_ANCHOR_LEAD = re.compile(r"\s*(?:the\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+)?(?=\S))?", re.IGNORECASE)
+# (or a possessive: "prior to their enrollment on the protocol")
+_ANCHOR_LEAD = re.compile(
+    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?",
+    re.IGNORECASE,
+)
 
 
 def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
@@ -331,6 +335,10 @@ _FUTURE_BEFORE = re.compile(
 )
 
 
+# "until 24 hours prior to": an allowance that stops at least that long before the event
+_UNTIL_BEFORE = re.compile(r"\b(?:until|till|up\s+until)\s{1,3}$", re.IGNORECASE)
+
+
 def _direction(word: str | None) -> str:
     w = (word or "").lower()
     if w.startswith(("after", "following", "since", "from")):
@@ -397,6 +405,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
+        if not lead and (direction_word or "").lower().startswith(("before", "prior")) and _UNTIL_BEFORE.search(
+            text, max(0, m.start() - 12), m.start()
+        ):
+            comparator = ">="  # "may receive hydroxyurea until 24 hours prior to starting therapy": it ends by then
         if (
             direction_word
             and direction_word.lower() == "from"

@@ -299,7 +299,9 @@ def _counted_pattern() -> re.Pattern[str]:
         rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?<![\d.,])(?P<num>{number})(?![\d.,])"
         r"(?P<post>\s{1,3}or\s{1,3}(?:more|fewer|less))?\s{1,3}"
         rf"(?P<counted>(?:(?:{mods})\s{{1,3}}){{0,3}}(?P<noun>{trie_pattern(forms)})\b"
-        rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy))?)"
+        rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy"
+        # "at least 2 forms of contraception", "1 form of barrier birth control"
+        r"|contraception|contraceptives?|birth\s{1,3}control))?)"
         # "more than 2 drinks per day" is a rate, left to the comparison rules
         r"(?!\s{0,3}(?:per|a|/|each|every)\s{0,3}(?:day|week|month|year|d)\b)",
         re.IGNORECASE,
@@ -407,7 +409,8 @@ class _ScorePatterns(NamedTuple):
 @lru_cache(maxsize=1)
 def _score_patterns() -> _ScorePatterns:
     names, tails = trie_pattern(sorted(word_list("score_names"))), trie_pattern(sorted(word_list("score_name_tails")))
-    acronym = r"(?:[ \t]{0,2}\([A-Z][A-Za-z\-]{1,8}\))?"
+    # the bracketed short form, in round or square brackets ("New York Heart Association [NYHA] class")
+    acronym = r"(?:[ \t]{0,2}(?:\([A-Z][A-Za-z\-]{1,8}\)|\[[A-Z][A-Za-z\-]{1,8}\]))?"
     name = rf"(?<!\w)(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
     values = re.compile(
         rf"{name}(?:[ \t]{{1,3}}(?:of|is|was|=|:)|[ \t]{{0,2}}[:=])?"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import extractor
 from extractor import layout
+from extractor.analysis import chunks
 
 CHROME = [
     "Yes No Not Sure",
@@ -250,6 +253,56 @@ def test_run_on_label_paragraphs_are_split_into_labelled_sub_items() -> None:
     assert by_heading["Age"]["constraints"][0]["measure"] == "age"
     assert by_heading["Hepatic"]["constraints"][0]["comparator"] == "<="
     assert by_heading["Chemotherapy"]["windows"][0]["duration"] == "P1M"
+
+
+def test_inline_topic_markers_start_criteria_headed_by_their_topic() -> None:
+    # an old NIH listing: topics between double dashes inside paragraphs hard-wrapped at 90 columns,
+    # group labels after them; each topic is a top-level criterion, each group label its sub-item
+    paragraph = (
+        "--Disease Characteristics-- Healthy term infants or infants at high epidemiologic risk for SIDS "
+        "--Prior/Concurrent Therapy-- All study groups: No home treatment with supplemental oxygen "
+        "Healthy term infants: No prior medications --Patient Characteristics-- All study groups: No "
+        "concurrent pneumonia No history of congenital heart disease Preterm infants: Birth weight less "
+        "than 1750 g Gestational age no greater than 34 weeks"
+    )
+    text = "PROTOCOL ENTRY CRITERIA:\r\n\r\n" + "\r\n".join(textwrap.wrap(paragraph, 90)) + "\r\n"
+    record = extractor.extract(text)
+    tops = [c for c in record["criteria"] if c["parent"] is None]
+    assert [c["heading"]["text"] for c in tops] == [
+        "Disease Characteristics",
+        "Prior/Concurrent Therapy",
+        "Patient Characteristics",
+    ]
+    assert tops[0]["text"].startswith("--Disease Characteristics--")  # no list bullet
+    labelled = [" ".join(c["heading"]["text"].split()) for c in record["criteria"] if c["parent"] and "heading" in c]
+    assert labelled == ["All study groups", "Healthy term infants", "All study groups", "Preterm infants"]
+    assert "No history of congenital heart disease" in [c["text"] for c in record["criteria"]]
+
+
+def test_a_topic_marker_alone_on_its_line_is_a_group_label() -> None:
+    text = "--Patient Characteristics--\r\n\r\n  -  Age 18 and over\r\n\r\n  -  No pregnancy\r\n"
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"]] == ["Age 18 and over", "No pregnancy"]
+    assert [u["text"] for u in record["unparsed"]] == ["--Patient Characteristics--"]
+
+
+def test_a_long_criterion_is_read_in_pieces_cut_where_a_clause_starts_never_at_a_wrapped_line() -> None:
+    # the pipeline reads a criterion longer than its piece size in pieces: a cut never falls at a line
+    # break hard wrapping made ("Weight greater than\r\n1750 g"), and falls where a criterion starts
+    # where one does
+    text = "a" * 700 + "\n" + "b" * 700 + "\r\n" + "c" * 400
+    soft = [(1401, 1403)]
+    assert [b for _, b in chunks(text, 1500)][0] == 1403
+    assert [b for _, b in chunks(text, 1500, soft)][0] == 701
+    assert [b for _, b in chunks(text, 1500, soft, [1000])][0] == 1000
+
+
+def test_a_threshold_across_a_wrapped_line_of_a_long_criterion_is_read() -> None:
+    path = Path(__file__).parents[1] / "corpus" / "NCT00004392" / "criteria.txt"
+    with path.open(encoding="utf-8", newline="") as f:
+        record = extractor.extract(f.read())
+    (weight,) = [c for c in record["criteria"] if c["text"] == "Weight greater than\r\n1750 g"]
+    assert [(k["comparator"], k["value"], k["unit"]) for k in weight["constraints"]] == [(">", 1750, "g")]
 
 
 def test_a_label_line_names_what_its_bullets_measure() -> None:
