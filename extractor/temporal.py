@@ -405,8 +405,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
-        if not lead and (direction_word or "").lower().startswith(("before", "prior")) and _UNTIL_BEFORE.search(
-            text, max(0, m.start() - 12), m.start()
+        if (
+            not lead
+            and (direction_word or "").lower().startswith(("before", "prior"))
+            and _UNTIL_BEFORE.search(text, max(0, m.start() - 12), m.start())
         ):
             comparator = ">="  # "may receive hydroxyurea until 24 hours prior to starting therapy": it ends by then
         if (
