@@ -172,6 +172,19 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "LVEF measured by echocardiography < 50%": the measure, not the method named after it
             measured = _measured_before_method(text, entities, upto, t["start"])
             group = [measured] if measured is not None else group
+        if t.get("ucum") and (
+            not group
+            or (
+                len(group) == 1
+                and entities[group[0]]["type"] == "Measurement"
+                and registry().analyte(entities[group[0]].get("normalized")) is None
+            )
+        ):
+            # "serum creatinine clearance according to Cockcroft-Gault formula(below) ≥50 mL/min",
+            # "Hemoglobin measured at the local laboratory ≥ 9 g/dL": an analyte named before, in the
+            # same clause, whose unit the threshold is in, over no mention or one that is no analyte
+            analyte = _analyte_before(text, entities, upto, t)
+            group = [analyte] if analyte is not None else group
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             group = _mention_right_after(text, entities, starts, t["end"], "Drug")
@@ -324,6 +337,31 @@ def _measured_before_method(text: str, entities: list[dict[str, Any]], upto: int
             return None
         if e["type"] == "Measurement" and e["end"] <= start:
             return i if _METHOD_GAP.match(text[e["end"] : start]) else None
+    return None
+
+
+# what ends the clause a threshold's analyte is named in: a clause mark, another number or comparator
+# (or a change of the level, not the level: "Hemoglobin decreased by more than 2.0 g/dL", "HbA1C change
+# >0.9 %", "weight loss in excess of 10 pounds")
+_ANALYTE_CLAUSE_END = re.compile(
+    r"[;.:]\s|[,]\s+(?:and|or)\b|\d|[<>≤≥=]|\b(?:and|or)\b"
+    r"|\b(?:chang|increas|decreas|reduc|ris|drop|declin|los|gain|fall|fell|improv|worsen)\w*",
+    re.IGNORECASE,
+)
+
+
+def _analyte_before(text: str, entities: list[dict[str, Any]], upto: int, t: dict[str, Any]) -> int | None:
+    """The last Measurement mention before the threshold, in its clause (at most 80 characters back),
+    that names an analyte whose canonical unit the threshold's unit converts to."""
+    reg = registry()
+    for i in range(upto - 1, max(-1, upto - 8), -1):
+        e = entities[i]
+        if e["end"] > t["start"]:
+            continue
+        if t["start"] - e["end"] > 80 or _ANALYTE_CLAUSE_END.search(text, e["end"], t["start"]):
+            return None
+        if e["type"] == "Measurement" and reg.canonical(1.0, t["ucum"], e.get("normalized")) is not None:
+            return i
     return None
 
 

@@ -238,7 +238,7 @@ _WHICHEVER = (
 )
 _WHICHEVER_RE = re.compile(_WHICHEVER, re.IGNORECASE)
 _WINDOW_LEAD = rf"(?:(?<![\w<>=≤≥]){_LEAD}(?:{WRAPPED_BREAK}|\s{{0,3}}))?"
-_WINDOW_DIRECTION = rf"(?:{_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
+_WINDOW_DIRECTION = rf"(?:{_WRAP_GAP}(?:or\s+(?P<post>less|more|longer|shorter|earlier|later)\s+)?{_DIRECTION})?"
 # ... or between the lead and the number ("within the past\r\n     28 days")
 _WINDOW = rf"{_WINDOW_LEAD}{_DURATION}{_RESTATED}{_WINDOW_DIRECTION}"
 # the same with drug half-lives, tried only where the text names them or chooses a bound
@@ -252,7 +252,7 @@ _WINDOW_HALF_LIVES = (
     rf"|(?P<hl_only>{_HALF_LIFE_NUMBER}){_HALF_LIVES}{_OF_THE_DRUG})"
     rf"(?:{_WHICHEVER})?"
     # ("..., whichever is shorter, prior to the first dose": a comma after the clause)
-    rf"(?:(?(which),?|){_WRAP_GAP}(?:or\s+(?:less|more)\s+)?{_DIRECTION})?"
+    rf"(?:(?(which),?|){_WRAP_GAP}(?:or\s+(?P<post>less|more|longer|shorter|earlier|later)\s+)?{_DIRECTION})?"
 )
 _HALF_LIFE_WORDS = re.compile(r"half|whichever|(?:longer|shorter|greater|lesser)\s+of", re.IGNORECASE)
 _WHICH = {"longest": "longer", "greater": "longer", "later": "longer", "shortest": "shorter", "less": "shorter"}
@@ -405,6 +405,9 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             continue
         iso, days = iso_duration(_num(m.group("num")), m.group("unit")) if m.group("num") else (None, None)
         comparator = _lead_comparator(lead)
+        if not lead and m.group("post"):
+            # "5 years or more before study entry", "4 weeks or less before enrollment"
+            comparator = ">=" if m.group("post").lower() in ("more", "longer", "earlier") else "<="
         if (
             not lead
             and (direction_word or "").lower().startswith(("before", "prior"))
