@@ -721,7 +721,42 @@ def link_record(record: dict[str, Any]) -> dict[str, Any]:
             entity["link"] = {"status": found.status, "vocabulary": found.vocabulary, "match": found.match}
             if found.codes:
                 entity["codes"] = [code.to_dict() for code in found.codes]
+        _generic_drug_names(criterion)
     return record
+
+
+def _generic_drug_names(criterion: dict[str, Any]) -> None:
+    """A drug named by a brand or another synonym of one DrugBank drug ("Accutane", "5-FU") takes
+    that drug's name ("isotretinoin", "fluorouracil") in its drug record; the mention keeps its text."""
+    entities = {e["id"]: e for e in criterion.get("entities", [])}
+    for drug in criterion.get("drugs", []):
+        entity = entities.get(drug.get("entity") or "")
+        if entity is None or drug.get("is_class") or (entity.get("link") or {}).get("match") not in _RENAMING:
+            continue
+        codes = [c for c in entity.get("codes", []) if c.get("system") == "DrugBank"]
+        if len(codes) == 1 and codes[0].get("display"):
+            drug["name"] = str(codes[0]["display"]).lower()
+    # "Isotretinoin (Accutane®)": the brand in brackets restates the drug before it, one drug record
+    base = criterion["span"][0]
+    text = criterion.get("text", "")
+    kept: list[dict[str, Any]] = []
+    for drug in criterion.get("drugs", []):
+        before = kept[-1] if kept else None
+        if (
+            before is not None
+            and before["name"] == drug["name"]
+            and not drug.get("dose")
+            and _RESTATED_IN_BRACKETS.fullmatch(text, before["span"][1] - base, drug["span"][0] - base)
+        ):
+            continue
+        kept.append(drug)
+    if len(kept) < len(criterion.get("drugs", [])):
+        criterion["drugs"] = kept
+
+
+_RESTATED_IN_BRACKETS = re.compile(r"\s*[(\[]\s*")
+# the link matches that name a drug otherwise than its DrugBank name
+_RENAMING = frozenset({"synonym", "abbreviation"})
 
 
 def warm_up() -> None:

@@ -55,8 +55,12 @@ _DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
 _DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:{WRAPPED_BREAK}|\s{{0,2}}[-\s]?){_UNIT}"
-# "within 3 months (90 days) prior to ...": the same duration restated in another unit
-_RESTATED = r"(?:\s{0,2}\(\s{0,2}\d{1,4}\s{0,2}(?:years?|months?|weeks?|days?|hours?)\s{0,2}\))?"
+# the duration restated in brackets ("within 3 months (90 days) prior to ..."), or a one-word aside before the direction
+# ("for two weeks (washout) after enrolment"; not "in the last 3 months (females)")
+_RESTATED = (
+    r"(?:\s{0,2}\(\s{0,2}\d{1,4}\s{0,2}(?:years?|months?|weeks?|days?|hours?)\s{0,2}\)"
+    r"|\s{0,2}\(\s{0,2}[A-Za-z][\w-]{2,20}\s{0,2}\)(?=\s{1,3}(?:before|after|prior|following|preceding)\b))?"
+)
 
 
 @dataclass

@@ -274,3 +274,30 @@ def test_antiretroviral_abbreviations_name_their_drugs() -> None:
     record = extractor.extract("Exclusion Criteria:\nPrior ddI, d4T, AZT or 3TC allowed\n")
     codes = {e["text"]: [c["code"] for c in e.get("codes", [])] for c in record["criteria"] for e in c["entities"]}
     assert codes == {"ddI": ["DB00900"], "d4T": ["DB00649"], "AZT": ["DB00495"], "3TC": ["DB00709"]}
+
+
+def test_a_drug_named_by_a_brand_or_synonym_takes_its_generic_name() -> None:
+    record = extractor.extract(
+        "Exclusion Criteria:\n"
+        "* Use of Accutane within 6 months\n"
+        "* Prior 5-FU or capecitabine\n"
+        # the brand in brackets restates the drug before it: one drug record, both mentions linked
+        "* Use of Isotretinoin (Accutane®) within 30 days prior to treatment\n"
+    )
+    names = [[d["name"] for d in c["drugs"]] for c in record["criteria"]]
+    assert names == [["isotretinoin"], ["fluorouracil", "capecitabine"], ["isotretinoin"]]
+    texts = [e["text"] for e in record["criteria"][2]["entities"] if e.get("codes")]
+    assert texts == ["Isotretinoin", "Accutane"]
+
+
+def test_prescription_and_over_the_counter_medications_are_drug_classes() -> None:
+    record = extractor.extract(
+        "Exclusion Criteria:\n* Use of any prescription medication or over-the-counter (OTC) medication or herbal "
+        "remedies within 7 days\n"
+    )
+    drugs = [(d["name"], d["is_class"]) for d in record["criteria"][0]["drugs"]]
+    assert drugs == [
+        ("prescription medications", True),
+        ("over-the-counter medications", True),
+        ("herbal remedies", True),
+    ]
