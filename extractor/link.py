@@ -99,6 +99,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if t.get("equivalent_of") is not None:
             out.append(list(out[t["equivalent_of"]]))
             continue
+        if t.get("rule") == "tnm-category":
+            out.append([])  # the category names its own measure ("N1-3" is the tnm n category)
+            continue
         inside = [t["start"] + k for k in t.get("extra", {}).get("subject_span", ())]
         between = (
             [

@@ -1161,6 +1161,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for found in _score_values(text, taken):
         out.append(found)
         taken.append((found.start, found.end))
+    for found in _tnm_categories(text, taken):
+        out.append(found)
+        taken.append((found.start, found.end))
     out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
     remap = {old: new for new, old in enumerate(out_sorted)}
     result = [out[i] for i in out_sorted]
@@ -1225,6 +1228,49 @@ def _unit_follows(reg: Any, text: str, end: int) -> bool:
     """Is a unit written right after ``end`` ("ASA 81 mg": a dose, not a class)?"""
     unit = reg.pattern.match(text, _BLANKS.match(text, end).end())  # type: ignore[union-attr]
     return bool(unit) and unit.end() > unit.start()
+
+
+# a TNM category of a tumour's stage: "T3b", "N1-3", "M0", "Nx", "cT4", "pT2a", "T any" (case as written:
+# "t4" is no category)
+_TNM_TOKEN = re.compile(
+    # (written together too: "T2N0M0", "T1-2N0M0")
+    r"(?:(?<![A-Za-z0-9])|(?<=[0-9a-dxs])(?=[NM]))(?P<prefix>yp|yc|[cpyr])?(?P<cat>[TNM])"
+    r"(?:(?P<low>is|x|X|[0-4][a-d]?)(?:[ \t]?[-–][ \t]?[TNM]?(?P<high>[0-4][a-d]?))?|[ \t](?P<any>any)\b)"
+    r"(?:(?![A-Za-z0-9+])|(?=[NM][0-4xX]))"
+)
+_TNM_GAP = re.compile(r"[ \t]*(?:[,/]|\b(?:or|and)\b)?[ \t]*")
+_TNM_PREFIX = {"c": "clinical ", "p": "pathological ", "y": "post-therapy ", "yp": "post-therapy pathological "}
+_TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
+
+
+def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
+    """The categories of a TNM stage written together ("T any, N1-3, M0", "cT4, Nx, M0", "T2N0M0"; rule
+    ``tnm-category``), each a constraint on its category ("tnm n category" between 1 and 3): at least
+    two categories side by side, so that "free T4" or "M1 receptor" alone is none."""
+    if "T" not in text and "N" not in text and "M" not in text:
+        return
+    tokens = [m for m in _TNM_TOKEN.finditer(text) if not taken.overlaps(m.start(), m.end())]
+    chains: list[list[re.Match[str]]] = []
+    for m in tokens:
+        if chains and _TNM_GAP.fullmatch(text, chains[-1][-1].end(), m.start()):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    for chain in chains:
+        if len({m.group("cat") for m in chain}) < 2:
+            continue
+        for m in chain:
+            if m.group("any"):
+                continue  # "T any" bounds nothing
+            measure = f"{_TNM_PREFIX.get(m.group('prefix') or '', '')}tnm {m.group('cat').lower()} category"
+            low = m.group("low").lower()
+            if m.group("high"):
+                found = Threshold(m.start(), m.end(), "between", "tnm-category", low=low, high=m.group("high"))
+                found.extra["inclusive"] = True
+            else:
+                found = Threshold(m.start(), m.end(), "=", "tnm-category", value=low)
+            found.extra["measure"] = measure
+            yield found
 
 
 def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
