@@ -154,8 +154,11 @@ _EVENT_START = re.compile(
 )
 
 
+_EVENT_DETERMINERS = re.compile(r"[ \t]*(?:(?:any|all|other|their|his|her)[ \t]+){1,2}(?=[A-Za-z])", re.IGNORECASE)
+
+
 def _generic_event(
-    text: str, pos: int, max_words: int = 5, stops: frozenset[int] = frozenset()
+    text: str, pos: int, max_words: int = 5, stops: frozenset[int] = frozenset(), determiners: bool = True
 ) -> tuple[int, int, str, str] | None:
     """The event phrase after a direction word when no anchor rule names it: (start, end, name, type).
 
@@ -165,7 +168,10 @@ def _generic_event(
     lower-case one ("since prior radiotherapy Surgery:" -- the next item of a flattened list), and
     before a word at one of ``stops`` (where the layout found the next criterion starting)."""
     words: list[tuple[int, int, str]] = []
-    at = pos
+    # "since any other prior radiotherapy": the determiners lead the event, they name none of it
+    # (after "of"/"from" such an event is no anchor: "in the past 30 days from any another clinical trial")
+    lead = _EVENT_DETERMINERS.match(text, pos) if determiners else None
+    at = lead.end() if lead else pos
 
     def content(ws: list[tuple[int, int, str]]) -> int:
         # "of" and "the" are not counted: "the first use of the study drug" is four words
@@ -393,7 +399,9 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
                 or (direction_word.lower() == "of" and (lead or "").lower().startswith("within"))
             )
         ):
-            anchor = _generic_event(text, m.end(), stops=stop_at)
+            anchor = _generic_event(
+                text, m.end(), stops=stop_at, determiners=direction_word.lower() not in ("of", "from")
+            )
         if direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
