@@ -460,7 +460,7 @@ def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges()
     ("text", "span", "normalized"),
     [
         # a class named by its head noun alone does not name a longer model span over it
-        ("Use of PDE5 inhibitors", "PDE5 inhibitors", None),
+        ("Use of mTOR inhibitors", "mTOR inhibitors", None),
         ("influenza vaccine within 30 days", "influenza vaccine", None),
         # a specific class does
         ("systemic corticosteroids", "systemic corticosteroids", "glucocorticoids"),
@@ -726,3 +726,24 @@ def test_the_model_reads_no_span_across_a_criterion_start() -> None:
     start = text.index("Chemotherapy")
     (spans,) = model.predict_scored_many([text], soft_wraps=[[]], clause_starts=[[start]])
     assert spans and not any(s < start < e for s, e, _, _ in spans)
+
+
+def test_model_spans_are_kept_from_the_threshold_of_their_type() -> None:
+    # "type_thresholds" keeps a type's model spans from its own threshold: a Condition from 0.2, a
+    # Procedure from 0.45 (the fixed model's own threshold is 0.3)
+    nlp = load({"criteria_model_entities": {"type_thresholds": {"Condition": 0.2, "Procedure": 0.45}}})
+    component = nlp.get_pipe("criteria_model_entities")
+    text = "Takayasu arteritis after arterial bypass grafting"
+    component.model = _FixedModel(  # type: ignore[attr-defined]
+        [("Takayasu arteritis", "Condition", 0.25), ("arterial bypass grafting", "Procedure", 0.4)]
+    )
+    component.model_name = "fixed"  # type: ignore[attr-defined]
+    found = {text[s:e]: info for (s, e), info in nlp(text)._.entity_info.items()}
+    assert found["Takayasu arteritis"]["rule"] == "model:fixed"
+    assert "arterial bypass grafting" not in found or found["arterial bypass grafting"]["rule"] != "model:fixed"
+    # by default every type is kept from the one threshold
+    default = _entities_with(
+        text, [("Takayasu arteritis", "Condition", 0.25), ("arterial bypass grafting", "Procedure", 0.4)]
+    )
+    assert "Takayasu arteritis" not in default or default["Takayasu arteritis"]["rule"] != "model:fixed"
+    assert default["arterial bypass grafting"]["rule"] == "model:fixed"
