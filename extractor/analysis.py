@@ -44,6 +44,7 @@ def chunks(
     break that hard wrapping made (``soft_wraps``: "Weight greater than\r\n1750 g" is one clause)."""
     start = 0
     n = len(text)
+    wrap_starts = [a for a, _ in soft_wraps]
     while n - start > limit:
         window = text[start : start + limit]
         lo = bisect.bisect_left(clause_starts, start + limit // 3)
@@ -52,7 +53,11 @@ def chunks(
             cut = clause_starts[hi - 1] - start
         else:
             cut = max(
-                (m.end() for m in _CLAUSE_END.finditer(window) if not _soft(soft_wraps, start + m.start())),
+                (
+                    m.end()
+                    for m in _CLAUSE_END.finditer(window)
+                    if not _soft(soft_wraps, wrap_starts, start + m.start())
+                ),
                 default=0,
             )
         if cut < limit // 3:
@@ -64,9 +69,9 @@ def chunks(
         yield start, n
 
 
-def _soft(soft_wraps: Sequence[tuple[int, int]], at: int) -> bool:
-    """Is ``at`` inside one of the (sorted) soft wraps?"""
-    k = bisect.bisect_right([a for a, _ in soft_wraps], at) - 1
+def _soft(soft_wraps: Sequence[tuple[int, int]], wrap_starts: list[int], at: int) -> bool:
+    """Is ``at`` inside one of the (sorted) soft wraps (``wrap_starts``: their starts)?"""
+    k = bisect.bisect_right(wrap_starts, at) - 1
     return k >= 0 and soft_wraps[k][0] <= at < soft_wraps[k][1]
 
 

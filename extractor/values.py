@@ -1238,6 +1238,7 @@ _TNM_TOKEN = re.compile(
     r"(?:(?P<low>is|x|X|[0-4][a-d]?)(?:[ \t]?[-–][ \t]?[TNM]?(?P<high>[0-4][a-d]?))?|[ \t](?P<any>any)\b)"
     r"(?:(?![A-Za-z0-9+])|(?=[NM][0-4xX]))"
 )
+_TNM_GUARD = re.compile(r"[TNM](?:[0-4xX]|is|[ \t]any)")
 _TNM_GAP = re.compile(r"[ \t]*(?:[,/]|\b(?:or|and)\b)?[ \t]*")
 _TNM_PREFIX = {"c": "clinical ", "p": "pathological ", "y": "post-therapy ", "yp": "post-therapy pathological "}
 _TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
@@ -1247,8 +1248,8 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
     """The categories of a TNM stage written together ("T any, N1-3, M0", "cT4, Nx, M0", "T2N0M0"; rule
     ``tnm-category``), each a constraint on its category ("tnm n category" between 1 and 3): at least
     two categories side by side, so that "free T4" or "M1 receptor" alone is none."""
-    if "T" not in text and "N" not in text and "M" not in text:
-        return
+    if not _TNM_GUARD.search(text):
+        return  # (one cheap scan: most texts have no category at all)
     tokens = [m for m in _TNM_TOKEN.finditer(text) if not taken.overlaps(m.start(), m.end())]
     chains: list[list[re.Match[str]]] = []
     for m in tokens:
