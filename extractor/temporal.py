@@ -280,10 +280,15 @@ _WINDOW_STARTS = start_guard(
 )
 _WINDOW_RE = re.compile(_WINDOW_STARTS + _WINDOW, re.IGNORECASE)
 _WINDOW_HALF_LIVES_RE = re.compile(_WINDOW_STARTS + _WINDOW_HALF_LIVES, re.IGNORECASE)
-_FOR_WHAT_RE = re.compile(
-    rf"\s{{0,3}}\(\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}{_WRAP_GAP}for{_WRAP_GAP}(?P<what>[^()\r\n;]{{1,60}}?)\s{{0,3}}\)",
+# a bracket right after a window, its parts each a duration for what it names: "(6 weeks for
+# nitrosoureas)", "(2 weeks for oral cyclophosphamide or 6 weeks for nitrosoureas or mitomycin)"
+_BRACKET_AFTER = re.compile(r"\s{0,3}\((?P<inner>[^()]{1,240})\)")
+_FOR_WHAT_PART = re.compile(
+    rf"\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}{_WRAP_GAP}for{_WRAP_GAP}"
+    r"(?P<what>[^()\r\n;]{1,60}?)(?=\s*(?:[,;]|\bor\b|\band\b)\s*\d|\s*$)",
     re.IGNORECASE,
 )
+_FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
     r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming))?)\s+"
@@ -347,6 +352,23 @@ _FUTURE_BEFORE = re.compile(
 
 # "until 24 hours prior to": an allowance that stops at least that long before the event
 _UNTIL_BEFORE = re.compile(r"\b(?:until|till|up\s+until)\s{1,3}$", re.IGNORECASE)
+
+
+def _for_what_parts(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The parts of a bracket's text[start:end] that each give a duration for what they name, all of
+    it or none ("2 weeks for oral cyclophosphamide or 6 weeks for nitrosoureas")."""
+    parts: list[re.Match[str]] = []
+    at = start
+    while True:
+        part = _FOR_WHAT_PART.match(text, at, end)
+        if part is None:
+            return []
+        parts.append(part)
+        sep = _FOR_WHAT_SEP.match(text, part.end(), end)
+        if sep is None or sep.end() == part.end():
+            break
+        at = sep.end()
+    return parts if text[parts[-1].end() : end].strip() == "" else []
 
 
 def _direction(word: str | None) -> str:
@@ -476,23 +498,22 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
     # stays on the index date). The window is the duration alone: what the bracket names keeps its
     # own mentions (the drugs "nitrosoureas", "mitomycin"), the anchor only its name.
     for w in list(out):
-        bracket = _FOR_WHAT_RE.match(text, w.end)
-        if bracket is None or w.duration is None or not free(bracket.start("num"), bracket.end("unit")):
-            continue
-        iso, days = iso_duration(_num(bracket.group("num")), bracket.group("unit"))
-        # ("within 4 weeks prior to study entry (6 weeks for nitrosoureas)": counted back from an
-        # event, the bracket's window is counted from the same event)
-        since = w.anchor_start is not None and w.direction == "after"
-        name = re.sub(r"\s+", " ", bracket.group("what").lower()) if since else w.anchor_name
-        extra = Window(
-            bracket.start("num"), bracket.end("unit"), w.direction, name, "for-what", w.comparator, iso, days
-        )
-        if w.event_start is not None:
-            # "(6 weeks for nitrosoureas or mitomycin)" after a window since an event: what it names
-            # is what this one times
-            extra.event_start, extra.event_end = bracket.start("what"), bracket.end("what")
-        out.append(extra)
-        taken.append((bracket.start("num"), bracket.end("unit")))
+        outer = _BRACKET_AFTER.match(text, w.end) if w.duration is not None else None
+        for part in _for_what_parts(text, outer.start("inner"), outer.end("inner")) if outer else []:
+            if not free(part.start("num"), part.end("unit")):
+                break
+            iso, days = iso_duration(_num(part.group("num")), part.group("unit"))
+            # ("within 4 weeks prior to study entry (6 weeks for nitrosoureas)": counted back from an
+            # event, the bracket's window is counted from the same event)
+            since = w.anchor_start is not None and w.direction == "after"
+            name = re.sub(r"\s+", " ", part.group("what").lower()) if since else w.anchor_name
+            extra = Window(part.start("num"), part.end("unit"), w.direction, name, "for-what", w.comparator, iso, days)
+            if w.event_start is not None:
+                # "(6 weeks for nitrosoureas or mitomycin)" after a window since an event: what it
+                # names is what this one times
+                extra.event_start, extra.event_end = part.start("what"), part.end("what")
+            out.append(extra)
+            taken.append((part.start("num"), part.end("unit")))
     for m in _LAST_UNIT_RE.finditer(text):
         anchor = match_anchor(text, m.end()) if m.group("dir") else None
         if anchor is None and m.group("lead").lower().endswith("the"):
