@@ -1164,6 +1164,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for found in _tnm_categories(text, taken):
         out.append(found)
         taken.append((found.start, found.end))
+    # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
+    # threshold states no criterion (its text is reported as unparsed)
+    out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
     out_sorted = sorted(range(len(out)), key=lambda i: out[i].start)
     remap = {old: new for new, old in enumerate(out_sorted)}
     result = [out[i] for i in out_sorted]
@@ -1173,6 +1176,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     _share_units(text, result)
     _share_comparators(text, result)
     return result
+
+
+_REFERENCE_RANGE_BEFORE = re.compile(
+    r"\(\s*(?:the\s+)?(?:normal|reference)(?:\s+(?:range|values?|limits?|levels?|interval))?\s*(?:[:=]|is|of)?\s*$",
+    re.IGNORECASE,
+)
 
 
 # what joins a limit to an alternative limit written without its comparator: "no greater than 1.5

@@ -305,6 +305,20 @@ def test_a_threshold_across_a_wrapped_line_of_a_long_criterion_is_read() -> None
     assert [(k["comparator"], k["value"], k["unit"]) for k in weight["constraints"]] == [(">", 1750, "g")]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Subjects who meet each of the following inclusion criteria are eligible to participate in this study:",
+        "Patients who meet any of the following exclusion criteria are not to be enrolled in this study:",
+        "Patients who meet any of the following criteria will be excluded from participation in the study:",
+    ],
+)
+def test_a_sentence_saying_who_meets_the_list_is_a_lead_in(line: str) -> None:
+    record = extractor.extract(f"Inclusion Criteria:\n\n{line}\n\n1. Age 18 or older\n2. ECOG 0-1\n")
+    assert [u["text"] for u in record["unparsed"]] == [line]
+    assert [(c["text"], c["parent"]) for c in record["criteria"]] == [("Age 18 or older", None), ("ECOG 0-1", None)]
+
+
 def test_a_label_line_names_what_its_bullets_measure() -> None:
     text = "Inclusion Criteria:\nAge:\n  - 18 and over\nLife expectancy:\n  - At least 2 months\n"
     record = extractor.extract(text)
