@@ -535,8 +535,13 @@ def segment(
                 and indent > parent_indent
                 and (nested_list or _LIST_RESTART.fullmatch(text[_line_start(text, line.start) : line.start].strip()))
             )
+            # ... and so is a bulleted line indented deeper under a bulleted one, a nested list ("*
+            # Adequate organ function.\n  * Available to provide ...", "  -  Histologically confirmed
+            # ... cancer\n       -  Clinical Stage IV: ...")
+            nested = bullet and parent_bullet and indent >= parent_indent + 2
             if parent_top is not None and (
                 restarts
+                or nested
                 or (
                     bullet
                     and (indent > parent_indent or not parent_bullet)

@@ -319,6 +319,22 @@ def test_a_sentence_saying_who_meets_the_list_is_a_lead_in(line: str) -> None:
     assert [(c["text"], c["parent"]) for c in record["criteria"]] == [("Age 18 or older", None), ("ECOG 0-1", None)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a Markdown list nested under an item that ends with a full stop
+        "Inclusion Criteria:\n\n* Adequate organ function.\n\n  * Available to provide the tissue\n* Agreed to re-biopsy\n",
+        # a legacy listing's sub-bullets under a bullet
+        "DISEASE CHARACTERISTICS:\r\n\r\n  -  Histologically confirmed advanced cancer\r\n\r\n       -  Clinical Stage"
+        " IV\r\n\r\n  -  Agreed to re-biopsy\r\n",
+    ],
+)
+def test_a_bulleted_line_indented_deeper_under_a_bulleted_one_is_its_sub_item(text: str) -> None:
+    record = extractor.extract(text)
+    parents = [c["parent"] for c in record["criteria"]]
+    assert parents == [None, "inc-1", None]
+
+
 def test_a_label_line_names_what_its_bullets_measure() -> None:
     text = "Inclusion Criteria:\nAge:\n  - 18 and over\nLife expectancy:\n  - At least 2 months\n"
     record = extractor.extract(text)
