@@ -206,6 +206,77 @@ OTHER_TRIALS = {
         "windows": 0.60,
         "drugs": 0.45,
     },
+    # a ULN limit with an alternative after "- or", an allowance "until 24 hours prior"
+    "NCT04874480": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.40,
+        "drugs": 0.75,
+    },
+    # translated English, a nested numbered list
+    "NCT05739630": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    # an old NIH listing with inline "--Topic--" markers
+    "NCT00004392": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.30,
+        "drugs": 0.80,
+    },
+    # semicolon-separated exclusions per cohort
+    "NCT01054430": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.65,
+    },
+    # ranges, a condition's duration range, a washout
+    "NCT06299332": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.70,
+        "drugs": 0.90,
+    },
+    # an NCI PDQ listing with TNM stage lists
+    "NCT00003342": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.90,
+        "windows": 0.45,
+    },
+    # lead-in sentences before each list
+    "NCT04501120": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.65,
+        "windows": 0.85,
+        "drugs": 0.30,
+    },
+    # a bullet nested under an item that ends with a full stop
+    "NCT05463224": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.55,
+        "drugs": 0.60,
+    },
+    # counts of joints, ESR in mm/hr, a normal range in brackets
+    "NCT00461448": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
 }
 
 
