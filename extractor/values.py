@@ -1164,6 +1164,16 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for found in _tnm_categories(text, taken):
         out.append(found)
         taken.append((found.start, found.end))
+    # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it
+    # (or before it: "Blasts in peripheral blood > 20%")
+    for t in out:
+        if t.ucum == "%" and "measure" not in t.extra:
+            blasts = _BLASTS_AFTER.match(text, t.end) or _BLASTS_BEFORE.search(text, max(0, t.start - 60), t.start)
+            if blasts:
+                written = blasts.group("site") or blasts.groupdict().get("site0") or ""
+                site = re.sub(r"\s+", " ", written.lower())
+                t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} blast percentage".strip()
+                t.extra["measure_after"] = True
     # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
     # threshold states no criterion (its text is reported as unparsed)
     out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
@@ -1178,6 +1188,19 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     return result
 
 
+_BLASTS_AFTER = re.compile(
+    r"[ \t]*(?:of[ \t]+)?(?:(?:leuk(?:a)?emic|myeloid|lymphoid)[ \t]+)?blasts?\b"
+    r"(?:[ \t]+(?:in|of)[ \t]+(?:the[ \t]+)?(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|blood|BM|PB|CSF"
+    r"|cerebrospinal[ \t]+fluid)\b)?",
+    re.IGNORECASE,
+)
+_BLASTS_BEFORE = re.compile(
+    r"(?:\b(?P<site0>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|blood|BM|PB|CSF)[ \t]+)?\bblasts?(?:[ \t]+(?:in|of)[ \t]+(?:the[ \t]+)?(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|blood|BM|PB|CSF"
+    r"|cerebrospinal[ \t]+fluid)\b)?(?:[ \t]+(?:count|percentage|level))?[ \t]*(?:of|is|are|:)?[ \t]*$",
+    re.IGNORECASE,
+)
+_BLAST_SITES = {"marrow": "bone marrow", "bm": "bone marrow", "pb": "peripheral blood", "blood": "peripheral blood"}
+_BLAST_SITES |= {"csf": "cerebrospinal fluid"}
 _REFERENCE_RANGE_BEFORE = re.compile(
     r"\(\s*(?:the\s+)?(?:normal|reference)(?:\s+(?:range|values?|limits?|levels?|interval))?\s*(?:[:=]|is|of)?\s*$",
     re.IGNORECASE,
