@@ -277,6 +277,30 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.70,
     },
+    # paragraphs, blast percentages in marrow or blood
+    "NCT05464836": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.75,
+        "drugs": 0.95,
+    },
+    # translated English, windows before receiving the study product
+    "NCT05519384": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+        "windows": 0.50,
+        "drugs": 0.95,
+    },
+    # bulleted legacy XML, drugs with doses
+    "NCT00461630": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.80,
+        "drugs": 0.70,
+    },
 }
 
 
