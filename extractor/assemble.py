@@ -1094,7 +1094,6 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
         )
 
 
-# ("12 hours of age", "less than 6 months postnatal age", "30 days postnatally": an infant's age)
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
 # an infant's age in weeks, days or hours: "12 hours of age", "less than 6 months postnatal age", "30
 # days postnatally" (never across a line break: "... 34 weeks\r\nPostnatal age less than 120 days"

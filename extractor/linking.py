@@ -722,6 +722,7 @@ def link_record(record: dict[str, Any]) -> dict[str, Any]:
             if found.codes:
                 entity["codes"] = [code.to_dict() for code in found.codes]
         _generic_drug_names(criterion)
+        _drop_restated_drugs(criterion)
     return record
 
 
@@ -736,7 +737,11 @@ def _generic_drug_names(criterion: dict[str, Any]) -> None:
         codes = [c for c in entity.get("codes", []) if c.get("system") == "DrugBank"]
         if len(codes) == 1 and codes[0].get("display"):
             drug["name"] = str(codes[0]["display"]).lower()
-    # "Isotretinoin (Accutane®)": the brand in brackets restates the drug before it, one drug record
+
+
+def _drop_restated_drugs(criterion: dict[str, Any]) -> None:
+    """ "Isotretinoin (Accutane®)": a drug in brackets that restates the drug before it under another
+    name (one generic name once linked) is no second drug record; both mentions stay."""
     base = criterion["span"][0]
     text = criterion.get("text", "")
     kept: list[dict[str, Any]] = []
