@@ -406,7 +406,8 @@ def _criterion_records(
                 canonical = _canonical(c, reg)
                 if canonical:
                     c["canonical"] = canonical
-    _pair_time_unit_bounds(local, base, nodes, out_constraints, reg)
+    people = {ent_id[k] for k, e in enumerate(entities) if e["type"] == "Person" and k in ent_id}
+    _pair_time_unit_bounds(local, base, nodes, out_constraints, reg, people)
 
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list, state_windows)
@@ -414,10 +415,12 @@ def _criterion_records(
         if w["rule"] == "during":
             continue  # a Temporal mention only
         node = _innermost(nodes, base + w["start"], base + w["end"])
-        rec = {
-            "id": new_id(node.id, "w"),
-            "applies_to": [ent_id[i] for i in targets[wi] if i in ent_id and owner[i] is node],
-        }
+        timed = [i for i in targets[wi] if i in ent_id and owner[i] is node]
+        # a negated mention is timed where it is all the criterion names there ("No myocardial
+        # infarction within the past 6 months"), not beside what is ("Major surgery, other than
+        # diagnostic surgery, within 4 weeks")
+        asserted = [i for i in timed if not (entities[i].get("assertion") or {}).get("negated")]
+        rec = {"id": new_id(node.id, "w"), "applies_to": [ent_id[i] for i in asserted or timed]}
         if w.get("comparator") and (w.get("duration") or w.get("half_lives")):
             rec["comparator"] = w["comparator"]
         if w.get("duration"):
@@ -838,11 +841,17 @@ def _constraint(
 
 
 def _pair_time_unit_bounds(
-    local: str, base: int, nodes: list[CriterionSpan], out_constraints: dict[str, list[dict[str, Any]]], reg: Any
+    local: str,
+    base: int,
+    nodes: list[CriterionSpan],
+    out_constraints: dict[str, list[dict[str, Any]]],
+    reg: Any,
+    people: set[str],
 ) -> None:
     """The two bounds of a range in two time units ("Are 15 days to 2 years old", "6 months - 18
     years" alone in its criterion) measure one thing: what one measures, or the age when the pair is
-    all its top-level criterion says."""
+    all its top-level criterion says; where one bound is an age, the other, linked to the people
+    ("Patients 15 days to 2 years old"), is one too."""
     for node in nodes:
         found = out_constraints.get(node.id, [])
         for a, b in zip(found, found[1:], strict=False):
@@ -853,6 +862,8 @@ def _pair_time_unit_bounds(
                 if is_bare_age(local, *hull, "a", _local_bounds(node, base)):
                     a["measure"] = b["measure"] = "age"
             for one, other in ((a, b), (b, a)):
+                if other.get("measure") == "age" and one.get("measure") != "age" and one.get("subject") in people:
+                    one["measure"] = "age"
                 if not one.get("measure") and other.get("measure"):
                     one["measure"], one["subject"] = other["measure"], other.get("subject")
             for one in (a, b):

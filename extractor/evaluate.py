@@ -49,6 +49,7 @@ CATEGORY_NAMES: tuple[str, ...] = (
     "entities_overlap",
     "constraints",
     "windows",
+    "window_targets",
     "drugs",
     "drug_doses",
     "negation",
@@ -185,6 +186,7 @@ class _Collected:
     entities: list[_Item] = field(default_factory=list)
     constraints: list[_Item] = field(default_factory=list)
     windows: list[_Item] = field(default_factory=list)
+    window_targets: list[_Item] = field(default_factory=list)
     drugs: list[_Item] = field(default_factory=list)
     formulas: list[_Item] = field(default_factory=list)
     groups: list[_Item] = field(default_factory=list)
@@ -293,7 +295,14 @@ def _collect_criterion(crit: Mapping[str, Any], global_entities: Mapping[str, Sp
             subject_span=subject_span,
         )
     for win in _list(crit, "windows"):
-        add("windows", win, _describe_window(win))
+        window = add("windows", win, _describe_window(win))
+        # what each window times, one item per mention: the window's span rides as the subject
+        for ref in win.get("applies_to") or ():
+            # (a window times mentions of its own criterion: a ref elsewhere times nothing here)
+            target = local_entities.get(ref) if isinstance(ref, str) else None
+            if target is not None:
+                desc = f"{_clip(_slice(crit, target), 30)} <- {_clip(window.text, 40)}"
+                out.window_targets.append(_Item(cid, target, _slice(crit, target), desc, win, subject_span=window.span))
     for drug in _list(crit, "drugs"):
         add("drugs", drug, _describe_drug(drug))
     for formula in _list(crit, "formulas"):
@@ -625,6 +634,13 @@ def _match_window(p: _Item, g: _Item) -> float | None:
     return _jaccard(p.span, g.span) if same else None
 
 
+def _match_window_target(p: _Item, g: _Item) -> float | None:
+    """The same mention timed by the same window: both spans overlap (the window's is the subject)."""
+    if not _overlaps(p.span, g.span) or not _overlaps(p.subject_span, g.subject_span):
+        return None
+    return _jaccard(p.span, g.span) + _jaccard(p.subject_span, g.subject_span)
+
+
 def _drug_identity(p: _Item, g: _Item) -> float | None:
     """Same drug: overlapping spans and the same name, or near-identical spans."""
     if not _overlaps(p.span, g.span):
@@ -859,6 +875,7 @@ def evaluate(predicted: Record, gold: Record) -> EvaluationReport:
         cats[name], by_type[name] = _score_by_type(p.entities, g.entities, matcher)
     cats["constraints"] = _score(p.constraints, g.constraints, _match_constraint)
     cats["windows"] = _score(p.windows, g.windows, _match_window)
+    cats["window_targets"] = _score(p.window_targets, g.window_targets, _match_window_target)
     cats["drugs"] = _score(p.drugs, g.drugs, _match_drug)
     cats["drug_doses"] = _score(_with_dose(p.drugs), _with_dose(g.drugs), _match_drug_dose)
     for flag in _ASSERTION_FLAGS:

@@ -589,6 +589,8 @@ def segment(
 
 # "Age: 18 and over Performance status: ECOG 0-2 Hepatic: Bilirubin ..." (run-on PDQ-style paragraphs)
 _NOT_LABEL_START = {"not", "no", "none", "and", "or", "with", "without", "see", "if"}
+# lower-case words inside a label in title case ("Age at Diagnosis:", "Prior Therapy for Cancer:")
+_LABEL_JOINERS = {"at", "of", "for", "to", "in", "on", "since", "with", "the", "a", "an", "per", "by"}
 MIN_INLINE_LABELS = 3
 
 
@@ -604,7 +606,8 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     clause_ends = _run_on_words()[2]
     for colon in (m.start() for m in re.finditer(r":\s", text[start:end])):
         colon += start
-        words = list(re.finditer(r"[A-Za-z][A-Za-z/\-]*", text[max(start, colon - 60) : colon]))
+        # (a word ends on a letter: "--Patients Characteristics-- Age:" is the label "Age")
+        words = list(re.finditer(r"[A-Za-z](?:[A-Za-z/\-]*[A-Za-z])?", text[max(start, colon - 60) : colon]))
         words = [w for w in words if w.end() + max(start, colon - 60) <= colon][-3:]
         if not words or words[-1].end() + max(start, colon - 60) != colon:
             continue
@@ -617,10 +620,21 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
             if gap != " " and not (_LABEL_JOIN.fullmatch(gap) and run[0].group()[0].islower()):
                 break  # a label's word wraps in lower case ("Sex: Female\r\nMenopausal status:")
             run.insert(0, w)
-        while run and (not run[0].group()[0].isupper() or run[0].group().lower() in _NOT_LABEL_START):
-            run.pop(0)
-        # an acronym ending the text before ("... 450 ms) on EKG Pulmonary:") leads no label
-        while len(run) > 1 and run[0].group().isupper() and not run[1].group().isupper():
+        # a capitalised word after a lower-case one starts the label ("... upper limit of normal
+        # Bilirubin normal Renal:", "... by MUGA scan Other:"; but "Life expectancy:" and "Age at
+        # Diagnosis:" are one label each)
+        for k in range(len(run) - 1, 0, -1):
+            before = run[k - 1].group()
+            if run[k].group()[0].isupper() and before[0].islower() and before not in _LABEL_JOINERS:
+                run = run[k:]
+                break
+        # a label starts capitalised, and an acronym ending the text before ("... 450 ms) on EKG
+        # Pulmonary:", "No prior therapy for ALL except:") leads none
+        while run and (
+            not run[0].group()[0].isupper()
+            or run[0].group().lower() in _NOT_LABEL_START
+            or (len(run) > 1 and run[0].group().isupper() and not run[1].group().isupper())
+        ):
             run.pop(0)
         # a word that ends a criterion ("Surgery: See Disease Characteristics Other:") ends what came
         # before: the label starts after it

@@ -481,6 +481,8 @@ def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) 
     }
 
 
+# "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
+_LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower|range)\b", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
 
 
@@ -515,8 +517,12 @@ def qualitative_results(
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
-        if subject is None and value == "normal" and m.group().lower().startswith(("within", "wnl")):
-            # "total bilirubin within normal range", "Creatinine WNL": the laboratory value right before
+        said_normal = m.group().lower().startswith(("within", "wnl")) or (
+            m.group().lower() == "normal" and not _LIMIT_NOUN_AFTER.match(text, m.end())
+        )
+        if subject is None and value == "normal" and said_normal:
+            # "total bilirubin within normal range", "Creatinine WNL", "Bilirubin normal" (the NCI's
+            # PDQ listings): the laboratory value right before
             for i, e in enumerate(entities):
                 if (
                     e["type"] == "Measurement"
@@ -670,10 +676,7 @@ def window_targets(
     clinical = [
         i
         for i, e in enumerate(entities)
-        if e["type"] in LEAF_TYPES - {"Informed_consent"}
-        and e.get("normalized") not in skip
-        and not (e.get("assertion") or {}).get("negated")
-        and i not in subject_ids
+        if e["type"] in LEAF_TYPES - {"Informed_consent"} and e.get("normalized") not in skip and i not in subject_ids
     ]
     clinical_starts = [entities[i]["start"] for i in clinical]
     threshold_ends = sorted((t["end"], ti) for ti, t in enumerate(thresholds))
@@ -682,12 +685,15 @@ def window_targets(
     out = []
     for wi, w in enumerate(windows):
         if w.get("event_start") is not None:
-            # "At least 4 weeks since prior chemotherapy": the event it is counted from, named in it
+            # "At least 4 weeks since prior chemotherapy": the event it is counted from, named in it,
+            # and the rest of a list it opens ("since prior cardiac arrhythmias, myocardial
+            # infarction, or congestive heart failure")
+            event_end = _serial_list_end(text, w["event_end"], entities)
             out.append(
                 [
                     i
                     for i, e in enumerate(entities)
-                    if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] and e["end"] <= w["event_end"]
+                    if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] and e["end"] <= event_end
                 ]
             )
             continue
@@ -727,12 +733,53 @@ def window_targets(
             targets = [clinical[j] for j in range(lo, hi) if entities[clinical[j]]["end"] <= w["start"]]
             if targets:
                 break
-        if not targets:
+        # a negated mention is timed ("No myocardial infarction within the past 6 months"; assembly
+        # keeps the asserted ones where both are), an exception after the window is not ("within 30
+        # days of study drug administration (except local treatment ...)"); a list the window
+        # announces is what it times ("within 14 days prior to randomization: Rifampin, ...")
+        if not targets or (_announces.match(text, w["end"]) and all(_negated(entities[i]) for i in targets)):
             lo2 = bisect.bisect_left(clinical_starts, w["end"])
             hi2 = bisect.bisect_left(clinical_starts, clause_end)
-            targets = [clinical[j] for j in range(lo2, hi2) if entities[clinical[j]]["end"] <= clause_end]
+            excepted = _EXCEPTION.search(text, w["end"], clause_end)
+            after = [
+                clinical[j]
+                for j in range(lo2, hi2)
+                if entities[clinical[j]]["end"] <= clause_end
+                and not (excepted and entities[clinical[j]]["start"] >= excepted.end())
+            ]
+            targets = after or targets
         out.append(targets)
     return out
+
+
+_announces = re.compile(r"\s*:")
+_EXCEPTION = re.compile(r"\b(?:except|excepting|excluding|other\s+than|unless|apart\s+from|but\s+not)\b", re.IGNORECASE)
+
+
+def _negated(entity: dict[str, Any]) -> bool:
+    return bool((entity.get("assertion") or {}).get("negated"))
+
+
+# what joins the members of a list after its first: a comma, or a comma or none and a conjunction,
+# and a few words that do not leave the list ("prior", "any")
+_SERIAL_GAP = re.compile(r",?\s{1,12}(?:(?:and/or|and|or)\s{1,12})?(?:(?:prior|previous|any|other)\s{1,12})?|,\s{0,12}")
+_SERIAL_LAST_GAP = re.compile(r",?\s{1,12}(?:and/or|and|or)\s{1,12}(?:(?:prior|previous|any|other)\s{1,12})?")
+
+
+def _serial_list_end(text: str, end: int, entities: list[dict[str, Any]]) -> int:
+    """Where a list whose first member ends at ``end`` ends: "A, B, or C" and "A, B and C" reach C;
+    a run of commas with no conjunction before its last member ("surgery, hormonal therapy
+    allowed") is no list, and ``end`` is returned."""
+    by_start = {e["start"]: e for e in entities if e["type"] in LEAF_TYPES}
+    pos, last = end, end
+    while True:
+        gap = _SERIAL_GAP.match(text, pos)
+        if gap is None or gap.end() == pos or gap.end() not in by_start:
+            return last
+        member = by_start[gap.end()]
+        if _SERIAL_LAST_GAP.fullmatch(text, pos, gap.end()):
+            last = member["end"]  # a conjunction closes the list so far
+        pos = member["end"]
 
 
 # a word after which a list names what a drug acts on, not what is taken (the list it leads has no

@@ -442,6 +442,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if not lead and m.group("post"):
             # "5 years or more before study entry", "4 weeks or less before enrollment"
             comparator = ">=" if m.group("post").lower() in ("more", "longer", "earlier") else "<="
+        if not lead and not m.group("post") and (direction_word or "").lower() == "since":
+            comparator = ">="  # "(6 weeks since prior mitomycin)": at least that long ago, as "At least" says
         if (
             not lead
             and (direction_word or "").lower().startswith(("before", "prior"))

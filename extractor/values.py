@@ -176,7 +176,7 @@ ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
     # "≤ 1.5 times greater than the upper limit of normal": "greater than" after the multiple is the
     # comparator only where none is written before it ("2 times higher than the ULN")
-    rf"(?:(?:times|x|×|X|\*|-?fold)\s{{0,3}}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:value|that)\s+of\s+)?"
+    rf"(?:(?:times|x|×|X|\*|-?fold){_UNIT_GAP}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:value|that)\s+of\s+)?"
     rf"|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"

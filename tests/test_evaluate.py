@@ -435,6 +435,8 @@ def _split_criterion(record: Record) -> None:
                 "segmentation": (GOLD_TP["segmentation"] - 1, 2, 1),
                 "segmentation_overlap": (GOLD_TP["segmentation"], 1, 0),
                 "logic": (GOLD_TP["logic"] - 1, 0, 1),
+                # the window left its mention behind in the other half
+                "window_targets": (GOLD_TP["window_targets"] - 1, 0, 1),
             },
             id="split-criterion-items-not-double-counted",
         ),
@@ -662,6 +664,26 @@ def test_windows(change: Callable[[Record], None], hit: bool) -> None:
     if not hit:
         (miss,) = report.categories["windows"].misses
         assert miss.description == "<= P90D before visit 2"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # the window times another mention: the gold pair is missed, the predicted one is false
+        pytest.param(_set("exc-1", "windows", 0, applies_to=["e4"]), (0, 1, 1), id="other-mention"),
+        pytest.param(_set("exc-1", "windows", 0, applies_to=[]), (0, 0, 1), id="times-nothing"),
+        pytest.param(_set("exc-1", "windows", 0, applies_to=["e2", "e4"]), (1, 1, 0), id="one-more"),
+        # the pair is matched by overlap whatever the window's own fields say
+        pytest.param(_set("exc-1", "windows", 0, duration="P30D"), (1, 0, 0), id="duration"),
+        pytest.param(_set("exc-1", "windows", 0, span=span("active infection")), (0, 1, 1), id="window-elsewhere"),
+    ],
+)
+def test_window_targets(change: Callable[[Record], None], expected: tuple[int, int, int]) -> None:
+    report = evaluate(mutated(change), gold_record())
+    assert counts(report, "window_targets") == expected
+    if expected[2]:
+        (miss,) = report.categories["window_targets"].misses
+        assert miss.description == "active infection <- within 90 days before visit 2"
 
 
 def test_window_anchors_named_differently_for_one_event_match() -> None:

@@ -251,3 +251,31 @@ def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
     assert crit["constraints"] == []
     (crit,) = extract_lines("Pain for 3 to 6 months", side="inclusion")["criteria"]
     assert [(w["comparator"], w["duration"]) for w in crit["windows"]] == [(">=", "P3M"), ("<=", "P6M")]
+
+
+@pytest.mark.parametrize(
+    ("text", "applies_to"),
+    [
+        # a window since an event times every member of the list the event opens
+        (
+            "At least 6 months since prior cardiac arrhythmias, myocardial infarction, or congestive heart failure",
+            ["cardiac arrhythmias", "myocardial infarction", "congestive heart failure"],
+        ),
+        (
+            "At least 6 months since prior methotrexate, vinblastine, doxorubicin, and cisplatin",
+            ["methotrexate", "vinblastine", "doxorubicin", "cisplatin"],
+        ),
+        # commas with no conjunction before the last member make no list
+        ("At least 4 weeks since prior surgery, hormonal therapy allowed", ["surgery"]),
+        # a negated mention is timed where it is all the criterion names before the window
+        ("No myocardial infarction within the past 6 months", ["myocardial infarction"]),
+        ("No other prior malignancy within the past 5 years except basal cell carcinoma", ["malignancy"]),
+        # but not beside a mention that is asserted
+        ("Major surgery, other than diagnostic surgery, within 4 weeks prior to Day 1", ["Major surgery"]),
+    ],
+)
+def test_what_a_window_times(text: str, applies_to: list[str]) -> None:
+    (crit,) = extract_lines(text, side="exclusion")["criteria"]
+    (window,) = [w for w in crit["windows"] if w.get("duration")]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert [names[i] for i in window["applies_to"]] == applies_to

@@ -471,3 +471,13 @@ def test_an_age_range_before_of_age_is_the_age_mentions() -> None:
     (constraint,) = crit["constraints"]
     subject = next(e for e in crit["entities"] if e["id"] == constraint["subject"])
     assert (constraint["measure"], subject["text"]) == ("age", "age")
+
+
+def test_a_multiple_of_a_limit_across_a_hard_wrap() -> None:
+    # legacy XML wraps at about 90 columns: the line break and the indent fall inside the phrase
+    text = "AST no greater than 3 times ULN (no greater than 5 times\r\n     ULN in case of liver involvement)"
+    found = [(t.comparator, t.multiple, t.reference, text[t.start : t.end]) for t in find_thresholds(text)]
+    assert found == [
+        ("<=", 3.0, "ULN", "no greater than 3 times ULN"),
+        ("<=", 5.0, "ULN", "no greater than 5 times\r\n     ULN"),
+    ]
