@@ -452,7 +452,7 @@ def _criterion_records(
             "id": new_id(node.id, "d"),
             "entity": ent_id[i],
             "name": e.get("normalized") or name_of(local[e["start"] : e["end"]], singular=True),
-            "is_class": bool(e.get("is_class")),
+            "is_class": bool(e.get("is_class")) or _names_a_class(local[e["start"] : e["end"]]),
         }
         route = route_of(local, e) or _inherited_route(local, entities, i)
         if route:
@@ -1036,6 +1036,22 @@ def _range_comparator(t: dict[str, Any], bound: str) -> str:
     if bound == "low":
         return ">=" if inclusive else ">"
     return "<=" if inclusive else "<"
+
+
+@cache
+def _drug_class_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(word_list("drug_class_heads")), tuple(word_list("drug_class_plural_endings"))
+
+
+def _names_a_class(mention: str) -> bool:
+    """Named check: a Drug mention whose last word is a class head ("antimicrobial drugs",
+    "nephrotoxic agents") or a plural of a class's form ("antidepressants", "sedatives")."""
+    words = mention.split()
+    if not words:
+        return False
+    last = words[-1].lower().strip(".,;:()")
+    heads, endings = _drug_class_words()
+    return last in heads or (len(last) > 5 and last.endswith(endings))
 
 
 @cache

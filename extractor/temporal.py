@@ -45,9 +45,9 @@ _UNITS = {
 _NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|\b(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b)"
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
-    r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?"
-    r"|in\s+the\s+(?:past|last|previous|preceding|prior|next|coming)"
-    r"|during\s+the\s+(?:past|last|previous|preceding|prior)|over\s+the\s+(?:past|last)"
+    r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following))?"
+    r"|in\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming)"
+    r"|during\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent)|over\s+the\s+(?:past|last|recent)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )

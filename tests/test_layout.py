@@ -626,6 +626,45 @@ def test_an_acronym_ending_a_run_on_criterion_leads_no_label() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("run_on", "labels"),
+    [
+        # a capitalised word after a lower-case one (no title-case joiner) starts the label
+        (
+            "Hepatic: AST no greater than 2 times upper limit of normal Bilirubin normal Renal: Creatinine normal",
+            ["Age", "Hepatic", "Renal"],
+        ),
+        (
+            "Cardiovascular: Ejection fraction at least 50% by MUGA scan Other: Not pregnant",
+            ["Age", "Cardiovascular", "Other"],
+        ),
+        ("Age at Diagnosis: Under 21 Renal: Creatinine normal", ["Age", "Age at Diagnosis", "Renal"]),
+        # an acronym and the lower-case word after it lead no label ("for ALL except:")
+        (
+            "Other: No prior therapy for ALL except: Emergency therapy Renal: Creatinine normal",
+            ["Age", "Other", "Renal"],
+        ),
+    ],
+)
+def test_where_an_inline_label_starts(run_on: str, labels: list[str]) -> None:
+    text = "PATIENT CHARACTERISTICS: Age: 18 and over " + run_on
+    (crit,) = layout.analyse(text).criteria
+    assert [text[slice(*c.heading)] for c in crit.children if c.heading] == labels
+
+
+def test_a_topic_marker_closes_before_the_first_label() -> None:
+    paragraph = (
+        "--Patients Characteristics-- Age: 18 and over Performance Status: Karnofsky 70-100% Life "
+        "Expectancy: At least 12 weeks Hematopoietic: Absolute neutrophil count at least 1,500/mm3 "
+        "Hemoglobin at least 9.0 g/dL Platelet count at least 100,000/mm3 Hepatic: AST and/or ALT no "
+        "greater than 2 times upper limit of normal Bilirubin normal Renal: Creatinine normal"
+    )
+    record = extractor.extract("PROTOCOL ENTRY CRITERIA:\r\n\r\n" + "\r\n".join(textwrap.wrap(paragraph, 90)) + "\r\n")
+    (top,) = [c for c in record["criteria"] if c["parent"] is None]
+    first = next(c for c in record["criteria"] if c["parent"] == top["id"])
+    assert first["text"] == "Age: 18 and over"
+
+
 # an NCI (PDQ) listing as the legacy XML has it: run-on criteria under an all-capitals heading and
 # inline labels, hard-wrapped at about 90 columns
 _PDQ_WRAPPED = (

@@ -481,3 +481,23 @@ def test_a_multiple_of_a_limit_across_a_hard_wrap() -> None:
         ("<=", 3.0, "ULN", "no greater than 3 times ULN"),
         ("<=", 5.0, "ULN", "no greater than 5 times\r\n     ULN"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "is_class"),
+    [
+        ("No active infection requiring antimicrobial drugs", True),  # a class head
+        ("Other nephrotoxic agents.", True),
+        ("Currently taking antidepressants", True),  # a class's plural form
+        ("Currently taking tamoxifen", False),
+        ("Midazolam.", False),
+    ],
+)
+def test_a_drug_record_says_whether_it_names_a_class(text: str, is_class: bool) -> None:
+    drugs = all_items(extract_lines(text, side="exclusion"), "drugs")
+    assert [d["is_class"] for d in drugs] == [is_class]
+
+
+def test_a_weight_based_daily_dose() -> None:
+    (drug,) = all_items(extract_lines("Ongoing prednisolone > 1mg/kg daily or equivalent", side="exclusion"), "drugs")
+    assert drug["dose"]["unit"] == "mg/kg daily" and drug["dose"]["ucum"] == "mg/kg/d"
