@@ -1055,9 +1055,20 @@ def _within_brackets(text: str, span: tuple[int, int, str, float]) -> tuple[int,
     return (start, end, span[2], span[3])
 
 
+@cache
+def _place_names() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("place_names"))
+
+
+#: the model types that name a clinical concept, which a place never is
+_CONCEPT_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Device"))
+
+
 def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
-    """A model span's edges after the checks on them (bullet, brackets, final preposition); None where
-    nothing of it is left."""
+    """A model span's edges after the checks on them (bullet, brackets, final preposition, a place's
+    name as a concept: "Hawaii" is no Drug); None where nothing of it is left."""
+    if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _place_names():
+        return None
     bracketed = _within_brackets(text, _without_bullet(text, span))
     return None if bracketed is None else _without_final_preposition(text, bracketed)
 

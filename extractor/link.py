@@ -481,6 +481,9 @@ def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) 
     }
 
 
+_NO_RESULT_GAP = re.compile(r"[,;.\n]|\b(?:by|through|via|using|with|per)\b", re.IGNORECASE)
+# what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG")
+_TEST_WORDS = re.compile(r"test|function|result|screen|\b(?:EKG|ECG|electrocardiogra|echocardiogra)", re.IGNORECASE)
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
 _LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower|range)\b", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
@@ -504,14 +507,16 @@ def qualitative_results(
         tests = [
             (i, e)
             for i, e in enumerate(entities)
-            if e["type"] in {"Measurement", "Observation"}
-            and re.search(r"test|function|result|screen", text[e["start"] : e["end"]], re.IGNORECASE)
+            if e["type"] in {"Measurement", "Observation", "Procedure"}
+            and _TEST_WORDS.search(text, e["start"], e["end"])
         ]
         subject = None
         for i, e in tests:
             after = text[m.end() : e["start"]]
             before = text[e["end"] : m.start()]
-            if e["start"] >= m.end() and len(after) <= 30 and not re.search(r"[,;.\n]", after):
+            # (never across a method word: "LVEF normal by echocardiography", "HIV negative by
+            # serologic testing" state the result of what comes before)
+            if e["start"] >= m.end() and len(after) <= 30 and not _NO_RESULT_GAP.search(after):
                 subject = i
                 break
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):

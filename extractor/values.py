@@ -282,6 +282,9 @@ _COUNT_NUMBER_AT = re.compile(r"(?<![\d.,])\d|(?=" + "|".join(w for w in _SPELLE
 
 # "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
 # of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
+_CONTRACEPTION = re.compile(r"contracepti|birth\s+control", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def _counted_pattern() -> re.Pattern[str]:
     nouns = word_list("counted_nouns")
@@ -1027,13 +1030,19 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         number_or_comparator_starts(text, comp_at, _COUNT_NUMBER_AT) if has_digit or _NUMBER_WORD.search(text) else []
     )
     for m in _matches_at(_counted_pattern(), text, counted_at):
-        if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post")):
+        # a count of methods of contraception is a least one with no comparator ("using two
+        # effective forms of contraception"); other bare counts are no thresholds
+        contraceptive = _CONTRACEPTION.search(m.group("counted"))
+        if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post") or contraceptive):
             continue
         longer_unit = reg.pattern.match(text, m.start("noun"))
         if longer_unit and longer_unit.end() > m.end("noun"):
             continue  # "more than 3 drinks in a single day": a rate, read with its unit
         post = (m.group("post") or "").split()
-        comparator = comparator_of(m.group("comp")) if m.group("comp") else (">=" if post[-1] == "more" else "<=")
+        if m.group("comp"):
+            comparator = comparator_of(m.group("comp"))
+        else:
+            comparator = ">=" if not post or post[-1] == "more" else "<="
         unit, ucum = unit_fields(m.group("noun"))
         counted = re.sub(r"\s+", " ", m.group("counted").lower())
         t = Threshold(m.start(), m.end(), comparator, "counted-items", value=_count(m.group("num")))

@@ -592,6 +592,15 @@ def test_a_model_span_starts_after_a_list_bullet() -> None:
     assert found["creatinine"]["type"] == "Measurement"
 
 
+def test_a_place_is_no_model_concept() -> None:
+    found = _entities_with(
+        "Located in the continental U.S., Hawaii, or Alaska",
+        [("Hawaii", "Drug", 0.84), ("Alaska", "Drug", 0.45), ("continental U.S.", "Observation", 0.5)],
+    )
+    assert "Hawaii" not in found and "Alaska" not in found
+    assert found["continental U.S."]["type"] == "Observation"  # a place may still be what a criterion asks
+
+
 @pytest.mark.parametrize(
     ("lower", "upper", "expected"), [(1.0, 0.0, "history of heart failure"), (0.0, 1.0, "HISTORY OF HEART FAILURE")]
 )
