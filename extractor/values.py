@@ -90,6 +90,11 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("a maximum of", "<="),
     ("minimum of", ">="),
     ("maximum of", "<="),
+    # "maximum 33% obliteration of the spinal channel", "minimum 18 years"
+    ("minimum", ">="),
+    ("maximum", "<="),
+    ("longer than", ">"),
+    ("shorter than", "<"),
     ("greater than", ">"),
     ("older than", ">"),
     ("younger than", "<"),

@@ -209,6 +209,7 @@ def test_an_event_word_that_qualifies_a_noun_is_no_time() -> None:
         ("Erectile dysfunction for more than 6 months", (">", "P6M"), ["Erectile dysfunction"]),
         ("History of myocardial infarction less than 6 months ago", ("<", "P6M"), ["myocardial infarction"]),
         ("At least a 3-month history of erectile dysfunction", (">=", "P3M"), ["erectile dysfunction"]),
+        ("Pain existing longer than one year", (">", "P1Y"), ["Pain"]),
         # how long an exposure lasted may be over: a duration, no window
         ("Prednisone for more than 2 weeks", None, None),
     ],
