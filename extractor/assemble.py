@@ -929,6 +929,8 @@ def _measures_from_labels(
             and base + e["end"] <= label_end
             # "Age:" names a measure; "Women may be eligible if they:" names the people, not one
             and (e["type"] != "Person" or e.get("normalized") == "age")
+            # ("... defined as history of:" names no measure for its items)
+            and e.get("normalized") not in _context_only()
         ]
         if len(named) != 1:
             continue
@@ -1036,6 +1038,11 @@ def _range_comparator(t: dict[str, Any], bound: str) -> str:
     if bound == "low":
         return ">=" if inclusive else ">"
     return "<=" if inclusive else "<"
+
+
+@cache
+def _context_only() -> frozenset[str]:
+    return frozenset(load_json("words.json")["context_only_normalized"])
 
 
 @cache

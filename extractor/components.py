@@ -1060,6 +1060,8 @@ def _place_names() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("place_names"))
 
 
+#: the mention types that may hold a concept mention inside them
+_HOLDING_TYPES = frozenset(("Temporal", "Value"))
 #: the model types that name a clinical concept, which a place never is
 _CONCEPT_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Device"))
 
@@ -1297,7 +1299,10 @@ class CriteriaModelEntities:
                 for k in same:
                     del info[k]
             info[(start, end)] = entry
-        for start, end, kind in vocabulary_names(text, info, self.vocabulary_names):
+        # (a time phrase or a value may hold a name, as it may a concept mention: "≥ 1 day post
+        # hydroxyurea")
+        concepts = [k for k, v in info.items() if v["type"] not in _HOLDING_TYPES]
+        for start, end, kind in vocabulary_names(text, concepts, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
         # an elliptic coordination the model read as one mention holds a mention per member, as Chia
         # marks them ("Gastrointestinal or genitourinary bleeding": "genitourinary bleeding" too), and

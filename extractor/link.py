@@ -482,8 +482,12 @@ def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) 
 
 
 _NO_RESULT_GAP = re.compile(r"[,;.\n]|\b(?:by|through|via|using|with|per)\b", re.IGNORECASE)
-# what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG")
-_TEST_WORDS = re.compile(r"test|function|result|screen|\b(?:EKG|ECG|electrocardiogra|echocardiogra)", re.IGNORECASE)
+# what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG",
+# "CXR normal")
+_TEST_WORDS = re.compile(
+    r"test|function|result|screen|\b(?:EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
+    re.IGNORECASE,
+)
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
 _LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower|range)\b", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
@@ -698,7 +702,8 @@ def window_targets(
                 [
                     i
                     for i, e in enumerate(entities)
-                    if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] and e["end"] <= event_end
+                    # (a mention may run on past the event's words: "post Tyrosine Kinase Inhibitor (TKI)")
+                    if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] < event_end
                 ]
             )
             continue

@@ -51,7 +51,8 @@ _LEAD = (
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
-_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|from|of)"
+# ("≥ 7 days post last chemotherapy": "post" as a word of its own counts from an event, as "since" does)
+_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|post(?=\s)|from|of)"
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
 _DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:{WRAPPED_BREAK}|\s{{0,2}}[-\s]?){_UNIT}"
@@ -144,7 +145,9 @@ _ONSETS = frozenset(
 _EVENT_WORD = re.compile(r"(?P<space>\s*)(?P<word>[A-Za-z][\w\-/]*|\d{1,3}\b)")
 # directions after which an unknown event phrase is still read as the anchor ("of" is left out:
 # "at least 12 months of amenorrhea" is a duration of a state, not a window before an event)
-_GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from", "since")
+_GENERIC_DIRECTIONS = ("before", "prior", "preceding", "after", "following", "from", "since", "post")
+#: the direction words that count back from the index date to an event the patient had
+_SINCE_WORDS = ("since", "post")
 # ... but after "of" an event named by what starts or ends it is one ("within 28 days of starting
 # SNDX-5613", "within 2 weeks of the last dose of chemotherapy")
 _EVENT_START = re.compile(
@@ -373,7 +376,7 @@ def _for_what_parts(text: str, start: int, end: int) -> list[re.Match[str]]:
 
 def _direction(word: str | None) -> str:
     w = (word or "").lower()
-    if w.startswith(("after", "following", "since", "from")):
+    if w.startswith(("after", "following", "since", "from", "post")):
         return "after"
     return "before"
 
@@ -442,7 +445,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if not lead and m.group("post"):
             # "5 years or more before study entry", "4 weeks or less before enrollment"
             comparator = ">=" if m.group("post").lower() in ("more", "longer", "earlier") else "<="
-        if not lead and not m.group("post") and (direction_word or "").lower() == "since":
+        if not lead and not m.group("post") and (direction_word or "").lower() in _SINCE_WORDS:
             comparator = ">="  # "(6 weeks since prior mitomycin)": at least that long ago, as "At least" says
         if (
             not lead
@@ -484,7 +487,9 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             iso,
             days,
         )
-        if anchor and not known and (direction_word or "").lower() == "since":
+        # ("for 3 years post treatment" lasts after the event: a window after it, as "after" reads)
+        lasting = (direction_word or "").lower() == "post" and (lead or "").lower().startswith("for")
+        if anchor and not known and (direction_word or "").lower() in _SINCE_WORDS and not lasting:
             # "At least 4 weeks since prior chemotherapy": how long ago the patient's own event was,
             # counted back from the index date; the event is what the window times, no anchor
             w.direction, w.anchor_name, w.rule = "before", "index", w.rule.replace("-anchor", "-since")

@@ -266,6 +266,9 @@ def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
             "At least 6 months since prior methotrexate, vinblastine, doxorubicin, and cisplatin",
             ["methotrexate", "vinblastine", "doxorubicin", "cisplatin"],
         ),
+        # a name the vocabulary knows inside the window's own words, and a mention that runs on past them
+        ("≥ 1 day post hydroxyurea", ["hydroxyurea"]),
+        ("≥ 3 days post Tyrosine Kinase Inhibitor (TKI) use", ["Tyrosine Kinase Inhibitor (TKI)"]),
         # commas with no conjunction before the last member make no list
         ("At least 4 weeks since prior surgery, hormonal therapy allowed", ["surgery"]),
         # a negated mention is timed where it is all the criterion names before the window
