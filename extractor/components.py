@@ -1301,8 +1301,8 @@ class CriteriaModelEntities:
             info[(start, end)] = entry
         # (a time phrase or a value may hold a name, as it may a concept mention: "≥ 1 day post
         # hydroxyurea")
-        concepts = [k for k, v in info.items() if v["type"] not in _HOLDING_TYPES]
-        for start, end, kind in vocabulary_names(text, concepts, self.vocabulary_names):
+        named = [k for k, v in info.items() if v["type"] not in _HOLDING_TYPES]
+        for start, end, kind in vocabulary_names(text, named, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
         # an elliptic coordination the model read as one mention holds a mention per member, as Chia
         # marks them ("Gastrointestinal or genitourinary bleeding": "genitourinary bleeding" too), and

@@ -726,6 +726,9 @@ def link_record(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+_COMBINATION = re.compile(r",|\band\b|/|\+")
+
+
 def _generic_drug_names(criterion: dict[str, Any]) -> None:
     """A drug named by a brand or another synonym of one DrugBank drug ("Accutane", "5-FU") takes
     that drug's name ("isotretinoin", "fluorouracil") in its drug record; the mention keeps its text."""
@@ -735,8 +738,11 @@ def _generic_drug_names(criterion: dict[str, Any]) -> None:
         if entity is None or drug.get("is_class") or (entity.get("link") or {}).get("match") not in _RENAMING:
             continue
         codes = [c for c in entity.get("codes", []) if c.get("system") == "DrugBank"]
-        if len(codes) == 1 and codes[0].get("display"):
-            drug["name"] = str(codes[0]["display"]).lower()
+        display = str(codes[0].get("display") or "") if len(codes) == 1 else ""
+        # (never a combination's name for one drug: the vocabulary files norethindrone's synonym
+        # under "Elagolix, Estradiol, and Norethindrone")
+        if display and not _COMBINATION.search(display):
+            drug["name"] = display.lower()
 
 
 def _drop_restated_drugs(criterion: dict[str, Any]) -> None:

@@ -335,6 +335,14 @@ def _lead_comparator(lead: str | None) -> str:
 
 
 _AHEAD = re.compile(r"\b(?:next|coming|following)$", re.IGNORECASE)
+# an event that ends the study or its treatment ("the completion of the study", "the last dose of
+# study drug", "end of treatment")
+_END_EVENT = re.compile(
+    r"(?:the\s+)?(?:completion|end|conclusion|termination|discontinuation|last\s+(?:dose|administration|"
+    r"infusion|visit|treatment))\b(?:\s+of\s+(?:the\s+)?(?:study|trial|treatment|therapy|participation|"
+    r"study\s+(?:drug|treatment|participation|medication)))?",
+    re.IGNORECASE,
+)
 # what the clause before a window says is past ("had participated in other study within 6 months from
 # the date of selection", "must have been performed no longer than four months from the date of
 # randomization"): a window "from" a study event is then counted back from it
@@ -476,6 +484,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
                 _AHEAD.search(lead)
                 or (lead.lower() == "within" and _FUTURE_BEFORE.search(text, max(0, m.start() - 80), m.start()))
             )
+        )
+        # "within 3 months of the completion of the study", "within 30 days of the last dose": the
+        # end of the study or its treatment lies ahead, so a window "of" it runs after it
+        ahead = ahead or bool(
+            anchor and (direction_word or "").lower() == "of" and _END_EVENT.match(text, anchor[0], anchor[1])
         )
         w = Window(
             m.start(),

@@ -501,3 +501,19 @@ def test_a_drug_record_says_whether_it_names_a_class(text: str, is_class: bool) 
 def test_a_weight_based_daily_dose() -> None:
     (drug,) = all_items(extract_lines("Ongoing prednisolone > 1mg/kg daily or equivalent", side="exclusion"), "drugs")
     assert drug["dose"]["unit"] == "mg/kg daily" and drug["dose"]["ucum"] == "mg/kg/d"
+
+
+@pytest.mark.parametrize(
+    ("bullet", "name"),
+    [
+        ("Barbiturates.", "barbiturates"),  # a class the legacy listings name alone on a line
+        ("Hypoglycemics, oral.", "oral hypoglycemics"),
+        ("Anesthetics, general.", "general anesthetics"),
+        # a synonym the vocabulary files under a combination product keeps its own drug's name
+        ("Norethindrone.", "norethisterone"),
+        ("Accutane", "isotretinoin"),
+    ],
+)
+def test_drug_names_in_a_list_of_excluded_medications(bullet: str, name: str) -> None:
+    drugs = all_items(extract_lines(bullet, side="exclusion"), "drugs")
+    assert [d["name"] for d in drugs] == [name]
