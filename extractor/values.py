@@ -823,6 +823,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     has_limit = _LIMIT_WORD.search(text) is not None
     comp_at = _comparator_starts(text)
     uln_at = sorted({*comp_at, *(m.start() for m in _MULT_AT.finditer(text))}) if has_limit else []
+    for pattern in _gleason_patterns(text, taken) if has_digit and "+" in text else ():
+        out.append(pattern)
+        taken.append((pattern.start, pattern.end))
     percent_at = (
         number_or_comparator_starts(text, comp_at, _DIGIT)
         if has_limit and has_digit and ("%" in text or "percent" in text.lower())
@@ -1288,6 +1291,41 @@ _TNM_GUARD = re.compile(r"[TNM](?:[0-4xX]|is|[ \t]any)")
 _TNM_GAP = re.compile(r"[ \t]*(?:[,/]|\b(?:or|and)\b)?[ \t]*")
 _TNM_PREFIX = {"c": "clinical ", "p": "pathological ", "y": "post-therapy ", "yp": "post-therapy pathological "}
 _TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
+
+
+# a Gleason pattern: primary + secondary grade, with the sum or not ("3+4=7", "4 + 3")
+_GLEASON_PATTERN = re.compile(
+    rf"(?:(?P<comp>{_COMP})\s{{0,3}})?(?<![\d.+])(?P<p>[1-5])\s?\+\s?(?P<s>[1-5])(?:\s?=\s?(?P<t>\d{{1,2}}))?(?![\d.+])",
+    re.IGNORECASE,
+)
+_GLEASON_NAME = re.compile(r"gleason", re.IGNORECASE)
+_SUM_BEFORE_BRACKET = re.compile(r"\d\s{0,2}\([^()]*$")
+
+
+def _gleason_patterns(text: str, taken: _Taken) -> Iterator[Threshold]:
+    """Gleason patterns after the name Gleason in the same sentence ("Gleason grade less than or equal to
+    3+4=7", "Gleason 3+3=6, 3+4=7"; rule ``gleason-pattern``): the pattern as written, which a sum alone
+    would lose (3+4 and 4+3 are both 7). Never a pattern restating a sum in brackets ("Gleason score
+    7 (3+4)"), nor one whose written sum is wrong."""
+    names = [m.end() for m in _GLEASON_NAME.finditer(text)]
+    if not names:
+        return
+    for m in _GLEASON_PATTERN.finditer(text):
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        last = max((n for n in names if n <= m.start()), default=None)
+        if last is None or m.start() - last > 80 or re.search(r"[.;]\s", text[last : m.start()]):
+            continue
+        if _SUM_BEFORE_BRACKET.search(text, last, m.start()):
+            continue  # "Gleason score ≥ 7 (3+4 and/or 4+3)": the sum's patterns, not thresholds of their own
+        primary, secondary, total = m.group("p"), m.group("s"), m.group("t")
+        if total is not None and int(total) != int(primary) + int(secondary):
+            continue
+        value = f"{primary}+{secondary}" + (f"={total}" if total else "")
+        comparator = comparator_of(m.group("comp")) if m.group("comp") else "="
+        found = Threshold(m.start(), m.end(), comparator, "gleason-pattern", value=value)
+        found.extra["measure"] = "gleason score"
+        yield found
 
 
 def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:

@@ -517,3 +517,16 @@ def test_a_weight_based_daily_dose() -> None:
 def test_drug_names_in_a_list_of_excluded_medications(bullet: str, name: str) -> None:
     drugs = all_items(extract_lines(bullet, side="exclusion"), "drugs")
     assert [d["name"] for d in drugs] == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gleason score ≥ 7 (3+4 and/or 4+3)",  # the sum's patterns restated in brackets
+        "Gleason score 3+3=7",  # a sum that is wrong is no pattern
+        "Platelets 5+3 units",  # no Gleason named before it
+    ],
+)
+def test_no_gleason_pattern(text: str) -> None:
+    found = [c for c in all_items(extract_lines(text), "constraints") if "+" in str(c.get("value"))]
+    assert found == []
