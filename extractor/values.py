@@ -1290,6 +1290,10 @@ _TNM_TOKEN = re.compile(
 _TNM_GUARD = re.compile(r"[TNM](?:[0-4xX]|is|[ \t]any)")
 _TNM_GAP = re.compile(r"[ \t]*(?:[,/]|\b(?:or|and)\b)?[ \t]*")
 _TNM_PREFIX = {"c": "clinical ", "p": "pathological ", "y": "post-therapy ", "yp": "post-therapy pathological "}
+_STAGE_COMPARATOR_BEFORE = re.compile(
+    rf"\b(?P<clinical>clinical\s+)?(?:T\s+)?stag(?:e|ing)\s{{1,3}}(?:(?:of|is)\s{{1,3}})?(?P<comp>{_COMP})\s{{0,3}}$",
+    re.IGNORECASE,
+)
 _TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
 
 
@@ -1342,7 +1346,10 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
         else:
             chains.append([m])
     for chain in chains:
-        if len({m.group("cat") for m in chain}) < 2:
+        # one category alone bounds its stage only after a comparator and the word stage ("clinical
+        # stage less than or equal to T2a")
+        led = _STAGE_COMPARATOR_BEFORE.search(text, max(0, chain[0].start() - 60), chain[0].start())
+        if len({m.group("cat") for m in chain}) < 2 and not (len(chain) == 1 and led):
             continue
         for m in chain:
             if m.group("any"):
@@ -1352,6 +1359,12 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
             if m.group("high"):
                 found = Threshold(m.start(), m.end(), "between", "tnm-category", low=low, high=m.group("high"))
                 found.extra["inclusive"] = True
+            elif led and len(chain) == 1:
+                found = Threshold(
+                    led.start("comp"), m.end(), comparator_of(led.group("comp")), "tnm-category", value=low
+                )
+                if led.group("clinical"):
+                    measure = f"clinical {measure}" if not m.group("prefix") else measure
             else:
                 found = Threshold(m.start(), m.end(), "=", "tnm-category", value=low)
             found.extra["measure"] = measure
