@@ -1056,20 +1056,21 @@ def _within_brackets(text: str, span: tuple[int, int, str, float]) -> tuple[int,
 
 
 @cache
-def _place_names() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("place_names"))
+def _non_concept_names() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("non_concept_names"))
 
 
 #: the mention types that may hold a concept mention inside them
 _HOLDING_TYPES = frozenset(("Temporal", "Value"))
-#: the model types that name a clinical concept, which a place never is
+#: the model types that name a clinical concept, which a place or an everyday service never is
 _CONCEPT_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Device"))
 
 
 def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
     """A model span's edges after the checks on them (bullet, brackets, final preposition, a place's
-    name as a concept: "Hawaii" is no Drug); None where nothing of it is left."""
-    if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _place_names():
+    or an everyday service's name as a concept: "Hawaii" and "wifi" are no Drugs); None where nothing
+    of it is left."""
+    if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _non_concept_names():
         return None
     bracketed = _within_brackets(text, _without_bullet(text, span))
     return None if bracketed is None else _without_final_preposition(text, bracketed)

@@ -601,6 +601,11 @@ def test_a_place_is_no_model_concept() -> None:
     assert found["continental U.S."]["type"] == "Observation"  # a place may still be what a criterion asks
 
 
+def test_an_everyday_service_is_no_model_concept() -> None:
+    found = _entities_with("Regular access to the internet and/or wifi", [("wifi", "Drug", 0.6)])
+    assert "wifi" not in found
+
+
 @pytest.mark.parametrize(
     ("lower", "upper", "expected"), [(1.0, 0.0, "history of heart failure"), (0.0, 1.0, "HISTORY OF HEART FAILURE")]
 )
