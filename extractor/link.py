@@ -99,7 +99,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if t.get("equivalent_of") is not None:
             out.append(list(out[t["equivalent_of"]]))
             continue
-        if t.get("rule") in ("tnm-category", "gleason-pattern") or t.get("extra", {}).get("measure_after"):
+        if t.get("rule") in ("tnm-category", "gleason-pattern", "stage-range") or t.get("extra", {}).get(
+            "measure_after"
+        ):
             # the category names its own measure ("N1-3" is the tnm n category), and so do the words
             # after a percentage of blasts ("≥ 5% blasts in the bone marrow")
             out.append([])

@@ -95,6 +95,9 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("maximum", "<="),
     ("longer than", ">"),
     ("shorter than", "<"),
+    ("larger than", ">"),
+    ("bigger than", ">"),
+    ("smaller than", "<"),
     ("greater than", ">"),
     ("older than", ">"),
     ("younger than", "<"),
@@ -342,6 +345,19 @@ ORDINAL_RANGE_RE = re.compile(
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<high>{_ROMAN})\b"
 )
+# "stage IA2-IB", "stage IIIA to IIIB": a range of sub-stages, only after the word stage
+STAGE_RANGE_RE = re.compile(
+    r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3})[A-C]?[1-3]?)\s{0,3}(?:-|–|to|through)\s{0,3}(?:(?i:stage)\s{0,3})?"
+    r"(?P<high>(?:IV|I{1,3})[A-C]?[1-3]?)\b"
+)
+
+
+def _stage_rank(stage: str) -> tuple[int, str, str]:
+    roman = stage.rstrip("ABC123")
+    rest = stage[len(roman) :]
+    return _ROMAN_VALUES.get(roman, 0), rest[:1], rest[1:]
+
+
 # "> grade II", "≥ III", "greater than grade 1" (an arabic grade only after its word)
 ORDINAL_COMPARISON_RE = re.compile(
     rf"(?P<comp>{_COMP}){_UNIT_GAP}(?:(?:class|grade|stage|level)\s{{0,3}}(?:(?P<num>{_ROMAN})|(?P<digit>[0-5]))"
@@ -1160,6 +1176,15 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
+    for m in STAGE_RANGE_RE.finditer(text) if has_digit or "stage" in text.lower() else ():
+        first, last = m.group("low"), m.group("high")
+        if taken.overlaps(m.start(), m.end()) or first == last or not (set(first + last) - set("IV")):
+            continue  # plain roman ranges ("stage III-IV") are the ordinal range's
+        if _stage_rank(first) <= _stage_rank(last):
+            out.append(Threshold(m.start(), m.end(), "between", "stage-range", low=first, high=last))
+            out[-1].extra["inclusive"] = True
+            out[-1].extra["measure"] = "stage"  # the word stage names it, whatever comes before
+            taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_RANGE_RE, text, [m.start() for m in _ORDINAL_AT.finditer(text)]):
         if taken.overlaps(m.start(), m.end()):
             continue

@@ -364,6 +364,46 @@ OTHER_TRIALS = {
         "windows": 0.20,
         "drugs": 0.55,
     },
+    "NCT00770042": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.70,
+    },
+    "NCT05366842": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.15,
+        "drugs": 0.05,
+    },
+    "NCT00000800": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
+    "NCT06221670": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.60,
+        "drugs": 0.75,
+    },
+    "NCT05486312": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.25,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT00493402": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+    },
 }
 
 
