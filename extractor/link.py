@@ -491,7 +491,7 @@ _TEST_WORDS = re.compile(
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
-_LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower|range)\b", re.IGNORECASE)
+_LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower)\b", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
 
 
@@ -749,7 +749,7 @@ def window_targets(
         # keeps the asserted ones where both are), an exception after the window is not ("within 30
         # days of study drug administration (except local treatment ...)"); a list the window
         # announces is what it times ("within 14 days prior to randomization: Rifampin, ...")
-        if not targets or (_announces.match(text, w["end"]) and all(_negated(entities[i]) for i in targets)):
+        if not targets or (_ANNOUNCES.match(text, w["end"]) and all(_negated(entities[i]) for i in targets)):
             lo2 = bisect.bisect_left(clinical_starts, w["end"])
             hi2 = bisect.bisect_left(clinical_starts, clause_end)
             excepted = _EXCEPTION.search(text, w["end"], clause_end)
@@ -764,7 +764,7 @@ def window_targets(
     return out
 
 
-_announces = re.compile(r"\s*:")
+_ANNOUNCES = re.compile(r"\s*:")
 _EXCEPTION = re.compile(r"\b(?:except|excepting|excluding|other\s+than|unless|apart\s+from|but\s+not)\b", re.IGNORECASE)
 
 

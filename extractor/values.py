@@ -352,6 +352,9 @@ STAGE_RANGE_RE = re.compile(
 )
 
 
+_STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
+
+
 def _stage_rank(stage: str) -> tuple[int, str, str]:
     roman = stage.rstrip("ABC123")
     rest = stage[len(roman) :]
@@ -1054,7 +1057,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         number_or_comparator_starts(text, comp_at, _COUNT_NUMBER_AT) if has_digit or _NUMBER_WORD.search(text) else []
     )
     for m in _matches_at(_counted_pattern(), text, counted_at):
-        # a count of methods of contraception is a least one with no comparator ("using two
+        # a count of methods of contraception is a minimum with no comparator ("using two
         # effective forms of contraception"); other bare counts are no thresholds
         contraceptive = _CONTRACEPTION.search(m.group("counted"))
         if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post") or contraceptive):
@@ -1176,7 +1179,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             )
         )
         taken.append((m.start(), m.end()))
-    for m in STAGE_RANGE_RE.finditer(text) if has_digit or "stage" in text.lower() else ():
+    for m in STAGE_RANGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
         first, last = m.group("low"), m.group("high")
         if taken.overlaps(m.start(), m.end()) or first == last or not (set(first + last) - set("IV")):
             continue  # plain roman ranges ("stage III-IV") are the ordinal range's
