@@ -126,16 +126,20 @@ def is_note(line: str) -> bool:
 
 
 _LABEL_LINE = re.compile(r"[A-Za-z][\w/&,()' -]{0,60}[:：]")
+_FOR_GROUP_LINE = re.compile(r"(?i:for)\s+[A-Za-z][\w/&,()' -]{1,40}")
 
 
 def is_label_line(line: str) -> bool:
     """A label of a group of criteria alone on its line ("Demographic characteristics:", "Abnormal
     Laboratory Values:", "DISEASE CHARACTERISTICS:"): at most six words, no number, ending with a colon
-    after a word of ``sections.json`` ``group_label_heads``. A topic label ("Age:", "Excluded:",
-    "Hepatic:") is none: its items need it ("Age:\n- 18 and over")."""
+    after a word of ``sections.json`` ``group_label_heads``, or the group the criteria are for ("for
+    acromegaly", with no colon). A topic label ("Age:", "Excluded:", "Hepatic:") is none: its items
+    need it ("Age:\n- 18 and over")."""
     flat = " ".join(line.split())
     if flat.startswith("--") and _TOPIC_MARKER.fullmatch(flat):
         return True  # "--Patient Characteristics--" alone on its line, its criteria bulleted below
+    if _FOR_GROUP_LINE.fullmatch(flat) and len(flat.split()) <= 5 and not any(c.isdigit() for c in flat):
+        return True  # "for acromegaly" alone on its line: the group the criteria below are for
     if not _LABEL_LINE.fullmatch(flat) or len(flat.split()) > 6 or any(c.isdigit() for c in flat):
         return False
     return flat.rstrip(":： ").split()[-1].lower() in _config()["group_label_heads"]

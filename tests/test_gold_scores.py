@@ -404,6 +404,27 @@ OTHER_TRIALS = {
         "entities_overlap": 0.75,
         "constraints": 0.80,
     },
+    "NCT05071482": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.70,
+        "drugs": 0.45,
+    },
+    "NCT05868668": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.35,
+        "drugs": 0.75,
+    },
+    "NCT00461240": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.55,
+    },
 }
 
 

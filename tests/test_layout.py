@@ -834,3 +834,33 @@ def test_what_a_sub_item_announces_on_an_indented_line_is_its_own_text() -> None
 
 def flatten_ids(text: str) -> list[tuple[str, str]]:
     return [(c.id, text[c.start : c.end].splitlines()[0]) for c in layout.flatten(layout.analyse(text).criteria)]
+
+
+def test_a_header_may_name_its_cohort_before_the_side() -> None:
+    text = (
+        "Erectile dysfunction cohort Inclusion Criteria:\n\n1. Males aged 40 or over\n\n"
+        "Erectile dysfunction cohort Exclusion Criteria:\n\n1. Prior penile surgery\n\n"
+        "CP/CPPS cohort exclusion criteria:\n\n(all of the following)\n\n1. Urinary tract infection\n\n"
+        "Cohort A Exclusion Criteria:\n\n1. Pregnant\n"
+    )
+    record = extractor.extract(text)
+    assert [(c["side"], c["text"]) for c in record["criteria"]] == [
+        ("inclusion", "Males aged 40 or over"),
+        ("exclusion", "Prior penile surgery"),
+        ("exclusion", "Urinary tract infection"),
+        ("exclusion", "Pregnant"),
+    ]
+    assert "(all of the following)" in [u["text"] for u in record["unparsed"]]
+
+
+def test_the_group_criteria_are_for_alone_on_its_line_is_no_criterion() -> None:
+    text = (
+        "Inclusion Criteria:\n\nfor acromegaly\n\n  -  Clinical and biochemical diagnosis of acromegaly.\n\n"
+        "for GHD\n\n  -  Severe growth hormone deficiency.\n"
+    )
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"]] == [
+        "Clinical and biochemical diagnosis of acromegaly.",
+        "Severe growth hormone deficiency.",
+    ]
+    assert [c["parent"] for c in record["criteria"]] == [None, None]
