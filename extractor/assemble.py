@@ -490,7 +490,7 @@ def _criterion_records(
             )
 
     # --- entity leaves for logic -----------------------------------------------------------------
-    skip_norm = set(load_json("words.json")["context_only_normalized"])
+    skip_norm = _context_only()
     coordinated = _coordinated_qualifiers(local, entities)
     # the members of an elliptic coordination ("gastrointestinal or genitourinary bleeding") are one
     # leaf, any of them, where the whole stands
