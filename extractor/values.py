@@ -1376,8 +1376,9 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
     for chain in chains:
         # one category alone bounds its stage only after a comparator and the word stage ("clinical
         # stage less than or equal to T2a")
-        led = _STAGE_COMPARATOR_BEFORE.search(text, max(0, chain[0].start() - 60), chain[0].start())
-        if len({m.group("cat") for m in chain}) < 2 and not (len(chain) == 1 and led):
+        single = len(chain) == 1
+        led = _STAGE_COMPARATOR_BEFORE.search(text, max(0, chain[0].start() - 60), chain[0].start()) if single else None
+        if len({m.group("cat") for m in chain}) < 2 and not led:
             continue
         for m in chain:
             if m.group("any"):
@@ -1387,7 +1388,7 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
             if m.group("high"):
                 found = Threshold(m.start(), m.end(), "between", "tnm-category", low=low, high=m.group("high"))
                 found.extra["inclusive"] = True
-            elif led and len(chain) == 1:
+            elif led:
                 found = Threshold(
                     led.start("comp"), m.end(), comparator_of(led.group("comp")), "tnm-category", value=low
                 )
