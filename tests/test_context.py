@@ -157,6 +157,29 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ),
         # "no more than" is a comparator, not a negation
         ("Inclusion Criteria:\nNo more than 1 prior chemotherapy regimen", "chemotherapy regimen", "negated", False),
+        # what a participant must abstain from, refrain from or avoid is not to be there
+        (
+            "Inclusion Criteria:\nAgreement to refrain from blood donation during the course of the study",
+            "blood donation",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nUnable to refrain from regular use of nasal, oral or ocular decongestants, "
+            "nasal topical antihistamines, or nasal steroids",
+            "nasal steroids",
+            "negated",
+            True,
+        ),
+        ("Inclusion Criteria:\nMust agree to avoid pregnancy", "pregnancy", "negated", True),
+        # ... within a few words of the cue: a mention further on is a mention of its own
+        (
+            "Inclusion Criteria:\nWomen abstaining from sexual intercourse as their usual lifestyle or "
+            "using effective contraception",
+            "effective contraception",
+            "negated",
+            False,
+        ),
     ],
 )
 def test_assertion(text: str, mention: str, flag: str, expected: bool) -> None:
