@@ -343,7 +343,14 @@ def _criterion_records(
             constraint_ids.append([])
             continue
         ids: list[str] = []
-        states = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg)
+        # "Males with ED ... for at least 3 months", "a sexual partner of at least 6 months": a duration
+        # that names no measure and no age is how long the state the criterion names has lasted
+        bare = (
+            not subs
+            and is_duration_of_state(local, t, [], _local_bounds(node, base))
+            and not _AGE_OR_SURVIVAL.search(_parent_label(text, node, nodes))
+        )
+        states = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg, bare)
         if states:
             # "erectile dysfunction for at least 3 months", "myocardial infarction less than 6 months
             # ago": how long ago the state began or the event was, a window before the index date
@@ -904,6 +911,14 @@ def _canonical(c: dict[str, Any], reg: Any) -> dict[str, Any]:
 _LABEL_TYPES = {"Measurement", "Observation", "Person"}
 
 
+def _parent_label(text: str, node: CriterionSpan, nodes: list[CriterionSpan]) -> str:
+    """The label line over a sub-item ("Life expectancy:", "Age strata:"), or ""."""
+    parent = next((n for n in nodes if n.id == node.parent), None) if node.parent else None
+    if parent is None:
+        return ""
+    return text[parent.start : parent.children[0].start if parent.children else parent.end]
+
+
 def _measures_from_labels(
     local: str,
     base: int,
@@ -947,7 +962,8 @@ def _measures_from_labels(
 
 # an age or a life expectancy is a Value however it is written ("> 18 years", "survival >= 3 months")
 _AGE_OR_SURVIVAL = re.compile(
-    r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation", re.IGNORECASE
+    r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation|\bdeath\b|\bdie\b",
+    re.IGNORECASE,
 )
 
 
@@ -983,6 +999,14 @@ def _measured_without(text: str, start: int, thresholds: list[tuple[int, int]]) 
 
 
 _AGE_WORD = re.compile(r"\bage[sd]?\b", re.IGNORECASE)
+# "measured at least 2 weeks apart": an interval between two things, not how long ago or how long;
+# "Above 35 years men": an age
+_NOT_A_STATE_AFTER = re.compile(
+    r"\s{0,3}(?:apart|between|interval|(?:wo)?men|(?:fe)?males?|patients?|subjects?|participants?|adults?"
+    r"|children|boys|girls|people|persons?|individuals?|volunteers?)\b",
+    re.IGNORECASE,
+)
+_IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
 
 
 def _state_window(
@@ -994,25 +1018,44 @@ def _state_window(
     ent_id: dict[int, str],
     measure_of: Any,
     reg: Any,
+    bare: bool = False,
 ) -> list[dict[str, Any]]:
     """A threshold on how long a state has lasted or how long ago an event was, as the time windows it
     states (comparator and duration, before the index date), or [] for any other threshold. A range
     ("erectile dysfunction for 3 to 6 months") is two windows on one span, one per bound, as a window
-    holds one duration."""
+    holds one duration. ``bare``: a duration with no measured mention that is no age nor survival
+    (``is_duration_of_state`` with no subjects), a window of its own."""
     ranged = t["comparator"] == "between"
     bounds = (
         [(_range_comparator(t, "low"), t.get("low")), (_range_comparator(t, "high"), t.get("high"))]
         if ranged
         else [(t["comparator"], t.get("value"))]
     )
-    if not subs or t.get("ucum") not in DURATION_UCUM or not all(isinstance(v, (int, float)) for _, v in bounds):
+    if (not subs and not bare) or t.get("ucum") not in DURATION_UCUM:
         return []  # (most thresholds: no time unit, and no reading of their measure here)
+    if not all(isinstance(v, (int, float)) for _, v in bounds):
+        return []
     if _AGE_WORD.search(text, base + t["start"], base + t["end"]):
         return []  # "with a diagnosis of depression over the age of 18 years": an age, no window
-    measure = _constraint(text, base, t, subs[0], entities, ent_id, measure_of, reg).get("measure")
+    if not subs:
+        # a bare duration is no window where a label names its measure ("Life expectancy: At least
+        # 12 weeks") or it counts days in a week ("at least 5 days a week")
+        if _constraint(text, base, t, None, entities, ent_id, measure_of, reg).get("measure") is not None:
+            return []
+        if _PER_PERIOD_AFTER.match(text, base + t["end"]) or _NOT_A_STATE_AFTER.match(text, base + t["end"]):
+            return []
+        if t["rule"] == "time-units-range" or _IN_BRACKETS_ALONE.search(
+            text, max(0, base + t["start"] - 4), base + t["start"]
+        ):
+            return []  # a bound of an age range ("4 months and 21 years of age"), an age group ("(under 10 years)")
+    measure = (
+        "duration"
+        if not subs
+        else _constraint(text, base, t, subs[0], entities, ent_id, measure_of, reg).get("measure")
+    )
     if measure not in ("duration", "time since"):
         return []
-    if measure == "duration" and entities[subs[0]]["type"] not in ("Condition", "Observation"):
+    if measure == "duration" and subs and entities[subs[0]]["type"] not in ("Condition", "Observation"):
         return []  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
     out = []
     for comparator, value in bounds:

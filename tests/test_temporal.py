@@ -70,8 +70,23 @@ def test_a_window_times_a_prior_trial_participation() -> None:
     assert [e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]] == ["clinical study"]
 
 
-def test_a_bare_duration_threshold_is_not_a_window() -> None:
-    record = extract_lines("Expected survival period ≥ 3 months")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Expected survival period ≥ 3 months",
+        # a duration that a label names ("Life expectancy:"), an age, a frequency, an interval
+        "PATIENT CHARACTERISTICS:\nLife expectancy:\n  -  At least 12 weeks",
+        "Age strata:\n  -  6 to <12 months",
+        "Above 35 years men",
+        "Are between 4 months and 21 years of age",
+        "Any other advanced disease likely to cause death in <6 months",
+        "Watery stools at least 5 days a week",
+        "3 rising PSA values, each measured at least 2 weeks apart",
+        "Lansky 50-100% (under 10 years)",
+    ],
+)
+def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
+    record = extract_lines(text)
     assert all_items(record, "windows") == []
 
 
