@@ -282,10 +282,22 @@ def _criterion_records(
         aims = list(TARGETING.finditer(local, max(0, e["start"] - 120), e["start"]))
         return bool(aims) and not _LIST_BREAK.search(local, aims[-1].end(), e["start"])
 
+    # an ACTG topic over its items ("Concurrent Medication:\n\nExcluded:") names no mention (as the golds
+    # read it); a window it states stays, with its rule-made Temporal
+    headers = [(n.topic_header[0] - base, n.topic_header[1] - base) for n in nodes if n.topic_header]
+
+    def in_header(e: dict[str, Any]) -> bool:
+        return any(s <= e["start"] and e["end"] <= end for s, end in headers)
+
     entities_kept = [
         e
         for e in entities
-        if not swallowed(e) and not held(e) and not overruled(e) and id(e) not in unconfirmed and not targeted(e)
+        if not swallowed(e)
+        and not held(e)
+        and not overruled(e)
+        and id(e) not in unconfirmed
+        and not targeted(e)
+        and not in_header(e)
     ]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
@@ -1006,6 +1018,7 @@ _NOT_A_STATE_AFTER = re.compile(
     r"|children|boys|girls|people|persons?|individuals?|volunteers?)\b",
     re.IGNORECASE,
 )
+_DURATION_NAMED_BEFORE = re.compile(r"\bduration\b[^.;]{0,30}$", re.IGNORECASE)
 _IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
 
 
@@ -1044,6 +1057,8 @@ def _state_window(
             return []
         if _PER_PERIOD_AFTER.match(text, base + t["end"]) or _NOT_A_STATE_AFTER.match(text, base + t["end"]):
             return []
+        if _DURATION_NAMED_BEFORE.search(text, max(0, base + t["start"] - 40), base + t["start"]):
+            return []  # "Duration of symptoms: 6 or more weeks": a duration the text names, a constraint
         if t["rule"] == "time-units-range" or _IN_BRACKETS_ALONE.search(
             text, max(0, base + t["start"] - 4), base + t["start"]
         ):

@@ -25,6 +25,8 @@ _SUB_STYLES = (
     re.compile(r"(?<![\w(])(\d{1,2})\)"),  # 1) 2)
     re.compile(r"\((\d{1,2})\)"),  # (1) (2)
     re.compile(r"(?<![\w(])([a-h])\)"),  # a) b)
+    re.compile(r"\(([a-h])\)"),  # (a) (b)
+    re.compile(r"(?<=[\s:;])([a-h])\.[ \t]+(?=[A-Z])"),  # a. Willing ...; b. Received ...
 )
 _HEADING = re.compile(r"(?P<h>[A-Za-z][\w /,&'()\-]{1,60}?)\s*[:：]\s+(?=\S)")
 
@@ -59,6 +61,9 @@ class CriterionSpan:
     #: found inside a line with no mark before it (an inline label, a run-on criterion): a clause
     #: starts there
     inline: bool = False
+    #: an ACTG topic and what it announces ("Prior Medication:\n\nExcluded:"), over the sub-items:
+    #: names no mention of its own
+    topic_header: Span | None = None
 
 
 @dataclass
@@ -79,6 +84,7 @@ def _config() -> dict[str, Any]:
     cfg["_end"] = _any_of(cfg["section_end_lines"])
     cfg["_chrome"] = _any_of(cfg["chrome_lines"])
     cfg["_lead_in"] = _any_of(cfg["lead_in_lines"])
+    cfg["_topic_announcement"] = _any_of(cfg["topic_announcement_lines"])
     cfg["_note"] = _any_of(cfg["note_lines"])
     cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
     cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
@@ -143,6 +149,45 @@ def is_label_line(line: str) -> bool:
     if not _LABEL_LINE.fullmatch(flat) or len(flat.split()) > 6 or any(c.isdigit() for c in flat):
         return False
     return flat.rstrip(":： ").split()[-1].lower() in _config()["group_label_heads"]
+
+
+def _is_topic_label(line: str) -> bool:
+    """A short topic label alone on its line ("Concurrent Medication:", "Co-existing Condition:"), not
+    a group's heading in capitals ("PATIENT CHARACTERISTICS:")."""
+    flat = " ".join(line.split())
+    return (
+        bool(_LABEL_LINE.fullmatch(flat))
+        and len(flat.split()) <= 4
+        and not any(c.isdigit() for c in flat)
+        and not flat.isupper()
+    )
+
+
+def _announces(line: str) -> bool:
+    """An unbulleted line that says what the items under a topic are ("Excluded:", "Allowed:",
+    "Excluded within 4 weeks prior to study entry:", "Patients with the following symptoms or
+    conditions are excluded:"; ``sections.json`` ``topic_announcement_lines``)."""
+    flat = " ".join(line.split())
+    return any(p.search(flat) for p in _config()["_topic_announcement"])
+
+
+_BARE_ANNOUNCEMENT = re.compile(r"[A-Za-z]+(?:\s+[A-Za-z]+)?\s*[:：]")
+
+
+def _announced_group(text: str, parent: CriterionSpan, line: Line) -> CriterionSpan:
+    """The group an announcement line opens inside an ACTG topic: a sub-item its items go under."""
+    group = CriterionSpan(
+        f"{parent.id}.{len(parent.children) + 1}",
+        parent.side,
+        line.start,
+        line.end,
+        parent.id,
+        _heading(text, line.start, line.end),
+        topic_header=(line.start, line.end),
+    )
+    parent.children.append(group)
+    parent.end = max(parent.end, line.end)
+    return group
 
 
 def is_lead_in(line: str) -> bool:
@@ -392,8 +437,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
     """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
-    if text.find(")", start, end) < 0:
-        return []  # every style's marker ends with ")": most criteria have none
+    if text.find(")", start, end) < 0 and text.find("a.", start, end) < 0:
+        return []  # every style's marker ends with ")" or is "a.": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq:
@@ -499,10 +544,55 @@ def segment(
         parent_indent = -1
         parent_bullet = False
         nested_list = False  # a numbered list restarted under the last item, indented deeper
+        label_above: Line | None = None  # the line before, when an unbulleted label ("Prior Medication:")
+        group: CriterionSpan | None = None  # a second announcement's items inside an ACTG topic
         for line, indent, bullet in _join_lines(text, section.lines, width, soft_wraps):
             if is_chrome(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
+                continue
+            above, label_above = label_above, (line if not bullet and _is_topic_label(line.text) else None)
+            # an ACTG listing's topic over what it allows or excludes ("Prior Medication:\n\nExcluded:\n\n
+            # -  Zidovudine ..."): one criterion from the topic on, the topic its heading, the items under
+            # it its sub-items
+            if above is not None and not bullet and _announces(line.text):
+                if unrecognised and unrecognised[-1] == (above.start, above.end):
+                    unrecognised.pop()
+                elif out and out[-1].start == above.start and not out[-1].children:
+                    out.pop()
+                    counters[section.side] -= 1
+                counters[section.side] += 1
+                cid = f"{prefix[section.side]}-{counters[section.side]}"
+                # a bare "Excluded:" or a lead-in joins the topic; one that says more ("Excluded within 4
+                # weeks prior to study entry:") is a group of its own under it
+                joins = bool(_BARE_ANNOUNCEMENT.fullmatch(line.text.strip())) or is_lead_in(line.text)
+                crit = CriterionSpan(
+                    cid,
+                    section.side,
+                    above.start,
+                    line.end,
+                    None,
+                    _heading(text, above.start, line.end),
+                    topic_header=(above.start, line.end if joins else above.end),
+                )
+                out.append(crit)
+                parent_top, parent_indent, parent_bullet, group = crit, indent, False, None
+                if not joins:
+                    group = _announced_group(text, crit, line)
+                label_above = None
+                continue
+            # ... and a second announcement under the topic ("Excluded within 1 hour before and 4 hours
+            # after study drug administration:") is a group of its own inside it
+            # (not a lead-in: "Patients with the following are excluded:" starts a list of the side's own)
+            if (
+                above is None
+                and parent_top is not None
+                and parent_top.topic_header is not None
+                and not bullet
+                and _announces(line.text)
+                and not is_lead_in(line.text)
+            ):
+                group = _announced_group(text, parent_top, line)
                 continue
             # a group's label on a line of its own ("Demographic characteristics:", "PATIENT
             # CHARACTERISTICS:") states no criterion: the lines under it are the side's criteria, as
@@ -510,7 +600,7 @@ def segment(
             if is_lead_in(line.text) or is_note(line.text) or (not bullet and is_label_line(line.text)):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))
-                parent_top, parent_indent, parent_bullet = None, -1, False
+                parent_top, parent_indent, parent_bullet, group = None, -1, False, None
                 continue
             # what a sub-item announces, on an unbulleted line indented under it, is its own text ("1. A
             # serum creatinine based on age/gender as follows:\n\n      Maximum Serum Creatinine (mg/dL)
@@ -553,13 +643,14 @@ def segment(
                 )
             ):
                 nested_list = bool(restarts)
+                target = group if group is not None else parent_top
                 for k, (s, e) in enumerate(pieces):
-                    n = len(parent_top.children) + 1
+                    n = len(target.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
-                    child = CriterionSpan(f"{parent_top.id}.{n}", section.side, s, e, parent_top.id, inline=k > 0)
+                    child = CriterionSpan(f"{target.id}.{n}", section.side, s, e, target.id, inline=k > 0)
                     _attach(text, child, _sub_items(text, s, e, list(_SUB_STYLES)))
-                    parent_top.children.append(child)
-                parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
+                    target.children.append(child)
+                target.end = parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
             topics = [
                 (s2, e2, topic, k > 0 or j > 0)
@@ -586,7 +677,7 @@ def segment(
                     for part in crit.children or [crit]:
                         _attach_run_on(text, part, pdq)
                 out.append(crit)
-            parent_top, parent_indent, parent_bullet = out[-1], indent, bullet
+            parent_top, parent_indent, parent_bullet, group = out[-1], indent, bullet, None
             nested_list = False
     return out
 

@@ -155,7 +155,9 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
 COMPARATORS = dict(_COMPARATOR_WORDS)
 # one trie over the comparator words (longest wins); a word comparator must end at a word boundary
 _COMP_END = r"(?:(?<=[^\w])|\b)"
-_COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))}){_COMP_END}"
+# ... and may be restated as a symbol in brackets ("less than or equal to (<=) 30")
+_COMP_RESTATED = r"(?:[ \t]{0,2}\([ \t]{0,2}[<>≤≥=]{1,2}[ \t]{0,2}\))?"
+_COMP = rf"(?:{trie_pattern(sorted(w for w, _ in _COMPARATOR_WORDS))}){_COMP_END}{_COMP_RESTATED}"
 _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 # between a number and its unit, or a comparator and its number: a few spaces, or a line break of
 # hard-wrapped registry text ("creatinine less than 1.5\r\n     mg/dL", "greater than\r\n     10
@@ -224,6 +226,7 @@ RANGE_RE = re.compile(
     rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
+_LIST_BEFORE = re.compile(r"\d[ \t]*,[ \t]*$")
 # "between 6 months and <16 years", "24 months to 16 years", "15 days to 2 years old": a range (of ages
 # mostly) whose bounds are written in two time units, read as a lower and an upper bound each in its
 # own unit; a window's ("3 months to 3 years before initiation") is left to the windows
@@ -554,8 +557,11 @@ def _number(text: str) -> float | int:
     return int(value) if value.is_integer() else value
 
 
+_RESTATED_END = re.compile(r"\s*\([^()]*\)$")
+
+
 def comparator_of(word: str) -> str:
-    return COMPARATORS[re.sub(r"\s+", " ", word.lower())]
+    return COMPARATORS[re.sub(r"\s+", " ", _RESTATED_END.sub("", word).lower())]
 
 
 def check_range_ordered(low: float | str, high: float | str) -> bool:
@@ -628,6 +634,9 @@ def _exponent(power: re.Match[str]) -> int:
 # a count of cells per volume ("1.5 x 109 cells/L"): the power of ten stays in the unit, as in
 # "1.5 × 10^9/L" (UCUM 10*9/L), where a count of copies or units is scaled ("1×10^3 copies/mL" is 1000)
 _CELLS_PER_VOLUME = frozenset({"/L", "/uL", "/mm3", "/nL"})
+# the volume alone after a power of ten ("10^9/L"), which no unit of its own stands for elsewhere
+_PER_VOLUME = re.compile(r"/\s?(?:L|l|liter|litre)\b")
+_PER_VOLUME_UCUM = {"/l": "/L", "/ l": "/L", "/liter": "/L", "/litre": "/L"}
 
 
 def cells_per_volume_power(
@@ -637,10 +646,14 @@ def cells_per_volume_power(
     UCUM code (10*n and the unit) and where it ends, for a count of cells per volume written with a
     power of ten; None for anything else."""
     power = _TIMES_TEN.match(text, end)
-    unit = _unit_after(text, power) if power is not None else None
-    if power is None or unit is None:
+    if power is None:
         return None
-    ucum = registry().to_ucum(unit.group())
+    # (a per-volume unit right after the power: "30 * 10^9/liter", "2.5 x 10^9/L")
+    gap = _UNIT_LEAD.match(text, power.end())
+    unit = _PER_VOLUME.match(text, gap.end() if gap else power.end()) or _unit_after(text, power)
+    if unit is None:
+        return None
+    ucum = registry().to_ucum(unit.group()) or _PER_VOLUME_UCUM.get(unit.group().lower())
     if ucum not in _CELLS_PER_VOLUME:
         return None
     written = text[power.start() : unit.end()].strip()
@@ -651,6 +664,22 @@ def _count(written: str) -> float | int:
     """A count written in digits or as a word ("4", "four")."""
     word = written.lower()
     return _SPELLED[word] if word in _SPELLED else _number(written)
+
+
+# "1 degree block", "3 degree AV block", "second degree burn": a grade, no angle
+_DEGREE_OF_GRADE = re.compile(r"\s{0,3}(?:of\s{1,3})?(?:block|burn|relative|heart|av\b|a-v\b|atrio)", re.IGNORECASE)
+
+
+def angle_degrees(text: str, start: int, end: int, value: float) -> re.Match[str] | None:
+    """Named check: a bare "degrees" or "°" after a number that no temperature word leads is an angle
+    ("Cobb angle ≥ 25°", "curvature > 30 degrees", "extend the wrist at least 20 degrees"), unless it
+    grades a block or a burn; the match of the unit, else None."""
+    bare = _BARE_DEGREES.match(text, end)
+    if bare is None or not 0 <= value <= 360 or _DEGREE_OF_GRADE.match(text, bare.end()):
+        return None
+    if _TEMPERATURE_WORD.search(text, max(0, start - 60), start):
+        return None
+    return bare
 
 
 def temperature_scale(value: float) -> str | None:
@@ -954,6 +983,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if not check_range_ordered(low, high):
             continue
         end = m.end("unit") if m.group("unit") else m.end("high")
+        if not unit and (angle := angle_degrees(text, m.start(), end, float(high))) is not None:
+            unit, ucum, end = angle.group("deg"), "deg", angle.end()  # "curvature >30 and <90 degrees"
         out.append(Threshold(m.start(), end, "between", "bounded-range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = c1 == ">=" and c2 == "<="
         if (c1 == ">=") != (c2 == "<="):
@@ -993,6 +1024,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if m.group("u1") and (not unit or unit_fields(m.group("u1"))[1] != ucum):
             continue  # "2 cm to 5 mm", "5 mg and 10": not one range
         sep = text[m.end("low") : m.start("high")].strip().lower()
+        if sep == "and" and _LIST_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue  # "follow-up at 1, 3, 6 and 12 months": the last two of a list
         if (
             sep in {"-", "–", "and", "to"}
             and not unit
@@ -1118,6 +1151,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if bare_degrees and scale and _TEMPERATURE_WORD.search(text, max(0, m.start() - 60), m.start()):
             # "Fever of > 38.5 degrees": the scale the number can only be on
             unit, ucum, end, rule = bare_degrees.group("deg"), scale, bare_degrees.end(), rule + "+scale"
+        elif (angle := angle_degrees(text, m.start(), end, float(value))) is not None:
+            unit, ucum, end, rule = angle.group("deg"), "deg", angle.end(), rule + "+angle"
         out.append(
             Threshold(
                 m.start(),

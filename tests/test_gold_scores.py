@@ -425,6 +425,27 @@ OTHER_TRIALS = {
         "windows": 0.75,
         "drugs": 0.55,
     },
+    "NCT04771442": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.60,
+        "drugs": 0.75,
+    },
+    "NCT04811560": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.75,
+        "drugs": 0.35,
+    },
+    "NCT00000634": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.55,
+        "drugs": 0.70,
+    },
 }
 
 

@@ -168,6 +168,56 @@ def test_bullets_under_a_topic_label_are_its_sub_items_and_a_group_label_is_no_c
     assert by_id["exc-1.1"]["windows"][0]["duration"] == "P4W"
 
 
+def test_an_actg_topic_heads_what_it_allows_or_excludes() -> None:
+    # the legacy ACTG layout: a topic, what it says of the items ("Excluded:", or with a window of its
+    # own, a group inside the topic), the items; a "Patients with the following ... excluded:" lead-in
+    # after a topic's items starts the side's own list
+    text = (
+        "Exclusion Criteria\r\n\r\nConcurrent Medication:\r\n\r\nExcluded:\r\n\r\n  -  Zidovudine (AZT).\r\n\r\n"
+        "Excluded within 1 hour before and 4 hours after study drug administration:\r\n\r\n"
+        "  -  Antacids.\r\n\r\n  -  Benzodiazepines.\r\n\r\nPrior Treatment:\r\n\r\nExcluded:\r\n\r\n"
+        "  -  Red blood cell transfusion within 4 weeks of study entry.\r\n\r\n"
+        "Patients with the following are excluded:\r\n\r\n  -  Active opportunistic infection.\r\n"
+    )
+    record = extractor.extract(text)
+    got = [
+        (c["id"], c["parent"], c["text"].splitlines()[0], (c.get("heading") or {}).get("text"))
+        for c in record["criteria"]
+    ]
+    assert got == [
+        ("exc-1", None, "Concurrent Medication:", "Concurrent Medication"),
+        ("exc-1.1", "exc-1", "Zidovudine (AZT).", None),
+        ("exc-1.2", "exc-1", "Excluded within 1 hour before and 4 hours after study drug administration:", None),
+        ("exc-1.2.1", "exc-1.2", "Antacids.", None),
+        ("exc-1.2.2", "exc-1.2", "Benzodiazepines.", None),
+        ("exc-2", None, "Prior Treatment:", "Prior Treatment"),
+        ("exc-2.1", "exc-2", "Red blood cell transfusion within 4 weeks of study entry.", None),
+        ("exc-3", None, "Active opportunistic infection.", None),
+    ]
+    assert [u["text"] for u in record["unparsed"]] == ["Patients with the following are excluded:"]
+    # the topic and what it announces name no mention of their own
+    assert record["criteria"][0]["entities"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Laboratory values meeting the following criteria: (a) Hematology: WBC count <= 30 x 10^9/L; "
+        "(b) Chemistry: AST <= 2.5 x ULN",
+        "Criteria related to transplant: a. Willing to undergo transplant; b. Has evidence of graft versus "
+        "host disease",
+    ],
+)
+def test_lettered_items_inside_a_criterion_are_its_sub_items(text: str) -> None:
+    record = extractor.extract(f"Inclusion Criteria:\n\n* {text}\n* ECOG 0-2\n")
+    assert [(c["id"], c["parent"]) for c in record["criteria"]] == [
+        ("inc-1", None),
+        ("inc-1.1", "inc-1"),
+        ("inc-1.2", "inc-1"),
+        ("inc-2", None),
+    ]
+
+
 def test_text_before_the_first_header_is_read_as_inclusion_criteria() -> None:
     # NCT05397184 lists its inclusion criteria under labels the header pattern does not know; before,
     # everything above "Exclusion Criteria:" was dropped unread

@@ -280,13 +280,17 @@ def test_a_bare_number_of_years_under_a_label_is_not_an_age() -> None:
 
 def test_a_hard_wrapped_line_of_years_is_not_an_age() -> None:
     # legacy registry text wraps at about 70 columns: "at least 5 years." alone on a line is the end
-    # of its criterion, which measures something else
+    # of its criterion, how long the malignancy has shown no sign (a window), no age
     text = (
         "Exclusion Criteria:\n\n  - Active malignancy, unless there has been no clinical sign of it for\r\n"
         "     at least 5 years.\r\n  - 18-45 years\r\n"
     )
-    measures = {c["text"]: c.get("measure") for c in all_items(extractor.extract(text), "constraints")}
-    assert measures == {"at least 5 years": None, "18-45 years": "age"}, measures
+    record = extractor.extract(text)
+    measures = {c["text"]: c.get("measure") for c in all_items(record, "constraints")}
+    assert measures == {"18-45 years": "age"}, measures
+    assert [(w["text"], w["comparator"], w["duration"]) for w in all_items(record, "windows")] == [
+        ("at least 5 years", ">=", "P5Y")
+    ]
 
 
 def test_start_guards_know_every_case_fold_of_a_letter() -> None:
