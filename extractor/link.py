@@ -247,6 +247,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # "<= 2.5 x ULN; if liver metastases are present, then <= 5 x ULN": the limit for
                 # some of the people, on the same measure
                 or (_CONDITIONAL_GAP.match(gap) and len(gap) <= 120 and _same_terms(prev, t))
+                # "QTcF for males >= 450 ms or for females >= 470 ms", "Hemoglobin ≥ 13 g/dL for men or
+                # ≥ 12 g/dL for women": the limit for the other sex, on the same measure
+                or (_PEOPLE_GAP.fullmatch(_ASIDE.sub(" ", gap)) and _same_terms(prev, t))
             ):
                 group = list(out[ti - 1])
         if (
@@ -425,6 +428,10 @@ DOSE_DIMENSIONS = frozenset(
     }
 )
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+_SEXES = r"(?:the\s+)?(?:males?|females?|men|women|boys|girls)"
+_PEOPLE_GAP = re.compile(
+    rf"\s*(?:(?:for|in)\s+{_SEXES}\s*)?[,;]?\s*(?:or|and|and/or)\s+(?:(?:for|in)\s+{_SEXES}\s*)?", re.IGNORECASE
+)
 _CONDITIONAL_GAP = re.compile(
     r"\s*[;,]?\s*(?:if|when|in\s+case\s+of|(?:for|in)\s+(?:patients|subjects|participants)\s+with)\b", re.IGNORECASE
 )
