@@ -99,7 +99,9 @@ def compile_patterns() -> None:
 
 # (or a possessive: "prior to their enrollment on the protocol")
 _ANCHOR_LEAD = re.compile(
-    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?",
+    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?"
+    # ("before the planned first dose of study treatment": the first dose, as planned)
+    r"(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=\S))?",
     re.IGNORECASE,
 )
 
