@@ -192,10 +192,15 @@ def _criterion_records(
         else:
             derived.append({"start": key[0], "end": key[1], "type": "Value", "rule": t["rule"]})
     for w in windows:
-        derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
+        # ("preoperative" is a window before surgery; whether the word is a Temporal mention is the
+        # model's reading: Chia marks it in some places and not in others)
+        if w["rule"] != "prefixed-event":
+            derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
         # "at screening" is one Temporal mention: Chia marks its anchor apart in under a third of them
         # (train: 29 of 102); a window counted from an anchor names it apart
-        if w.get("anchor_start") is not None and w["rule"] != "at-anchor":
+        # (a clinical event a window runs before or after stays the Procedure or Condition it is:
+        # "after radical prostatectomy", rule direction-event)
+        if w.get("anchor_start") is not None and w["rule"] not in ("at-anchor", "direction-event"):
             derived.append(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )

@@ -628,10 +628,26 @@ def _match_window(p: _Item, g: _Item) -> float | None:
     same = (
         _norm_duration(pd.get("duration")) == _norm_duration(gd.get("duration"))
         and pd.get("direction") == gd.get("direction")
-        and _anchor_name(pd) == _anchor_name(gd)
+        and _same_anchor(pd, gd)
         and (pc is None or gc is None or pc == gc)
     )
     return _jaccard(p.span, g.span) if same else None
+
+
+def _same_anchor(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """One anchor event: the same name, or (naming is not scored) the same written words, where both
+    windows give the anchor's span ("after allogeneic HSCT" and "after allogeneic hematopoietic stem
+    cell transplantation" name the transplant written there)."""
+    if _anchor_name(a) == _anchor_name(b):
+        return True
+    spans = [_anchor_span(w) for w in (a, b)]
+    return spans[0] is not None and spans[1] is not None and _overlaps(spans[0], spans[1])
+
+
+def _anchor_span(win: Mapping[str, Any]) -> Span | None:
+    anchor = win.get("anchor")
+    span = anchor.get("span") if isinstance(anchor, Mapping) else None
+    return (span[0], span[1]) if isinstance(span, (list, tuple)) and len(span) == 2 else None
 
 
 def _match_window_target(p: _Item, g: _Item) -> float | None:

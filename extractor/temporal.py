@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .rules import AnchorRule, load_rules
+from .rules import AnchorRule, load_rules, word_list
 from .trie import start_guard
 from .values import WRAPPED_BREAK
 
@@ -90,6 +90,11 @@ class Window:
 @lru_cache(maxsize=1)
 def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
     return tuple((re.compile(r.regex, re.IGNORECASE), r) for r in load_rules("anchors.json", AnchorRule))
+
+
+@lru_cache(maxsize=1)
+def _event_heads() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("event_anchor_heads"))
 
 
 def compile_patterns() -> None:
@@ -298,6 +303,13 @@ _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
 _LAST_UNIT_RE = re.compile(
     r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming))?)\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
+    re.IGNORECASE,
+)
+# "received the following prior therapy": "following" as a determiner, no direction
+_THE_BEFORE = re.compile(r"\b(?:the|these|those)\s{1,3}$", re.IGNORECASE)
+_PREFIXED_EVENT_RE = re.compile(
+    r"\b(?:(?P<first>pre|post)-?\s{1,3}(?:or|and|and/or|/)\s{1,3})?(?P<prefix>pre|post)-?\s?"
+    r"(?P<event>operative(?:ly)?|surgical(?:ly)?|surgery|transplant(?:ation)?)\b",
     re.IGNORECASE,
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
@@ -559,15 +571,36 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if not free(m.start(), m.end()):
             continue
         anchor = match_anchor(text, m.end())
+        word = m.group("dir").lower()
+        rule = "direction-anchor"
+        if (
+            anchor is None
+            and word not in {"until", "till", "up to"}
+            and not _THE_BEFORE.search(text, max(0, m.start() - 10), m.start())
+        ):
+            # "ED after radical prostatectomy", "relapse following allogeneic stem cell transplantation":
+            # a clinical event (``words.json`` event_anchor_heads) the window runs before or after
+            event = _generic_event(text, m.end(), max_words=4, stops=stop_at)
+            if event is not None and event[2].split()[-1] in _event_heads() and free(m.start(), event[1]):
+                anchor, rule = event, "direction-event"
         if not anchor:
             continue
-        word = m.group("dir").lower()
         direction = "until" if word in {"until", "till", "up to"} else _direction(word)
-        w = Window(m.start(), anchor[1], direction, anchor[2], "direction-anchor")
+        w = Window(m.start(), anchor[1], direction, anchor[2], rule)
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))
     low = text.lower()
+    for m in _PREFIXED_EVENT_RE.finditer(text) if "pre" in low or "post" in low else ():
+        # "preoperative androgen therapy", "Pre or postoperative radiation therapy", "post-transplant":
+        # before or after the surgery (the transplantation) the word names, one window per prefix
+        if not free(m.start(), m.end()):
+            continue
+        what = "transplantation" if m.group("event").lower().startswith("transplant") else "surgery"
+        for prefix in filter(None, (m.group("first"), m.group("prefix"))):
+            direction = "before" if prefix.lower() == "pre" else "after"
+            out.append(Window(m.start(), m.end(), direction, what, "prefixed-event"))
+        taken.append((m.start(), m.end()))
     for m in _AT_ANCHOR_RE.finditer(text) if "at" in low or "during" in low else ():
         anchor = match_anchor(text, m.end())
         if anchor is None or not free(m.start(), anchor[1]) or _ANCHOR_AS_MODIFIER.match(text, anchor[1]):

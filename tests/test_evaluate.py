@@ -639,7 +639,15 @@ def test_uln_constraints_sharing_a_span_match_one_to_one(
 
 
 def _anchor(name: str) -> Callable[[Record], None]:
-    return lambda record: item_of(record, "exc-1", "windows")["anchor"].update(name=name)
+    """Another anchor event: its name, with none of the gold's written words."""
+
+    def change(record: Record) -> None:
+        anchor = item_of(record, "exc-1", "windows")["anchor"]
+        anchor.update(name=name)
+        anchor.pop("span", None)
+        anchor.pop("text", None)
+
+    return change
 
 
 @pytest.mark.parametrize(
@@ -691,6 +699,17 @@ def test_window_anchors_named_differently_for_one_event_match() -> None:
     gold = mutated(_anchor("enrollment"))
     assert counts(evaluate(mutated(_anchor("study entry")), gold), "windows") == (1, 0, 0)
     assert counts(evaluate(mutated(_anchor("screening")), gold), "windows") == (0, 1, 1)
+
+
+def test_window_anchors_named_differently_on_the_same_words_match() -> None:
+    # naming is not scored: "visit two" and "visit 2" anchored on the words "visit 2" are one event;
+    # a name alone (no written words) must be the gold's
+    def renamed(record: Record) -> None:
+        item_of(record, "exc-1", "windows")["anchor"]["name"] = "the second visit"
+
+    gold = mutated(lambda record: None)
+    assert counts(evaluate(mutated(renamed), gold), "windows") == (1, 0, 0)
+    assert counts(evaluate(mutated(_anchor("the second visit")), gold), "windows") == (0, 1, 1)
 
 
 def test_units_that_are_annotations_alone_stay_apart() -> None:

@@ -83,6 +83,9 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         "Watery stools at least 5 days a week",
         "3 rising PSA values, each measured at least 2 weeks apart",
         "Lansky 50-100% (under 10 years)",
+        # "the following" is a determiner, no direction; "after consultation" names no clinical event
+        "Patients may have received the following prior AR directed therapy",
+        "Referred after consultation",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
