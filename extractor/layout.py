@@ -18,9 +18,12 @@ from .rules import load_json, word_list
 
 Span = tuple[int, int]
 
+# (an outline number, "1.1 Patients with ..." or "2.1 <84 days from mastectomy", before a capital, a
+# comparator or a bracket: a hard-wrapped line that starts with a decimal, "1.5 times ULN", is none)
 _BULLET = re.compile(
-    r"^(?:[-*•·▪◦‣●○■□►–—]|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*"
+    r"^(?:[-*•·▪◦‣●○■□►–—]|[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?(?=[ \t]+[A-Z<>≤≥(])|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*"
 )
+_OUTLINE_NUMBER = re.compile(r"[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?[ \t]")
 _SUB_STYLES = (
     re.compile(r"(?<![\w(])(\d{1,2})\)"),  # 1) 2)
     re.compile(r"\((\d{1,2})\)"),  # (1) (2)
@@ -312,6 +315,17 @@ _ENUMERATION = re.compile(r"\(?(?:\d{1,3}|[ivxIVX]{1,5}|[a-zA-Z])[.)]")
 _SENTENCE_MARKS = frozenset(".;:!?")
 
 
+_LIST_NUMBER = re.compile(r"[ \t]*(\d{1,2})[.)][ \t]")
+
+
+def _numbers_on(text: str, before: int, after: int) -> bool:
+    """Whether the line holding ``after`` is numbered the next number after the line holding
+    ``before`` ("1." then "2.")."""
+    a = _LIST_NUMBER.match(text, _line_start(text, before))
+    b = _LIST_NUMBER.match(text, _line_start(text, after))
+    return a is not None and b is not None and int(b.group(1)) == int(a.group(1)) + 1
+
+
 def _line_start(text: str, offset: int) -> int:
     return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
 
@@ -392,10 +406,13 @@ def _join_lines(
         if items and not bullet:
             prev, prev_indent, prev_bullet = items[-1]
             continues = line.text[:1].islower() and (_dangling(prev.text) or indent > prev_indent)
+            # (a paragraph under an outline number wraps back to the number: "     1.1 Patients with
+            # operable ... of the female\r\n     breast and positive lymph nodes")
+            outline = prev_bullet and _OUTLINE_NUMBER.match(text, _line_start(text, prev.start) + prev_indent)
             wrapped = (
                 width is not None
                 and wrapped_at(text, width, prev.end, raw.start)
-                and (not prev_bullet or indent > prev_indent)
+                and (not prev_bullet or indent > prev_indent or (outline is not None and indent == prev_indent))
             )
             if continues or wrapped:
                 if soft_wraps is not None:
@@ -632,7 +649,14 @@ def segment(
             # ... and so is a bulleted line indented deeper under a bulleted one, a nested list ("*
             # Adequate organ function.\n  * Available to provide ...", "  -  Histologically confirmed
             # ... cancer\n       -  Clinical Stage IV: ...")
-            nested = bullet and parent_bullet and indent >= parent_indent + 2
+            # (not the next number of the parent's list: "1. Required Tumor Parameters" then "  2. Prior
+            # treatment:", the first line's indent lost where the registry's block was trimmed)
+            nested = (
+                bullet
+                and parent_bullet
+                and indent >= parent_indent + 2
+                and not (parent_top is not None and _numbers_on(text, parent_top.start, line.start))
+            )
             if parent_top is not None and (
                 restarts
                 or nested

@@ -199,6 +199,53 @@ def test_an_actg_topic_heads_what_it_allows_or_excludes() -> None:
     assert record["criteria"][0]["entities"] == []
 
 
+def _wrap_at(paragraph: str, indent: str, width: int = 88) -> str:
+    """``paragraph`` greedily wrapped at ``width`` columns, each line indented by ``indent``, CRLF ends."""
+    lines, line = [], indent
+    for word in paragraph.split(" "):
+        if line.strip() and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line.strip() else indent + word
+    return "\r\n".join([*lines, line])
+
+
+def test_outline_numbers_are_bullets_and_a_paragraph_under_one_wraps_back_to_it() -> None:
+    # legacy XML: the block's first line lost its indent ("1." at column 0, "  2." at column 2); "1.1"
+    # items hard-wrapped back to the number's column; a wrapped line starting with a decimal is text
+    first = (
+        "1.1 Patients with operable, histologically confirmed adenocarcinoma of the female breast and "
+        "positive lymph nodes. Node positivity may be determined by either an axillary node dissection or "
+        "a sentinel node finding, with an average of at least 0.67 Gd-enhancing lesions per scan in the "
+        "three scans done before entry."
+    )
+    second = (
+        "1.2 Tumors that are locally advanced at diagnosis are not eligible. This is left to investigator "
+        "judgment in every case."
+    )
+    text = "\r\n\r\n".join(
+        [
+            "1. Required Tumor Parameters",
+            _wrap_at(first, "     "),
+            _wrap_at(second, "     "),
+            "  2. Prior treatment:",
+            "     2.1 No prior chemotherapy.",
+        ]
+    )
+    assert "\r\n     0.67 Gd-enhancing" in text  # (the case the test is about)
+    record = extractor.extract(text + "\r\n")
+    got = [(c["id"], c["parent"], c["text"][:30]) for c in record["criteria"]]
+    assert got == [
+        ("inc-1", None, "Required Tumor Parameters\r\n\r\n "),
+        ("inc-1.1", "inc-1", "Patients with operable, histol"),
+        ("inc-1.2", "inc-1", "Tumors that are locally advanc"),
+        ("inc-2", None, "Prior treatment:\r\n\r\n     2.1 N"),
+        ("inc-2.1", "inc-2", "No prior chemotherapy."),
+    ]
+    assert record["criteria"][1]["text"].endswith("three scans done before entry.")
+
+
 @pytest.mark.parametrize(
     "text",
     [
