@@ -305,6 +305,10 @@ _LAST_UNIT_RE = re.compile(
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
+_STUDY_EVENT = re.compile(
+    r"^(?:beginning|initiating|initiation|starting|start|commencing|day)\b|\b(?:study|protocol|trial)\b"
+    r"|(?:immuni[sz]ation|vaccination)$"
+)
 # "received the following prior therapy": "following" as a determiner, no direction
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s{1,3}$", re.IGNORECASE)
 _PREFIXED_EVENT_RE = re.compile(
@@ -516,7 +520,19 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         )
         # ("for 3 years post treatment" lasts after the event: a window after it, as "after" reads)
         lasting = (direction_word or "").lower() == "post" and (lead or "").lower().startswith("for")
-        if anchor and not known and (direction_word or "").lower() in _SINCE_WORDS and not lasting:
+        # ... as "<84 days from mastectomy", "within 84 days of axillary dissection" count from the
+        # patient's own surgery or treatment (``words.json`` event_anchor_heads)
+        own_event = (
+            anchor is not None
+            and not known
+            and not ahead
+            and (direction_word or "").lower() in ("from", "of")
+            and anchor[2].split()[-1] in _event_heads()
+            # (not the study's own start: "within 14 days of beginning study treatment", "of day 1
+            # treatment", "of immunization" in a vaccine trial)
+            and not _STUDY_EVENT.search(anchor[2])
+        )
+        if anchor and not known and ((direction_word or "").lower() in _SINCE_WORDS or own_event) and not lasting:
             # "At least 4 weeks since prior chemotherapy": how long ago the patient's own event was,
             # counted back from the index date; the event is what the window times, no anchor
             w.direction, w.anchor_name, w.rule = "before", "index", w.rule.replace("-anchor", "-since")

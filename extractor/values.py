@@ -1395,6 +1395,9 @@ def _gleason_patterns(text: str, taken: _Taken) -> Iterator[Threshold]:
         yield found
 
 
+_TNM_NEAR = re.compile(r"[^.;:\n]{1,25}")
+
+
 def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
     """The categories of a TNM stage written together ("T any, N1-3, M0", "cT4, Nx, M0", "T2N0M0"; rule
     ``tnm-category``), each a constraint on its category ("tnm n category" between 1 and 3): at least
@@ -1408,12 +1411,29 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
             chains[-1].append(m)
         else:
             chains.append([m])
-    for chain in chains:
+    # chains a few words apart in one sentence state one stage ("tumors are T0, T1, 2 or 3 and N1, N2"):
+    # the categories they name together count
+    together: list[set[str]] = []
+    for k, chain in enumerate(chains):
+        cats = {m.group("cat") for m in chain}
+        if (
+            k
+            and _TNM_NEAR.fullmatch(text, chains[k - 1][-1].end(), chain[0].start())
+            # (a list of categories on one side at least: "free T4 and M1 receptor" is no stage)
+            and max(len(chain), len(chains[k - 1])) > 1
+        ):
+            cats |= together[-1]
+            for j in range(k - 1, -1, -1):  # (and the chains before share what this one adds)
+                together[j] |= cats
+                if not (j and _TNM_NEAR.fullmatch(text, chains[j - 1][-1].end(), chains[j][0].start())):
+                    break
+        together.append(set(cats))
+    for chain, cats in zip(chains, together, strict=True):
         # one category alone bounds its stage only after a comparator and the word stage ("clinical
         # stage less than or equal to T2a")
         single = len(chain) == 1
         led = _STAGE_COMPARATOR_BEFORE.search(text, max(0, chain[0].start() - 60), chain[0].start()) if single else None
-        if len({m.group("cat") for m in chain}) < 2 and not led:
+        if len(cats) < 2 and not led:
             continue
         for m in chain:
             if m.group("any"):
