@@ -349,10 +349,12 @@ ORDINAL_RANGE_RE = re.compile(
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<high>{_ROMAN})\b"
 )
 # "stage IA2-IB", "stage IIIA to IIIB": a range of sub-stages, only after the word stage
+# (the roman numerals may be Unicode's own, "stage ⅢB～Ⅳ" in translated text: read as "IIIB", "IV")
 STAGE_RANGE_RE = re.compile(
-    r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3})[A-C]?[1-3]?)\s{0,3}(?:-|–|to|through)\s{0,3}(?:(?i:stage)\s{0,3})?"
-    r"(?P<high>(?:IV|I{1,3})[A-C]?[1-3]?)\b"
+    r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)\s{0,3}(?:-|–|~|～|to|through)\s{0,3}"
+    r"(?:(?i:stage)\s{0,3})?(?P<high>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)(?![A-Za-z0-9])"
 )
+_UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
 
 
 _STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
@@ -1215,7 +1217,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         )
         taken.append((m.start(), m.end()))
     for m in STAGE_RANGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
-        first, last = m.group("low"), m.group("high")
+        first, last = m.group("low").translate(_UNICODE_ROMAN), m.group("high").translate(_UNICODE_ROMAN)
         if taken.overlaps(m.start(), m.end()) or first == last or not (set(first + last) - set("IV")):
             continue  # plain roman ranges ("stage III-IV") are the ordinal range's
         if _stage_rank(first) <= _stage_rank(last):
