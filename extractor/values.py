@@ -354,6 +354,7 @@ STAGE_RANGE_RE = re.compile(
     r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)\s{0,3}(?:-|–|~|～|to|through)\s{0,3}"
     r"(?:(?i:stage)\s{0,3})?(?P<high>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)(?![A-Za-z0-9])"
 )
+_STAGING_SYSTEM_BEFORE = re.compile(r"\b(FIGO|Ann\s+Arbor|AJCC|INSS|ISS|R-ISS|Binet|Rai)\s{1,3}$")
 _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
 
 
@@ -1223,7 +1224,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if _stage_rank(first) <= _stage_rank(last):
             out.append(Threshold(m.start(), m.end(), "between", "stage-range", low=first, high=last))
             out[-1].extra["inclusive"] = True
-            out[-1].extra["measure"] = "stage"  # the word stage names it, whatever comes before
+            # the word stage names it: a cancer's stage, as the golds name it, or the staging system's
+            # written before it ("FIGO stage IIIB-IVA")
+            system = _STAGING_SYSTEM_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            out[-1].extra["measure"] = f"{system.group(1).lower()} stage" if system else "tumor stage"
             taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_RANGE_RE, text, [m.start() for m in _ORDINAL_AT.finditer(text)]):
         if taken.overlaps(m.start(), m.end()):
