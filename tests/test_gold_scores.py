@@ -467,6 +467,26 @@ OTHER_TRIALS = {
         "windows": 0.65,
         "drugs": 0.80,
     },
+    "NCT05589896": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.50,
+    },
+    "NCT02652234": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.95,
+    },
+    "NCT00005954": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.55,
+    },
 }
 
 
