@@ -364,8 +364,10 @@ def _criterion_records(
         # that names no measure and no age is how long the state the criterion names has lasted
         bare = (
             not subs
-            and is_duration_of_state(local, t, [], _local_bounds(node, base))
-            and not _AGE_OR_SURVIVAL.search(_parent_label(text, node, nodes))
+            and t.get("ucum") in DURATION_UCUM
+            and _bare_duration(
+                text, local, base, t, node, nodes, _constraint(text, base, t, None, entities, ent_id, measure_of, reg)
+            )
         )
         states = _state_window(text, base, t, subs, entities, ent_id, measure_of, reg, bare)
         if states:
@@ -1027,6 +1029,36 @@ _DURATION_NAMED_BEFORE = re.compile(r"\bduration\b[^.;]{0,30}$", re.IGNORECASE)
 _IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
 
 
+def _bare_duration(
+    text: str,
+    local: str,
+    base: int,
+    t: dict[str, Any],
+    node: CriterionSpan,
+    nodes: list[CriterionSpan],
+    alone: dict[str, Any],
+) -> bool:
+    """Named check: a duration no mention measures ("Males with ED ... for at least 3 months", "a sexual
+    partner of at least 6 months") is how long the state the criterion names has lasted, unless it is
+    an age or a survival (``is_duration_of_state``, or the label line over it: "Life expectancy:",
+    "Age strata:"), a measure its constraint names alone (``alone``), days in a week ("at least 5 days a
+    week"), an interval ("at least 2 weeks apart"), people's age ("Above 35 years men"), a duration the
+    text names ("Duration of symptoms: 6 or more weeks"), a bound of an age range ("4 months and 21
+    years of age") or an age group in brackets ("(under 10 years)"). ``t`` has offsets into ``local``,
+    the top criterion's text, which starts at ``base`` in ``text``."""
+    start, end = base + t["start"], base + t["end"]
+    return (
+        is_duration_of_state(local, t, [], _local_bounds(node, base))
+        and not _AGE_OR_SURVIVAL.search(_parent_label(text, node, nodes))
+        and alone.get("measure") is None
+        and not _PER_PERIOD_AFTER.match(text, end)
+        and not _NOT_A_STATE_AFTER.match(text, end)
+        and not _DURATION_NAMED_BEFORE.search(text, max(0, start - 40), start)
+        and t["rule"] != "time-units-range"
+        and not _IN_BRACKETS_ALONE.search(text, max(0, start - 4), start)
+    )
+
+
 def _state_window(
     text: str,
     base: int,
@@ -1041,8 +1073,8 @@ def _state_window(
     """A threshold on how long a state has lasted or how long ago an event was, as the time windows it
     states (comparator and duration, before the index date), or [] for any other threshold. A range
     ("erectile dysfunction for 3 to 6 months") is two windows on one span, one per bound, as a window
-    holds one duration. ``bare``: a duration with no measured mention that is no age nor survival
-    (``is_duration_of_state`` with no subjects), a window of its own."""
+    holds one duration. ``bare``: a duration no mention measures that is a state's (``_bare_duration``),
+    a window of its own."""
     ranged = t["comparator"] == "between"
     bounds = (
         [(_range_comparator(t, "low"), t.get("low")), (_range_comparator(t, "high"), t.get("high"))]
@@ -1055,19 +1087,6 @@ def _state_window(
         return []
     if _AGE_WORD.search(text, base + t["start"], base + t["end"]):
         return []  # "with a diagnosis of depression over the age of 18 years": an age, no window
-    if not subs:
-        # a bare duration is no window where a label names its measure ("Life expectancy: At least
-        # 12 weeks") or it counts days in a week ("at least 5 days a week")
-        if _constraint(text, base, t, None, entities, ent_id, measure_of, reg).get("measure") is not None:
-            return []
-        if _PER_PERIOD_AFTER.match(text, base + t["end"]) or _NOT_A_STATE_AFTER.match(text, base + t["end"]):
-            return []
-        if _DURATION_NAMED_BEFORE.search(text, max(0, base + t["start"] - 40), base + t["start"]):
-            return []  # "Duration of symptoms: 6 or more weeks": a duration the text names, a constraint
-        if t["rule"] == "time-units-range" or _IN_BRACKETS_ALONE.search(
-            text, max(0, base + t["start"] - 4), base + t["start"]
-        ):
-            return []  # a bound of an age range ("4 months and 21 years of age"), an age group ("(under 10 years)")
     measure = (
         "duration"
         if not subs
