@@ -149,21 +149,21 @@ def is_label_line(line: str) -> bool:
         return True  # "--Patient Characteristics--" alone on its line, its criteria bulleted below
     if _FOR_GROUP_LINE.fullmatch(flat) and len(flat.split()) <= 5 and not any(c.isdigit() for c in flat):
         return True  # "for acromegaly" alone on its line: the group the criteria below are for
-    if not _LABEL_LINE.fullmatch(flat) or len(flat.split()) > 6 or any(c.isdigit() for c in flat):
+    if not _short_label(flat, 6):
         return False
     return flat.rstrip(":： ").split()[-1].lower() in _config()["group_label_heads"]
+
+
+def _short_label(flat: str, max_words: int) -> bool:
+    """A label ending with a colon, of at most ``max_words`` words and no number."""
+    return bool(_LABEL_LINE.fullmatch(flat)) and len(flat.split()) <= max_words and not any(c.isdigit() for c in flat)
 
 
 def _is_topic_label(line: str) -> bool:
     """A short topic label alone on its line ("Concurrent Medication:", "Co-existing Condition:"), not
     a group's heading in capitals ("PATIENT CHARACTERISTICS:")."""
     flat = " ".join(line.split())
-    return (
-        bool(_LABEL_LINE.fullmatch(flat))
-        and len(flat.split()) <= 4
-        and not any(c.isdigit() for c in flat)
-        and not flat.isupper()
-    )
+    return _short_label(flat, 4) and not flat.isupper()
 
 
 def _announces(line: str) -> bool:

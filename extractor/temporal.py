@@ -97,6 +97,13 @@ def _event_heads() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("event_anchor_heads"))
 
 
+def _clinical_event(name: str) -> bool:
+    """An event name whose last word heads a clinical event (``words.json`` event_anchor_heads:
+    "radical prostatectomy", "prior chemotherapy", "diagnosis")."""
+    words = name.split()
+    return bool(words) and words[-1] in _event_heads()
+
+
 def compile_patterns() -> None:
     """Compile the anchor rules now, when the pipeline is built, instead of on the first window."""
     _anchors()
@@ -527,7 +534,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             and not known
             and not ahead
             and (direction_word or "").lower() in ("from", "of")
-            and anchor[2].split()[-1] in _event_heads()
+            and _clinical_event(anchor[2])
             # (not the study's own start: "within 14 days of beginning study treatment", "of day 1
             # treatment", "of immunization" in a vaccine trial)
             and not _STUDY_EVENT.search(anchor[2])
@@ -597,7 +604,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             # "ED after radical prostatectomy", "relapse following allogeneic stem cell transplantation":
             # a clinical event (``words.json`` event_anchor_heads) the window runs before or after
             event = _generic_event(text, m.end(), max_words=4, stops=stop_at)
-            if event is not None and event[2].split()[-1] in _event_heads() and free(m.start(), event[1]):
+            if event is not None and _clinical_event(event[2]) and free(m.start(), event[1]):
                 anchor, rule = event, "direction-event"
         if not anchor:
             continue

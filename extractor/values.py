@@ -639,7 +639,6 @@ def _exponent(power: re.Match[str]) -> int:
 _CELLS_PER_VOLUME = frozenset({"/L", "/uL", "/mm3", "/nL"})
 # the volume alone after a power of ten ("10^9/L"), which no unit of its own stands for elsewhere
 _PER_VOLUME = re.compile(r"/\s?(?:L|l|liter|litre)\b")
-_PER_VOLUME_UCUM = {"/l": "/L", "/ l": "/L", "/liter": "/L", "/litre": "/L"}
 
 
 def cells_per_volume_power(
@@ -653,10 +652,11 @@ def cells_per_volume_power(
         return None
     # (a per-volume unit right after the power: "30 * 10^9/liter", "2.5 x 10^9/L")
     gap = _UNIT_LEAD.match(text, power.end())
-    unit = _PER_VOLUME.match(text, gap.end() if gap else power.end()) or _unit_after(text, power)
+    per_volume = _PER_VOLUME.match(text, gap.end() if gap else power.end())
+    unit = per_volume or _unit_after(text, power)
     if unit is None:
         return None
-    ucum = registry().to_ucum(unit.group()) or _PER_VOLUME_UCUM.get(unit.group().lower())
+    ucum = "/L" if per_volume else registry().to_ucum(unit.group())
     if ucum not in _CELLS_PER_VOLUME:
         return None
     written = text[power.start() : unit.end()].strip()
