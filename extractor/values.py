@@ -1275,7 +1275,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
 
 
 _BLASTS_AFTER = re.compile(
-    r"[ \t]*(?:of[ \t]+)?(?:(?:leuk(?:a)?emic|myeloid|lymphoid)[ \t]+)?blasts?\b"
+    # ("≤5% marrow blasts": the site may come before the word)
+    r"[ \t]*(?:of[ \t]+)?(?:(?P<site0>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|BM|PB)[ \t]+)?"
+    r"(?:(?:leuk(?:a)?emic|myeloid|lymphoid)[ \t]+)?blasts?\b"
     r"(?:[ \t]+(?:in|of)[ \t]+(?:the[ \t]+)?(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|blood|BM|PB|CSF"
     r"|cerebrospinal[ \t]+fluid)\b)?",
     re.IGNORECASE,
