@@ -457,7 +457,11 @@ def is_dose_unit(ucum: str | None) -> bool:
 @lru_cache(maxsize=1)
 def _plain_dose_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     number, unit = r"(?P<num>\d{1,6}(?:\.\d{1,4})?)", rf"(?P<unit>{registry().pattern.pattern})"
-    after = re.compile(rf"\s{{0,3}}(?:at\s{{1,3}})?[(\[]?\s{{0,3}}{number}\s{{0,3}}{unit}", re.IGNORECASE)
+    # "tadalafil 5 mg", "Retrovir at 600 mg/day", "fluoxetine at a dose of 60 mg", "loading dose of 2 mg/kg"
+    lead = _words()["dose_lead"]
+    after = re.compile(
+        rf"\s{{0,3}}(?:{lead}\s{{0,3}})?(?:at\s{{1,3}})?[(\[]?\s{{0,3}}{number}\s{{0,3}}{unit}", re.IGNORECASE
+    )
     before = re.compile(
         rf"(?<![\d.,/])(?<![<>=≤≥]\s)(?<![<>=≤≥]){number}\s{{0,3}}{unit}\s{{1,3}}(?:of\s+)?$", re.IGNORECASE
     )
@@ -466,8 +470,8 @@ def _plain_dose_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) -> dict[str, Any] | None:
     """A dose written right next to its drug without a comparator ("tadalafil 5 mg", "aspirin (325
-    mg/day)", "Retrovir at 600 mg/day", "100 mg sildenafil", "0.8mg Flomax"): comparator "=", offsets
-    relative to ``text``.
+    mg/day)", "Retrovir at 600 mg/day", "foscarnet dose of 90 mg/kg", "100 mg sildenafil", "0.8mg
+    Flomax"): comparator "=", offsets relative to ``text``.
     None where the number belongs to a threshold (``taken``) or the unit is no dose."""
     after, before = _plain_dose_patterns()
     m = after.match(text, entity["end"])

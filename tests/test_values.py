@@ -97,6 +97,21 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
             (">", 10, "mg/d", "in excess of 10 mg/day"),
             None,
         ),
+        # a dose announced as one ("at a dose of", "loading dose of") or after a dash
+        ("Tolerance of foscarnet dose of 90 mg/kg bid.", "foscarnet", ("=", 90, "mg/kg", "90 mg/kg"), "2/d"),
+        (
+            "Previous course of fluoxetine at a dose of 60 mg. per day",
+            "fluoxetine",
+            ("=", 60, "mg", "60 mg"),
+            None,
+        ),
+        (
+            "Carboplatin must be given at a dose of at least 300 mg/m2",
+            "carboplatin",
+            (">=", 300, "mg/m2", "at least 300 mg/m2"),
+            None,
+        ),
+        ("azathioprine - 100 mg daily or more", "azathioprine", (">=", 100, "mg/d", "100 mg daily or more"), None),
         # a range is no single dose: it stays a constraint on the drug
         ("prednisone 5 - 10 mg/day", "prednisone", None, None),
         # a threshold before its drug is its dose
@@ -121,6 +136,14 @@ def test_doses_next_to_their_drug(
     s, e = found["span"]
     assert (found["comparator"], found["value"], found["ucum"], source[s:e]) == dose
     assert drugs[drug].get("frequency") == frequency
+
+
+def test_a_bullet_dash_joins_no_threshold_to_the_drug_that_ends_the_bullet_before() -> None:
+    # "-  Under age 50" opens a bullet: the dash is no link from the line above's "tamoxifen"
+    record = extract_lines("Age 50 or over at start of tamoxifen\n  -  Under age 50 at start of tamoxifen")
+    constraints = all_items(record, "constraints")
+    assert [(c["measure"], c["comparator"], c["value"]) for c in constraints] == [("age", ">=", 50), ("age", "<", 50)]
+    assert all("dose" not in d for d in all_items(record, "drugs"))
 
 
 @pytest.mark.parametrize(
