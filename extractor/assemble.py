@@ -468,6 +468,7 @@ def _criterion_records(
     # --- drugs ---------------------------------------------------------------------------------
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     taken_by_thresholds = [(t["start"], t["end"]) for t in thresholds]
+    drug_spans = [(e["start"], e["end"]) for e in entities if e["type"] == "Drug"]
     for i, e in enumerate(entities):
         if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
             continue
@@ -484,7 +485,7 @@ def _criterion_records(
         if route:
             d["route"] = route
         if i not in dose_of:
-            plain = plain_dose(local, e, taken_by_thresholds)
+            plain = plain_dose(local, e, taken_by_thresholds, drug_spans)
             if plain is not None:
                 start, end = plain.pop("start"), plain.pop("end")
                 dose_of[i] = {**plain, "span": [base + start, base + end]}

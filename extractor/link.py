@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -448,6 +448,9 @@ _GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
 _GRADE_OF = re.compile(r"\s{0,3}(?:of|at|,)?\s{0,3}(?:the\s+|a\s+|an\s+)?(?:NCI\s+)?", re.IGNORECASE)
 
 
+_SPACE_OF = re.compile(r"\s{0,3}(?:of\s{1,3})?")
+
+
 def is_dose_unit(ucum: str | None) -> bool:
     """A unit a dose is written in (a mass, or international units, alone or per day, kg or m2)."""
     unit = registry().by_ucum.get(ucum) if ucum else None
@@ -455,26 +458,41 @@ def is_dose_unit(ucum: str | None) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _plain_dose_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _plain_dose_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     number, unit = r"(?P<num>\d{1,6}(?:\.\d{1,4})?)", rf"(?P<unit>{registry().pattern.pattern})"
     # "tadalafil 5 mg", "Retrovir at 600 mg/day", "fluoxetine at a dose of 60 mg", "loading dose of 2 mg/kg"
     lead = _words()["dose_lead"]
+    # (past a bracketed short form: "zidovudine (AZT) at 500 mg/day")
     after = re.compile(
-        rf"\s{{0,3}}(?:{lead}\s{{0,3}})?(?:at\s{{1,3}})?[(\[]?\s{{0,3}}{number}\s{{0,3}}{unit}", re.IGNORECASE
+        rf"\s{{0,3}}(?:\([^()\d]{{1,20}}\)\s{{0,3}})?(?:{lead}\s{{0,3}})?(?:at\s{{1,3}})?[(\[]?\s{{0,3}}{number}\s{{0,3}}{unit}",
+        re.IGNORECASE,
     )
     before = re.compile(
         rf"(?<![\d.,/])(?<![<>=≤≥]\s)(?<![<>=≤≥]){number}\s{{0,3}}{unit}\s{{1,3}}(?:of\s+)?$", re.IGNORECASE
     )
-    return after, before
+    leading = re.compile(rf"{number}\s{{0,3}}{unit}\s{{1,3}}(?:of\s+)?(?=[^\W\d])", re.IGNORECASE)
+    return after, before, leading
 
 
-def plain_dose(text: str, entity: dict[str, Any], taken: list[tuple[int, int]]) -> dict[str, Any] | None:
+def plain_dose(
+    text: str, entity: dict[str, Any], taken: list[tuple[int, int]], drugs: Sequence[tuple[int, int]] = ()
+) -> dict[str, Any] | None:
     """A dose written right next to its drug without a comparator ("tadalafil 5 mg", "aspirin (325
     mg/day)", "Retrovir at 600 mg/day", "foscarnet dose of 90 mg/kg", "100 mg sildenafil", "0.8mg
     Flomax"): comparator "=", offsets relative to ``text``.
-    None where the number belongs to a threshold (``taken``) or the unit is no dose."""
-    after, before = _plain_dose_patterns()
+    None where the number belongs to a threshold (``taken``) or the unit is no dose. A dose after
+    the drug that another drug mention (``drugs``: their spans) holds or follows is that drug's
+    ("corticosteroids (1 gram methylprednisolone or ...)"), and a mention that opens with its dose
+    ("1 gram methylprednisolone") has it."""
+    after, before, leading = _plain_dose_patterns()
     m = after.match(text, entity["end"])
+    if m is not None:
+        following = _SPACE_OF.match(text, m.end())
+        next_start = following.end() if following else m.end()
+        if any(s <= m.start("num") < e or s == next_start for s, e in drugs):
+            m = None
+    if m is None:
+        m = leading.match(text, entity["start"], entity["end"])
     if m is None:
         m = before.search(text, max(0, entity["start"] - 30), entity["start"])
     if m is None or any(a < m.end("unit") and m.start("num") < b for a, b in taken):

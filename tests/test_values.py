@@ -112,6 +112,16 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
             None,
         ),
         ("azathioprine - 100 mg daily or more", "azathioprine", (">=", 100, "mg/d", "100 mg daily or more"), None),
+        ("intolerance to zidovudine (AZT) at 500 mg/day", "zidovudine", ("=", 500, "mg/d", "500 mg/day"), None),
+        (
+            "History of fluoxetine use at a dose of 10 mg or more",
+            "fluoxetine",
+            (">=", 10, "mg", "10 mg or more"),
+            None,
+        ),
+        # a dose that another drug follows is that drug's, not the class's before it
+        ("IV corticosteroids (180 mg dexamethasone)", "glucocorticoids", None, None),
+        ("IV corticosteroids (180 mg dexamethasone)", "dexamethasone", ("=", 180, "mg", "180 mg"), None),
         # a range is no single dose: it stays a constraint on the drug
         ("prednisone 5 - 10 mg/day", "prednisone", None, None),
         # a threshold before its drug is its dose
