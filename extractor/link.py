@@ -220,21 +220,23 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         only_grade = len(group) == 1 and _GRADE_WORD.fullmatch(
             text, entities[group[0]]["start"], entities[group[0]]["end"]
         )
-        graded = _GRADE_BEFORE.search(text, max(0, t["start"] - 12), t["start"]) or _GRADE_WORD.search(
-            text, t["start"], t["end"]
+        graded = (
+            _GRADE_BEFORE.search(text, max(0, t["start"] - 24), t["start"])
+            or _GRADE_WORD.search(text, t["start"], t["end"])
+            or _GRADE_AFTER.match(text, t["end"])
         )
         if (not group or only_grade) and graded:
-            # "Grade 3 or above immune-related adverse events": a grade written before its condition
-            group = _mention_right_after(text, entities, starts, t["end"], "Condition") or group
-        if only_grade and group and entities[group[0]]["start"] < t["start"]:
-            # "Peripheral neuropathy of CTCAE grade 2 or higher": the condition the grade is of
-            before = group[0] - 1
-            if (
-                before >= 0
-                and entities[before]["type"] == "Condition"
-                and _GRADE_OF.fullmatch(text, entities[before]["end"], entities[group[0]]["start"])
-            ):
-                group = [before]
+            # "Grade 3 or above immune-related adverse events", "CTC ≥ 2 grade diarrhea", ">= Grade 2
+            # bilateral peripheral neuropathy": a grade written before its condition ...
+            # ... or after it: "infection (CTCAE 5.0 ≥ grade 2)", "proteinuria (CTCAE4.0-≥3)",
+            # "adverse event > NCI-CTCAE Grade 2", "GvHD of grade 2 or higher"
+            # (before the grade word where a mention is no more: "Peripheral neuropathy of CTCAE grade 2")
+            before_index, before_end = (group[0], entities[group[0]]["start"]) if group else (upto, t["start"])
+            group = (
+                _graded_after(text, entities, starts, t["end"])
+                or _graded_before(text, entities, before_index, before_end)
+                or group
+            )
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -397,6 +399,30 @@ def _same_terms(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.get("ucum") is not None and a.get("ucum") == b.get("ucum")
 
 
+def _graded_after(text: str, entities: list[dict[str, Any]], starts: list[int], end: int) -> list[int]:
+    """[the condition a grade ending at ``end`` is written before], or []."""
+    for i in range(bisect.bisect_left(starts, end), len(entities)):
+        e = entities[i]
+        if e["start"] - end > 60 or not _GRADE_TO_CONDITION.fullmatch(text, end, e["start"]):
+            return []
+        if e["type"] == "Condition":
+            return [i]
+    return []
+
+
+def _graded_before(text: str, entities: list[dict[str, Any]], upto: int, start: int) -> list[int]:
+    """[the condition (or measured finding, "proteinuria") a grade starting at ``start`` is written
+    after, one of the few mentions before index ``upto``], or []."""
+    for i in range(upto - 1, max(-1, upto - 4), -1):
+        e = entities[i]
+        if e["end"] > start:
+            continue
+        if e["type"] in ("Condition", "Measurement") and start - e["end"] <= 40:
+            return [i] if _CONDITION_TO_GRADE.fullmatch(text, e["end"], start) else []
+        return []
+    return []
+
+
 def _mention_right_after(
     text: str, entities: list[dict[str, Any]], starts: list[int], end: int, type_: str
 ) -> list[int]:
@@ -442,10 +468,22 @@ _SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
 _ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 _SCALE_AFTER = re.compile(r"\s{0,3}(?:\([^()]{0,30}\)\s{0,3})?(?:on|for|in)\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
-_GRADE_BEFORE = re.compile(r"\b(?:CTCAE\s+)?grade\s{0,3}$", re.IGNORECASE)
-# a mention that is the word "grade" alone names no measured thing
-_GRADE_WORD = re.compile(r"(?:CTCAE\s+)?grade", re.IGNORECASE)
-_GRADE_OF = re.compile(r"\s{0,3}(?:of|at|,)?\s{0,3}(?:the\s+|a\s+|an\s+)?(?:NCI\s+)?", re.IGNORECASE)
+# a grading system: "CTCAE", "NCI-CTCAE v4.0", "CTC", "CTCAE4.0"
+_GRADING = r"(?:NCI[\s-]*)?CTC(?:AE)?(?:\s*v(?:ersion)?\.?)?(?:\s*\d{1,2}(?:\.\d{1,2})*)?"
+_GRADE_BEFORE = re.compile(rf"(?:\b(?:{_GRADING}\s+)?grade|\b{_GRADING}\s*[-:]?)\s{{0,3}}$", re.IGNORECASE)
+_GRADE_AFTER = re.compile(r"\s{0,3}grade\b", re.IGNORECASE)
+# a mention that is the word "grade" or a grading system alone names no measured thing
+_GRADE_WORD = re.compile(rf"(?:{_GRADING}\s+)?grade|{_GRADING}", re.IGNORECASE)
+# between a grade and the condition after it: the word "grade", "of (the)", up to two other words
+# in lower case ("≥ Grade 2 bilateral peripheral neuropathy"; "grade 1 or greater National Cancer
+# Institute ..." names no condition)
+_GRADE_TO_CONDITION = re.compile(r"\s{0,3}(?:[Gg]rade\s+)?(?:(?:of|the|an?)\s+)*(?:[a-z][\w-]*\s+){0,2}")
+# between a condition and the grade after it: an aside, the grading system, comparator words
+_CONDITION_TO_GRADE = re.compile(
+    rf"\s{{0,3}}(?:\([^()]{{1,20}}\)\s{{0,3}})?(?:[(\-:,<>≤≥=\s]|\b(?:grade|of|at|to|not|recovered|resolved|returned|"
+    rf"greater|less|more|higher|lower|than|above|below|{_GRADING}))*",
+    re.IGNORECASE,
+)
 
 
 _SPACE_OF = re.compile(r"\s{0,3}(?:of\s{1,3})?")
