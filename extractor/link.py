@@ -475,9 +475,9 @@ _GRADE_AFTER = re.compile(r"\s{0,3}grade\b", re.IGNORECASE)
 # a mention that is the word "grade" or a grading system alone names no measured thing
 _GRADE_WORD = re.compile(rf"(?:{_GRADING}\s+)?grade|{_GRADING}", re.IGNORECASE)
 # between a grade and the condition after it: the word "grade", "of (the)", up to two other words
-# in lower case ("≥ Grade 2 bilateral peripheral neuropathy"; "grade 1 or greater National Cancer
-# Institute ..." names no condition)
-_GRADE_TO_CONDITION = re.compile(r"\s{0,3}(?:[Gg]rade\s+)?(?:(?:of|the|an?)\s+)*(?:[a-z][\w-]*\s+){0,2}")
+# in lower case or short forms ("≥ Grade 2 bilateral peripheral neuropathy", "Grade 2 or higher AZT
+# toxicity"; "grade 1 or greater National Cancer Institute ..." names no condition)
+_GRADE_TO_CONDITION = re.compile(r"\s{0,3}(?:[Gg]rade\s+)?(?:(?:of|the|an?)\s+)*(?:(?:[a-z]|[A-Z]{2,})[\w-]*\s+){0,2}")
 # between a condition and the grade after it: an aside, the grading system, comparator words
 _CONDITION_TO_GRADE = re.compile(
     rf"\s{{0,3}}(?:\([^()]{{1,20}}\)\s{{0,3}})?(?:[(\-:,<>≤≥=\s]|\b(?:grade|of|at|to|not|recovered|resolved|returned|"
@@ -554,12 +554,21 @@ _NO_RESULT_GAP = re.compile(r"[,;.\n]|\b(?:by|through|via|using|with|per)\b", re
 # what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG",
 # "CXR normal")
 _TEST_WORDS = re.compile(
-    r"test|function|result|screen|\b(?:EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
+    r"test|function|result|screen|biops|\b(?:EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
 _LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower)\b", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
+
+
+def _measurement_right_before(text: str, entities: list[dict[str, Any]], start: int) -> int | None:
+    """ "total bilirubin within normal range", "Creatinine WNL", "PT and aPTT normal Liver biopsy normal"
+    (the NCI's PDQ listings): the laboratory value right before a "normal", before any test after it."""
+    for i, e in enumerate(entities):
+        if e["type"] == "Measurement" and e["end"] <= start and _BE_ONLY.fullmatch(text, e["end"], start):
+            return i
+    return None
 
 
 def qualitative_results(
@@ -583,8 +592,11 @@ def qualitative_results(
             if e["type"] in {"Measurement", "Observation", "Procedure"}
             and _TEST_WORDS.search(text, e["start"], e["end"])
         ]
-        subject = None
-        for i, e in tests:
+        said_normal = m.group().lower().startswith(("within", "wnl")) or (
+            m.group().lower() == "normal" and not _LIMIT_NOUN_AFTER.match(text, m.end())
+        )
+        subject = _measurement_right_before(text, entities, m.start()) if said_normal and value == "normal" else None
+        for i, e in [] if subject is not None else tests:
             after = text[m.end() : e["start"]]
             before = text[e["end"] : m.start()]
             # (never across a method word: "LVEF normal by echocardiography", "HIV negative by
@@ -595,20 +607,6 @@ def qualitative_results(
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
                 subject = i
                 break
-        said_normal = m.group().lower().startswith(("within", "wnl")) or (
-            m.group().lower() == "normal" and not _LIMIT_NOUN_AFTER.match(text, m.end())
-        )
-        if subject is None and value == "normal" and said_normal:
-            # "total bilirubin within normal range", "Creatinine WNL", "Bilirubin normal" (the NCI's
-            # PDQ listings): the laboratory value right before
-            for i, e in enumerate(entities):
-                if (
-                    e["type"] == "Measurement"
-                    and e["end"] <= m.start()
-                    and _BE_ONLY.fullmatch(text, e["end"], m.start())
-                ):
-                    subject = i
-                    break
         markers: list[int] = []
         if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
