@@ -1114,6 +1114,8 @@ def build_logic(
                     pending, items = [(combined, "default")], []
                     continue
                 c = _gap_connector(text[phrase[k - 1][1] : leaf[0]]) if k else "default"
+                if c == "all" and default == "any" and _exclusive_states(text, phrase[k - 1], leaf):
+                    c = "any"  # "Pregnant and lactating women" excludes either
                 items.append((node(leaf), c if k else "default"))
             if items:
                 # after a window in this phrase, the first item's own connector joins it ("within 5
@@ -1138,6 +1140,18 @@ _LIST_GAP = re.compile(
 )
 _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
+
+
+@cache
+def _exclusive_state_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("exclusive_states"))
+
+
+def _exclusive_states(text: str, a: tuple[int, int, str, str], b: tuple[int, int, str, str]) -> bool:
+    """Whether two leaves a few words apart name states a participant is in one at a time (pregnant,
+    lactating; not "pregnant and will be beyond the first 3 months of pregnancy")."""
+    words = _exclusive_state_words()
+    return b[0] - a[1] <= 20 and text[a[0] : a[1]].lower() in words and text[b[0] : b[1]].lower() in words
 
 
 def _excepted_in_bracket(text: str, pos: int) -> bool:

@@ -594,6 +594,21 @@ def test_exceptions_and_mentions_after_a_window_join_as_written(side: str, text:
 @pytest.mark.parametrize(
     ("side", "text", "shape"),
     [
+        # a participant is pregnant or lactating, seldom both: an exclusion of "pregnant and lactating
+        # women" excludes either ...
+        ("Exclusion", "Pregnant and lactating women", ("any", ["Pregnant", "lactating"])),
+        # ... while an inclusion criterion asks for every state it names
+        ("Inclusion", "Not pregnant and not lactating", ("all", ["pregnant", "lactating"])),
+    ],
+)
+def test_states_held_one_at_a_time_are_alternatives_in_an_exclusion(side: str, text: str, shape: Any) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
+    assert _shape(crit) == shape
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "shape"),
+    [
         # one negation leads the list: none of its members ("No A or B" holds when neither is there)
         (
             "Inclusion",
