@@ -470,7 +470,10 @@ def _criterion_records(
     taken_by_thresholds = [(t["start"], t["end"]) for t in thresholds]
     drug_spans = [(e["start"], e["end"]) for e in entities if e["type"] == "Drug"]
     for i, e in enumerate(entities):
-        if e["type"] != "Drug" or i not in ent_id or e["end"] <= heading_end:
+        # "no prior chemotherapy": a treatment named by its class of drugs is a Procedure (as Chia
+        # types it) whose drugs the criterion is about
+        therapy = _drug_therapy(local[e["start"] : e["end"]]) if e["type"] == "Procedure" else None
+        if (e["type"] != "Drug" and therapy is None) or i not in ent_id or e["end"] <= heading_end:
             continue
         if (e.get("assertion") or {}).get("negated") and _measured_without(local, e["start"], taken_by_thresholds):
             continue  # "oxygen saturation above 94% ... without oxygen": how a value is measured
@@ -478,8 +481,8 @@ def _criterion_records(
         d: dict[str, Any] = {
             "id": new_id(node.id, "d"),
             "entity": ent_id[i],
-            "name": e.get("normalized") or name_of(local[e["start"] : e["end"]], singular=True),
-            "is_class": bool(e.get("is_class")) or _names_a_class(local[e["start"] : e["end"]]),
+            "name": therapy or e.get("normalized") or name_of(local[e["start"] : e["end"]], singular=True),
+            "is_class": therapy is not None or bool(e.get("is_class")) or _names_a_class(local[e["start"] : e["end"]]),
         }
         route = route_of(local, e) or _inherited_route(local, entities, i)
         if route:
@@ -1131,6 +1134,19 @@ def _context_only() -> frozenset[str]:
 @cache
 def _drug_class_words() -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(word_list("drug_class_heads")), tuple(word_list("drug_class_plural_endings"))
+
+
+@cache
+def _drug_therapy_pattern() -> re.Pattern[str]:
+    words = sorted(word_list("drug_therapy_classes"), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(w) for w in words)})(?![\w-])", re.IGNORECASE)
+
+
+def _drug_therapy(mention: str) -> str | None:
+    """The class of drugs a treatment mention names ("systemic chemotherapy" -> "chemotherapy",
+    "antiretroviral therapy"), lower case, or None."""
+    m = _drug_therapy_pattern().search(mention)
+    return m.group().lower() if m else None
 
 
 def _names_a_class(mention: str) -> bool:

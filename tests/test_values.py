@@ -535,6 +535,22 @@ def test_a_drug_record_says_whether_it_names_a_class(text: str, is_class: bool) 
     assert [d["is_class"] for d in drugs] == [is_class]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("No prior systemic chemotherapy", "chemotherapy"),
+        ("On stable antiretroviral therapy for 3 months", "antiretroviral therapy"),
+        ("Prior hormonal therapy allowed", "hormonal therapy"),
+    ],
+)
+def test_a_treatment_named_by_its_drug_class_is_a_procedure_with_a_drug_record(text: str, name: str) -> None:
+    # Chia types "chemotherapy" a Procedure; the criterion is still about those drugs
+    (crit,) = extract_lines(text, side="exclusion")["criteria"]
+    (drug,) = crit["drugs"]
+    entity = next(e for e in crit["entities"] if e["id"] == drug["entity"])
+    assert (drug["name"], drug["is_class"], entity["type"]) == (name, True, "Procedure")
+
+
 def test_a_weight_based_daily_dose() -> None:
     (drug,) = all_items(extract_lines("Ongoing prednisolone > 1mg/kg daily or equivalent", side="exclusion"), "drugs")
     assert drug["dose"]["unit"] == "mg/kg daily" and drug["dose"]["ucum"] == "mg/kg/d"
