@@ -488,6 +488,27 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.55,
     },
+    # round 20: translated, "1. . Allergies", grades written "CTC ≥ 2 grade diarrhea"
+    "NCT03801200": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.85,
+        "windows": 0.95,
+    },
+    # windows of unstated length "before starting the study", a biopsy's result
+    "NCT04762082": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    # classification criteria as questions under group labels (counts of items met not read)
+    "NCT00001852": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.55,
+        "windows": 0.95,
+    },
 }
 
 
