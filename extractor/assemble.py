@@ -478,6 +478,8 @@ def _criterion_records(
         if (e.get("assertion") or {}).get("negated") and _measured_without(local, e["start"], taken_by_thresholds):
             continue  # "oxygen saturation above 94% ... without oxygen": how a value is measured
         node = owner[i]
+        if node.heading is not None and base + e["end"] <= node.heading[1]:
+            continue  # a topic label ("Chemotherapy:\n  -  At least 4 weeks since ...") names the topic
         d: dict[str, Any] = {
             "id": new_id(node.id, "d"),
             "entity": ent_id[i],
@@ -535,6 +537,9 @@ def _criterion_records(
             continue
         if e.get("normalized") in skip_norm:
             continue
+        heading = owner[i].heading
+        if heading is not None and owner[i].children == [] and base + e["end"] <= heading[1]:
+            continue  # "Renal:\n  -  Creatinine no greater than 2.0 mg/dL": the label names the topic
         leaves[owner[i].id].append((e["start"], e["end"], ent_id[i], "entity"))
 
     # --- "Received any of the following: (1) ...; (2) ...": sub-items inherit the lead-in's history
@@ -952,17 +957,15 @@ def _measures_from_labels(
     reg: Any,
 ) -> None:
     """'Life expectancy:' over '* At least 2 months': a threshold with nothing measured before it in
-    its sub-item measures what the label line above it names (when the label names one thing)."""
+    its sub-item measures what the label line above it names (when the label names one thing), or,
+    where the label and its one bullet are one criterion ("Age:\n  -  18 to 65"), what its heading names."""
     by_id = {n.id: n for n in nodes}
-    for node in nodes:
-        parent = by_id.get(node.parent) if node.parent else None
-        if parent is None:
-            continue
-        label_end = parent.children[0].start if parent.children else parent.end
-        named = [
+
+    def named_in(label_owner: CriterionSpan, label_end: int) -> list[dict[str, Any]]:
+        return [
             e
             for i, e in enumerate(entities)
-            if owner.get(i) is parent
+            if owner.get(i) is label_owner
             and e["type"] in _LABEL_TYPES
             and base + e["end"] <= label_end
             # "Age:" names a measure; "Women may be eligible if they:" names the people, not one
@@ -970,6 +973,15 @@ def _measures_from_labels(
             # ("... defined as history of:" names no measure for its items)
             and e.get("normalized") not in _context_only()
         ]
+
+    for node in nodes:
+        parent = by_id.get(node.parent) if node.parent else None
+        if node.heading is not None and not node.children and "\n" in local[node.heading[1] - base : node.end - base]:
+            named = named_in(node, node.heading[1])
+        elif parent is not None:
+            named = named_in(parent, parent.children[0].start if parent.children else parent.end)
+        else:
+            continue
         if len(named) != 1:
             continue
         measure = named[0].get("normalized") or name_of(local[named[0]["start"] : named[0]["end"]])

@@ -18,10 +18,11 @@ from .rules import load_json, word_list
 
 Span = tuple[int, int]
 
-# (a stray mark after the marker is the marker's: "1. . Allergies"; an outline number, "1.1 Patients with ..." or "2.1 <84 days from mastectomy", before a capital, a
+# (a stray mark or a second bullet after the marker is the marker's: "1. . Allergies", "* • Subject";
+# an outline number, "1.1 Patients with ..." or "2.1 <84 days from mastectomy", before a capital, a
 # comparator or a bracket: a hard-wrapped line that starts with a decimal, "1.5 times ULN", is none)
 _BULLET = re.compile(
-    r"^(?:[-*•·▪◦‣●○■□►–—]|[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?(?=[ \t]+[A-Z<>≤≥(])|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*(?:[.:][ \t]+(?=\S))?"
+    r"^(?:[-*•·▪◦‣●○■□►–—]|[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?(?=[ \t]+[A-Z<>≤≥(])|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*(?:[.:•·▪◦‣●○■□►][ \t]+(?=\S))?"
 )
 _OUTLINE_NUMBER = re.compile(r"[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?[ \t]")
 _SUB_STYLES = (
@@ -556,6 +557,7 @@ def segment(
     counters = {"inclusion": 0, "exclusion": 0}
     prefix = {"inclusion": "inc", "exclusion": "exc"}
     out: list[CriterionSpan] = []
+    group_labels: list[Span] = []  # a group's label on a line of its own ("PATIENT CHARACTERISTICS:")
     for section in sections:
         parent_top: CriterionSpan | None = None
         parent_indent = -1
@@ -563,6 +565,7 @@ def segment(
         nested_list = False  # a numbered list restarted under the last item, indented deeper
         label_above: Line | None = None  # the line before, when an unbulleted label ("Prior Medication:")
         group: CriterionSpan | None = None  # a second announcement's items inside an ACTG topic
+        prose_topic: CriterionSpan | None = None  # an ACTG topic whose items are paragraphs with no bullet
         for line, indent, bullet in _join_lines(text, section.lines, width, soft_wraps):
             if is_chrome(line.text):
                 if unrecognised is not None:
@@ -615,7 +618,9 @@ def segment(
             # CHARACTERISTICS:") states no criterion: the lines under it are the side's criteria, as
             # under a lead-in
             if is_lead_in(line.text) or is_note(line.text) or (not bullet and is_label_line(line.text)):
-                if unrecognised is not None:
+                if not (is_lead_in(line.text) or is_note(line.text)) and _is_pdq_group(line.text):
+                    group_labels.append((line.start, line.end))
+                elif unrecognised is not None:
                     unrecognised.append((line.start, line.end))
                 parent_top, parent_indent, parent_bullet, group = None, -1, False, None
                 continue
@@ -657,15 +662,27 @@ def segment(
                 and indent >= parent_indent + 2
                 and not (parent_top is not None and _numbers_on(text, parent_top.start, line.start))
             )
+            # ... and so is a paragraph with no bullet under an ACTG topic and its announcement ("Prior
+            # Medication:\n\nExcluded:\n\nAntiretroviral therapy. If ...") while the topic has no bulleted item
+            prose = (
+                not bullet
+                and parent_top is not None
+                and parent_top.topic_header is not None
+                and group is None
+                and not _is_topic_label(line.text)
+                and (not parent_top.children or prose_topic is parent_top)
+            )
             if parent_top is not None and (
                 restarts
                 or nested
+                or prose
                 or (
                     bullet
                     and (indent > parent_indent or not parent_bullet)
                     and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
                 )
             ):
+                prose_topic = parent_top if prose else None
                 nested_list = bool(restarts)
                 target = group if group is not None else parent_top
                 for k, (s, e) in enumerate(pieces):
@@ -703,7 +720,94 @@ def segment(
                 out.append(crit)
             parent_top, parent_indent, parent_bullet, group = out[-1], indent, bullet, None
             nested_list = False
-    return out
+    return _group_under_labels(text, sections, out, group_labels, unrecognised)
+
+
+def _group_under_labels(
+    text: str,
+    sections: list[Section],
+    criteria: list[CriterionSpan],
+    labels: list[Span],
+    unrecognised: list[Span] | None,
+) -> list[CriterionSpan]:
+    """The criteria under a group's label on a line of its own ("DISEASE CHARACTERISTICS:", "PRIOR
+    CONCURRENT THERAPY:", "Demographic characteristics:") are its sub-items: the label is a criterion
+    headed by it, up to the next such label or the section's end. A topic label over one bullet
+    ("Age:\n  -  18 to 65") is one criterion headed by it; over more, their parent, headed by it. Ids
+    follow the new tree. A label with no criterion under it stays unrecognised."""
+    tops: list[CriterionSpan] = []
+    labels = list(labels)
+    for crit in criteria:
+        if not crit.children and "\n" not in text[crit.start : crit.end] and _is_pdq_group(text[crit.start : crit.end]):
+            labels.append((crit.start, crit.end))  # an all-capitals group heading read as a criterion
+        else:
+            tops.append(crit)
+    for crit in flatten(tops):
+        _label_its_items(text, crit, merge_one=False)
+    labels.sort()
+    grouped: list[CriterionSpan] = []
+    for k, (ls, le) in enumerate(labels):
+        section = next((sec for sec in sections if sec.start <= ls < sec.end), None)
+        if section is None:
+            continue
+        stop = min([section.end, *(s for s, _ in labels[k + 1 :])])
+        members = [c for c in tops if le <= c.start < stop]
+        if not members:
+            if unrecognised is not None:
+                unrecognised.append((ls, le))
+            continue
+        flat = " ".join(text[ls:le].split())
+        marker = _TOPIC_MARKER.fullmatch(flat) if flat.startswith("--") else None
+        at = text.find(marker.group("topic"), ls, le) if marker else -1
+        heading = (at, at + len(marker.group("topic"))) if marker else _heading(text, ls, members[-1].end)
+        # (the label names no mention: "PATIENT CHARACTERISTICS" is no Person)
+        group = CriterionSpan(
+            "", section.side, ls, members[-1].end, None, heading, children=members, topic_header=(ls, le)
+        )
+        tops = [c for c in tops if c not in members]
+        grouped.append(group)
+        for member in members:
+            _label_its_items(text, member, merge_one=True)
+    if unrecognised is not None:
+        unrecognised.sort()
+    ordered = sorted([*tops, *grouped], key=lambda c: c.start)
+    counters = {"inclusion": 0, "exclusion": 0}
+    for crit in ordered:
+        counters[crit.side] += 1
+        _renumber(crit, f"{'inc' if crit.side == 'inclusion' else 'exc'}-{counters[crit.side]}", None)
+    return ordered
+
+
+def _is_pdq_group(line: str) -> bool:
+    """A group's label in capitals ("DISEASE CHARACTERISTICS:", "PRIOR CONCURRENT THERAPY:") or a topic
+    marker alone on its line ("--Patient Characteristics--"), as the NCI's PDQ listings write them:
+    a criterion over the group, as the golds read it (a label in other case, "Demographic
+    characteristics:", "for acromegaly", states no criterion)."""
+    flat = " ".join(line.split())
+    if flat.rstrip(":： ").lower().endswith("criteria"):
+        return False  # "PROTOCOL ENTRY CRITERIA:" titles the whole list
+    return (flat.isupper() and _short_label(flat, 6)) or (flat.startswith("--") and bool(_TOPIC_MARKER.fullmatch(flat)))
+
+
+def _label_its_items(text: str, crit: CriterionSpan, merge_one: bool) -> None:
+    """A topic label alone on its line over bullets ("Hematopoietic:\n  -  ..."): its heading; over one
+    bullet in a PDQ group (``merge_one``), one criterion with it ("Age:\n  -  18 to 65")."""
+    if crit.topic_header is not None or not crit.children or crit.inline:
+        return
+    first = text[crit.start : _first_line_end(text, crit)]
+    flat = " ".join(first.split())
+    if not (_short_label(flat, 6) and not flat.isupper()):
+        return
+    if crit.heading is None:
+        crit.heading = _heading(text, crit.start, crit.end)
+    if merge_one and len(crit.children) == 1 and not crit.children[0].children and not crit.children[0].inline:
+        crit.children = []
+
+
+def _renumber(crit: CriterionSpan, cid: str, parent: str | None) -> None:
+    crit.id, crit.parent = cid, parent
+    for n, child in enumerate(crit.children, 1):
+        _renumber(child, f"{cid}.{n}", cid)
 
 
 # "Age: 18 and over Performance status: ECOG 0-2 Hepatic: Bilirubin ..." (run-on PDQ-style paragraphs)

@@ -467,7 +467,12 @@ _HISTORY_OF = re.compile(
 _SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
 _ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
-_SCALE_AFTER = re.compile(r"\s{0,3}(?:\([^()]{0,30}\)\s{0,3})?(?:on|for|in)\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
+# ("Score 12 or higher on the pre-operative International Index of Erectile Function")
+_SCALE_AFTER = re.compile(
+    r"\s{0,3}(?:\([^()]{0,30}\)\s{0,3})?(?:on|for|in)\s{1,3}(?:the\s{1,3})?"
+    r"(?:(?:pre-?operative|post-?operative|baseline|screening)\s{1,3})?",
+    re.IGNORECASE,
+)
 # a grading system: "CTCAE", "NCI-CTCAE v4.0", "CTC", "CTCAE4.0"
 _GRADING = r"(?:NCI[\s-]*)?CTC(?:AE)?(?:\s*v(?:ersion)?\.?)?(?:\s*\d{1,2}(?:\.\d{1,2})*)?"
 _GRADE_BEFORE = re.compile(rf"(?:\b(?:{_GRADING}\s+)?grade|\b{_GRADING}\s*[-:]?)\s{{0,3}}$", re.IGNORECASE)
@@ -550,11 +555,15 @@ def plain_dose(
     }
 
 
-_NO_RESULT_GAP = re.compile(r"[,;.\n]|\b(?:by|through|via|using|with|per)\b", re.IGNORECASE)
+# (nor across a new clause: "Are HIV-positive and have an HIV RNA count below ...")
+_NO_RESULT_GAP = re.compile(
+    r"[,;.\n]|\b(?:by|through|via|using|with|per|for)\b|\band\s+(?:have|has|had|is|are|was|were|be|must|should)\b",
+    re.IGNORECASE,
+)
 # what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG",
 # "CXR normal")
 _TEST_WORDS = re.compile(
-    r"test|function|result|screen|biops|\b(?:EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
+    r"test|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
@@ -569,6 +578,18 @@ def _measurement_right_before(text: str, entities: list[dict[str, Any]], start: 
         if e["type"] == "Measurement" and e["end"] <= start and _BE_ONLY.fullmatch(text, e["end"], start):
             return i
     return None
+
+
+_RESULT_SUBJECT_TYPES = frozenset({"Measurement", "Condition", "Observation", "Procedure", "Drug", "Device"})
+
+
+def _mention_ends_at(entities: list[dict[str, Any]], text: str, pos: int) -> bool:
+    """Whether a mention ends right before ``pos`` (spaces or a hyphen between: "HIV-positive")."""
+    return any(
+        e["end"] <= pos and not text[e["end"] : pos].strip(" \t-")
+        for e in entities
+        if e["type"] in _RESULT_SUBJECT_TYPES
+    )
 
 
 def qualitative_results(
@@ -601,7 +622,15 @@ def qualitative_results(
             before = text[e["end"] : m.start()]
             # (never across a method word: "LVEF normal by echocardiography", "HIV negative by
             # serologic testing" state the result of what comes before)
-            if e["start"] >= m.end() and len(after) <= 30 and not _NO_RESULT_GAP.search(after):
+            if (
+                e["start"] >= m.end()
+                and len(after) <= 30
+                and not _NO_RESULT_GAP.search(after)
+                # ("HBsAg positive and peripheral blood HBV-DNA ...", "HIV negative Hepatitis B surface
+                # antigen negative": the result of the mention right before; a capitalised result starts
+                # a criterion of its own in a run-on listing: "Not pregnant Positive HIV culture")
+                and not (m.group()[0].islower() and _mention_ends_at(entities, text, m.start()))
+            ):
                 subject = i
                 break
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
@@ -621,7 +650,9 @@ def qualitative_results(
             [subject] if subject is not None else markers or _tested_for(text, entities, m.end(), words["_connector"])
         )
         # "Not positive for HIV", "Not HIV, HBV, and HCV positive": the result is other than the one named
-        lead = min([m.start(), *(entities[i]["start"] for i in markers)])
+        lead = min(
+            [m.start(), *(entities[i]["start"] for i in [*markers, *([subject] if subject is not None else [])])]
+        )
         comparator = "!=" if _NOT_BEFORE.search(text, max(0, lead - 12), lead) else "="
         for i in [] if inside_mention else tested:
             rule = "qualitative-result" if subject is not None else "qualitative-result-for"

@@ -46,8 +46,9 @@ _NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|\b(?:" + "|".join(sorted(_WORD_NUMBERS, ke
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following))?"
-    r"|in\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming)"
-    r"|during\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent)|over\s+the\s+(?:past|last|recent)"
+    r"|in\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
+    r"|during\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
+    r"|over\s+the\s+(?:past|last|recent|next|coming|following)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
@@ -111,8 +112,10 @@ def compile_patterns() -> None:
 
 # (or a possessive: "prior to their enrollment on the protocol")
 _ANCHOR_LEAD = re.compile(
-    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?"
-    # ("before the planned first dose of study treatment": the first dose, as planned)
+    # ("before the planned first dose of study treatment": the first dose, as planned; "the planned
+    # date of the index surgery": the surgery)
+    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=date|day))?"
+    r"(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?"
     r"(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=\S))?",
     re.IGNORECASE,
 )
@@ -171,6 +174,10 @@ _EVENT_START = re.compile(
 )
 
 
+_DATE_OF = re.compile(
+    r"\s*(?:the\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+)?(?:date|day)\s+of\s+(?=\S)",
+    re.IGNORECASE,
+)
 _EVENT_DETERMINERS = re.compile(r"[ \t]*(?:(?:any|all|other|their|his|her)[ \t]+){1,2}(?=[A-Za-z])", re.IGNORECASE)
 
 
@@ -189,6 +196,9 @@ def _generic_event(
     # (after "of"/"from" such an event is no anchor: "in the past 30 days from any another clinical trial")
     lead = _EVENT_DETERMINERS.match(text, pos) if determiners else None
     at = lead.end() if lead else pos
+    # ("of the planned date of the index surgery": the surgery, on the day it is planned for)
+    date_of = _DATE_OF.match(text, at)
+    at = date_of.end() if date_of else at
 
     def content(ws: list[tuple[int, int, str]]) -> int:
         # "of" and "the" are not counted: "the first use of the study drug" is four words
@@ -308,12 +318,13 @@ _FOR_WHAT_PART = re.compile(
 _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
-    r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming))?)\s+"
+    r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?)\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
+_PLANNED = re.compile(r"\b(?:planned|scheduled|anticipated|intended)\b", re.IGNORECASE)
 _STUDY_EVENT = re.compile(
-    r"^(?:beginning|initiating|initiation|starting|start|commencing|day)\b|\b(?:study|protocol|trial)\b"
+    r"^(?:beginning|initiating|initiation|starting|start|commencing|day)\b|\b(?:study|protocol|trial|index)\b"
     r"|(?:immuni[sz]ation|vaccination)$"
 )
 # "received the following prior therapy": "following" as a determiner, no direction
@@ -388,6 +399,10 @@ _FUTURE_BEFORE = re.compile(
 
 # "until 24 hours prior to": an allowance that stops at least that long before the event
 _UNTIL_BEFORE = re.compile(r"\b(?:until|till|up\s+until)\s{1,3}$", re.IGNORECASE)
+_ENDED_BEFORE = re.compile(
+    r"\b(?:completed|discontinued|stopped|ceased|finished|ended|withdrawn|terminated)(?:\s+(?:at\s+least|by))?\s{1,3}$",
+    re.IGNORECASE,
+)
 
 
 def _for_what_parts(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -487,6 +502,14 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         ):
             comparator = ">="  # "may receive hydroxyurea until 24 hours prior to starting therapy": it ends by then
         if (
+            not lead
+            and (direction_word or "").lower().startswith(("before", "prior"))
+            and _ENDED_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        ):
+            # "Acute therapy must be completed 14 days prior to study entry", "discontinued 2 weeks
+            # before": it ended at least that long before
+            comparator = ">="
+        if (
             direction_word
             and direction_word.lower() == "from"
             and lead
@@ -497,7 +520,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             direction_word
             and direction_word.lower() == "from"
             and anchor is not None
-            and (known or re.match(r"(?:the\s+)?(?:date|time)\s+of\b", text[anchor[0] : anchor[1]], re.IGNORECASE))
+            and (known or re.search(r"\b(?:date|time)\s+of\b", text[m.end() : anchor[1]], re.IGNORECASE))
             and _PAST_BEFORE.search(text, max(0, m.start() - 100), m.start())
         ):
             direction_word = "before"
@@ -536,8 +559,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             and (direction_word or "").lower() in ("from", "of")
             and _clinical_event(anchor[2])
             # (not the study's own start: "within 14 days of beginning study treatment", "of day 1
-            # treatment", "of immunization" in a vaccine trial)
+            # treatment", "of immunization" in a vaccine trial, "of the planned date of the index
+            # surgery")
             and not _STUDY_EVENT.search(anchor[2])
+            and not _PLANNED.search(text, m.end(), anchor[0])
         )
         if anchor and not known and ((direction_word or "").lower() in _SINCE_WORDS or own_event) and not lasting:
             # "At least 4 weeks since prior chemotherapy": how long ago the patient's own event was,

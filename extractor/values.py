@@ -45,6 +45,15 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("equal to or more than", ">="),
     ("equal to or less than", "<="),
     ("equal to or lower than", "<="),
+    ("equal to or higher than", ">="),
+    ("equal to or above", ">="),
+    ("equal to or over", ">="),
+    ("equal to or below", "<="),
+    ("equal to or under", "<="),
+    ("above/equal", ">="),
+    ("below/equal", "<="),
+    ("above/equal to", ">="),
+    ("below/equal to", "<="),
     # written by translation: "more or equal to 2", "equal or greater than 18", "superior to 3"
     ("greater or equal to", ">="),
     ("greater or equal than", ">="),
@@ -411,7 +420,8 @@ _SCORE_BEFORE = re.compile(
     r"(?:scores?|grades?|grade\s+groups?|class(?:es)?|stages?|scale"
     # a patient's age, whose unit goes without saying ("aged 18-65", "Age: 17 to 65", "ages of 18-55")
     r"|\bage[sd]?|\bage\s+range|\bage\s+group)"
-    r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?\W{0,3}$",
+    # (or a label over its bullet: "Age:\n\n  -  18 to 65")
+    r"(?:\s+(?:of|is|was|=|between|from|ranging\s+from))?(?:\W{0,3}|[:：]\s{1,12}[-*•·]\s{1,4})$",
     re.IGNORECASE,
 )
 # what makes a unitless pair of numbers a range: "between" ("IIEF-EF between 11 to 25"), or people

@@ -142,9 +142,10 @@ def test_chrome_inside_a_section_is_reported_not_dropped() -> None:
     assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("Yes No Not Sure", "unrecognised")]
 
 
-def test_bullets_under_a_topic_label_are_its_sub_items_and_a_group_label_is_no_criterion() -> None:
-    # "Age:" is a topic its items need ("18 and over" is an age); "DISEASE CHARACTERISTICS:" labels a
-    # group of whole criteria and states none itself (reported, as a lead-in is)
+def test_bullets_under_a_topic_label_are_its_sub_items_and_a_pdq_group_label_heads_its_group() -> None:
+    # "Age:" is a topic its items need ("18 and over" is an age); "DISEASE CHARACTERISTICS:", a PDQ
+    # listing's group label in capitals, is a criterion over the criteria under it, as the golds read
+    # it, and a topic label over one bullet in it is one criterion headed by the label
     text = (
         "Inclusion Criteria:\n\nDISEASE CHARACTERISTICS:\n\n* Histologically confirmed adenocarcinoma\n"
         "* Gleason score ≤ 7\n\nAge:\n\n* 18 and over\n\n"
@@ -153,19 +154,30 @@ def test_bullets_under_a_topic_label_are_its_sub_items_and_a_group_label_is_no_c
     record = extractor.extract(text)
     got = [(c["id"], c["parent"], c["text"].splitlines()[0]) for c in record["criteria"]]
     assert got == [
-        ("inc-1", None, "Histologically confirmed adenocarcinoma"),
-        ("inc-2", None, "Gleason score ≤ 7"),
-        ("inc-3", None, "Age:"),
-        ("inc-3.1", "inc-3", "18 and over"),
+        ("inc-1", None, "DISEASE CHARACTERISTICS:"),
+        ("inc-1.1", "inc-1", "Histologically confirmed adenocarcinoma"),
+        ("inc-1.2", "inc-1", "Gleason score ≤ 7"),
+        ("inc-1.3", "inc-1", "Age:"),
         ("exc-1", None, "Prior therapy:"),
         ("exc-1.1", "exc-1", "chemotherapy within 4 weeks"),
         ("exc-2", None, "HIV positive"),
     ]
-    assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("DISEASE CHARACTERISTICS:", "unrecognised")]
+    assert record["unparsed"] == []
     by_id = {c["id"]: c for c in record["criteria"]}
-    assert by_id["inc-2"]["constraints"][0]["value"] == 7
-    assert (by_id["inc-3.1"]["constraints"][0]["measure"], by_id["inc-3.1"]["constraints"][0]["value"]) == ("age", 18)
+    assert by_id["inc-1"]["heading"]["text"] == "DISEASE CHARACTERISTICS" and by_id["inc-1"]["entities"] == []
+    assert by_id["inc-1.2"]["constraints"][0]["value"] == 7
+    assert by_id["inc-1.3"]["heading"]["text"] == "Age"
+    assert (by_id["inc-1.3"]["constraints"][0]["measure"], by_id["inc-1.3"]["constraints"][0]["value"]) == ("age", 18)
     assert by_id["exc-1.1"]["windows"][0]["duration"] == "P4W"
+
+
+def test_a_group_label_not_in_capitals_is_no_criterion() -> None:
+    # "Demographic characteristics:" labels a group of whole criteria and states none itself (reported,
+    # as a lead-in is; the golds read it so)
+    text = "Inclusion Criteria:\n\nDemographic characteristics:\n\n1. Male or female\n2. Aged 18 or older\n"
+    record = extractor.extract(text)
+    assert [(c["id"], c["parent"]) for c in record["criteria"]] == [("inc-1", None), ("inc-2", None)]
+    assert [(u["text"], u["reason"]) for u in record["unparsed"]] == [("Demographic characteristics:", "unrecognised")]
 
 
 def test_an_actg_topic_heads_what_it_allows_or_excludes() -> None:
@@ -376,11 +388,17 @@ def test_inline_topic_markers_start_criteria_headed_by_their_topic() -> None:
     assert "No history of congenital heart disease" in [c["text"] for c in record["criteria"]]
 
 
-def test_a_topic_marker_alone_on_its_line_is_a_group_label() -> None:
+def test_a_topic_marker_alone_on_its_line_heads_its_group() -> None:
+    # as an inline one heads the criteria after it ("--Patients Characteristics-- Age: ...")
     text = "--Patient Characteristics--\r\n\r\n  -  Age 18 and over\r\n\r\n  -  No pregnancy\r\n"
     record = extractor.extract(text)
-    assert [c["text"] for c in record["criteria"]] == ["Age 18 and over", "No pregnancy"]
-    assert [u["text"] for u in record["unparsed"]] == ["--Patient Characteristics--"]
+    assert [(c["id"], c["text"].splitlines()[0]) for c in record["criteria"]] == [
+        ("inc-1", "--Patient Characteristics--"),
+        ("inc-1.1", "Age 18 and over"),
+        ("inc-1.2", "No pregnancy"),
+    ]
+    assert record["criteria"][0]["heading"]["text"] == "Patient Characteristics"
+    assert record["unparsed"] == []
 
 
 def test_a_long_criterion_is_read_in_pieces_cut_where_a_clause_starts_never_at_a_wrapped_line() -> None:
@@ -417,19 +435,26 @@ def test_a_sentence_saying_who_meets_the_list_is_a_lead_in(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "parents"),
     [
         # a Markdown list nested under an item that ends with a full stop
-        "Inclusion Criteria:\n\n* Adequate organ function.\n\n  * Available to provide the tissue\n* Agreed to re-biopsy\n",
-        # a legacy listing's sub-bullets under a bullet
-        "DISEASE CHARACTERISTICS:\r\n\r\n  -  Histologically confirmed advanced cancer\r\n\r\n       -  Clinical Stage"
-        " IV\r\n\r\n  -  Agreed to re-biopsy\r\n",
+        (
+            "Inclusion Criteria:\n\n* Adequate organ function.\n\n  * Available to provide the tissue\n* Agreed to re-biopsy\n",
+            [None, "inc-1", None],
+        ),
+        # a legacy listing's sub-bullets under a bullet (its group label in capitals heads the group)
+        (
+            "DISEASE CHARACTERISTICS:\r\n\r\n  -  Histologically confirmed advanced cancer\r\n\r\n       -  Clinical Stage"
+            " IV\r\n\r\n  -  Agreed to re-biopsy\r\n",
+            [None, "inc-1", "inc-1.1", "inc-1"],
+        ),
     ],
 )
-def test_a_bulleted_line_indented_deeper_under_a_bulleted_one_is_its_sub_item(text: str) -> None:
+def test_a_bulleted_line_indented_deeper_under_a_bulleted_one_is_its_sub_item(
+    text: str, parents: list[str | None]
+) -> None:
     record = extractor.extract(text)
-    parents = [c["parent"] for c in record["criteria"]]
-    assert parents == [None, "inc-1", None]
+    assert [c["parent"] for c in record["criteria"]] == parents
 
 
 def test_a_label_line_names_what_its_bullets_measure() -> None:
@@ -976,3 +1001,23 @@ def test_the_group_criteria_are_for_alone_on_its_line_is_no_criterion() -> None:
         "Severe growth hormone deficiency.",
     ]
     assert [c["parent"] for c in record["criteria"]] == [None, None]
+
+
+def test_a_paragraph_under_an_actg_topic_and_its_announcement_is_its_item() -> None:
+    text = (
+        "Exclusion Criteria\r\n\r\nPrior Medication:\r\n\r\nExcluded:\r\n\r\nAntiretroviral therapy. If experienced, no"
+        " prior NNRTI's.\r\n\r\nRisk Behavior:\r\n\r\nExcluded:\r\n\r\nCurrent ethanol abuse.\r\n"
+    )
+    record = extractor.extract(text)
+    got = [(c["id"], c["parent"], c["text"].splitlines()[0]) for c in record["criteria"]]
+    assert got == [
+        ("exc-1", None, "Prior Medication:"),
+        ("exc-1.1", "exc-1", "Antiretroviral therapy. If experienced, no prior NNRTI's."),
+        ("exc-2", None, "Risk Behavior:"),
+        ("exc-2.1", "exc-2", "Current ethanol abuse."),
+    ]
+
+
+def test_a_second_bullet_after_the_first_is_the_markers() -> None:
+    record = extractor.extract("Exclusion Criteria:\n\n* • Subject does not speak English\n* Prior surgery\n")
+    assert [c["text"] for c in record["criteria"]] == ["Subject does not speak English", "Prior surgery"]
