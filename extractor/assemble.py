@@ -464,6 +464,9 @@ def _criterion_records(
         rec["provenance"] = {"component": "criteria_temporal", "rule": w["rule"]}
         out_windows[node.id].append(rec)
         leaves[node.id].append((w["start"], w["end"], rec["id"], "window"))
+    for node_id, recs in out_windows.items():
+        for gone in _join_split_anchors(text, recs):
+            leaves[node_id] = [leaf for leaf in leaves[node_id] if leaf[2] != gone]
 
     # --- drugs ---------------------------------------------------------------------------------
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -934,6 +937,42 @@ def _canonical(c: dict[str, Any], reg: Any) -> dict[str, Any]:
                 out[key] = q.value
                 out["unit"] = q.ucum
     return out
+
+
+# between a duration and the event it is counted from, written apart ("= or > 4 weeks must have
+# elapsed prior to study entry", "At least six weeks of failed conservative treatment prior to
+# surgery", "within 30 days [21 days AS PER AMENDMENT] prior to study entry")
+_SPLIT_ANCHOR_GAP = re.compile(
+    r"\s*(?:\[[^\]\r\n]{0,60}\]\s*|\([^()\r\n]{0,60}\)\s*)?,?\s*(?:(?:must|should|will)\s+)?(?:(?:have|has|had|be|been|is|are)\s+)?"
+    r"(?:(?:elapsed|passed|lapsed|required|needed)\s+)?(?:(?:period|directly|immediately)\s+)*"
+    r"(?:of\s+(?:[^\s,;.()\[\]]+\s+){1,5})?",
+    re.IGNORECASE,
+)
+
+
+def _join_split_anchors(text: str, recs: list[dict[str, Any]]) -> list[str]:
+    """A window counted back from the index date followed, a few words on, by a window that only
+    names its event ("prior to surgery") is one window: the duration counted from that event. In
+    place; returns the ids of the windows joined into the one before them."""
+    gone: list[str] = []
+    ordered = sorted(recs, key=lambda r: r["span"][0])
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a["id"] in gone or not a.get("duration") or b.get("duration") or b.get("half_lives"):
+            continue
+        if a["direction"] != "before" or a["anchor"].get("name") != "index" or "span" in a["anchor"]:
+            continue
+        if b["direction"] not in ("before", "after") or b["anchor"].get("name") in (None, "index"):
+            continue
+        gap_start, gap_end = a["span"][1], b["span"][0]
+        if gap_end < gap_start or gap_end - gap_start > 60 or not _SPLIT_ANCHOR_GAP.fullmatch(text, gap_start, gap_end):
+            continue
+        a["direction"], a["anchor"] = b["direction"], b["anchor"]
+        a.update(_span_text(text, a["span"][0], b["span"][1]))
+        a["applies_to"] = list(dict.fromkeys([*a["applies_to"], *b["applies_to"]]))
+        a["provenance"] = {**a["provenance"], "rule": a["provenance"]["rule"] + "+anchor"}
+        gone.append(b["id"])
+    recs[:] = [r for r in recs if r["id"] not in gone]
+    return gone
 
 
 _LABEL_TYPES = {"Measurement", "Observation", "Person"}
