@@ -509,6 +509,52 @@ OTHER_TRIALS = {
         "entities_overlap": 0.55,
         "windows": 0.95,
     },
+    # round 21: haemodynamic and angiographic limits
+    "NCT05362994": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    # a duration and its event written apart ("At least six weeks of ... prior to surgery")
+    "NCT04188236": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
+    # an NCI PDQ listing: group labels in capitals, topics over one bullet
+    "NCT00006390": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    # round 22: Doppler thresholds with full-width brackets
+    "NCT02745808": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "windows": 0.95,
+    },
+    # "* •" bullets, a score before its scale
+    "NCT05877144": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.60,
+        "windows": 0.85,
+    },
+    # ACTG topics over paragraphs with no bullet, results of cultures and antigens
+    "NCT00002230": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.55,
+        "windows": 0.70,
+        "drugs": 0.65,
+    },
 }
 
 
