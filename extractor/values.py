@@ -1270,6 +1270,15 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 site = re.sub(r"\s+", " ", written.lower())
                 t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} blast percentage".strip()
                 t.extra["measure_after"] = True
+    # "≥ 10% plasma cells", "no more than 55% prolymphocytes": a percentage of cells names them after it
+    for t in out:
+        if t.ucum == "%" and "measure" not in t.extra:
+            cells = _percent_cells().match(text, t.end)
+            if cells:
+                site = re.sub(r"\s+", " ", (cells.group("site") or "").lower())
+                cell = re.sub(r"\s+", " ", cells.group("cell").lower()).removesuffix("s")
+                t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
+                t.extra["measure_after"] = True
     # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
     # threshold states no criterion (its text is reported as unparsed)
     out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
@@ -1297,6 +1306,19 @@ _BLASTS_BEFORE = re.compile(
     r"|cerebrospinal[ \t]+fluid)\b)?(?:[ \t]+(?:count|percentage|level))?[ \t]*(?:of|is|are|:)?[ \t]*$",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=1)
+def _percent_cells() -> re.Pattern[str]:
+    cells = sorted(word_list("percent_cells"), key=len, reverse=True)
+    alternation = "|".join(r"[ \t]+".join(map(re.escape, c.split())) + "s?" for c in cells)
+    return re.compile(
+        rf"[ \t]*(?:of[ \t]+)?(?:(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|BM|PB)[ \t]+)?"
+        rf"(?P<cell>{alternation})(?![\w+])",
+        re.IGNORECASE,
+    )
+
+
 _BLAST_SITES = {"marrow": "bone marrow", "bm": "bone marrow", "pb": "peripheral blood", "blood": "peripheral blood"}
 _BLAST_SITES |= {"csf": "cerebrospinal fluid"}
 _REFERENCE_RANGE_BEFORE = re.compile(
