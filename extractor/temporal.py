@@ -102,7 +102,11 @@ def _clinical_event(name: str) -> bool:
     """An event name whose last word heads a clinical event (``words.json`` event_anchor_heads:
     "radical prostatectomy", "prior chemotherapy", "diagnosis")."""
     words = name.split()
-    return bool(words) and words[-1] in _event_heads()
+    if not words:
+        return False
+    last = words[-1].lower()
+    # ("before initiation of shockwave/sham treatments": a plural heads the event too)
+    return last in _event_heads() or (last.endswith("s") and last[:-1] in _event_heads())
 
 
 def compile_patterns() -> None:
@@ -114,7 +118,7 @@ def compile_patterns() -> None:
 _ANCHOR_LEAD = re.compile(
     # ("before the planned first dose of study treatment": the first dose, as planned; "the planned
     # date of the index surgery": the surgery)
-    r"\s*(?:(?:the|their|his|her|its|your)\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=date|day))?"
+    r"\s*(?:(?:the|their|his|her|its|your|each|every)\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=date|day))?"
     r"(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?"
     r"(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=\S))?",
     re.IGNORECASE,
@@ -178,7 +182,9 @@ _DATE_OF = re.compile(
     r"\s*(?:the\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+)?(?:date|day)\s+of\s+(?=\S)",
     re.IGNORECASE,
 )
-_EVENT_DETERMINERS = re.compile(r"[ \t]*(?:(?:any|all|other|their|his|her)[ \t]+){1,2}(?=[A-Za-z])", re.IGNORECASE)
+_EVENT_DETERMINERS = re.compile(
+    r"[ \t]*(?:(?:any|all|other|their|his|her|each|every)[ \t]+){1,2}(?=[A-Za-z])", re.IGNORECASE
+)
 
 
 def _generic_event(
@@ -325,7 +331,7 @@ _LAST_UNIT_RE = re.compile(
 _PLANNED = re.compile(r"\b(?:planned|scheduled|anticipated|intended)\b", re.IGNORECASE)
 _STUDY_EVENT = re.compile(
     r"^(?:beginning|initiating|initiation|starting|start|commencing|day)\b|\b(?:study|protocol|trial|index)\b"
-    r"|(?:immuni[sz]ation|vaccination)$"
+    r"|(?:immuni[sz]ations?|vaccinations?)$"
 )
 # "received the following prior therapy": "following" as a determiner, no direction
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s{1,3}$", re.IGNORECASE)
