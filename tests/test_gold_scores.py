@@ -555,6 +555,30 @@ OTHER_TRIALS = {
         "windows": 0.70,
         "drugs": 0.65,
     },
+    # round 23: translated, ULN multiples, antiplatelet doses
+    "NCT05164042": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    # maximum doses in brackets, a partner section
+    "NCT01130532": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.65,
+        "drugs": 0.85,
+    },
+    # paragraphs with no bullets, the MDRD equation named
+    "NCT00004990": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.75,
+        "drugs": 0.50,
+    },
 }
 
 
