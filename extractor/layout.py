@@ -737,6 +737,8 @@ def _group_under_labels(
     follow the new tree. A label with no criterion under it stays unrecognised."""
     tops: list[CriterionSpan] = []
     labels = list(labels)
+    # (a PDQ listing's topics are criteria headed by them: "Chemotherapy" over "  -  No prior ...")
+    criteria = criteria if labels else _drop_bare_labels(text, criteria, unrecognised)
     for crit in criteria:
         if not crit.children and "\n" not in text[crit.start : crit.end] and _is_pdq_group(text[crit.start : crit.end]):
             labels.append((crit.start, crit.end))  # an all-capitals group heading read as a criterion
@@ -776,6 +778,33 @@ def _group_under_labels(
         counters[crit.side] += 1
         _renumber(crit, f"{'inc' if crit.side == 'inclusion' else 'exc'}-{counters[crit.side]}", None)
     return ordered
+
+
+_BARE_LABEL = re.compile(r"[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*(?:[ \t]+[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*){0,3}")
+
+
+def _drop_bare_labels(text: str, criteria: list[CriterionSpan], unrecognised: list[Span] | None) -> list[CriterionSpan]:
+    """A short label in title case on a line of its own, with no bullet, no colon and no full stop,
+    over bulleted criteria ("Disease Characteristics", "Prior/Concurrent Therapy", "Other") states
+    no criterion: it is reported, as a label with a colon is."""
+    out: list[CriterionSpan] = []
+    # (in a list that bullets its criteria: an unbulleted list has one-word criteria, "Sarcoidosis")
+    bulleted = any(text[_line_start(text, c.start) : c.start].strip()[:1] in ("-", "*", "•", "·") for c in criteria)
+    for k, crit in enumerate(criteria):
+        nxt = criteria[k + 1] if k + 1 < len(criteria) else None
+        if (
+            bulleted
+            and nxt is not None
+            and not crit.children
+            and _BARE_LABEL.fullmatch(text, crit.start, crit.end)
+            and not text[_line_start(text, crit.start) : crit.start].strip()
+            and text[_line_start(text, nxt.start) : nxt.start].strip()[:1] in ("-", "*", "•", "·")
+        ):
+            if unrecognised is not None:
+                unrecognised.append((crit.start, crit.end))
+            continue
+        out.append(crit)
+    return out
 
 
 def _is_pdq_group(line: str) -> bool:

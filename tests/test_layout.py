@@ -1021,3 +1021,27 @@ def test_a_paragraph_under_an_actg_topic_and_its_announcement_is_its_item() -> N
 def test_a_second_bullet_after_the_first_is_the_markers() -> None:
     record = extractor.extract("Exclusion Criteria:\n\n* • Subject does not speak English\n* Prior surgery\n")
     assert [c["text"] for c in record["criteria"]] == ["Subject does not speak English", "Prior surgery"]
+
+
+def test_a_title_case_label_with_no_colon_over_bullets_is_no_criterion() -> None:
+    text = (
+        "Inclusion Criteria:\r\n\r\nDisease Characteristics\r\n\r\n  -  Histologically confirmed carcinoma in situ\r\n\r\n"
+        "Prior/Concurrent Therapy\r\n\r\n  -  At least one prior cycle of BCG\r\n"
+    )
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"]] == [
+        "Histologically confirmed carcinoma in situ",
+        "At least one prior cycle of BCG",
+    ]
+    assert [u["text"] for u in record["unparsed"]] == ["Disease Characteristics", "Prior/Concurrent Therapy"]
+
+
+def test_one_word_criteria_of_an_unbulleted_list_stay_criteria() -> None:
+    record = extractor.extract(
+        "Exclusion Criteria:\n\nPre-existing lymphoma\n\nSarcoidosis\n\nGraft versus host disease\n"
+    )
+    assert [c["text"] for c in record["criteria"]] == [
+        "Pre-existing lymphoma",
+        "Sarcoidosis",
+        "Graft versus host disease",
+    ]
