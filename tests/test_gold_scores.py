@@ -579,6 +579,28 @@ OTHER_TRIALS = {
         "windows": 0.75,
         "drugs": 0.50,
     },
+    # round 24: every exclusion written "No ...", statin doses
+    "NCT03830164": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    # "(PHQ-8 >= 5)", "if under 18"
+    "NCT05351866": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.40,
+        "windows": 0.85,
+    },
+    # title-case label lines with no colon over bullets
+    "NCT00462488": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "windows": 0.75,
+        "drugs": 0.70,
+    },
 }
 
 
