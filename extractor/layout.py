@@ -541,6 +541,9 @@ def _topic_pieces(text: str, start: int, end: int) -> list[tuple[int, int, Span 
     return out
 
 
+_ID_PREFIX = {"inclusion": "inc", "exclusion": "exc"}
+
+
 def segment(
     text: str,
     sections: list[Section],
@@ -555,7 +558,7 @@ def segment(
     # a document is wrapped at one width: a short section of a wrapped listing is wrapped too
     width = wrap_width(text, [(line.start, line.end) for section in sections for line in section.lines])
     counters = {"inclusion": 0, "exclusion": 0}
-    prefix = {"inclusion": "inc", "exclusion": "exc"}
+    prefix = _ID_PREFIX
     out: list[CriterionSpan] = []
     group_labels: list[Span] = []  # a group's label on a line of its own ("PATIENT CHARACTERISTICS:")
     for section in sections:
@@ -730,20 +733,21 @@ def _group_under_labels(
     labels: list[Span],
     unrecognised: list[Span] | None,
 ) -> list[CriterionSpan]:
-    """The criteria under a group's label on a line of its own ("DISEASE CHARACTERISTICS:", "PRIOR
-    CONCURRENT THERAPY:", "Demographic characteristics:") are its sub-items: the label is a criterion
-    headed by it, up to the next such label or the section's end. A topic label over one bullet
-    ("Age:\n  -  18 to 65") is one criterion headed by it; over more, their parent, headed by it. Ids
-    follow the new tree. A label with no criterion under it stays unrecognised."""
+    """The criteria under a PDQ group's label on a line of its own (``_is_pdq_group``: "DISEASE
+    CHARACTERISTICS:", "PRIOR CONCURRENT THERAPY:") are its sub-items: the label is a criterion headed
+    by it, up to the next such label or the section's end. Inside it a topic label over one bullet
+    ("Age:\n  -  18 to 65") is one criterion headed by it; anywhere, a topic label over more bullets is
+    their parent, headed by it. Ids follow the new tree. A label with no criterion under it stays
+    unrecognised."""
     tops: list[CriterionSpan] = []
     labels = list(labels)
-    # (a PDQ listing's topics are criteria headed by them: "Chemotherapy" over "  -  No prior ...")
-    criteria = criteria if labels else _drop_bare_labels(text, criteria, unrecognised)
     for crit in criteria:
         if not crit.children and "\n" not in text[crit.start : crit.end] and _is_pdq_group(text[crit.start : crit.end]):
             labels.append((crit.start, crit.end))  # an all-capitals group heading read as a criterion
         else:
             tops.append(crit)
+    # (a PDQ listing's topics are criteria headed by them: "Chemotherapy" over "  -  No prior ...")
+    tops = tops if labels else _drop_bare_labels(text, tops, unrecognised)
     for crit in flatten(tops):
         _label_its_items(text, crit, merge_one=False)
     labels.sort()
@@ -776,7 +780,7 @@ def _group_under_labels(
     counters = {"inclusion": 0, "exclusion": 0}
     for crit in ordered:
         counters[crit.side] += 1
-        _renumber(crit, f"{'inc' if crit.side == 'inclusion' else 'exc'}-{counters[crit.side]}", None)
+        _renumber(crit, f"{_ID_PREFIX[crit.side]}-{counters[crit.side]}", None)
     return ordered
 
 
