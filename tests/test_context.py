@@ -172,6 +172,13 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             True,
         ),
         ("Inclusion Criteria:\nMust agree to avoid pregnancy", "pregnancy", "negated", True),
+        # ... or agrees not to use or take
+        (
+            "Inclusion Criteria:\nAgree not to use approved or experimental benign prostatic hyperplasia treatments",
+            "benign prostatic hyperplasia",
+            "negated",
+            True,
+        ),
         # ... within a few words of the cue: a mention further on is a mention of its own
         (
             "Inclusion Criteria:\nWomen abstaining from sexual intercourse as their usual lifestyle or "
