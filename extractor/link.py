@@ -650,9 +650,7 @@ def qualitative_results(
             [subject] if subject is not None else markers or _tested_for(text, entities, m.end(), words["_connector"])
         )
         # "Not positive for HIV", "Not HIV, HBV, and HCV positive": the result is other than the one named
-        lead = min(
-            [m.start(), *(entities[i]["start"] for i in [*markers, *([subject] if subject is not None else [])])]
-        )
+        lead = min([m.start(), *(entities[i]["start"] for i in (markers if subject is None else [subject]))])
         comparator = "!=" if _NOT_BEFORE.search(text, max(0, lead - 12), lead) else "="
         for i in [] if inside_mention else tested:
             rule = "qualitative-result" if subject is not None else "qualitative-result-for"

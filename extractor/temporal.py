@@ -114,13 +114,15 @@ def compile_patterns() -> None:
     _anchors()
 
 
+# an event as the study plans it: "the planned first dose", "the scheduled date of randomization"
+_PLANNED_WORDS = r"(?:planned|scheduled|anticipated|intended|expected)"
 # (or a possessive: "prior to their enrollment on the protocol")
 _ANCHOR_LEAD = re.compile(
     # ("before the planned first dose of study treatment": the first dose, as planned; "the planned
     # date of the index surgery": the surgery)
-    r"\s*(?:(?:the|their|his|her|its|your|each|every)\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=date|day))?"
+    rf"\s*(?:(?:the|their|his|her|its|your|each|every)\s+)?(?:{_PLANNED_WORDS}\s+(?=date|day))?"
     r"(?:(?:date|day|time)\s+of\s+(?:the\s+|their\s+)?(?=\S))?"
-    r"(?:(?:planned|scheduled|anticipated|intended|expected)\s+(?=\S))?",
+    rf"(?:{_PLANNED_WORDS}\s+(?=\S))?",
     re.IGNORECASE,
 )
 
@@ -179,7 +181,7 @@ _EVENT_START = re.compile(
 
 
 _DATE_OF = re.compile(
-    r"\s*(?:the\s+)?(?:(?:planned|scheduled|anticipated|intended|expected)\s+)?(?:date|day)\s+of\s+(?=\S)",
+    rf"\s*(?:the\s+)?(?:{_PLANNED_WORDS}\s+)?(?:date|day)\s+of\s+(?=\S)",
     re.IGNORECASE,
 )
 _EVENT_DETERMINERS = re.compile(

@@ -1260,25 +1260,24 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for found in _tnm_categories(text, taken):
         out.append(found)
         taken.append((found.start, found.end))
-    # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it
-    # (or before it: "Blasts in peripheral blood > 20%")
+    # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it (or before
+    # it: "Blasts in peripheral blood > 20%"), and "≥ 10% plasma cells", "no more than 55%
+    # prolymphocytes" name the cells after it
     for t in out:
-        if t.ucum == "%" and "measure" not in t.extra:
-            blasts = _BLASTS_AFTER.match(text, t.end) or _BLASTS_BEFORE.search(text, max(0, t.start - 60), t.start)
-            if blasts:
-                written = blasts.group("site") or blasts.groupdict().get("site0") or ""
-                site = re.sub(r"\s+", " ", written.lower())
-                t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} blast percentage".strip()
-                t.extra["measure_after"] = True
-    # "≥ 10% plasma cells", "no more than 55% prolymphocytes": a percentage of cells names them after it
-    for t in out:
-        if t.ucum == "%" and "measure" not in t.extra:
-            cells = _percent_cells().match(text, t.end)
-            if cells:
-                site = re.sub(r"\s+", " ", (cells.group("site") or "").lower())
-                cell = re.sub(r"\s+", " ", cells.group("cell").lower()).removesuffix("s")
-                t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
-                t.extra["measure_after"] = True
+        if t.ucum != "%" or "measure" in t.extra:
+            continue
+        blasts = _BLASTS_AFTER.match(text, t.end) or _BLASTS_BEFORE.search(text, max(0, t.start - 60), t.start)
+        cells = None if blasts else _percent_cells().match(text, t.end)
+        if blasts:
+            written, cell = blasts.group("site") or blasts.groupdict().get("site0") or "", "blast"
+        elif cells:
+            written = cells.group("site") or ""
+            cell = re.sub(r"\s+", " ", cells.group("cell").lower()).removesuffix("s")
+        else:
+            continue
+        site = re.sub(r"\s+", " ", written.lower())
+        t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
+        t.extra["measure_after"] = True
     # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
     # threshold states no criterion (its text is reported as unparsed)
     out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
