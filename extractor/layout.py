@@ -247,7 +247,7 @@ def find_sections(text: str) -> list[Section]:
     """Inclusion/Exclusion sections with their lines; a section ends at the next header or page chrome."""
     sections: list[Section] = []
     current: Section | None = None
-    for line in split_lines(text):
+    for line in (piece for whole in split_lines(text) for piece in _unfold_headers(text, whole)):
         found = _header(line)
         if found:
             side, header_span, rest = found
@@ -268,6 +268,28 @@ def find_sections(text: str) -> list[Section]:
     if current:
         sections.append(current)
     return [s for s in sections if s.lines or s.header]
+
+
+_INLINE_HEADER = re.compile(
+    r"(?<=[\w.;)][ \t])[ \t]*(?=(?:inclusion|exclusion)[ \t]+criteria[ \t]*[:：])", re.IGNORECASE
+)
+
+
+def _unfold_headers(text: str, line: Line) -> list[Line]:
+    """A line that holds a whole list whose line breaks were lost (``_dash_cuts``: "Inclusion
+    Criteria:- Males ... older. Exclusion Criteria:- Primary ...") cut before each section header
+    inside it after a sentence's end; any other line as it is."""
+    if len(line.text) < 60 or not _dash_cuts(text, line.start, line.end):
+        return [line]
+    cuts = [m.end() for m in _INLINE_HEADER.finditer(text, line.start, line.end)]
+    if not cuts:
+        return [line]
+    out = []
+    for s, e in itertools.pairwise([line.start, *cuts, line.end]):
+        s, e = _trim(text, s, e)
+        if e > s:
+            out.append(Line(s, e, text[s:e]))
+    return out
 
 
 def _with_preamble(text: str, sections: list[Section]) -> list[Section]:
@@ -491,10 +513,48 @@ def _following(label: str) -> str | None:
     return _ROMAN_NUMERALS[k + 1] if 0 <= k < len(_ROMAN_NUMERALS) - 1 else None
 
 
+# a list whose line breaks were lost, its dash bullets left inside one line: after a sentence's end
+# ("An ED-EQoL score < or = 15.- An IIEF score < or = 25.", "History of radical prostatectomy. -
+# Retinitis pigmentosa.") or, where a line holds two or more, glued to the word before ("Males who
+# have had ED for at least six months- Heterosexual relationship.- Males 18 and older.")
+_RUN_ON_DASH = re.compile(r"(?<=[.;])[ \t]?-[ \t]+(?=[A-Z])")
+_GLUED_DASH = re.compile(r"(?<=[a-z0-9)])-[ \t]+(?=[A-Z][a-z])")
+
+
+def _dash_cuts(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The run-on dash bullets in text[start:end] (``_RUN_ON_DASH``, ``_GLUED_DASH``), in order."""
+    if text.find("- ", start, end) < 0:
+        return []
+    after_stop = list(_RUN_ON_DASH.finditer(text, start, end))
+    glued = list(_GLUED_DASH.finditer(text, start, end))
+    if glued:
+        # (counted on the whole line: a section header may have cut it)
+        line_end = len(text) if (nl := text.find("\n", end)) < 0 else nl
+        whole = _line_start(text, start), line_end
+        if sum(1 for _ in itertools.chain(_RUN_ON_DASH.finditer(text, *whole), _GLUED_DASH.finditer(text, *whole))) < 2:
+            glued = []
+    return sorted(after_stop + glued, key=lambda m: m.start())
+
+
+def _dash_pieces(text: str, start: int, end: int) -> list[Span]:
+    cuts = _dash_cuts(text, start, end)
+    if not cuts:
+        return [(start, end)]
+    bounds = [start, *(m.start() for m in cuts)]
+    starts = [start, *(m.end() for m in cuts)]
+    pieces = [_trim(text, s, e) for s, e in zip(starts, [*bounds[1:], end], strict=True)]
+    return [(s, e) for s, e in pieces if e > s]
+
+
 def numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     """The criteria a line holds when numbered items run on in it: the line is numbered k (its
     bullet, or a number leading its text) and "k+1. ", "k+2. ", ... follow inside it, in order,
-    each before a capital letter. One span, the line's, where there are none."""
+    each before a capital letter; or when dash bullets do (``_dash_cuts``). One span, the line's,
+    where there are none."""
+    return [piece for s, e in _numbered_pieces(text, start, end) for piece in _dash_pieces(text, s, e)]
+
+
+def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     own = _OWN_NUMBER.search(text, _line_start(text, start), start)
     lead = None if own else _LEADING_NUMBER.match(text, start, end)
     number = own or lead

@@ -617,6 +617,7 @@ def qualitative_results(
             m.group().lower() == "normal" and not _LIMIT_NOUN_AFTER.match(text, m.end())
         )
         subject = _measurement_right_before(text, entities, m.start()) if said_normal and value == "normal" else None
+        right_before = False
         for i, e in [] if subject is not None else tests:
             after = text[m.end() : e["start"]]
             before = text[e["end"] : m.start()]
@@ -634,9 +635,14 @@ def qualitative_results(
                 subject = i
                 break
             if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
-                subject = i
+                subject, right_before = i, True
                 break
         markers: list[int] = []
+        if right_before and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
+            # "HBsAg, HCV antibody or HIV antibody positive": the result of each test listed before it
+            listed = _markers_before(text, entities, m.start(), words["_connector"])
+            if len(listed) > 1 and listed[-1] == subject:
+                subject, markers = None, listed
         if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
             # HBV, or HCV positive": the result of the markers named right before it

@@ -302,16 +302,32 @@ _COUNT_NUMBER_AT = re.compile(r"(?<![\d.,])\d|(?=" + "|".join(w for w in _SPELLE
 
 # "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
 # of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+
+
+def _count_at(text: str, pos: int) -> bool:
+    """Whether a count of things starts at ``pos`` ("3 or more anti-HIV drugs"), within one paragraph."""
+    m = _counted_pattern().match(text, pos)
+    return m is not None and not _BLANK_LINE.search(m.group())
+
+
+_RATE_UCUM = {"day": "d", "d": "d", "week": "wk", "month": "mo", "year": "a"}
 _CONTRACEPTION = re.compile(r"contracepti|birth\s+control", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _counted_plurals() -> dict[str, str]:
+    """The counted nouns (singular) to their derived plurals."""
+    return {
+        n: n + "es" if n.endswith(("s", "x", "ch", "sh")) else n[:-1] + "ies" if n.endswith("y") else n + "s"
+        for n in word_list("counted_nouns")
+    }
 
 
 @lru_cache(maxsize=1)
 def _counted_pattern() -> re.Pattern[str]:
     nouns = word_list("counted_nouns")
-    plural = {
-        n: n + "es" if n.endswith(("s", "x", "ch", "sh")) else n[:-1] + "ies" if n.endswith("y") else n + "s"
-        for n in nouns
-    }
+    plural = _counted_plurals()
     forms = sorted({*nouns, *plural.values()})
     known = trie_pattern(sorted(word_list("counted_modifiers")))
     stop = trie_pattern(sorted(word_list("counted_not_modifiers")))
@@ -325,8 +341,9 @@ def _counted_pattern() -> re.Pattern[str]:
         rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy"
         # "at least 2 forms of contraception", "1 form of barrier birth control"
         r"|contraception|contraceptives?|birth\s{1,3}control))?)"
-        # "more than 2 drinks per day" is a rate, left to the comparison rules
-        r"(?!\s{0,3}(?:per|a|/|each|every)\s{0,3}(?:day|week|month|year|d)\b)",
+        # "more than 3 loose stools per day": a count in a time, a rate ("more than 2 drinks per day"
+        # is read with its unit, units.json's drinks per day)
+        r"(?P<rate>\s{0,3}(?:per|a|/|each|every)\s{0,3}(?P<per>day|week|month|year|d)\b)?",
         re.IGNORECASE,
     )
 
@@ -1080,6 +1097,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         if _NUMBER_NEXT.match(text, m.end("post")):
             continue  # "below 40 or above 95": two comparisons, not "40 or above"
+        if not (m.group("unit") or m.group("unit_after")) and _count_at(text, m.start()):
+            continue  # "3 or more anti-HIV drugs": a count of things, read below
         before = _COMP_BEFORE.search(text, max(0, m.start() - 40), m.start())
         if before and comparator_of(before.group("comp"))[:1] != (">" if _is_more(m) else "<"):
             continue  # "older than 21 years of age and under age of 80": ">21", not "21 and under"
@@ -1108,6 +1127,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         contraceptive = _CONTRACEPTION.search(m.group("counted"))
         if taken.overlaps(m.start(), m.end()) or not (m.group("comp") or m.group("post") or contraceptive):
             continue
+        if _BLANK_LINE.search(m.group()):
+            continue  # "Over the age of 18\n\nExclusion Criteria": a count never runs into a heading
         longer_unit = reg.pattern.match(text, m.start("noun"))
         if longer_unit and longer_unit.end() > m.end("noun"):
             continue  # "more than 3 drinks in a single day": a rate, read with its unit
@@ -1120,7 +1141,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         counted = re.sub(r"\s+", " ", m.group("counted").lower())
         t = Threshold(m.start(), m.end(), comparator, "counted-items", value=_count(m.group("num")))
         # the count units of units.json where they name it ("{cycles}"), else the noun as an annotation
-        t.unit, t.ucum, t.count_of = unit, ucum or "{" + m.group("noun").lower() + "}", counted
+        ucum = ucum or "{" + m.group("noun").lower() + "}"
+        if m.group("rate"):
+            unit = f"{m.group('noun')} per {m.group('per').lower()}"
+            ucum = f"{ucum}/{_RATE_UCUM[m.group('per').lower()]}"
+            counted = f"{counted} per {m.group('per').lower()}"
+        t.unit, t.ucum, t.count_of = unit, ucum, counted
         # the Value mention is the count, with its noun where nothing stands between them ("more than 6
         # cycles", "more than 2" of "more than 2 systemic chemotherapy regimens"), as Chia marks it;
         # what it counts is the measure

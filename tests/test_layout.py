@@ -1045,3 +1045,47 @@ def test_one_word_criteria_of_an_unbulleted_list_stay_criteria() -> None:
         "Sarcoidosis",
         "Graft versus host disease",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "criteria"),
+    [
+        # dash bullets left inside a line after a sentence's end: one criterion each
+        (
+            "Inclusion Criteria:\n\n* An ED-EQoL score < or = 15.- An IIEF score < or = 25.\n",
+            [("inclusion", "An ED-EQoL score < or = 15."), ("inclusion", "An IIEF score < or = 25.")],
+        ),
+        (
+            "Exclusion Criteria:\n\n* History of radical prostatectomy. - Retinitis pigmentosa.\n",
+            [("exclusion", "History of radical prostatectomy."), ("exclusion", "Retinitis pigmentosa.")],
+        ),
+        # a whole listing on one line, its sections' headers inside it
+        (
+            "Inclusion Criteria:- Males who have had ED for at least six months- Heterosexual relationship.- "
+            "Males 18 and older. Exclusion Criteria:- Primary hypoactive sexual desire.- Stable heterosexual "
+            "relationship for > 6 month- Other exclusion criteria apply",
+            [
+                ("inclusion", "Males who have had ED for at least six months"),
+                ("inclusion", "Heterosexual relationship."),
+                ("inclusion", "Males 18 and older."),
+                ("exclusion", "Primary hypoactive sexual desire."),
+                ("exclusion", "Stable heterosexual relationship for > 6 month"),
+                ("exclusion", "Other exclusion criteria apply"),
+            ],
+        ),
+        # one dash glued to the word before is a hyphen's place, not a list ("non- Hodgkin" aside)
+        (
+            "Inclusion Criteria:\n\n* Prior therapy with anti- CD20 antibodies allowed\n",
+            [("inclusion", "Prior therapy with anti- CD20 antibodies allowed")],
+        ),
+    ],
+)
+def test_a_list_whose_line_breaks_were_lost_is_read_item_by_item(text: str, criteria: list[tuple[str, str]]) -> None:
+    record = extractor.extract(text)
+    assert [(c["side"], c["text"]) for c in record["criteria"]] == criteria
+
+
+def test_a_count_never_runs_into_the_next_section_header() -> None:
+    record = extractor.extract("Inclusion Criteria:\n\n* Over the age of 18\n\nExclusion Criteria:\n\n* Pregnancy\n")
+    (age,) = record["criteria"][0]["constraints"]
+    assert (age["measure"], age["comparator"], age["value"], age["text"]) == ("age", ">", 18, "Over the age of 18")
