@@ -252,6 +252,17 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # "QTcF for males >= 450 ms or for females >= 470 ms", "Hemoglobin ≥ 13 g/dL for men or
                 # ≥ 12 g/dL for women": the limit for the other sex, on the same measure
                 or (_PEOPLE_GAP.fullmatch(_ASIDE.sub(" ", gap)) and _same_terms(prev, t))
+                # "platelet count decreased to less than 50% of baseline within 24 hours or less than
+                # 100,000/mm3": another limit of the same measure, the same way, after "or"
+                # (never a count of other things, "2 or more episodes of herpes", nor past another
+                # mention, "creatinine > 2 mg/dl; = or > 5 white blood cells ... or = or > 2+")
+                or (
+                    _ALTERNATIVE_LIMIT_GAP.fullmatch(gap)
+                    and prev.get("comparator") == t.get("comparator")
+                    and t.get("ucum") not in DURATION_UCUM
+                    and not t.get("count_of")
+                    and not any(prev["end"] <= e["start"] < t["start"] for e in entities)
+                )
             ):
                 group = list(out[ti - 1])
         if (
@@ -389,6 +400,7 @@ def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
 # "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
+_ALTERNATIVE_LIMIT_GAP = re.compile(r"[^;.()<>≤≥=]{0,60}?\s(?:or|and/or)\s*", re.IGNORECASE)
 _DASHED_OR = re.compile(r"^\s*[-–—]{1,2}\s*(?:or|and/or)\s*$", re.IGNORECASE)
 
 
