@@ -839,8 +839,14 @@ def _constraint(
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
         c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
-    elif not c.get("measure") and t.get("ucum") in _unit_measures():
-        c["measure"] = _unit_measures()[t["ucum"]]  # "more than 3 drinks in a single day"
+    elif (
+        t.get("ucum") in _unit_measures()
+        and (not c.get("measure") or (i is not None and entities[i]["type"] == "Person" and c["measure"] != "age"))
+        and not _WEIGHT_CHANGE_BEFORE.search(text, max(0, base + t["start"] - 40), base + t["start"])
+    ):
+        # "more than 3 drinks in a single day"; "Male ≥ 50 kg": what the people are measured in kilograms
+        # is their body weight (not in "weight loss greater than 5 kg")
+        c["measure"] = _unit_measures()[t["ucum"]]
     c["comparator"] = t["comparator"]
     measure = c.get("measure")
     for key in ("value", "low", "high"):
@@ -1214,6 +1220,11 @@ def _names_a_class(mention: str) -> bool:
 @cache
 def _pressure_words() -> frozenset[str]:
     return frozenset(word_list("pressure_measures"))
+
+
+_WEIGHT_CHANGE_BEFORE = re.compile(
+    r"\b(?:loss|lost|lose|losing|gain(?:ed)?|change|reduction|increase|decrease)\b", re.I
+)
 
 
 @cache

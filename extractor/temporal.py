@@ -53,7 +53,13 @@ _LEAD = (
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
 # ("≥ 7 days post last chemotherapy": "post" as a word of its own counts from an event, as "since" does)
-_DIRECTION = r"(?P<dir>before|prior\s+to|preceding|after|following|since|post(?=\s)|from|of)"
+# ("14 days must have elapsed since the completion of therapy", "2 weeks must have elapsed for local
+# palliative radiotherapy", "6 months must have elapsed if prior craniospinal RT": as "since")
+_DIRECTION = (
+    r"(?P<dir>(?:(?:must|should)\s+)?(?:have\s+|has\s+)?(?:elapsed|passed)\s+(?:since|from|for|if)"
+    r"|before|prior\s+to|preceding|after|following|since|post(?=\s)|from|of)"
+)
+_ELAPSED = re.compile(r".*(?:elapsed|passed)\s", re.IGNORECASE | re.DOTALL)
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
 _DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:{WRAPPED_BREAK}|\s{{0,2}}[-\s]?){_UNIT}"
@@ -466,6 +472,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
     windows = _WINDOW_HALF_LIVES_RE if _HALF_LIFE_WORDS.search(text) else _WINDOW_RE
     for m in windows.finditer(text):
         lead, direction_word = m.group("lead"), m.group("dir")
+        if direction_word and _ELAPSED.match(direction_word):
+            direction_word = "since"
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
         anchor = match_anchor(text, m.end()) if anchored else None
