@@ -601,6 +601,30 @@ OTHER_TRIALS = {
         "windows": 0.75,
         "drugs": 0.70,
     },
+    # round 25: translated, weights by sex, a list of tests with "positive" after the last
+    "NCT06090136": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.20,
+        "windows": 0.95,
+        "drugs": 0.35,
+    },
+    # criteria run on inside bullets after ".- "
+    "NCT00661700": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.80,
+        "drugs": 0.80,
+    },
+    # "--Disease Characteristics--" topics, "Two or more of the following"
+    "NCT00004494": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
 }
 
 
