@@ -1041,7 +1041,62 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
 
 
+# "at least 2 of the following immune phenotyping: CD1a, CD2, ...", "Two or more of the following:
+# Fever or hypothermia; Tachycardia; ...": a count of what is listed after it
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_COUNT = r"(?:\d{1,2}|" + "|".join(_COUNT_WORDS) + r")"
+_COUNT_OF_LISTED = re.compile(
+    rf"\b(?:at\s+least\s+(?P<least>{_COUNT})|(?P<more>{_COUNT})\s+or\s+more|(?:a\s+)?minimum\s+of\s+(?P<minimum>{_COUNT}))"
+    r"\s+of\s+the\s+following\b[^:;.]{0,60}[:：]",
+    re.IGNORECASE,
+)
+
+
+def _count_of_listed(text: str, lo: int, hi: int) -> tuple[int, int, int] | None:
+    """(start, end, n) of "at least n of the following ...:" in text[lo:hi], or None."""
+    m = _COUNT_OF_LISTED.search(text, lo, hi)
+    if m is None:
+        return None
+    written = (m.group("least") or m.group("more") or m.group("minimum")).lower()
+    n = int(written) if written.isdigit() else _COUNT_WORDS[written]
+    return m.start(), m.end(), n
+
+
 def build_logic(
+    text: str,
+    side: str,
+    leaves: list[tuple[int, int, str, str]],
+    groups: dict[str, tuple[str, list[str]]],
+    lo: int = 0,
+    hi: int | None = None,
+    masked: list[tuple[int, int]] | None = None,
+    types: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """And/or tree over the leaves (start, end, id, kind) of a criterion; kind is entity, constraint or
+    window (see ``_build_logic``). "At least 2 of the following: A, B, C" is ``at_least`` 2 over what is
+    listed after the colon, read as alternatives, with what comes before it (the count itself is no
+    leaf)."""
+    hi_ = len(text) if hi is None else hi
+    counted = _count_of_listed(text, lo, hi_) if len(leaves) > 2 else None
+    if counted is not None:
+        start, end, n = counted
+        listed = [leaf for leaf in leaves if leaf[0] >= end]
+        tree = _build_logic(text, "exclusion", listed, groups, end, hi, masked, types)
+        if tree is not None and tree.get("op") == "any" and len(tree["args"]) > n:
+            # (what comes before it holds with it, however the criterion's side reads its commas)
+            before = [leaf for leaf in leaves if leaf[1] <= start]
+            head = _build_logic(text, side, before, groups, lo, start, masked, types)
+            if head is None and len(before) == 1:
+                head = {"ref": before[0][2]}
+            # ("at least one of the following" is any of them)
+            node = tree if n == 1 else {"op": "at_least", "n": n, "args": tree["args"]}
+            if head is None:
+                return node
+            return {"op": "all", "args": [*(head["args"] if head.get("op") == "all" else [head]), node]}
+    return _build_logic(text, side, leaves, groups, lo, hi, masked, types)
+
+
+def _build_logic(
     text: str,
     side: str,
     leaves: list[tuple[int, int, str, str]],

@@ -1089,3 +1089,25 @@ def test_a_count_never_runs_into_the_next_section_header() -> None:
     record = extractor.extract("Inclusion Criteria:\n\n* Over the age of 18\n\nExclusion Criteria:\n\n* Pregnancy\n")
     (age,) = record["criteria"][0]["constraints"]
     assert (age["measure"], age["comparator"], age["value"], age["text"]) == ("age", ">", 18, "Over the age of 18")
+
+
+@pytest.mark.parametrize(
+    ("text", "n", "listed"),
+    [
+        (
+            "Sepsis characterized by: Two or more of the following: Fever; Tachycardia; Tachypnea; Hypotension",
+            2,
+            ["Fever", "Tachycardia", "Tachypnea", "Hypotension"],
+        ),
+        ("At least 3 of the following symptoms: nausea, vomiting, diarrhea, fatigue", 3, None),
+    ],
+)
+def test_a_count_of_the_items_listed_is_an_at_least_tree(text: str, n: int, listed: list[str] | None) -> None:
+    (crit,) = extractor.extract(f"Inclusion Criteria:\n* {text}\n")["criteria"]
+    texts = {i["id"]: i["text"] for key in ("entities", "windows", "constraints") for i in crit[key]}
+    logic = crit["logic"]
+    node = logic if logic["op"] == "at_least" else next(a for a in logic["args"] if a.get("op") == "at_least")
+    assert node["n"] == n and len(node["args"]) > n
+    assert all("ref" in a for a in node["args"])
+    if listed is not None:
+        assert [texts[a["ref"]] for a in node["args"]] == listed
