@@ -195,7 +195,13 @@ def _criterion_records(
         # ("preoperative" is a window before surgery; whether the word is a Temporal mention is the
         # model's reading: Chia marks it in some places and not in others)
         if w["rule"] != "prefixed-event":
-            derived.append({"start": w["start"], "end": w["end"], "type": "Temporal", "rule": w["rule"]})
+            end = w["end"]
+            if w.get("event_start") is not None and w["rule"].endswith("-since"):
+                # "14 days must have elapsed since the completion of cytotoxic therapy": the time phrase
+                # is the duration; the event it is counted from is a mention of its own
+                unit = _TIME_UNIT.search(local, w["start"], w["event_start"])
+                end = unit.end() if unit else end
+            derived.append({"start": w["start"], "end": end, "type": "Temporal", "rule": w["rule"]})
         # "at screening" is one Temporal mention: Chia marks its anchor apart in under a third of them
         # (train: 29 of 102); a window counted from an anchor names it apart
         # (a clinical event a window runs before or after stays the Procedure or Condition it is:
@@ -1222,6 +1228,7 @@ def _pressure_words() -> frozenset[str]:
     return frozenset(word_list("pressure_measures"))
 
 
+_TIME_UNIT = re.compile(r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b", re.IGNORECASE)
 _WEIGHT_CHANGE_BEFORE = re.compile(
     r"\b(?:loss|lost|lose|losing|gain(?:ed)?|change|reduction|increase|decrease)\b", re.I
 )

@@ -153,6 +153,18 @@ def test_a_window_since_a_patients_own_event_times_that_event() -> None:
     assert (window["direction"], window["anchor"]["name"]) == ("after", "enrollment")
 
 
+def test_the_time_phrase_of_a_window_since_an_event_is_its_duration() -> None:
+    record = extract_lines(
+        "14 days must have elapsed since the completion of systemic cytotoxic therapy", side="inclusion"
+    )
+    (crit,) = record["criteria"]
+    (window,) = crit["windows"]
+    assert (window["comparator"], window["duration"], window["direction"]) == (">=", "P14D", "before")
+    # the Temporal mention is the duration; the event it is counted from is a mention of its own
+    assert [e["text"] for e in crit["entities"] if e["type"] == "Temporal"] == ["14 days"]
+    assert [e["text"] for e in crit["entities"] if e["id"] in window["applies_to"]] == ["systemic cytotoxic therapy"]
+
+
 def test_a_duration_at_a_lines_end_names_no_event() -> None:
     from extractor.temporal import find_windows
 
