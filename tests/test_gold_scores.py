@@ -625,6 +625,30 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.75,
     },
+    # round 26: healthy men, windows from the administration of the study drug
+    "NCT06324006": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.55,
+        "drugs": 0.75,
+    },
+    # nested bullets under lead-ins, "14 days must have elapsed since ..."
+    "NCT03826992": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    # a PDQ listing with topic labels over bullets
+    "NCT00006256": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
 }
 
 
