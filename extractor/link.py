@@ -225,7 +225,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             or _GRADE_WORD.search(text, t["start"], t["end"])
             or _GRADE_AFTER.match(text, t["end"])
         )
-        if (not group or only_grade) and graded:
+        # ("grade II or III Degree atrioventricular block": a grade that leads with its word grades the
+        # condition after it, whatever comes before)
+        leads = _GRADE_WORD.match(text, t["start"]) is not None and bool(
+            _graded_after(text, entities, starts, t["end"])
+        )
+        if (not group or only_grade or leads) and graded:
             # "Grade 3 or above immune-related adverse events", "CTC ≥ 2 grade diarrhea", ">= Grade 2
             # bilateral peripheral neuropathy": a grade written before its condition ...
             # ... or after it: "infection (CTCAE 5.0 ≥ grade 2)", "proteinuria (CTCAE4.0-≥3)",

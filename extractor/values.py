@@ -380,11 +380,21 @@ STAGE_RANGE_RE = re.compile(
     r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)\s{0,3}(?:-|–|~|～|to|through)\s{0,3}"
     r"(?:(?i:stage)\s{0,3})?(?P<high>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)(?![A-Za-z0-9])"
 )
+# "Stage III or IV melanoma", "stage IIIB or IV", "grade 3 or 4 toxicity", "grade II and III": two
+# grades joined by "or"/"and" after the word naming them, a range of them (the golds' reading); the
+# values alone after "stage" (a mention of its own names what is staged), with the word after "grade"
+# ("class I or II antiarrhythmics" names drugs; "NYHA class III or IV" is a score's)
+ORDINAL_OR_RE = re.compile(
+    r"\b(?P<word>(?i:stage|grade))\s{1,3}(?P<low>(?:IV|I{1,3})[A-C]?|[0-5])\s{1,3}(?i:or|and|and/or)\s{1,3}"
+    r"(?:(?i:stage|grade)\s{1,3})?(?P<high>(?:IV|I{1,3})[A-C]?|[0-5])(?![\w.,-])"
+)
 _STAGING_SYSTEM_BEFORE = re.compile(r"\b(FIGO|Ann\s+Arbor|AJCC|INSS|ISS|R-ISS|Binet|Rai)\s{1,3}$")
 _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
 
 
 _STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
+_ORDINAL_WORD = re.compile(r"stage|grade", re.IGNORECASE)
+_STAGE_KIND_BEFORE = re.compile(r"\b(pathologic(?:al)?|clinical)\s{1,3}$", re.IGNORECASE)
 
 
 def _stage_rank(stage: str) -> tuple[int, str, str]:
@@ -1286,6 +1296,31 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for found in _tnm_categories(text, taken):
         out.append(found)
         taken.append((found.start, found.end))
+    # (after the named scores: "New York Heart Association stage III or IV" is the score's)
+    for m in ORDINAL_OR_RE.finditer(text) if _ORDINAL_WORD.search(text) else ():
+        lowest, highest = m.group("low"), m.group("high")
+        if taken.overlaps(m.start(), m.end()) or lowest.isdigit() != highest.isdigit():
+            continue
+        ordered = int(lowest) < int(highest) if lowest.isdigit() else _stage_rank(lowest) < _stage_rank(highest)
+        if not ordered:
+            continue
+        start = m.start() if m.group("word").lower() == "grade" else m.start("low")
+        t = Threshold(start, m.end(), "between", "ordinal-or", low=int(lowest) if lowest.isdigit() else lowest)
+        t.high = int(highest) if highest.isdigit() else highest
+        t.extra["inclusive"] = True
+        if m.group("word").lower() == "stage":
+            # ("Pathological Stage III or IV", "clinical stage I or II": the staging named)
+            system = _STAGING_SYSTEM_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            kind = _STAGE_KIND_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            t.extra["measure"] = (
+                f"{system.group(1).lower()} stage"
+                if system
+                else f"{kind.group(1).lower().removesuffix('al')}al tumor stage"
+                if kind
+                else "tumor stage"
+            )
+        out.append(t)
+        taken.append((m.start(), m.end()))
     # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it (or before
     # it: "Blasts in peripheral blood > 20%"), and "≥ 10% plasma cells", "no more than 55%
     # prolymphocytes" name the cells after it
