@@ -388,6 +388,11 @@ ORDINAL_OR_RE = re.compile(
     r"\b(?P<word>(?i:stage|grade))\s{1,3}(?P<low>(?:IV|I{1,3})[A-C]?|[0-5])\s{1,3}(?i:or|and|and/or)\s{1,3}"
     r"(?:(?i:stage|grade)\s{1,3})?(?P<high>(?:IV|I{1,3})[A-C]?|[0-5])(?![\w.,-])"
 )
+# "Stage IV breast cancer", "clinical stage IIIB": one stage after the word (no range, no list after it)
+SINGLE_STAGE_RE = re.compile(
+    r"\b(?i:stage)\s{1,3}(?P<stage>(?:IV|I{1,3})[A-C]?[1-3]?)(?![\w.-])"
+    r"(?!\s{0,3}(?:[-–~/,]|(?i:or|and|to|through)\b)\s{0,3}(?:(?i:stage)\s{1,3})?(?:IV|V|I))"
+)
 _STAGING_SYSTEM_BEFORE = re.compile(r"\b(FIGO|Ann\s+Arbor|AJCC|INSS|ISS|R-ISS|Binet|Rai)\s{1,3}$")
 _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
 
@@ -395,6 +400,17 @@ _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "I
 _STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
 _ORDINAL_WORD = re.compile(r"stage|grade", re.IGNORECASE)
 _STAGE_KIND_BEFORE = re.compile(r"\b(pathologic(?:al)?|clinical)\s{1,3}$", re.IGNORECASE)
+
+
+def _stage_measure(text: str, start: int) -> str:
+    """What a stage written at ``start`` measures: the staging system's stage written before it ("FIGO
+    stage IIIB-IVA"), the pathological or clinical tumor stage ("Pathological Stage III or IV"), else
+    the tumor stage."""
+    system = _STAGING_SYSTEM_BEFORE.search(text, max(0, start - 20), start)
+    if system:
+        return f"{system.group(1).lower()} stage"
+    kind = _STAGE_KIND_BEFORE.search(text, max(0, start - 20), start)
+    return f"{kind.group(1).lower().removesuffix('al')}al tumor stage" if kind else "tumor stage"
 
 
 def _stage_rank(stage: str) -> tuple[int, str, str]:
@@ -1309,16 +1325,14 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         t.high = int(highest) if highest.isdigit() else highest
         t.extra["inclusive"] = True
         if m.group("word").lower() == "stage":
-            # ("Pathological Stage III or IV", "clinical stage I or II": the staging named)
-            system = _STAGING_SYSTEM_BEFORE.search(text, max(0, m.start() - 20), m.start())
-            kind = _STAGE_KIND_BEFORE.search(text, max(0, m.start() - 20), m.start())
-            t.extra["measure"] = (
-                f"{system.group(1).lower()} stage"
-                if system
-                else f"{kind.group(1).lower().removesuffix('al')}al tumor stage"
-                if kind
-                else "tumor stage"
-            )
+            t.extra["measure"] = _stage_measure(text, m.start())
+        out.append(t)
+        taken.append((m.start(), m.end()))
+    for m in SINGLE_STAGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        t = Threshold(m.start("stage"), m.end(), "=", "single-stage", value=m.group("stage"))
+        t.extra["measure"] = _stage_measure(text, m.start())
         out.append(t)
         taken.append((m.start(), m.end()))
     # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it (or before
