@@ -528,6 +528,54 @@ def _elliptic_members(text: str, found: list[dict[str, Any]]) -> list[dict[str, 
     return sorted(out, key=lambda g: g["start"])
 
 
+@lru_cache(maxsize=1)
+def _organ_list_pattern() -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
+    organs = frozenset(w.lower() for w in word_list("organ_modifiers"))
+    heads = frozenset(w.lower() for w in word_list("organ_disease_heads"))
+    word = r"[A-Za-z][A-Za-z-]{2,}"
+    # "heart, lung, liver, or " right before the mention: words joined by commas or slashes, the last
+    # by "or"/"and"
+    # (or joined by commas before a mention that holds the last "or" itself: "cardiac, hepatic, renal or
+    # pulmonary disease" read as "renal or pulmonary disease")
+    listed = re.compile(
+        rf"(?P<list>(?:{word}\s{{0,2}}[,/]\s{{0,2}})*{word}\s{{0,2}},?\s{{1,3}}(?:or|and|and/or)\s{{1,3}}"
+        rf"|(?:{word}\s{{0,2}}[,/]\s{{0,2}})+)$",
+        re.IGNORECASE,
+    )
+    return organs, heads, listed
+
+
+def listed_organ_members(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """'heart, lung, liver, or kidney disease': each organ listed before a mention (of ``spans``) that
+    starts with one and ends in a disease word (``words.json`` ``organ_modifiers``,
+    ``organ_disease_heads``) names a mention of its own ("heart disease",
+    "lung disease", "liver disease"), as the golds mark them: (start, end, name) of each, where no
+    span of ``spans`` is."""
+    organs, heads, listed = _organ_list_pattern()
+    taken = sorted(spans)
+    out: list[tuple[int, int, str]] = []
+    for start, end in taken:
+        written = text[start:end]
+        first = written.split(maxsplit=1)[0] if written.strip() else ""
+        head = written.rsplit(maxsplit=1)[-1]
+        if first.lower() not in organs or " " not in written.strip() or head.lower() not in heads:
+            continue
+        m = listed.search(text, max(0, start - 120), start)
+        if m is None:
+            continue
+        words = [
+            w for w in re.finditer(r"[A-Za-z][A-Za-z-]{2,}", m.group("list")) if w.group().lower() not in ("or", "and")
+        ]
+        if not words or any(w.group().lower() not in organs for w in words):
+            continue
+        for w in words:
+            s, e = m.start("list") + w.start(), m.start("list") + w.end()
+            if any(a < e and s < b for a, b in taken) or any(a < e and s < b for a, b, _ in out):
+                continue
+            out.append((s, e, f"{w.group().lower()} {head.lower()}"))
+    return out
+
+
 def _drop_generic_heads(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """'live vaccine treatment', 'glucocorticoid therapy': the generic head belongs to the mention
     before it and is not a Procedure of its own."""
@@ -1325,6 +1373,17 @@ class CriteriaModelEntities:
                         "rule": "coordinated-member",
                     },
                 )
+        # "heart, lung, liver, or kidney disease": the organs listed before the disease name a mention
+        # each ("heart disease", ...)
+        conditions = [k for k, v in info.items() if v["type"] == "Condition"]
+        for a, b, name in listed_organ_members(text, conditions) if conditions else ():
+            if not any(k[0] < b and a < k[1] for k in info):
+                info[(a, b)] = {
+                    "type": "Condition",
+                    "normalized": name,
+                    "is_class": False,
+                    "rule": "organ-coordination",
+                }
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
         for key, entry in info.items():

@@ -667,6 +667,9 @@ def qualitative_results(
         inside_mention = any(
             e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES
         )
+        if subject is None and not markers and value in ("positive", "negative"):
+            # "Positive HIV-I", "Negative HBsAg": a result written before the marker it is of
+            subject = _marker_right_after(text, entities, m.end())
         # "Positive testing for HIV, HBsAg, or HCV antibodies", "positive test for hepatitis C": the
         # result of each thing tested for
         tested = (
@@ -702,6 +705,18 @@ def _is_marker(text: str, e: dict[str, Any]) -> bool:
     return e["type"] == "Measurement" or (
         e["type"] in {"Condition", "Observation"} and bool(_MARKER_WORDS.search(name))
     )
+
+
+def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> int | None:
+    """The marker (``_is_marker``) a result word ending at ``end`` stands right before, at the end of
+    the criterion ("Positive HIV-I."), or None."""
+    for i, e in enumerate(entities):
+        if e["start"] < end:
+            continue
+        if not re.fullmatch(r"[ \t]{1,3}", text[end : e["start"]]) or not _is_marker(text, e):
+            return None
+        return i if re.fullmatch(r"\s*[.;]?\s*", text[e["end"] :]) else None
+    return None
 
 
 def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connector: re.Pattern[str]) -> list[int]:

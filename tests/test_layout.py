@@ -1111,3 +1111,30 @@ def test_a_count_of_the_items_listed_is_an_at_least_tree(text: str, n: int, list
     assert all("ref" in a for a in node["args"])
     if listed is not None:
         assert [texts[a["ref"]] for a in node["args"]] == listed
+
+
+@pytest.mark.parametrize(
+    ("text", "members"),
+    [
+        (
+            "Patients without serious heart, lung, liver, or kidney disease.",
+            [("heart", "heart disease"), ("lung", "lung disease"), ("liver", "liver disease")],
+        ),
+        ("No significant cardiac, hepatic, renal or pulmonary disease", [("cardiac", "cardiac disease")]),
+    ],
+)
+def test_organs_listed_before_a_disease_name_a_mention_each(text: str, members: list[tuple[str, str]]) -> None:
+    (crit,) = extractor.extract(f"Inclusion Criteria:\n1. {text}\n")["criteria"]
+    found = {(e["text"], e.get("normalized")) for e in crit["entities"] if e["type"] == "Condition"}
+    assert set(members) <= found
+    # ... negated with the rest of the list
+    assert all(e["assertion"]["negated"] for e in crit["entities"] if e["type"] == "Condition")
+
+
+def test_a_list_of_things_that_are_no_organs_names_no_member() -> None:
+    (crit,) = extractor.extract("Inclusion Criteria:\n1. History of diabetes, hypertension or kidney disease\n")[
+        "criteria"
+    ]
+    conditions = [e for e in crit["entities"] if e["type"] == "Condition"]
+    assert [e["text"] for e in conditions] == ["diabetes", "hypertension", "kidney disease"]
+    assert not any((e.get("normalized") or "").startswith(("diabetes ", "hypertension ")) for e in conditions)
