@@ -715,7 +715,8 @@ def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> 
             continue
         if not re.fullmatch(r"[ \t]{1,3}", text[end : e["start"]]) or not _is_marker(text, e):
             return None
-        return i if re.fullmatch(r"\s*[.;]?\s*", text[e["end"] :]) else None
+        # (a short suffix the mention left out may end it: "HIV" of "HIV-I")
+        return i if re.fullmatch(r"(?:-?[A-Za-z0-9]{1,3})?\s*[.;]?\s*", text[e["end"] :]) else None
     return None
 
 
