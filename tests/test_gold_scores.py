@@ -649,6 +649,30 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.90,
     },
+    # round 27: translated, organs listed before "disease", "#3 months"
+    "NCT05901974": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
+    # healthy volunteers, "Positive HIV-I.", "the trials starting date"
+    "NCT04170790": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    # bullets headed "DONOR:", "stage II or III multiple myeloma"
+    "NCT00003954": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.55,
+        "constraints": 0.75,
+        "windows": 0.30,
+        "drugs": 0.85,
+    },
 }
 
 
