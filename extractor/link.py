@@ -122,7 +122,14 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             out.append(between)
             continue
         group: list[int] = []
-        pos = t["start"]
+        # "QTc interval prolongation (male > 450 ms; female > 470 ms)": the people a limit is for,
+        # written right before it, stand between it and what it measures
+        sex = (
+            _SEX_RIGHT_BEFORE.search(text, max(0, t["start"] - 20), t["start"])
+            if t.get("ucum") not in _PERSON_UCUM
+            else None
+        )
+        pos = sex.start() if sex else t["start"]
         # entities are sorted by start; only the last few before the threshold can be its subject
         upto = bisect.bisect_right(starts, t["start"])
         candidates = [
@@ -143,6 +150,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if any(_nested(e, entities[j]) for j in candidates):
                 continue  # "Doppler ultrasound ejection fraction ≥ 45%": the Measurement, not "ultrasound"
             if e["end"] > pos and not (pos == t["start"] and e["start"] < pos):
+                continue
+            if sex is not None and e["start"] >= sex.start():
                 continue
             if not group and aside != t["start"] and e["start"] > aside:
                 continue  # a mention inside the bracketed aside right before the threshold
@@ -406,6 +415,9 @@ _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
 # "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
 _ALTERNATIVE_LIMIT_GAP = re.compile(r"[^;.()<>≤≥=]{0,60}?\s(?:or|and/or)\s*", re.IGNORECASE)
+_SEX_RIGHT_BEFORE = re.compile(
+    r"(?:\b(?:for|in)\s{1,3})?\b(?:males?|females?|men|women|boys|girls)\s{0,2}[:=]?\s{0,2}$", re.IGNORECASE
+)
 _DASHED_OR = re.compile(r"^\s*[-–—]{1,2}\s*(?:or|and/or)\s*$", re.IGNORECASE)
 
 
@@ -472,8 +484,11 @@ DOSE_DIMENSIONS = frozenset(
 )
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 _SEXES = r"(?:the\s+)?(?:males?|females?|men|women|boys|girls)"
+# (or "; female" after "(male > 450 ms": the other sex named right before its limit)
 _PEOPLE_GAP = re.compile(
-    rf"\s*(?:(?:for|in)\s+{_SEXES}\s*)?[,;]?\s*(?:or|and|and/or)\s+(?:(?:for|in)\s+{_SEXES}\s*)?", re.IGNORECASE
+    rf"\s*(?:(?:for|in)\s+{_SEXES}\s*)?(?:[,;]?\s*(?:or|and|and/or)\s+(?:(?:for|in)\s+{_SEXES}\s*)?"
+    rf"|[,;]\s*{_SEXES}\s*[:=]?\s*)",
+    re.IGNORECASE,
 )
 _CONDITIONAL_GAP = re.compile(
     r"\s*[;,]?\s*(?:if|when|in\s+case\s+of|(?:for|in)\s+(?:patients|subjects|participants)\s+with)\b", re.IGNORECASE
