@@ -302,6 +302,15 @@ _COUNT_NUMBER_AT = re.compile(r"(?<![\d.,])\d|(?=" + "|".join(w for w in _SPELLE
 
 # "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
 # of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
+# "more than twice per month", "at least once a week", "less than once a month": how often, a
+# frequency written with a word for its number
+_FREQUENCY_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+_FREQUENCY_WORD = re.compile(r"\b(?:once|twice|thrice)\b", re.IGNORECASE)
+FREQUENCY_WORD_RE = re.compile(
+    rf"(?P<comp>{_COMP})\s{{0,3}}(?P<word>once|twice|thrice)\s{{1,3}}(?:per|a|an|each|every)\s{{1,3}}"
+    r"(?P<per>day|week|month|year)\b",
+    re.IGNORECASE,
+)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
 
@@ -1180,6 +1189,21 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         adjacent = m.start("noun") == m.start("counted")
         t.extra["value_span"] = (0, (m.end("noun") if adjacent else count_end) - m.start())
         t.extra["measure"] = f"number of {counted}"
+        out.append(t)
+        taken.append((m.start(), m.end()))
+    for m in _matches_at(FREQUENCY_WORD_RE, text, comp_at) if _FREQUENCY_WORD.search(text) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        per = m.group("per").lower()
+        t = Threshold(
+            m.start(),
+            m.end(),
+            comparator_of(m.group("comp")),
+            "frequency-word",
+            value=_FREQUENCY_WORDS[m.group("word").lower()],
+            unit=f"times per {per}",
+            ucum=f"/{_RATE_UCUM[per]}",
+        )
         out.append(t)
         taken.append((m.start(), m.end()))
     for m in _matches_at(HYPHENATED_DURATION_RE, text, comp_at):
