@@ -727,13 +727,19 @@ def segment(
             )
             # ... and so is a paragraph with no bullet under an ACTG topic and its announcement ("Prior
             # Medication:\n\nExcluded:\n\nAntiretroviral therapy. If ...") while the topic has no bulleted item
+            # (and so is one under a second announcement inside the topic, "Allowed:\n\nMedication for
+            # prophylaxis ...", while that group has no bulleted item)
             prose = (
                 not bullet
                 and parent_top is not None
                 and parent_top.topic_header is not None
-                and group is None
                 and not _is_topic_label(line.text)
-                and (not parent_top.children or prose_topic is parent_top)
+                and (
+                    (group is None and (not parent_top.children or prose_topic is parent_top))
+                    or (group is not None and (not group.children or prose_topic is group))
+                )
+                # ("NOTE:" after the paragraph heads what follows it, no paragraph of its own)
+                and not (prose_topic is not None and line.text.rstrip().endswith((":", "：")))
             )
             if parent_top is not None and (
                 restarts
@@ -745,9 +751,9 @@ def segment(
                     and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
                 )
             ):
-                prose_topic = parent_top if prose else None
                 nested_list = bool(restarts)
                 target = group if group is not None else parent_top
+                prose_topic = target if prose else None
                 for k, (s, e) in enumerate(pieces):
                     n = len(target.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","

@@ -1138,3 +1138,19 @@ def test_a_list_of_things_that_are_no_organs_names_no_member() -> None:
     conditions = [e for e in crit["entities"] if e["type"] == "Condition"]
     assert [e["text"] for e in conditions] == ["diabetes", "hypertension", "kidney disease"]
     assert not any((e.get("normalized") or "").startswith(("diabetes ", "hypertension ")) for e in conditions)
+
+
+def test_a_paragraph_under_a_second_announcement_of_a_topic_is_its_item() -> None:
+    text = (
+        "Inclusion Criteria\r\n\r\nPrior Medication:\r\n\r\nRequired:\r\n\r\n"
+        "  -  Any antiretroviral medications for which the dosage regimen has been\r\n"
+        "     stable for at least 3 weeks prior to enrollment.\r\n\r\nAllowed:\r\n\r\n"
+        "Medication for prophylaxis or maintenance therapy of opportunistic infection, stable for at\r\n"
+        "least 2 weeks prior to enrollment.\r\n"
+    )
+    record = extractor.extract(text)
+    by_id = {c["id"]: c for c in record["criteria"]}
+    (allowed,) = [c for c in record["criteria"] if c["text"].startswith("Allowed:")]
+    (item,) = [c for c in record["criteria"] if c["parent"] == allowed["id"]]
+    assert item["text"].startswith("Medication for prophylaxis") and item["text"].endswith("prior to enrollment.")
+    assert by_id[allowed["parent"]]["text"].startswith("Prior Medication:")
