@@ -673,6 +673,30 @@ OTHER_TRIALS = {
         "windows": 0.30,
         "drugs": 0.85,
     },
+    # round 28: stages with bracketed glosses, numbered items under a lead-in
+    "NCT05693090": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+        "windows": 0.80,
+        "drugs": 0.40,
+    },
+    # translated, Doppler values written loosely
+    "NCT02579148": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
+    # ACTG topics with "Required:" and "Allowed:"
+    "NCT00002444": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.45,
+        "windows": 0.90,
+        "drugs": 0.70,
+    },
 }
 
 
