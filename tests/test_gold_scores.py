@@ -697,6 +697,29 @@ OTHER_TRIALS = {
         "windows": 0.90,
         "drugs": 0.70,
     },
+    # round 29: translated, washouts before the first dose
+    "NCT06844474": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.95,
+    },
+    # "at least age of 30 to 65", "Negative urinalysis within 30 days prior to date of surgery"
+    "NCT05081232": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.90,
+        "drugs": 0.90,
+    },
+    # a PDQ listing in run-on paragraphs with inline topics
+    "NCT00003760": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.85,
+        "drugs": 0.80,
+    },
 }
 
 
