@@ -1228,9 +1228,11 @@ def _pressure_words() -> frozenset[str]:
     return frozenset(word_list("pressure_measures"))
 
 
+# a duration's unit word ("14 days" of "14 days must have elapsed since ...")
 _TIME_UNIT = re.compile(r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b", re.IGNORECASE)
+# a change written before a weight ("weight loss greater than 5 kg"): no body weight
 _WEIGHT_CHANGE_BEFORE = re.compile(
-    r"\b(?:loss|lost|lose|losing|gain(?:ed)?|change|reduction|increase|decrease)\b", re.I
+    r"\b(?:loss|lost|lose|losing|gain(?:ed)?|change|reduction|increase|decrease)\b", re.IGNORECASE
 )
 
 

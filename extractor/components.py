@@ -545,7 +545,7 @@ def _organ_list_pattern() -> tuple[frozenset[str], frozenset[str], re.Pattern[st
     return organs, heads, listed
 
 
-def listed_organ_members(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def _listed_organ_members(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """'heart, lung, liver, or kidney disease': each organ listed before a mention (of ``spans``) that
     starts with one and ends in a disease word (``words.json`` ``organ_modifiers``,
     ``organ_disease_heads``) names a mention of its own ("heart disease",
@@ -1376,7 +1376,7 @@ class CriteriaModelEntities:
         # "heart, lung, liver, or kidney disease": the organs listed before the disease name a mention
         # each ("heart disease", ...)
         conditions = [k for k, v in info.items() if v["type"] == "Condition"]
-        for a, b, name in listed_organ_members(text, conditions) if conditions else ():
+        for a, b, name in _listed_organ_members(text, conditions) if conditions else ():
             if not any(k[0] < b and a < k[1] for k in info):
                 info[(a, b)] = {
                     "type": "Condition",

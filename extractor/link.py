@@ -413,11 +413,14 @@ def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
 
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
-# "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
+# between two limits of one measure: a few words that are no other limit, then "or" ("less than 50% of
+# baseline within 24 hours or less than 100,000/mm3")
 _ALTERNATIVE_LIMIT_GAP = re.compile(r"[^;.()<>≤≥=]{0,60}?\s(?:or|and/or)\s*", re.IGNORECASE)
+# the people a limit is for, right before it ("(male > 450 ms", "for females >= 470 msec")
 _SEX_RIGHT_BEFORE = re.compile(
     r"(?:\b(?:for|in)\s{1,3})?\b(?:males?|females?|men|women|boys|girls)\s{0,2}[:=]?\s{0,2}$", re.IGNORECASE
 )
+# "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
 _DASHED_OR = re.compile(r"^\s*[-–—]{1,2}\s*(?:or|and/or)\s*$", re.IGNORECASE)
 
 

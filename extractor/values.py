@@ -300,8 +300,6 @@ _NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
 _COUNT_NUMBER_AT = re.compile(r"(?<![\d.,])\d|(?=" + "|".join(w for w in _SPELLED if w != "zero") + ")", re.IGNORECASE)
 
 
-# "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
-# of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
 # "more than twice per month", "at least once a week", "less than once a month": how often, a
 # frequency written with a word for its number
 _FREQUENCY_WORDS = {"once": 1, "twice": 2, "thrice": 3}
@@ -311,6 +309,7 @@ FREQUENCY_WORD_RE = re.compile(
     r"(?P<per>day|week|month|year)\b",
     re.IGNORECASE,
 )
+# a blank line: a count never runs across one ("Over the age of 18\n\nExclusion Criteria")
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
 
@@ -320,7 +319,12 @@ def _count_at(text: str, pos: int) -> bool:
     return m is not None and not _BLANK_LINE.search(m.group())
 
 
+# a count or a frequency in a time: the period's UCUM unit ("{stools}/d", "/mo")
 _RATE_UCUM = {"day": "d", "d": "d", "week": "wk", "month": "mo", "year": "a"}
+
+
+# "no more than 2 prior chemotherapy regimens", "at least one measurable lesion", "one or more regimens
+# of chemotherapy", ">= 4 courses": a count of things (rule ``counted-items``; the nouns are data)
 _CONTRACEPTION = re.compile(r"contracepti|birth\s+control", re.IGNORECASE)
 
 
@@ -1312,8 +1316,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out[-1].extra["inclusive"] = True
             # the word stage names it: a cancer's stage, as the golds name it, or the staging system's
             # written before it ("FIGO stage IIIB-IVA")
-            system = _STAGING_SYSTEM_BEFORE.search(text, max(0, m.start() - 20), m.start())
-            out[-1].extra["measure"] = f"{system.group(1).lower()} stage" if system else "tumor stage"
+            out[-1].extra["measure"] = _stage_measure(text, m.start())
             taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_RANGE_RE, text, [m.start() for m in _ORDINAL_AT.finditer(text)]):
         if taken.overlaps(m.start(), m.end()):
