@@ -532,7 +532,19 @@ def _criterion_records(
 
     # --- entity leaves for logic -----------------------------------------------------------------
     skip_norm = _context_only()
-    coordinated = _coordinated_qualifiers(local, entities)
+    listed: set[int] = set()
+    # a list of qualifiers ("metastatic, advanced, or locally recurrent") is one leaf: any or all of them
+    coordinated: set[int] = set()
+    for chain, chain_op in _coordinated_qualifiers(local, entities):
+        if len(chain) == 2 or chain_op is None:
+            coordinated.update(chain)  # (two: the "or"/"and" between them joins them in the tree)
+            continue
+        if not all(k in ent_id and k not in used_as_subject and owner[k] is owner[chain[0]] for k in chain):
+            continue
+        first, last = entities[chain[0]], entities[chain[-1]]
+        leaf_groups[ent_id[chain[0]]] = (chain_op, [ent_id[k] for k in chain])
+        leaves[owner[chain[0]].id].append((first["start"], last["end"], ent_id[chain[0]], "entity"))
+        listed.update(chain)
     # the members of an elliptic coordination ("gastrointestinal or genitourinary bleeding") are one
     # leaf, any of them, where the whole stands
     member_of = _coordination_wholes(entities)
@@ -540,7 +552,7 @@ def _criterion_records(
         if whole in ent_id and all(m in ent_id for m in members):
             leaf_groups[ent_id[whole]] = ("any", [ent_id[whole], *(ent_id[m] for m in members)])
     for i, e in enumerate(entities):
-        if i not in ent_id or i in used_as_subject or e["end"] <= heading_end or i in member_of:
+        if i not in ent_id or i in used_as_subject or e["end"] <= heading_end or i in member_of or i in listed:
             continue
         if e["type"] not in LEAF_TYPES and i not in coordinated:
             continue
@@ -635,24 +647,43 @@ def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:
     return {"component": component, "rule": rule}
 
 
-def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> set[int]:
+def _coordinated_qualifiers(local: str, entities: list[dict[str, Any]]) -> list[tuple[list[int], str | None]]:
     """Qualifiers or people joined by or/and ("acute or chronic infection", "signed by the patient or
-    his/her legal representative"): a real alternative, so logic leaves; two words for every
-    participant ("Pregnant patients or patients who may become pregnant") are none."""
-    out: set[int] = set()
-    for i in range(len(entities) - 1):
-        a, b = entities[i], entities[i + 1]
-        if a.get("rule") == b.get("rule") == PARTICIPANT_WORD:
+    his/her legal representative", "metastatic, advanced, or locally recurrent"): a real alternative,
+    so logic leaves, as runs (indices, "any" or "all" as their or/and says; None where a run mixes
+    them, "metastatic or locally advanced and inoperable", and the tree reads each word); two words
+    for every participant ("Pregnant patients or patients who may become pregnant") are none. Commas
+    join a list of qualifiers only where an or/and closes it."""
+    out: list[tuple[list[int], str | None]] = []
+    chain: list[int] = []
+    ops: set[str] = set()
+    for i in range(len(entities)):
+        a = entities[i]
+        b = entities[i + 1] if i + 1 < len(entities) else None
+        joint = None
+        if b is not None and a["type"] == b["type"] and a["type"] in {"Qualifier", "Person"}:
+            if not (a.get("rule") == b.get("rule") == PARTICIPANT_WORD):
+                joint = _QUALIFIER_JOINT.fullmatch(local[a["end"] : b["start"]])
+                if joint is not None and a["type"] == "Person" and "," in joint.group():
+                    joint = None  # "Pregnant women, lactating women, and patients who ...": clauses, not a list
+        if joint is not None:
+            chain = chain or [i]
+            chain.append(i + 1)
+            conj = joint.group("conj") or joint.group("conj2")
+            if conj is not None:
+                ops.add("all" if conj.lower() == "and" else "any")
             continue
-        if (
-            a["type"] == b["type"]
-            and a["type"] in {"Qualifier", "Person"}
-            and re.fullmatch(
-                r"\s*(?:or|and|and/or)\s*(?:his/her|his or her|their|the|a)?\s*", local[a["end"] : b["start"]], re.I
-            )
-        ):
-            out.update((i, i + 1))
+        if ops:
+            out.append((chain, ops.pop() if len(ops) == 1 else None))
+        chain, ops = [], set()
     return out
+
+
+# what joins two listed qualifiers: a comma, or/and (closing the list), or both
+_QUALIFIER_JOINT = re.compile(
+    r"\s*(?:,\s*(?:(?P<conj>or|and|and/or)\s+)?|(?P<conj2>or|and|and/or)\s*)(?:(?:his/her|his or her|their|the|a)\s*)?",
+    re.IGNORECASE,
+)
 
 
 # "women of childbearing age should have ...": what the people named must do or have

@@ -1154,3 +1154,43 @@ def test_a_paragraph_under_a_second_announcement_of_a_topic_is_its_item() -> Non
     (item,) = [c for c in record["criteria"] if c["parent"] == allowed["id"]]
     assert item["text"].startswith("Medication for prophylaxis") and item["text"].endswith("prior to enrollment.")
     assert by_id[allowed["parent"]]["text"].startswith("Prior Medication:")
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "listed"),
+    [
+        (
+            "Histologically proven metastatic, advanced, or locally recurrent adenocarcinoma of the colon",
+            "any",
+            ["metastatic", "advanced", "locally recurrent"],
+        ),
+        (
+            "A current diagnosis of acute, severe, or unstable asthmatic conditions.",
+            "any",
+            ["acute", "severe", "unstable"],
+        ),
+        ("Previously untreated OR recurrent or refractory leukemia", "any", ["untreated", "recurrent", "refractory"]),
+    ],
+)
+def test_a_list_of_qualifiers_is_one_group_of_the_tree(text: str, op: str, listed: list[str]) -> None:
+    (crit,) = extractor.extract(f"Inclusion Criteria:\n* {text}\n")["criteria"]
+    texts = {e["id"]: e["text"] for e in crit["entities"]}
+
+    def groups(node: dict[str, Any]) -> list[tuple[str, list[str]]]:
+        if "ref" in node:
+            return []
+        own = [(node["op"], [texts.get(a.get("ref", ""), "") for a in node["args"]])]
+        return own + [g for a in node["args"] for g in groups(a)]
+
+    assert (op, listed) in groups(crit["logic"])
+    # the list is one leaf of the tree: the mentions after it are not inside the list's group
+    assert sum(1 for _, members in groups(crit["logic"]) if set(listed) <= set(members)) == 1
+
+
+def test_qualifiers_joined_by_or_and_and_stay_words_of_the_tree() -> None:
+    (crit,) = extractor.extract(
+        "Inclusion Criteria:\n* Histologically confirmed gastric cancer that is either metastatic or locally advanced and inoperable\n"
+    )["criteria"]
+    refs = str(crit["logic"])
+    qualifiers = [e["id"] for e in crit["entities"] if e["type"] == "Qualifier"]
+    assert len(qualifiers) == 3 and all(f"'{q}'" in refs for q in qualifiers)
