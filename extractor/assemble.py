@@ -876,6 +876,11 @@ def _constraint(
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
         c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
+    elif not c.get("measure") and _WHO_PERFORMANCE_BEFORE.search(
+        text, max(0, base + t["start"] - 60), base + t["start"]
+    ):
+        # "Performance status: WHO 0-2": the topic's scale is the WHO's ("WHO" alone names no mention)
+        c["measure"] = "who performance status"
     elif (
         t.get("ucum") in _unit_measures()
         and (not c.get("measure") or (i is not None and entities[i]["type"] == "Person" and c["measure"] != "age"))
@@ -953,6 +958,9 @@ def _pair_time_unit_bounds(
                     one["canonical"] = canonical
 
 
+_WHO_PERFORMANCE_BEFORE = re.compile(
+    r"performance\s+status\s*:\s*(?:WHO|World\s+Health\s+Organi[sz]ation)\s*(?:\(WHO\)\s*)?$", re.IGNORECASE
+)
 _ECOG_NAMES = re.compile(r"ecog|zubrod|\bwho\b|eastern", re.IGNORECASE)
 
 

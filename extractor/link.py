@@ -201,6 +201,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # same clause, whose unit the threshold is in, over no mention or one that is no analyte
             analyte = _analyte_before(text, entities, upto, t)
             group = [analyte] if analyte is not None else group
+        if not group and t.get("ucum"):
+            # "Lesions ... at least 3 cm in diameter": the dimension named after a size
+            lead = _IN_DIMENSION.match(text, t["end"])
+            group = _mention_starting_at(entities, starts, lead.end(), ("Measurement",)) if lead else []
         if not group and is_dose_unit(t.get("ucum")):
             # "> 5 mg prednisone daily", "up to 2 g per day of acetaminophen": a dose before its drug
             group = _mention_right_after(text, entities, starts, t["end"], "Drug")
@@ -517,7 +521,9 @@ _GRADE_WORD = re.compile(rf"(?:{_GRADING}\s+)?grade|{_GRADING}", re.IGNORECASE)
 # between a grade and the condition after it: the word "grade", "of (the)", up to two other words
 # in lower case or short forms ("≥ Grade 2 bilateral peripheral neuropathy", "Grade 2 or higher AZT
 # toxicity"; "grade 1 or greater National Cancer Institute ..." names no condition)
-_GRADE_TO_CONDITION = re.compile(r"\s{0,3}(?:[Gg]rade\s+)?(?:(?:of|the|an?)\s+)*(?:(?:[a-z]|[A-Z]{2,})[\w-]*\s+){0,2}")
+_GRADE_TO_CONDITION = re.compile(
+    r"\s{0,3}(?:[Gg]rade\s+)?(?:(?:of|the|an?|for)\s+)*(?:(?:[a-z]|[A-Z]{2,})[\w-]*\s+){0,2}"
+)
 # between a condition and the grade after it: an aside, the grading system, comparator words
 _CONDITION_TO_GRADE = re.compile(
     rf"\s{{0,3}}(?:\([^()]{{1,20}}\)\s{{0,3}})?(?:[(\-:,<>≤≥=\s]|\b(?:grade|of|at|to|not|recovered|resolved|returned|"
@@ -527,6 +533,9 @@ _CONDITION_TO_GRADE = re.compile(
 
 
 _SPACE_OF = re.compile(r"\s{0,3}(?:of\s{1,3})?")
+_IN_DIMENSION = re.compile(
+    r"\s{0,3}in\s{1,3}(?:the\s{1,3})?(?=(?:(?:longest|largest|greatest|maximum|maximal)\s{1,3})?diameter)", re.I
+)
 
 
 def is_dose_unit(ucum: str | None) -> bool:

@@ -35,9 +35,9 @@ def _split_unit(symbol: str, spelled: dict[str, Any]) -> tuple[str, str] | None:
 def spelled_variants(written: str, spelled: dict[str, Any]) -> set[str]:
     """The ways a concentration written as symbols is also written in words.
 
-    "ng/dL" -> "nanograms/dL", "nanogram per deciliter", "ng per decilitre", ...: either side
-    spelled out (the numerator singular or plural, the denominator singular), '/' or 'per'
-    between. A form that is not <prefix><unit>/<prefix><unit> of the table has none.
+    "ng/dL" -> "nanograms/dL", "nanogram per deciliter", "ng per decilitre", "nanogram (ng)/dL",
+    ...: either side spelled out (the numerator singular or plural, its symbol glossed in brackets
+    after it or not; the denominator singular), '/' or 'per' between. A form that is not <prefix><unit>/<prefix><unit> of the table has none.
     """
     parts = written.split("/")
     if len(parts) != 2:
@@ -50,7 +50,8 @@ def spelled_variants(written: str, spelled: dict[str, Any]) -> set[str]:
     denominators = {parts[1]}
     for word in spelled["units"][num_unit]:
         name = spelled["prefixes"][num_prefix] + word
-        numerators |= {name, name + "s"}
+        # ("nanogram (ng)/mL": the symbol glossed in brackets after the word)
+        numerators |= {name, name + "s", f"{name} ({parts[0]})", f"{name}s ({parts[0]})"}
     for word in spelled["units"][den_unit]:
         denominators.add(spelled["prefixes"][den_prefix] + word)
     forms = {f"{n}{sep}{d}" for n in numerators for d in denominators for sep in ("/", " per ")}

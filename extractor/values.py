@@ -1596,6 +1596,10 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
             yield found
 
 
+# the topic label of a listing before a score's name ("Performance status: WHO 0 or 1")
+_PERFORMANCE_LABEL = re.compile(r"performance\s+status\s*:\s*$", re.IGNORECASE)
+
+
 def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
     """A score's bare values after its name (rule ``score-value``): one value is ``=`` ("Gleason
     score 6"), consecutive grades are an inclusive range ("ECOG 0 or 1", "NYHA class III or IV");
@@ -1608,8 +1612,10 @@ def _score_values(text: str, taken: _Taken) -> Iterator[Threshold]:
         name = m.group("name")
         if name.upper() in patterns.capitals and not name.isupper():
             continue  # "who", "ps", "asa" in running text
-        if name.lower() in patterns.needing_tail and not m.group("tail"):
-            continue  # "CTCAE 5.0" is a version
+        if name.lower() in patterns.needing_tail and not (
+            m.group("tail") or _PERFORMANCE_LABEL.search(text, max(0, m.start() - 30), m.start())
+        ):
+            continue  # "CTCAE 5.0" is a version; "Performance status: WHO 0 or 1" is a score
         end = m.end()
         if not m.group("percent") and (_SCORE_VALUE_END.match(text, end) or _unit_follows(reg, text, end)):
             continue
