@@ -621,6 +621,7 @@ def segment(
     prefix = _ID_PREFIX
     out: list[CriterionSpan] = []
     group_labels: list[Span] = []  # a group's label on a line of its own ("PATIENT CHARACTERISTICS:")
+    bullet_indent: dict[int, tuple[int, str]] = {}  # a bulleted sub-item (by id()) -> its bullet's indent and kind
     for section in sections:
         parent_top: CriterionSpan | None = None
         parent_indent = -1
@@ -754,13 +755,28 @@ def segment(
                 nested_list = bool(restarts)
                 target = group if group is not None else parent_top
                 prose_topic = target if prose else None
+                # a bullet indented deeper than the last bulleted sub-item is that item's sub-item, at
+                # any depth ("Other:\n  -  No second malignancy except:\n       -  Basal cell ...")
+                # (a number under a dash only where it is indented well past it: an ACTG listing's "  -  A"
+                # then "     1. B" is the next criterion, its markers mixed)
+                kind = _marker_kind(text, line.start)
+                chain = [target]
+                while bullet and chain[-1].children and id(chain[-1].children[-1]) in bullet_indent:
+                    last_indent, last_kind = bullet_indent[id(chain[-1].children[-1])]
+                    if indent < last_indent + (4 if kind == "number" and last_kind != "number" else 2):
+                        break
+                    chain.append(chain[-1].children[-1])
+                target = chain[-1]
                 for k, (s, e) in enumerate(pieces):
                     n = len(target.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
                     child = CriterionSpan(f"{target.id}.{n}", section.side, s, e, target.id, inline=k > 0)
                     _attach(text, child, _sub_items(text, s, e, list(_SUB_STYLES)))
                     target.children.append(child)
-                target.end = parent_top.end = line.end  # the parent spans its sub-items, as a numbered line does
+                    if bullet:
+                        bullet_indent[id(child)] = (indent, kind)
+                for crit in (parent_top, *chain):
+                    crit.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
             topics = [
                 (s2, e2, topic, k > 0 or j > 0)
@@ -790,6 +806,12 @@ def segment(
             parent_top, parent_indent, parent_bullet, group = out[-1], indent, bullet, None
             nested_list = False
     return _group_under_labels(text, sections, out, group_labels, unrecognised)
+
+
+def _marker_kind(text: str, start: int) -> str:
+    """What marks a list item that starts at ``start``: "number" ("1.", "(a)") or the bullet sign."""
+    marker = text[_line_start(text, start) : start].strip()
+    return "number" if marker[:1].isalnum() or marker[:1] == "(" else marker[:1]
 
 
 def _group_under_labels(

@@ -1194,3 +1194,52 @@ def test_qualifiers_joined_by_or_and_and_stay_words_of_the_tree() -> None:
     refs = str(crit["logic"])
     qualifiers = [e["id"] for e in crit["entities"] if e["type"] == "Qualifier"]
     assert len(qualifiers) == 3 and all(f"'{q}'" in refs for q in qualifiers)
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        (
+            # an NCI PDQ topic, its bullet and the bullets indented under that
+            "PATIENT CHARACTERISTICS:\r\n\r\nAge:\r\n\r\n  -  18 and over\r\n\r\nOther:\r\n\r\n"
+            "  -  No second malignancy except:\r\n\r\n       -  Adequately treated basal cell carcinoma of the skin\r\n\r\n"
+            "       -  Adequately treated in situ carcinoma of the cervix\r\n\r\n  -  No active infection\r\n",
+            {
+                "No second malignancy except:": "Other:",
+                "Adequately treated basal cell carcinoma of the skin": "No second malignancy except:",
+                "Adequately treated in situ carcinoma of the cervix": "No second malignancy except:",
+                "No active infection": "Other:",
+            },
+        ),
+        (
+            "Exclusion Criteria:\n\n* Any of the following:\n\n  * Any of the following hematologic abnormalities:\n\n"
+            "    * Hemoglobin < 10.0 g/dL\n    * Platelets < 75,000 /μL\n  * History of syncope\n* Smoking\n",
+            {
+                "Hemoglobin < 10.0 g/dL": "Any of the following hematologic abnormalities:",
+                "Platelets < 75,000 /μL": "Any of the following hematologic abnormalities:",
+                "History of syncope": "Any of the following:",
+                "Smoking": None,
+            },
+        ),
+        (
+            # an ACTG listing's number after a dash, indented no further than the dash's text, is the
+            # next criterion of the group, not a sub-item of the dash
+            "Exclusion Criteria:\n\nPrior Medication:\n\nExcluded within 3 months prior to study entry:\n\n"
+            "  -  Antiviral therapy.\n\n     1. Active drug abuse.\n\n  -  Unlikely to comply.\n",
+            {"Active drug abuse.": "Excluded within 3 months prior to study entry:"},
+        ),
+    ],
+)
+def test_a_bullet_indented_under_a_sub_item_is_its_sub_item(text: str, tree: dict[str, str | None]) -> None:
+    criteria = extractor.extract(text)["criteria"]
+    by_id = {c["id"]: c for c in criteria}
+    for child, parent in tree.items():
+        (crit,) = [
+            c
+            for c in criteria
+            if c["text"] == child or c["text"].startswith(child + "\r\n") or c["text"].startswith(child + "\n")
+        ]
+        if parent is None:
+            assert crit["parent"] is None
+            continue
+        assert by_id[crit["parent"]]["text"].startswith(parent), (child, by_id[crit["parent"]]["text"][:60])
