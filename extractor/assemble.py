@@ -15,7 +15,7 @@ from .analysis import Analysis, analyse_spans
 from .brat import PARTICIPANT_WORD
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
-from .layout import CriterionSpan, Layout, flatten, starts_its_line
+from .layout import CriterionSpan, Layout, flatten, list_item_starts, starts_its_line
 from .link import (
     DURATION_SUBJECT_TYPES,
     DURATION_UCUM,
@@ -80,7 +80,16 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     # chemotherapy"); not a numbered sub-item inside a line, which its lead-in may still scope over
     # ("No history of: 1) asthma 2) COPD")
     clause_starts = sorted(
-        {c.start for c in tops} | {c.start for c in flatten(tops) if c.inline or starts_its_line(text, c.start)}
+        {c.start for c in tops}
+        | {c.start for c in flatten(tops) if c.inline or starts_its_line(text, c.start)}
+        # (and so does an item of a list in a PDQ paragraph: "... except: Vitamins Eye prophylaxis
+        # Vaccines", in its lead-in's criterion)
+        | {
+            at
+            for c in flatten(tops)
+            if layout.soft_wraps and not c.children
+            for at in list_item_starts(text, c.start, c.end)
+        }
     )
     docs = analyse_spans(
         nlp, text, [(c.start, c.end) for c in tops], soft_wraps=layout.soft_wraps, clause_starts=clause_starts

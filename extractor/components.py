@@ -473,6 +473,25 @@ class CriteriaEntities:
             long = short._.long_form
             if long is None:
                 continue
+            written = " ".join(long.text.lower().split())
+            s, e = short.start_char, short.end_char
+            for f in found:
+                name = f.get("normalized") or ""
+                if (
+                    f["start"] == s
+                    and f["end"] == e
+                    # (only a two-letter short form is that ambiguous: "ECOG", "SGPT", "PSA" defined in
+                    # other words still name what the lexicon says)
+                    and e - s <= 2
+                    and name
+                    and written not in name
+                    and name not in written
+                    # ("Hemoglobin A1c (HbA1c)": the lexicon reads the long form as the short one)
+                    and all(g.get("normalized") != name for g in self.find(long.text))
+                ):
+                    # the text's own definition reads a two-letter short form, not the lexicon: after
+                    # "erectile function (EF)" an "EF" is erectile function, not ejection fraction
+                    f.update(normalized=written, rule="abbreviation")
             typed = [
                 f
                 for f in found
@@ -480,7 +499,6 @@ class CriteriaEntities:
             ]
             if not typed:
                 continue
-            s, e = short.start_char, short.end_char
             if any(f["start"] < e and s < f["end"] for f in found):
                 continue
             found.append(

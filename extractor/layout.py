@@ -1024,39 +1024,96 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
     ``not_before_run_on_clause``: "and/or Effective regurgitant orifice area"), a number, an acronym,
     ")", "%" or a word of ``run_on_clause_ends`` ("See Disease Characteristics No ..."). With
     ``capitalised`` (a PDQ paragraph) any capitalised word after a lower-case word or a number starts
-    one too ("... within 6 months Ventricular ejection fraction ..."), a possessive name aside."""
+    one too ("... within 6 months Ventricular ejection fraction ..."), a possessive name aside, but
+    not an item of a list a lead-in announces (``list_item_starts``)."""
+    out = _clause_starts(text, start, end)
+    if capitalised:
+        out.extend(_capitalised_starts(text, start, end))
+        items = set(list_item_starts(text, start, end))
+        out = [at for at in out if at not in items]
+    return sorted(set(out))
+
+
+def list_item_starts(text: str, start: int, end: int) -> list[int]:
+    """Where a PDQ paragraph's capitalised words start the items of a list a lead-in announces ("No
+    second malignancy except: Adequately treated basal cell carcinoma ... Adequately treated in situ
+    carcinoma ...", "... on the following: Physical examination Second-look surgery Bone scan"): the
+    list's items, in the lead-in's criterion, not criteria of their own. The list ends where a clause
+    starts ("No concurrent serious disorder", "If marrow is infiltrated ...", "English-speaking
+    patients eligible for ..."): a word of ``run_on_clause_starts`` other than an item's own
+    ("Adequately treated ..."), or words with a verb."""
+    leads = [m.end() for m in _LIST_LEAD_IN.finditer(text, start, end)]
+    if not leads:
+        return []
+    explicit = set(_clause_starts(text, start, end))
+    candidates = sorted(explicit | set(_capitalised_starts(text, start, end)))
+    out = []
+    for k, lead in enumerate(leads):
+        stop = leads[k + 1] if k + 1 < len(leads) else end
+        after = [at for at in candidates if lead <= at < stop]
+        for j, at in enumerate(after):
+            upto = after[j + 1] if j + 1 < len(after) else min(stop, at + 80)
+            if (at in explicit and not _LIST_ITEM_LEAD.match(text, at)) or _CLAUSE_VERB.search(text, at, upto):
+                break
+            out.append(at)
+    return out
+
+
+# what starts an item of a list as a clause start word would a criterion ("except: Adequately treated
+# basal cell carcinoma ...")
+_LIST_ITEM_LEAD = re.compile(r"(?:Adequately|Curatively)\b")
+# a clause, not a list's item: a verb or a condition ("If marrow is infiltrated ...")
+_CLAUSE_VERB = re.compile(
+    r"^(?:If|Unless|When)\b|\b(?:is|are|was|were|be|been|may|must|should|will|can|allowed|required|eligible|"
+    r"ineligible|excluded|permitted)\b"
+)
+
+
+def _capitalised_starts(text: str, start: int, end: int) -> list[int]:
+    """In a PDQ paragraph: a capitalised word after a lower-case word, a number, a bracket's end or an
+    acronym, and a test's acronym after a threshold."""
+    _, not_before, _ = _run_on_words()
+    out = []
+    for m in _CAPITALISED_AFTER.finditer(text, start, end):
+        word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
+        before = word.group() if word else ""
+        if not before or before.lower() in not_before:
+            continue
+        if word and _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start()):
+            continue
+        if (
+            before[0].islower()
+            or before[0].isdigit()
+            # "... (3 times ULN in the presence of liver metastases) Alkaline phosphatase ..."
+            or before[-1] == ")"
+            # "... 1.5 times ULN Alkaline phosphatase ...", not "... ULN OR Creatinine clearance" nor
+            # a name in title case ("the PLCO Screening Trial", "NCI Common Toxicity Criteria")
+            or (
+                len(before) > 1
+                and before.isupper()
+                and before.isalpha()
+                and not _ROMAN.fullmatch(before)
+                and not _TITLE_CASE_PAIR.match(text, m.end())
+            )
+        ):
+            out.append(m.end())
+    # a test named by its acronym after a threshold: "... 1.5 mg/dL SGOT/SGPT less than ...",
+    # "... 1.5 times ULN ALT/AST no greater than ..."
+    for m in _ACRONYM_AFTER_LIMIT.finditer(text, start, end):
+        word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
+        if word and _LIMIT_END.fullmatch(word.group()) and word.group().lower() not in not_before:
+            out.append(m.end())
+    return out
+
+
+# a lead-in that announces the list after it, in a PDQ paragraph
+_LIST_LEAD_IN = re.compile(r"\b(?:except|provided|including)\s*:|\bthe\s+following\b[^:.;]{0,60}:", re.IGNORECASE)
+
+
+def _clause_starts(text: str, start: int, end: int) -> list[int]:
+    """Where a word of ``run_on_clause_starts`` starts the next criterion inside text[start:end]."""
     pattern, not_before, ends = _run_on_words()
     out = []
-    if capitalised:
-        for m in _CAPITALISED_AFTER.finditer(text, start, end):
-            word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
-            before = word.group() if word else ""
-            if not before or before.lower() in not_before:
-                continue
-            if word and _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start()):
-                continue
-            if (
-                before[0].islower()
-                or before[0].isdigit()
-                # "... (3 times ULN in the presence of liver metastases) Alkaline phosphatase ..."
-                or before[-1] == ")"
-                # "... 1.5 times ULN Alkaline phosphatase ...", not "... ULN OR Creatinine clearance" nor
-                # a name in title case ("the PLCO Screening Trial", "NCI Common Toxicity Criteria")
-                or (
-                    len(before) > 1
-                    and before.isupper()
-                    and before.isalpha()
-                    and not _ROMAN.fullmatch(before)
-                    and not _TITLE_CASE_PAIR.match(text, m.end())
-                )
-            ):
-                out.append(m.end())
-        # a test named by its acronym after a threshold: "... 1.5 mg/dL SGOT/SGPT less than ...",
-        # "... 1.5 times ULN ALT/AST no greater than ..."
-        for m in _ACRONYM_AFTER_LIMIT.finditer(text, start, end):
-            word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
-            if word and _LIMIT_END.fullmatch(word.group()) and word.group().lower() not in not_before:
-                out.append(m.end())
     for m in pattern.finditer(text, start, end):
         if m.start() == m.end():
             continue  # no space: inside a word
@@ -1072,7 +1129,7 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
             or before in ends
         ):
             out.append(m.end())
-    return sorted(set(out))
+    return out
 
 
 def _closes_bracket(text: str, start: int, at: int) -> bool:

@@ -108,6 +108,13 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("bigger than", ">"),
     ("smaller than", "<"),
     ("greater than", ">"),
+    # ("less then or equal to 2": "than" misspelt)
+    ("greater then or equal to", ">="),
+    ("less then or equal to", "<="),
+    ("more then or equal to", ">="),
+    ("greater then", ">"),
+    ("less then", "<"),
+    ("more then", ">"),
     ("older than", ">"),
     ("younger than", "<"),
     ("over the age of", ">"),
@@ -384,7 +391,7 @@ RANGE_EQUIVALENT_RE = re.compile(
 EQUIVALENT_OR_RE = re.compile(rf"\s{{1,3}}or\s{{1,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)", re.IGNORECASE)
 # "class III- Level IV", "grade 3-4", "III-IV"
 ORDINAL_RANGE_RE = re.compile(
-    rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
+    rf"(?:(?i:class|grade|stages?|level)\s{{0,3}})?(?P<low>{_ROMAN})\s{{0,3}}(?:-|–|~|to)\s{{0,3}}"
     rf"(?:(?i:class|grade|stage|level)\s{{0,3}})?(?P<high>{_ROMAN})\b"
 )
 # "stage IA2-IB", "stage IIIA to IIIB": a range of sub-stages, only after the word stage
@@ -411,6 +418,7 @@ _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "I
 
 
 _STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
+_STAGES_LEAD = re.compile(r"stages?\b", re.IGNORECASE)
 _ORDINAL_WORD = re.compile(r"stage|grade", re.IGNORECASE)
 _STAGE_KIND_BEFORE = re.compile(r"\b(pathologic(?:al)?|clinical)\s{1,3}$", re.IGNORECASE)
 
@@ -1326,6 +1334,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 Threshold(m.start(), m.end(), "between", "ordinal-range", low=m.group("low"), high=m.group("high"))
             )
             out[-1].extra["inclusive"] = True
+            if _STAGES_LEAD.match(text, m.start()):
+                # "stage III-IV disease", "AJCC stages III-IV": the word stage names it, as it does one stage
+                out[-1].extra["measure"] = _stage_measure(text, m.start())
             taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_COMPARISON_RE, text, comp_at):
         if taken.overlaps(m.start(), m.end()):
@@ -1499,6 +1510,8 @@ _STAGE_COMPARATOR_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
+_STAGE_AFTER = re.compile(r"\s{1,3}stage\b", re.IGNORECASE)
+_COMPARATOR_RIGHT_BEFORE = re.compile(rf"(?<![\w<>=≤≥])(?P<clinical>)(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
 
 
 # a Gleason pattern: primary + secondary grade, with the sum or not ("3+4=7", "4 + 3")
@@ -1574,6 +1587,9 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
         # stage less than or equal to T2a")
         single = len(chain) == 1
         led = _STAGE_COMPARATOR_BEFORE.search(text, max(0, chain[0].start() - 60), chain[0].start()) if single else None
+        if single and led is None and _STAGE_AFTER.match(text, chain[0].end()):
+            # ... or after a comparator, the word stage after it ("<=T2a stage disease")
+            led = _COMPARATOR_RIGHT_BEFORE.search(text, max(0, chain[0].start() - 30), chain[0].start())
         if len(cats) < 2 and not led:
             continue
         for m in chain:

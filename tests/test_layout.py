@@ -1243,3 +1243,35 @@ def test_a_bullet_indented_under_a_sub_item_is_its_sub_item(text: str, tree: dic
             assert crit["parent"] is None
             continue
         assert by_id[crit["parent"]]["text"].startswith(parent), (child, by_id[crit["parent"]]["text"][:60])
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "one_criterion", "next_criterion"),
+    [
+        (
+            "No mental disorders that may preclude patient follow-up No second malignancy except: Adequately"
+            " treated basal cell carcinoma of the skin Adequately treated in situ carcinoma of the cervix No"
+            " concurrent serious systemic disorder",
+            "No second malignancy except: Adequately treated basal cell carcinoma of the skin Adequately treated"
+            " in situ carcinoma of the cervix",
+            "No concurrent serious systemic disorder",
+        ),
+        (
+            "Histologically confirmed, Stage IV neuroblastoma in second or subsequent complete remission, defined"
+            " by the complete disappearance of all evidence of tumor on the following: Physical examination"
+            " Second-look surgery Bone scan Bone marrow aspiration and biopsy No prior chemotherapy",
+            "Histologically confirmed, Stage IV neuroblastoma in second or subsequent complete remission, defined"
+            " by the complete disappearance of all evidence of tumor on the following: Physical examination"
+            " Second-look surgery Bone scan Bone marrow aspiration and biopsy",
+            "No prior chemotherapy",
+        ),
+    ],
+)
+def test_a_list_announced_in_a_pdq_paragraph_stays_in_its_criterion(
+    paragraph: str, one_criterion: str, next_criterion: str
+) -> None:
+    # (an NCI PDQ listing, hard-wrapped at 90 columns as the legacy XML is)
+    block = f"PATIENT CHARACTERISTICS: Age: 18 and over Sex: Not specified Other: {paragraph}"
+    text = "\r\n".join(textwrap.wrap(block, 90)) + "\r\n"
+    texts = [" ".join(c["text"].split()) for c in extractor.extract(text)["criteria"]]
+    assert one_criterion in texts and next_criterion in texts

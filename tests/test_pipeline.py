@@ -251,3 +251,18 @@ def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     names = [e.get("normalized") or "" for c in record["criteria"] for e in c["entities"]]
     names += [k.get("measure") or "" for c in record["criteria"] for k in c["constraints"]]
     assert names and all(n == " ".join(n.split()) for n in names), names
+
+
+def test_a_two_letter_short_form_reads_as_the_text_defines_it() -> None:
+    # the lexicon reads "EF" as ejection fraction; this text defines it as erectile function
+    text = (
+        "Inclusion Criteria:\n\n1. Males that have erectile function (EF).\n"
+        "2. EF is defined as a score of >=26 on the EF domain of the IIEF questionnaire.\n"
+        "3. Left ventricular ejection fraction (LVEF) >= 50%.\n"
+    )
+    criteria = extractor.extract(text)["criteria"]
+    (score,) = criteria[1]["constraints"]
+    assert score["measure"] == "erectile function"
+    # a longer short form defined in other words keeps the lexicon's reading
+    (lvef,) = criteria[2]["constraints"]
+    assert lvef["measure"] == "left ventricular ejection fraction"
