@@ -720,6 +720,47 @@ OTHER_TRIALS = {
         "windows": 0.85,
         "drugs": 0.80,
     },
+    "NCT04402008": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.70,
+    },
+    "NCT00855582": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    "NCT00002498": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00090376": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "windows": 0.75,
+        "drugs": 0.70,
+    },
+    "NCT01885988": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.30,
+        "windows": 0.35,
+        "drugs": 0.70,
+    },
+    "NCT00001442": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "drugs": 0.60,
+    },
 }
 
 
