@@ -27,7 +27,7 @@ _BULLET = re.compile(
 _OUTLINE_NUMBER = re.compile(r"[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?[ \t]")
 _SUB_STYLES = (
     re.compile(r"(?<![\w(])(\d{1,2})\)"),  # 1) 2)
-    re.compile(r"\((\d{1,2})\)"),  # (1) (2)
+    re.compile(r"[(（](\d{1,2})[)）]"),  # (1) (2), and in full-width brackets: （1） （2）
     re.compile(r"(?<![\w(])([a-h])\)"),  # a) b)
     re.compile(r"\(([a-h])\)"),  # (a) (b)
     re.compile(r"(?<=[\s:;])([a-h])\.[ \t]+(?=[A-Z])"),  # a. Willing ...; b. Received ...
@@ -477,8 +477,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
     """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
-    if text.find(")", start, end) < 0 and text.find("a.", start, end) < 0:
-        return []  # every style's marker ends with ")" or is "a.": most criteria have none
+    if text.find(")", start, end) < 0 and text.find("）", start, end) < 0 and text.find("a.", start, end) < 0:
+        return []  # every style's marker ends with a bracket or is "a.": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq:

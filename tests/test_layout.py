@@ -1275,3 +1275,16 @@ def test_a_list_announced_in_a_pdq_paragraph_stays_in_its_criterion(
     text = "\r\n".join(textwrap.wrap(block, 90)) + "\r\n"
     texts = [" ".join(c["text"].split()) for c in extractor.extract(text)["criteria"]]
     assert one_criterion in texts and next_criterion in texts
+
+
+def test_sub_items_numbered_in_full_width_brackets() -> None:
+    text = (
+        "Inclusion Criteria:\n\n* At the end of the baseline period, the following conditions are met："
+        "（1）The subject must make at least four attempts.（2）At least 50% of attempts must be unsuccessful.\n"
+    )
+    (crit, *subs) = extractor.extract(text)["criteria"]
+    assert [s["text"] for s in subs] == [
+        "The subject must make at least four attempts.",
+        "At least 50% of attempts must be unsuccessful.",
+    ]
+    assert all(s["parent"] == crit["id"] for s in subs)
