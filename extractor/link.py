@@ -62,8 +62,9 @@ def _words() -> dict[str, Any]:
     return w
 
 
-# a word that may stand between a bracketed aside and its threshold ("ANC (neutrophils + bands) of >= 1,500")
-_AFTER_ASIDE = re.compile(r"\)\s*(?:of|is|are|was|were|at|than|:)?\s*$", re.IGNORECASE)
+# a word that may stand between a bracketed aside and its threshold ("ANC (neutrophils + bands) of >= 1,500",
+# "IIEF-EF (1-30) domain score of <17")
+_AFTER_ASIDE = re.compile(r"\)\s*(?:domain\s+scores?\s+)?(?:of|is|are|was|were|at|than|:)?\s*$", re.IGNORECASE)
 
 
 def _skip_parenthetical_back(text: str, pos: int) -> int:
@@ -72,7 +73,7 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     j = pos
     while j > 0 and text[j - 1].isspace():
         j -= 1
-    m = _AFTER_ASIDE.search(text, max(0, j - 12), j)
+    m = _AFTER_ASIDE.search(text, max(0, j - 24), j)
     if m is not None:
         j = m.start() + 1
     if j > 0 and text[j - 1] in ")]":

@@ -1400,9 +1400,37 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for t in result:
         if t.equivalent_of is not None:
             t.equivalent_of = remap[t.equivalent_of]
+    # "IIEF-EF (1-30) domain score of <17", "pain score (0-10) of at least 4": the scale's range in
+    # brackets before the limit on it states no criterion
+    referred = {t.equivalent_of for t in result}
+    scales = {
+        i
+        for i, t in enumerate(result)
+        if i not in referred and t.equivalent_of is None and _is_scale_range(text, t, result[i + 1 : i + 2])
+    }
+    if scales:
+        keep = [i for i in range(len(result)) if i not in scales]
+        again = {old: new for new, old in enumerate(keep)}
+        result = [result[i] for i in keep]
+        for t in result:
+            if t.equivalent_of is not None:
+                t.equivalent_of = again[t.equivalent_of]
     _share_units(text, result)
     _share_comparators(text, result)
     return result
+
+
+_SCALE_RANGE_GAP = re.compile(r"\)[^.;()<>≤≥=\d]{0,30}$")
+
+
+def _is_scale_range(text: str, t: Threshold, after: list[Threshold]) -> bool:
+    """Named check: a range from 0 or 1, alone in brackets, with a limit right after it in the same
+    clause ("(1-30) domain score of <17") is the range of the scale the limit is on."""
+    if t.comparator != "between" or t.low not in (0, 1) or not after:
+        return False
+    if text[max(0, t.start - 1) : t.start] != "(" or text[t.end : t.end + 1] != ")":
+        return False
+    return bool(_SCALE_RANGE_GAP.fullmatch(text, t.end, after[0].start))
 
 
 _BLASTS_AFTER = re.compile(
