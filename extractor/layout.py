@@ -502,6 +502,7 @@ _ROMAN_NUMERALS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", 
 _LABEL = r"(\d{1,2}|(?:" + "|".join(sorted(_ROMAN_NUMERALS, key=len, reverse=True)) + r"))"
 _OWN_NUMBER = re.compile(r"(?<![\w.])" + _LABEL + r"[.)]\s*$")
 _LEADING_NUMBER = re.compile(_LABEL + r"\.\s+")
+_INLINE_BRACKET_NUMBER = re.compile(r"(?<=[\s.;,])[(（](\d{1,2})[)）][ \t]+")
 _INLINE_NUMBER = re.compile(r"(?<=[\s.;,)])" + _LABEL + r"\.\s+(?=[A-Z(])")
 
 
@@ -558,11 +559,14 @@ def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     own = _OWN_NUMBER.search(text, _line_start(text, start), start)
     lead = None if own else _LEADING_NUMBER.match(text, start, end)
     number = own or lead
-    if number is None or text.find(". ", start, end) < 0:
+    # ("     (4) recent weight loss ..., (5) pain ..., (6) nausea": a bracketed number's line goes on
+    # with the next bracketed numbers)
+    bracketed = own is not None and text[own.start() - 1 : own.start()] in ("(", "（")
+    if number is None or (not bracketed and text.find(". ", start, end) < 0):
         return [(start, end)]
     expected = _following(number.group(1))
     cuts: list[re.Match[str]] = []
-    for m in _INLINE_NUMBER.finditer(text, start, end):
+    for m in (_INLINE_BRACKET_NUMBER if bracketed else _INLINE_NUMBER).finditer(text, start, end):
         if expected is not None and m.group(1) == expected:
             cuts.append(m)
             expected = _following(expected)

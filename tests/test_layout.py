@@ -1288,3 +1288,14 @@ def test_sub_items_numbered_in_full_width_brackets() -> None:
         "At least 50% of attempts must be unsuccessful.",
     ]
     assert all(s["parent"] == crit["id"] for s in subs)
+
+
+def test_a_bracketed_number_starting_a_wrapped_line_goes_on_with_the_next_numbers() -> None:
+    text = (
+        "Inclusion Criteria\r\n\r\n  -  (c) lactate greater than 2.2 mmol/L plus at least 2 of the following: (1) shortness\r\n"
+        "     of breath, (2) weakness, (3) fast heartbeat,\r\n"
+        "     (4) recent weight loss (10 lbs. within the past 2 months), (5) pain in the abdomen, (6) nausea\r\n"
+    )
+    texts = [c["text"] for c in extractor.extract(text)["criteria"]]
+    assert "recent weight loss (10 lbs. within the past 2 months)" in texts
+    assert "pain in the abdomen" in texts and "nausea" in texts
