@@ -360,7 +360,10 @@ def _counted_pattern() -> re.Pattern[str]:
         rf"(?P<counted>(?:(?:{mods})\s{{1,3}}){{0,3}}(?P<noun>{trie_pattern(forms)})\b"
         rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy"
         # "at least 2 forms of contraception", "1 form of barrier birth control"
-        r"|contraception|contraceptives?|birth\s{1,3}control))?)"
+        r"|contraception|contraceptives?|birth\s{1,3}control))?"
+        # "4 or more attempts of sexual intercourse per month": what they are of, before a rate
+        r"(?:\s{1,3}of\s{1,3}(?:[a-z][\w-]*\s{1,3}){0,2}[a-z][\w-]*"
+        r"(?=\s{0,3}(?:per|a|/|each|every)\s{0,3}(?:day|week|month|year|d)\b))?)"
         # "more than 3 loose stools per day": a count in a time, a rate ("more than 2 drinks per day"
         # is read with its unit, units.json's drinks per day)
         r"(?P<rate>\s{0,3}(?:per|a|/|each|every)\s{0,3}(?P<per>day|week|month|year|d)\b)?",
