@@ -761,6 +761,27 @@ OTHER_TRIALS = {
         "constraints": 0.85,
         "drugs": 0.60,
     },
+    "NCT02609854": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.50,
+        "windows": 0.80,
+        "drugs": 0.75,
+    },
+    "NCT06301854": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.75,
+        "drugs": 0.85,
+    },
+    "NCT00006042": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.65,
+        "windows": 0.45,
+        "drugs": 0.60,
+    },
 }
 
 
