@@ -746,10 +746,14 @@ def segment(
                 # ("NOTE:" after the paragraph heads what follows it, no paragraph of its own)
                 and not (prose_topic is not None and line.text.rstrip().endswith((":", "：")))
             )
+            # ... and so is a bulleted item lettered "(a)", "(b)", ... under a lead-in at its own level
+            # ("  -  Have at least 1 of the following situations:\n\n  -  (a) at least 1 of ...")
+            lettered = bullet and parent_top is not None and _lettered_item(text, parent_top, line.start)
             if parent_top is not None and (
                 restarts
                 or nested
                 or prose
+                or lettered
                 or (
                     bullet
                     and (indent > parent_indent or not parent_bullet)
@@ -767,10 +771,16 @@ def segment(
                 chain = [target]
                 while bullet and chain[-1].children and id(chain[-1].children[-1]) in bullet_indent:
                     last_indent, last_kind = bullet_indent[id(chain[-1].children[-1])]
-                    if indent < last_indent + (4 if kind == "number" and last_kind != "number" else 2):
+                    # (under a lettered item, "  -  (c) ... (3) fast heartbeat,\n     (4) recent weight
+                    # loss": its numbers go on, indented past its dash)
+                    step = 1 if last_kind == "lettered" else 4 if kind == "number" and last_kind != "number" else 2
+                    if indent < last_indent + step:
                         break
                     chain.append(chain[-1].children[-1])
                 target = chain[-1]
+                if lettered and pieces:
+                    # (the item's span starts after its letter)
+                    pieces = [(_LETTERED.match(text, pieces[0][0]).end(), pieces[0][1]), *pieces[1:]]  # type: ignore[union-attr]
                 for k, (s, e) in enumerate(pieces):
                     n = len(target.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
@@ -778,7 +788,7 @@ def segment(
                     _attach(text, child, _sub_items(text, s, e, list(_SUB_STYLES)))
                     target.children.append(child)
                     if bullet:
-                        bullet_indent[id(child)] = (indent, kind)
+                        bullet_indent[id(child)] = (indent, "lettered" if lettered else kind)
                 for crit in (parent_top, *chain):
                     crit.end = line.end  # the parent spans its sub-items, as a numbered line does
                 continue
@@ -810,6 +820,25 @@ def segment(
             parent_top, parent_indent, parent_bullet, group = out[-1], indent, bullet, None
             nested_list = False
     return _group_under_labels(text, sections, out, group_labels, unrecognised)
+
+
+_LETTERED = re.compile(r"\((?P<letter>[a-h])\)[ \t]+")
+
+
+def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:
+    """Whether the bulleted line at ``start`` is a lettered item of ``parent``: "(a)" under a parent whose
+    first line ends with ":", or the letter after its last item's ("(b)" after "(a)")."""
+    m = _LETTERED.match(text, start)
+    if m is None:
+        return False
+    letter = m.group("letter")
+    if letter == "a":
+        return not parent.children and text[parent.start : _first_line_end(text, parent)].rstrip().endswith(":")
+    last = parent.children[-1] if parent.children else None
+    if last is None:
+        return False
+    before = _LETTERED.search(text, _line_start(text, last.start), last.start + 1)
+    return before is not None and before.group("letter") == chr(ord(letter) - 1)
 
 
 def _marker_kind(text: str, start: int) -> str:

@@ -265,6 +265,8 @@ _LIMIT_RANGE_LOW = re.compile(
 # "≥19 to ≤ 30 kg/m2": a range written with two comparators
 BOUNDED_RANGE_RE = re.compile(
     rf"(?P<c1>{_COMP}){_UNIT_GAP}(?P<low>{_NUM})\s{{0,3}}(?P<u1>UNIT)?"
+    # ("at least 18 years old and less than 80 years old")
+    r"(?(u1)(?:[ \t]{1,3}(?:old|of[ \t]+age))?)"
     # the joining word may follow a hard wrap; a dash after a line break is the next line's bullet
     rf"(?:[ \t]{{0,3}},?[ \t]{{0,3}}(?:to|and|but|-|–|up\s+to)|{WRAPPED_BREAK}(?:to|and|but|up\s+to))\s{{0,3}}"
     rf"(?P<c2>{_COMP}){_UNIT_GAP}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)?",

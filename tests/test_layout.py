@@ -1299,3 +1299,25 @@ def test_a_bracketed_number_starting_a_wrapped_line_goes_on_with_the_next_number
     texts = [c["text"] for c in extractor.extract(text)["criteria"]]
     assert "recent weight loss (10 lbs. within the past 2 months)" in texts
     assert "pain in the abdomen" in texts and "nausea" in texts
+
+
+def test_lettered_items_at_the_level_of_their_lead_in_are_its_sub_items() -> None:
+    text = (
+        "Inclusion Criteria\r\n\r\n  -  Are HIV-positive.\r\n\r\n  -  Have at least 1 of the following situations:\r\n\r\n"
+        "  -  (a) at least 1 of the following: (1) decrease in facial fat, (2) decrease in fat in\r\n"
+        "     lower limbs; or\r\n\r\n"
+        "  -  (b) lactate level greater than 3.2 mmol/L at the screening visit.\r\n\r\n"
+        "  -  Are able to read at a sixth-grade level.\r\n"
+    )
+    criteria = extractor.extract(text)["criteria"]
+    by_text = {c["text"]: c for c in criteria}
+    lead = (
+        by_text["Have at least 1 of the following situations:"[:20]]
+        if False
+        else next(c for c in criteria if c["text"].startswith("Have at least 1 of the following situations:"))
+    )
+    a = next(c for c in criteria if c["text"].startswith("at least 1 of the following: (1)"))
+    b = by_text["lactate level greater than 3.2 mmol/L at the screening visit."]
+    assert a["parent"] == lead["id"] and b["parent"] == lead["id"]
+    assert by_text["decrease in facial fat"]["parent"] == a["id"]
+    assert by_text["Are able to read at a sixth-grade level."]["parent"] is None
