@@ -782,6 +782,27 @@ OTHER_TRIALS = {
         "windows": 0.45,
         "drugs": 0.60,
     },
+    "NCT02746094": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "windows": 0.70,
+        "drugs": 0.75,
+    },
+    "NCT00142506": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.80,
+        "drugs": 0.95,
+    },
+    "NCT00005764": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.40,
+        "windows": 0.80,
+        "drugs": 0.80,
+    },
 }
 
 
