@@ -215,8 +215,13 @@ def _generic_event(
     at = date_of.end() if date_of else at
 
     def content(ws: list[tuple[int, int, str]]) -> int:
-        # "of" and "the" are not counted: "the first use of the study drug" is four words
-        return sum(1 for w in ws if w[2].lower() not in _DANGLING)
+        # "of" and "the" are not counted: "the first use of the study drug" is four words; nor is a
+        # leading "prior": "after prior autologous stem cell transplantation" names a four-word event
+        return sum(
+            1
+            for k, w in enumerate(ws)
+            if w[2].lower() not in _DANGLING and not (k == 0 and _PRIOR_WORD.match(w[2] + " x"))
+        )
 
     while content(words) < max_words + 1:
         m = _EVENT_WORD.match(text, at)
