@@ -778,9 +778,9 @@ def segment(
                         break
                     chain.append(chain[-1].children[-1])
                 target = chain[-1]
-                if lettered and pieces:
-                    # (the item's span starts after its letter)
-                    pieces = [(_LETTERED.match(text, pieces[0][0]).end(), pieces[0][1]), *pieces[1:]]  # type: ignore[union-attr]
+                letter = _LETTERED.match(text, pieces[0][0]) if lettered and pieces else None
+                if letter is not None:
+                    pieces = [(letter.end(), pieces[0][1]), *pieces[1:]]  # (the item's span starts after its letter)
                 for k, (s, e) in enumerate(pieces):
                     n = len(target.children) + 1
                     s, e = _trim(text, s, e)  # a sub-item ends before a trailing ";" or ","
@@ -1092,7 +1092,7 @@ def list_item_starts(text: str, start: int, end: int) -> list[int]:
     return out
 
 
-# what starts an item of a list as a clause start word would a criterion ("except: Adequately treated
+# a clause start word that starts a list's item, not the next criterion ("except: Adequately treated
 # basal cell carcinoma ...")
 _LIST_ITEM_LEAD = re.compile(r"(?:Adequately|Curatively)\b")
 # a clause, not a list's item: a verb or a condition ("If marrow is infiltrated ...")

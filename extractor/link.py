@@ -534,8 +534,10 @@ _CONDITION_TO_GRADE = re.compile(
 
 
 _SPACE_OF = re.compile(r"\s{0,3}(?:of\s{1,3})?")
+# between a size and the dimension it is of ("at least 3 cm in diameter", "10 mm in longest diameter")
 _IN_DIMENSION = re.compile(
-    r"\s{0,3}in\s{1,3}(?:the\s{1,3})?(?=(?:(?:longest|largest|greatest|maximum|maximal)\s{1,3})?diameter)", re.I
+    r"\s{0,3}in\s{1,3}(?:the\s{1,3})?(?=(?:(?:longest|largest|greatest|maximum|maximal)\s{1,3})?diameter)",
+    re.IGNORECASE,
 )
 
 

@@ -220,7 +220,7 @@ def _generic_event(
         return sum(
             1
             for k, w in enumerate(ws)
-            if w[2].lower() not in _DANGLING and not (k == 0 and _PRIOR_WORD.match(w[2] + " x"))
+            if w[2].lower() not in _DANGLING and not (k == 0 and w[2].lower() in ("prior", "previous"))
         )
 
     while content(words) < max_words + 1:

@@ -1543,6 +1543,8 @@ _STAGE_COMPARATOR_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _TNM_PREFIX |= {"yc": "post-therapy clinical ", "r": "recurrence "}
+# the word stage after one category ("<=T2a stage disease"), and the comparator right before it (its
+# empty "clinical" group stands in for _STAGE_COMPARATOR_BEFORE's, which names a clinical stage)
 _STAGE_AFTER = re.compile(r"\s{1,3}stage\b", re.IGNORECASE)
 _COMPARATOR_RIGHT_BEFORE = re.compile(rf"(?<![\w<>=≤≥])(?P<clinical>)(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
 
