@@ -1321,3 +1321,10 @@ def test_lettered_items_at_the_level_of_their_lead_in_are_its_sub_items() -> Non
     assert a["parent"] == lead["id"] and b["parent"] == lead["id"]
     assert by_text["decrease in facial fat"]["parent"] == a["id"]
     assert by_text["Are able to read at a sixth-grade level."]["parent"] is None
+
+
+@pytest.mark.parametrize("header", ["Exclusion Citeria:", "Exclusion Critera:", "Exclusion Criterias:"])
+def test_a_misspelt_criteria_word_still_heads_its_section(header: str) -> None:
+    text = f"Inclusion Criteria:\n\n* 18 years or older\n\n{header}\n\n* Uncontrolled hypertension\n"
+    sections = extractor.extract(text)["sections"]
+    assert [s["side"] for s in sections] == ["inclusion", "exclusion"]
