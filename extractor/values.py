@@ -363,8 +363,9 @@ def _counted_pattern() -> re.Pattern[str]:
         rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy"
         # "at least 2 forms of contraception", "1 form of barrier birth control"
         r"|contraception|contraceptives?|birth\s{1,3}control))?"
-        # "4 or more attempts of sexual intercourse per month": what they are of, before a rate
-        r"(?:\s{1,3}of\s{1,3}(?:[a-z][\w-]*\s{1,3}){0,2}[a-z][\w-]*"
+        # "4 or more attempts of sexual intercourse per month", "1 attempt at sexual intercourse per
+        # week": what they are of, before a rate
+        r"(?:\s{1,3}(?:of|at)\s{1,3}(?:[a-z][\w-]*\s{1,3}){0,2}[a-z][\w-]*"
         r"(?=\s{0,3}(?:per|a|/|each|every)\s{0,3}(?:day|week|month|year|d)\b))?)"
         # "more than 3 loose stools per day": a count in a time, a rate ("more than 2 drinks per day"
         # is read with its unit, units.json's drinks per day)
@@ -1058,9 +1059,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()):
             continue
         c1, c2 = comparator_of(m.group("c1")), comparator_of(m.group("c2"))
+        low, high = _number(m.group("low")), _number(m.group("high"))
+        if c1 in {"<", "<="} and c2 in {">", ">="}:
+            # "IIEF ≤ 25 and ≥ 6 points": the upper bound written first
+            c1, c2, low, high = c2, c1, high, low
         if c1 not in {">", ">="} or c2 not in {"<", "<="}:
             continue
-        low, high = _number(m.group("low")), _number(m.group("high"))
         unit, ucum = unit_fields(m.group("unit") or m.group("u1"))
         if not check_range_ordered(low, high):
             continue
