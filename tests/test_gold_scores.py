@@ -803,6 +803,27 @@ OTHER_TRIALS = {
         "windows": 0.80,
         "drugs": 0.80,
     },
+    "NCT06264414": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.90,
+        "drugs": 0.85,
+    },
+    "NCT04801368": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.75,
+        "windows": 0.20,
+        "drugs": 0.50,
+    },
+    "NCT00000832": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.35,
+        "windows": 0.65,
+        "drugs": 0.55,
+    },
 }
 
 
