@@ -1061,9 +1061,9 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
     not an item of a list a lead-in announces (``list_item_starts``)."""
     out = _clause_starts(text, start, end)
     if capitalised:
-        out.extend(_capitalised_starts(text, start, end))
-        items = set(list_item_starts(text, start, end))
-        out = [at for at in out if at not in items]
+        capitals = _capitalised_starts(text, start, end)
+        items = set(_list_items(text, start, end, set(out), capitals))
+        out = [at for at in [*out, *capitals] if at not in items]
     return sorted(set(out))
 
 
@@ -1075,11 +1075,17 @@ def list_item_starts(text: str, start: int, end: int) -> list[int]:
     starts ("No concurrent serious disorder", "If marrow is infiltrated ...", "English-speaking
     patients eligible for ..."): a word of ``run_on_clause_starts`` other than an item's own
     ("Adequately treated ..."), or words with a verb."""
+    if _LIST_LEAD_IN.search(text, start, end) is None:
+        return []
+    return _list_items(text, start, end, set(_clause_starts(text, start, end)), _capitalised_starts(text, start, end))
+
+
+def _list_items(text: str, start: int, end: int, explicit: set[int], capitals: list[int]) -> list[int]:
+    """``list_item_starts`` given the clause starts and the capitalised starts already found."""
     leads = [m.end() for m in _LIST_LEAD_IN.finditer(text, start, end)]
     if not leads:
         return []
-    explicit = set(_clause_starts(text, start, end))
-    candidates = sorted(explicit | set(_capitalised_starts(text, start, end)))
+    candidates = sorted(explicit | set(capitals))
     out = []
     for k, lead in enumerate(leads):
         stop = leads[k + 1] if k + 1 < len(leads) else end
