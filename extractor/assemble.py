@@ -33,6 +33,7 @@ from .link import (
 )
 from .rules import load_json, word_list
 from .source import Source
+from .sub_items import sub_items
 from .temporal import iso_duration
 from .units import registry
 from .values import COMPARATOR_RE
@@ -41,7 +42,7 @@ _DIGIT = re.compile(r"\d")
 # what ends a list of targets: a clause mark or a word that starts another phrase
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 
 
@@ -604,6 +605,10 @@ def _criterion_records(
         )
         rec["logic"] = conditional_on_person(text, rec)
         rec["logic"] = neither_nor(text, rec)
+        if node.children:
+            rec["sub_items"] = sub_items(
+                text, node.side, (node.start, node.end), [(c.start, c.end) for c in node.children]
+            )
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
     return out

@@ -42,7 +42,7 @@ from .assemble import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 from .errors import ExtractorError
 from .validate import iter_errors
 
-DB_SCHEMA_VERSION = 3
+DB_SCHEMA_VERSION = 4
 
 
 class DatabaseError(ExtractorError):
@@ -138,6 +138,9 @@ criteria = Table(
     Column("text", Text, nullable=False),
     *_span(),
     Column("logic", JSON),
+    # how the criterion's sub-items combine (all / any / at_least / none) and, for at_least, how many
+    Column("sub_items_op", String(16)),
+    Column("sub_items_n", Integer),
     ForeignKeyConstraint(["trial_id"], ["trials.trial_id"], ondelete="CASCADE"),
 )
 
@@ -328,6 +331,7 @@ FIELD_HOMES: dict[str, str] = {
     "criterion.drugs": "drugs.drug_id",
     "criterion.formulas": "formulas.formula_id",
     "criterion.logic": "logic_links.node_id",
+    "criterion.sub_items": "criteria.sub_items_op",
     "criterion.unparsed": "unparsed.text",
     "entity.id": "entities.entity_id",
     "entity.type": "entities.type",
@@ -440,10 +444,20 @@ def _add_schema_1_4_columns(conn: Any) -> None:
         conn.execute(text("ALTER TABLE constraints ADD COLUMN change VARCHAR(16)"))
 
 
+def _add_sub_items_columns(conn: Any) -> None:
+    """4: criteria.sub_items_op and criteria.sub_items_n (record schema 1.5.0); earlier databases lack them."""
+    have = {c["name"] for c in inspect(conn).get_columns("criteria")}
+    if "sub_items_op" not in have:
+        conn.execute(text("ALTER TABLE criteria ADD COLUMN sub_items_op VARCHAR(16)"))
+    if "sub_items_n" not in have:
+        conn.execute(text("ALTER TABLE criteria ADD COLUMN sub_items_n INTEGER"))
+
+
 MIGRATIONS: dict[int, Any] = {
     1: lambda conn: metadata.create_all(conn),
     2: _add_link_status,
     3: _add_schema_1_4_columns,
+    4: _add_sub_items_columns,
 }
 
 
@@ -588,6 +602,8 @@ def rows_of(record: dict[str, Any], run_id: int | None) -> dict[Table, list[dict
                 "text": c["text"],
                 **_spans(c),
                 "logic": c.get("logic"),
+                "sub_items_op": (c.get("sub_items") or {}).get("op"),
+                "sub_items_n": (c.get("sub_items") or {}).get("n"),
             }
         )
         for e in c["entities"]:

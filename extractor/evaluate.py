@@ -57,6 +57,7 @@ CATEGORY_NAMES: tuple[str, ...] = (
     "hypothetical",
     "logic",
     "formulas",
+    "sub_items",
 )
 
 #: Entity types whose assertion flags are scored (the guide sets them on these).
@@ -190,6 +191,7 @@ class _Collected:
     drugs: list[_Item] = field(default_factory=list)
     formulas: list[_Item] = field(default_factory=list)
     groups: list[_Item] = field(default_factory=list)
+    sub_items: list[_Item] = field(default_factory=list)
 
 
 def _span(value: Any) -> Span | None:
@@ -307,6 +309,11 @@ def _collect_criterion(crit: Mapping[str, Any], global_entities: Mapping[str, Sp
         add("drugs", drug, _describe_drug(drug))
     for formula in _list(crit, "formulas"):
         add("formulas", formula, _describe_formula(formula))
+    combine = crit.get("sub_items")
+    if isinstance(combine, Mapping):
+        label = f"at_least {combine.get('n')}" if combine.get("op") == "at_least" else str(combine.get("op"))
+        data = {"op": combine.get("op"), "n": combine.get("n"), "side": crit.get("side")}
+        out.sub_items.append(_Item(cid, span, text, f"sub-items {label}: {_clip(text, 50)}", data))
     logic = crit.get("logic")
     if isinstance(logic, Mapping):
         for node in _logic_nodes(normalise_logic(logic)):
@@ -692,6 +699,24 @@ def _match_formula(p: _Item, g: _Item) -> float | None:
     return _jaccard(p.span, g.span)
 
 
+def _match_sub_items(p: _Item, g: _Item) -> float | None:
+    """The same criterion (as segmentation_overlap pairs them) asking the same of its sub-items."""
+    if (p.data.get("op"), p.data.get("n")) != (g.data.get("op"), g.data.get("n")):
+        return None
+    return _match_segment_overlap(p, g)
+
+
+def _annotates_sub_items(gold: Record) -> bool:
+    """A gold says how sub-items combine from schema 1.5.0 on; an older one is silent, not wrong."""
+    version = gold.get("schema_version")
+    if not isinstance(version, str):
+        return False
+    try:
+        return tuple(int(x) for x in version.split(".")) >= (1, 5, 0)
+    except ValueError:
+        return False
+
+
 def _match_logic(p: _Item, g: _Item) -> float | None:
     """Same op (and n), same arity, children pairable one-to-one by overlap."""
     if p.data.get("op") != g.data.get("op") or len(p.children) != len(g.children):
@@ -902,6 +927,9 @@ def evaluate(predicted: Record, gold: Record) -> EvaluationReport:
         )
     cats["logic"] = _score(p.groups, g.groups, _match_logic)
     cats["formulas"] = _score(p.formulas, g.formulas, _match_formula)
+    # (a gold written before schema 1.5.0 does not say how sub-items combine: nothing to score)
+    annotated = _annotates_sub_items(gold)
+    cats["sub_items"] = _score(p.sub_items if annotated else [], g.sub_items if annotated else [], _match_sub_items)
     return EvaluationReport(categories={name: cats[name] for name in CATEGORY_NAMES}, by_type=by_type)
 
 

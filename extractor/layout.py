@@ -194,6 +194,12 @@ def _announced_group(text: str, parent: CriterionSpan, line: Line) -> CriterionS
     return group
 
 
+# a lead-in on the inclusion side whose items are alternatives or must be absent ("Patients must have
+# one of the following:", "Patients must not have any of the following:") is no section lead-in: its
+# items are not each required, so it stays a criterion over them (see sub_items)
+_CHOOSES = re.compile(r"\b(?:any|one|none|either)\s+of\b|\bnot\b", re.IGNORECASE)
+
+
 def is_lead_in(line: str) -> bool:
     """A sentence that leads a section's list and states no criterion of its own ("Patients may be
     eligible for this study if they:", "Patients must have:"): its bullets are the criteria."""
@@ -685,8 +691,9 @@ def segment(
             # a group's label on a line of its own ("Demographic characteristics:", "PATIENT
             # CHARACTERISTICS:") states no criterion: the lines under it are the side's criteria, as
             # under a lead-in
-            if is_lead_in(line.text) or is_note(line.text) or (not bullet and is_label_line(line.text)):
-                if not (is_lead_in(line.text) or is_note(line.text)) and _is_pdq_group(line.text):
+            lead_in = is_lead_in(line.text) and not (section.side == "inclusion" and _CHOOSES.search(line.text))
+            if lead_in or is_note(line.text) or (not bullet and is_label_line(line.text)):
+                if not (lead_in or is_note(line.text)) and _is_pdq_group(line.text):
                     group_labels.append((line.start, line.end))
                 elif unrecognised is not None:
                     unrecognised.append((line.start, line.end))

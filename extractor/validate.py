@@ -127,7 +127,7 @@ def _refs(tree: Any) -> Iterator[str]:
 
 
 def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -> Iterator[Problem]:
-    """Checks the schema cannot express: offsets, ids, references, ordered ranges."""
+    """Checks the schema cannot express: offsets, ids, references, ordered ranges, sub-items."""
     length = record.get("source", {}).get("length")
     for path, (s, e), text in () if _spans_ok(record, length, source_text) else _spans(record, "$"):
         if not (isinstance(s, int) and isinstance(e, int)) or s > e:
@@ -139,6 +139,7 @@ def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -
             yield Problem(path, f"text {text!r} differs from the source at [{s}, {e}): {source_text[s:e]!r}")
     seen: set[str] = set()
     crit_ids = {c.get("id") for c in record.get("criteria", []) if isinstance(c, dict)}
+    parents = {c.get("parent") for c in record.get("criteria", []) if isinstance(c, dict)} - {None}
     for ci, c in enumerate(record.get("criteria", [])):
         if not isinstance(c, dict):
             continue
@@ -147,6 +148,12 @@ def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -
             yield Problem(f"{where}.parent", f"parent {c['parent']!r} is not a criterion of this record")
         local: set[str] = set()
         cs, ce = c.get("span", [0, 0])
+        combine = c.get("sub_items")
+        if combine is not None and c.get("id") not in parents:
+            yield Problem(f"{where}.sub_items", "says how sub-items combine, but the criterion has none")
+        cue = (combine or {}).get("cue") or {}
+        if cue and not (cs <= cue.get("span", [cs, ce])[0] and cue.get("span", [cs, ce])[1] <= ce):
+            yield Problem(f"{where}.sub_items.cue", f"{cue.get('text')!r} lies outside its criterion [{cs}, {ce})")
         for key in ("entities", "constraints", "windows", "drugs"):
             for ii, item in enumerate(c.get(key, [])):
                 iid = item.get("id")

@@ -28,6 +28,9 @@ SOURCE = (
     "History of stroke or epilepsy\n"
     "Planning to undergo surgery\n"
     "eGFR by MDRD formula < 60 mL/min/1.73m2\n"
+    "Either of the following:\n"
+    "- pregnancy\n"
+    "- breastfeeding\n"
 )
 SHA = "a" * 64
 
@@ -89,7 +92,7 @@ def criterion(cid: str, side: str, line: str, **items: Any) -> dict[str, Any]:
 def make_record(criteria: list[dict[str, Any]], sha: str = SHA) -> Record:
     """A minimal schema-shaped record around ``criteria``."""
     return {
-        "schema_version": "1.0.0",
+        "schema_version": "1.5.0",
         "source": {"length": len(SOURCE), "sha256": sha, "name": "synthetic"},
         "trial": {},
         "criteria": criteria,
@@ -261,7 +264,18 @@ def gold_record() -> Record:
             }
         ],
     )
-    return make_record([inc1, inc2, exc1, exc2, exc3, exc4, exc5])
+    line = "Either of the following:\n- pregnancy\n- breastfeeding"
+    at = span(line)[0]
+    exc6 = criterion(
+        "exc-6",
+        "exclusion",
+        line,
+        sub_items={"op": "any", "cue": {"text": "Either of the following", "span": span("Either of the following")}},
+    )
+    exc6_1 = criterion("exc-6.1", "exclusion", "pregnancy", parent="exc-6")
+    exc6_1["span"] = span("pregnancy", at)
+    exc6_2 = criterion("exc-6.2", "exclusion", "breastfeeding", parent="exc-6")
+    return make_record([inc1, inc2, exc1, exc2, exc3, exc4, exc5, exc6, exc6_1, exc6_2])
 
 
 def crit_of(record: Record, cid: str) -> dict[str, Any]:
@@ -897,6 +911,49 @@ def _logic(cid: str, tree: dict[str, Any] | None) -> Callable[[Record], None]:
 def test_logic(change: Callable[[Record], None], expected: tuple[int, int, int]) -> None:
     report = evaluate(mutated(change), gold_record())
     assert_only_changed(report, {"logic": expected})
+
+
+def _sub_items(value: dict[str, Any] | None) -> Callable[[Record], None]:
+    def change(record: Record) -> None:
+        crit = crit_of(record, "exc-6")
+        if value is None:
+            crit.pop("sub_items")
+        else:
+            crit["sub_items"] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(_sub_items({"op": "any", "cue": None}), (1, 0, 0), id="cue-not-scored"),
+        pytest.param(_sub_items({"op": "all", "cue": None}), (0, 1, 1), id="all-vs-any"),
+        pytest.param(_sub_items({"op": "at_least", "n": 2, "cue": None}), (0, 1, 1), id="at-least-vs-any"),
+        pytest.param(_sub_items(None), (0, 0, 1), id="missing"),
+    ],
+)
+def test_sub_items(change: Callable[[Record], None], expected: tuple[int, int, int]) -> None:
+    report = evaluate(mutated(change), gold_record())
+    assert_only_changed(report, {"sub_items": expected})
+
+
+def test_at_least_needs_the_same_count() -> None:
+    def at_least(n: int) -> Record:
+        return mutated(_sub_items({"op": "at_least", "n": n, "cue": None}))
+
+    assert counts(evaluate(at_least(2), at_least(2)), "sub_items") == (1, 0, 0)
+    assert counts(evaluate(at_least(3), at_least(2)), "sub_items") == (0, 1, 1)
+
+
+def test_a_gold_older_than_schema_1_5_scores_no_sub_items() -> None:
+    """A gold written before sub-items were annotated is silent about them, not wrong: a prediction's
+    sub_items are neither hits nor false positives there."""
+    gold = gold_record()
+    gold["schema_version"] = "1.0.0"
+    crit_of(gold, "exc-6").pop("sub_items")
+    predicted = mutated(_sub_items({"op": "all", "cue": None}))
+    assert counts(evaluate(predicted, gold), "sub_items") == (0, 0, 0)
 
 
 def test_logic_any_vs_all_reports_the_group() -> None:

@@ -421,17 +421,43 @@ def test_a_threshold_across_a_wrapped_line_of_a_long_criterion_is_read() -> None
 
 
 @pytest.mark.parametrize(
+    ("side", "line"),
+    [
+        (
+            "Inclusion",
+            "Subjects who meet each of the following inclusion criteria are eligible to participate in this study:",
+        ),
+        (
+            "Exclusion",
+            "Patients who meet any of the following exclusion criteria are not to be enrolled in this study:",
+        ),
+        (
+            "Exclusion",
+            "Patients who meet any of the following criteria will be excluded from participation in the study:",
+        ),
+    ],
+)
+def test_a_sentence_saying_who_meets_the_list_is_a_lead_in(side: str, line: str) -> None:
+    record = extractor.extract(f"{side} Criteria:\n\n{line}\n\n1. Age 18 or older\n2. ECOG 0-1\n")
+    assert [u["text"] for u in record["unparsed"]] == [line]
+    assert [(c["text"], c["parent"]) for c in record["criteria"]] == [("Age 18 or older", None), ("ECOG 0-1", None)]
+
+
+@pytest.mark.parametrize(
     "line",
     [
-        "Subjects who meet each of the following inclusion criteria are eligible to participate in this study:",
         "Patients who meet any of the following exclusion criteria are not to be enrolled in this study:",
         "Patients who meet any of the following criteria will be excluded from participation in the study:",
     ],
 )
-def test_a_sentence_saying_who_meets_the_list_is_a_lead_in(line: str) -> None:
+def test_an_exclusion_lead_in_under_the_inclusion_header_keeps_its_items_apart(line: str) -> None:
+    # (read as a section lead-in, its items would be inclusion criteria each required: the sentence
+    # says that none of them may hold)
     record = extractor.extract(f"Inclusion Criteria:\n\n{line}\n\n1. Age 18 or older\n2. ECOG 0-1\n")
-    assert [u["text"] for u in record["unparsed"]] == [line]
-    assert [(c["text"], c["parent"]) for c in record["criteria"]] == [("Age 18 or older", None), ("ECOG 0-1", None)]
+    assert record["unparsed"] == []
+    parent, *items = record["criteria"]
+    assert parent["text"].startswith(line) and parent["sub_items"]["op"] == "none"
+    assert [(c["text"], c["parent"]) for c in items] == [("Age 18 or older", "inc-1"), ("ECOG 0-1", "inc-1")]
 
 
 @pytest.mark.parametrize(
@@ -897,16 +923,18 @@ def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: 
 
 
 @pytest.mark.parametrize(
-    "lead",
+    ("side", "lead"),
     [
-        "Patients may be eligible for this study if they:",
-        "You will not be eligible for this study if you:",
-        "Patients must have:",
-        "A participant will not be eligible for study entry if any of the following criteria are met:",
+        ("Inclusion", "Patients may be eligible for this study if they:"),
+        ("Exclusion", "You will not be eligible for this study if you:"),
+        ("Inclusion", "Patients must have:"),
+        ("Exclusion", "A participant will not be eligible for study entry if any of the following criteria are met:"),
     ],
 )
-def test_a_sentence_leading_a_sections_list_is_no_criterion(lead: str) -> None:
-    text = f"Inclusion Criteria\r\n\r\n{lead}\r\n\r\n  -  Are HIV-positive.\r\n\r\n  -  Are at least 13 years old.\r\n"
+def test_a_sentence_leading_a_sections_list_is_no_criterion(side: str, lead: str) -> None:
+    # (under the inclusion header a lead-in that says "not" or "any of" is a criterion over its items:
+    # see test_an_exclusion_lead_in_under_the_inclusion_header_keeps_its_items_apart)
+    text = f"{side} Criteria\r\n\r\n{lead}\r\n\r\n  -  Are HIV-positive.\r\n\r\n  -  Are at least 13 years old.\r\n"
     found = layout.analyse(text)
     assert [text[c.start : c.end] for c in found.criteria] == ["Are HIV-positive.", "Are at least 13 years old."]
     assert [text[s:e] for s, e in found.unrecognised] == [lead]

@@ -15,13 +15,13 @@ from extractor.validate import iter_domain_errors, iter_errors, validate
 def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith(":1.4.0")
-    assert schema["properties"]["schema_version"]["enum"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"]
+    assert schema["$id"].endswith(":1.5.0")
+    assert schema["properties"]["schema_version"]["enum"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"]
 
 
 def test_output_validates_independently(record: dict[str, Any], schema: dict[str, Any]) -> None:
     jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
-    assert record["schema_version"] == "1.4.0"
+    assert record["schema_version"] == "1.5.0"
 
 
 def test_gold_validates_independently(gold: dict[str, Any], schema: dict[str, Any], listing_text: str) -> None:
@@ -57,6 +57,12 @@ def test_every_span_points_at_its_text(record: dict[str, Any], listing_text: str
             "$.criteria[0].constraints[0].subject",
         ),
         (lambda r: r.__setitem__("schema_version", "0.9"), "$.schema_version"),
+        # sub_items on a criterion with no sub-items; at_least with no count
+        (lambda r: r["criteria"][0].__setitem__("sub_items", {"op": "all", "cue": None}), "$.criteria[0].sub_items"),
+        (
+            lambda r: r["criteria"][0].__setitem__("sub_items", {"op": "at_least", "cue": None}),
+            "$.criteria[0].sub_items",
+        ),
     ],
 )
 def test_problems_name_their_path(record: dict[str, Any], listing_text: str, mutate: Any, path_fragment: str) -> None:
