@@ -22,6 +22,7 @@ from .link import (
     LEAF_TYPES,
     TARGETING,
     build_logic,
+    change_after,
     change_before,
     frequency_of,
     is_dose_unit,
@@ -929,7 +930,11 @@ def _constraint(
     if t.get("count_of"):
         c["count_of"] = t["count_of"]
     # (never a duration: "loss of appetite of more than 2 weeks" says how long)
-    change = change_before(text, base + t["start"]) if t.get("ucum") not in DURATION_UCUM else None
+    change = None
+    if t.get("ucum") not in DURATION_UCUM:
+        # ("No more than 10% weight loss": the change named after the amount, where it names the subject)
+        after = change_after(text, base + t["end"], t.get("ucum")) if c.get("subject") is not None else None
+        change = change_before(text, base + t["start"]) or (after[0] if after else None)
     if change:
         c["change"] = change
     canonical = _canonical(c, reg)
@@ -1147,6 +1152,7 @@ _NOT_A_STATE_AFTER = re.compile(
 )
 _DURATION_NAMED_BEFORE = re.compile(r"\bduration\b[^.;]{0,30}$", re.IGNORECASE)
 _IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
+_FOR_BEFORE = re.compile(r"\bfor\s{1,3}$", re.IGNORECASE)
 
 
 def _bare_duration(
@@ -1167,8 +1173,14 @@ def _bare_duration(
     years of age") or an age group in brackets ("(under 10 years)"). ``t`` has offsets into ``local``,
     the top criterion's text, which starts at ``base`` in ``text``."""
     start, end = base + t["start"], base + t["end"]
+    # ("ED for at least 1 year but less than 10 years": a range after "for" is how long, as one bound is)
+    lasted = (
+        {**t, "comparator": ">="}
+        if t["comparator"] == "between" and _FOR_BEFORE.search(text, max(0, start - 8), start)
+        else t
+    )
     return (
-        is_duration_of_state(local, t, [], _local_bounds(node, base))
+        is_duration_of_state(local, lasted, [], _local_bounds(node, base))
         and not _AGE_OR_SURVIVAL.search(_parent_label(text, node, nodes))
         and alone.get("measure") is None
         and not _PER_PERIOD_AFTER.match(text, end)

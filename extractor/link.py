@@ -213,6 +213,16 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "PSA rise of >= 2 ng/mL": what rose; "a reduction of 30 mmHg or more in systolic blood
             # pressure": what fell, named after the threshold
             group = _changed_subject(text, entities, starts, t)
+        changed = change_after(text, t["end"], t.get("ucum")) if not group else None
+        if changed is not None:
+            # "No more than 10% weight loss": what changed, named between the amount and its change noun
+            # (the mention right before the noun: "10% tumor-related weight loss" is a loss of weight)
+            what_end = changed[1] + len(text[changed[1] : changed[2]].rstrip())
+            group = [
+                i
+                for i in range(bisect.bisect_left(starts, changed[1]), bisect.bisect_left(starts, what_end))
+                if entities[i]["end"] == what_end and entities[i]["type"] in SUBJECT_TYPES
+            ][-1:]
         if _OPEN_BRACKET_BEFORE.search(text, max(0, t["start"] - 4), t["start"]):
             # "Cognitive impairment (≥5 on the Short Portable Mental Status Questionnaire)": a bracketed
             # score measures the scale named after it, not what it defines
@@ -331,6 +341,32 @@ def change_before(text: str, start: int) -> str | None:
     pattern, kinds = _change_patterns()
     m = pattern.search(text, max(0, start - 60), start)
     return kinds[m.group("noun").lower()] if m else None
+
+
+# the units of an amount that changed, written before what changed and its change noun ("10% weight
+# loss", "more than 5 kg weight gain")
+_CHANGE_AFTER_UCUM = frozenset({"%", "kg", "[lb_av]"})
+
+
+@cache
+def _change_after_pattern() -> re.Pattern[str]:
+    _, kinds = _change_patterns()
+    nouns = trie_pattern(sorted(kinds))
+    return re.compile(
+        rf"\s{{1,3}}(?P<what>(?:[^\s,;.()<>≤≥=\d]+\s{{1,3}}){{1,3}}?)(?P<noun>{nouns})(?:e?s)?\b", re.IGNORECASE
+    )
+
+
+def change_after(text: str, end: int, ucum: str | None) -> tuple[str, int, int] | None:
+    """Whether an amount in ``ucum`` ending at ``end`` bounds a change named after it ("No more than
+    10% weight loss"): (increase or decrease, start and end of the words naming what changed), else None."""
+    if ucum not in _CHANGE_AFTER_UCUM:
+        return None
+    m = _change_after_pattern().match(text, end)
+    if m is None:
+        return None
+    _, kinds = _change_patterns()
+    return kinds[m.group("noun").lower()], m.start("what"), m.end("what")
 
 
 # "of 30 mmHg or more in systolic blood pressure", "of more than 10% of (actual) body weight"

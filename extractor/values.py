@@ -359,7 +359,8 @@ def _counted_pattern() -> re.Pattern[str]:
     return re.compile(
         rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?<![\d.,])(?P<num>{number})(?![\d.,])"
         r"(?P<post>\s{1,3}or\s{1,3}(?:more|fewer|less))?\s{1,3}"
-        rf"(?P<counted>(?:(?:{mods})\s{{1,3}}){{0,3}}(?P<noun>{trie_pattern(forms)})\b"
+        # (two modifiers joined by "or": "1 bidimensionally or unidimensionally measurable lesion")
+        rf"(?P<counted>(?:(?:{mods})(?:\s{{1,3}}(?:or|and/or)\s{{1,3}}(?:{mods}))?\s{{1,3}}){{0,3}}(?P<noun>{trie_pattern(forms)})\b"
         rf"(?:\s{{1,3}}of\s{{1,3}}(?:(?:{mods})\s{{1,3}}){{0,2}}(?:therapy|treatment|chemotherapy|immunotherapy|[a-z][\w-]*\s{{1,3}}therapy"
         # "at least 2 forms of contraception", "1 form of barrier birth control"
         r"|contraception|contraceptives?|birth\s{1,3}control))?"

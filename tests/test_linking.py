@@ -301,3 +301,19 @@ def test_prescription_and_over_the_counter_medications_are_drug_classes() -> Non
         ("over-the-counter medications", True),
         ("herbal remedies", True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Subjects who are taking the following potent inhibitors of cytochrome P-450 3A4.", "cyp3a4 inhibitors"),
+        ("Use of strong CYP3A4 inhibitors within 14 days", "cyp3a4 inhibitors"),
+        ("Concomitant use of inducers of CYP3A4", "cyp3a4 inducers"),
+        ("Patients who are taking blood thinners", "anticoagulants"),
+        ("No other concurrent investigational agents", "investigational agents"),
+    ],
+)
+def test_drug_classes_named_in_words_take_their_class_name(text: str, name: str) -> None:
+    record = extractor.extract(f"Exclusion Criteria:\n* {text}\n")
+    drugs = [(d["name"], d["is_class"]) for d in record["criteria"][0]["drugs"]]
+    assert (name, True) in drugs, drugs
