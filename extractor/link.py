@@ -88,6 +88,11 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     return pos
 
 
+_POSITION_BEFORE = re.compile(
+    r"\s+in\s+(?:the\s+)?(?:supine|sitting|seated|standing|(?:semi-?)?decubitus|recumbent|lying)"
+    r"(?:\s*\([\w -]{1,20}\))?\s+position\s*$",
+    re.IGNORECASE,
+)
 _PERSON_UCUM = frozenset({None, *DURATION_UCUM, "kg", "g", "[lb_av]", "kg/m2", "cm", "m", "[in_i]", "[ft_i]"})
 
 
@@ -131,6 +136,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             else None
         )
         pos = sex.start() if sex else t["start"]
+        # "Systolic pressure in decubitus (semi-decubitus) position < 90": the body position a pressure
+        # is taken in stands between it and its limit (and names nothing it measures)
+        posture = _POSITION_BEFORE.search(text, max(0, pos - 60), pos)
+        if posture:
+            pos = posture.start()
         # entities are sorted by start; only the last few before the threshold can be its subject
         upto = bisect.bisect_right(starts, t["start"])
         candidates = [
@@ -139,6 +149,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "NYHA class" before "class II-IV": a subject may share the threshold's leading word
             if entities[i]["type"] in SUBJECT_TYPES
             and entities[i]["start"] < t["start"]
+            and not (posture and entities[i]["start"] >= posture.start())
             and entities[i]["end"] <= t["end"]
             and entities[i].get("normalized") not in words["context_only_normalized"]  # "History of >1 fall"
             # a person is measured in years (an age), never in drinks a day ("For women: more than 3
@@ -789,19 +800,25 @@ def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> 
 def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connector: re.Pattern[str]) -> list[int]:
     """The mentions a result word right after them is of: a measurement, or a condition or
     observation named by a marker's words or an acronym ("HBsAg", "ROS1", "HIV testing"), with the
-    ones joined to it before ("HIV, HBV, or HCV positive")."""
+    ones joined to it before ("HIV, HBV, or HCV positive"). A marker's short form in brackets is read
+    as its long form's ("hepatitis B surface antigen (HBsAg), treponema pallidum antibody (anti-TP)
+    positive")."""
     last = next((i for i in range(len(entities) - 1, -1, -1) if entities[i]["end"] <= pos), None)
+    if last is not None and last > 0 and _short_form_of(text, entities, last):
+        last -= 1
     if (
         last is None
-        or not _RESULT_GAP.fullmatch(text, entities[last]["end"], pos)
+        or not _RESULT_GAP.fullmatch(_without_aside(text, entities[last]["end"], pos))
         or not _is_marker(text, entities[last])
     ):
         return []
     out = [last]
-    if "-" in text[entities[last]["end"] : pos]:
+    if "-" in _without_aside(text, entities[last]["end"], pos):
         return out  # "No AIDS or HIV-positive serology": the hyphen binds the result to one word
     for j in range(last - 1, -1, -1):
-        gap = text[entities[j]["end"] : entities[out[0]]["start"]]
+        if j > 0 and _short_form_of(text, entities, j):
+            continue
+        gap = _without_aside(text, entities[j]["end"], entities[out[0]]["start"])
         if (
             entities[j]["end"] > entities[out[0]]["start"]
             or not connector.match(gap)
@@ -810,6 +827,24 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
             break
         out.insert(0, j)
     return out
+
+
+def _short_form_of(text: str, entities: list[dict[str, Any]], i: int) -> bool:
+    """Whether mention ``i`` is a short form in brackets right after the mention before it ("hepatitis
+    B surface antigen (HBsAg)")."""
+    e, before = entities[i], entities[i - 1]
+    return (
+        e["start"] > 0
+        and text[e["start"] - 1] == "("
+        and text.startswith(")", e["end"])
+        and not text[before["end"] : e["start"] - 1].strip()
+    )
+
+
+def _without_aside(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` less a bracketed aside at its start (" (anti-TP) " is " ")."""
+    gap = text[start:end]
+    return _ASIDE.sub(" ", gap, count=1) if gap.lstrip().startswith("(") else gap
 
 
 # "CGI-S positive symptoms", "negative predictive value": the word qualifies a noun, it is no result
