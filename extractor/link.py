@@ -64,7 +64,11 @@ def _words() -> dict[str, Any]:
 
 # a word that may stand between a bracketed aside and its threshold ("ANC (neutrophils + bands) of >= 1,500",
 # "IIEF-EF (1-30) domain score of <17")
-_AFTER_ASIDE = re.compile(r"\)\s*(?:domain\s+scores?\s+)?(?:of|is|are|was|were|at|than|:)?\s*$", re.IGNORECASE)
+# ("Numeric rating scale (NRS) score of radiating pain 5 or more": the score of what the scale rates)
+_AFTER_ASIDE = re.compile(
+    r"\)\s*(?:(?:domain\s+)?scores?(?:\s+of(?:\s+[a-z][\w-]*){1,3})?\s*)?(?:(?:of|is|are|was|were|at|than|:)\s*)?$",
+    re.IGNORECASE,
+)
 
 
 def _skip_parenthetical_back(text: str, pos: int) -> int:
@@ -73,7 +77,7 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
     j = pos
     while j > 0 and text[j - 1].isspace():
         j -= 1
-    m = _AFTER_ASIDE.search(text, max(0, j - 24), j)
+    m = _AFTER_ASIDE.search(text, max(0, j - 48), j)
     if m is not None:
         j = m.start() + 1
     if j > 0 and text[j - 1] in ")]":
@@ -86,6 +90,17 @@ def _skip_parenthetical_back(text: str, pos: int) -> int:
                 if depth == 0:
                     return k
     return pos
+
+
+_SCORE_WORD = re.compile(r"\bscores?\b", re.IGNORECASE)
+
+
+_BRACKET_CLOSE_SCORE = re.compile(r"[)\]]\s*(?:domain\s+)?scores?\b", re.IGNORECASE)
+
+
+def _whole_bracket(text: str, e: dict[str, Any]) -> bool:
+    """Whether mention ``e`` is all a bracket before a score word holds ("(MMSE) score of")."""
+    return 0 < e["start"] and text[e["start"] - 1] in "([" and bool(_BRACKET_CLOSE_SCORE.match(text, e["end"]))
 
 
 _POSITION_BEFORE = re.compile(
@@ -153,8 +168,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             and entities[i]["end"] <= t["end"]
             and entities[i].get("normalized") not in words["context_only_normalized"]  # "History of >1 fall"
             # a person is measured in years (an age), never in drinks a day ("For women: more than 3
-            # drinks in a single day")
-            and not (entities[i]["type"] == "Person" and t.get("ucum") not in _PERSON_UCUM)
+            # drinks in a single day"), nor by a score ("Sexual Health Inventory-Male (SHI-M) score of 21")
+            and not (
+                entities[i]["type"] == "Person"
+                and (t.get("ucum") not in _PERSON_UCUM or _SCORE_WORD.search(text, entities[i]["end"], t["start"]))
+            )
         ]
         aside = _skip_parenthetical_back(text, t["start"])
         for i in reversed(candidates):
@@ -165,8 +183,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 continue
             if sex is not None and e["start"] >= sex.start():
                 continue
-            if not group and aside != t["start"] and e["start"] > aside:
-                continue  # a mention inside the bracketed aside right before the threshold
+            if not group and aside != t["start"] and e["start"] > aside and not _whole_bracket(text, e):
+                # a mention inside the bracketed aside right before the threshold (not one that is all
+                # of it: "Mini-Mental State Exam (MMSE) score of 20 to 27" names the measure's short form)
+                continue
             gap = text[min(e["end"], pos) : pos]
             if gap.startswith((")", "]")) and e["start"] > 0 and text[e["start"] - 1] in "([":
                 gap = gap[1:]  # "Beck Depression Inventory-II (BDI) score of 10": the bracketed short form
