@@ -87,19 +87,26 @@ def _lead_in_cue(text: str, lo: int, hi: int) -> tuple[str, int | None, int, int
 
 def _joining_word(text: str, children: list[tuple[int, int]]) -> tuple[str, int, int] | None:
     """The word that joins the sub-items: "or" / "and/or" (any) or "and" (all), closing the last
-    sub-item but one before the final one's marker ("A;" "B; or" "C"), or a sub-item that is only
-    that word ("OR" on a line of its own between two)."""
+    sub-item but one before the final one's marker ("A;" "B; or" "C"), else closing more than half of
+    the sub-items before the last ("A OR" "B OR" "C" "D"); or a sub-item that is only that word ("OR"
+    on a line of its own between two)."""
     for s, e in children[1:-1]:
         lone = _LONE_JOINING_WORD.fullmatch(text, s, e)
         if lone:
             return lone.group("word").lower(), lone.start("word"), lone.end("word")
-    if len(children) < 2:
+    closing: list[tuple[str, int, int] | None] = []
+    for (s, _), (next_s, _) in zip(children, children[1:], strict=False):
+        stretch = text[s:next_s]
+        tail = _MARKER_TAIL.search(stretch)
+        m = _JOINING_WORD.search(stretch, 0, tail.start() if tail else len(stretch))
+        closing.append((m.group("word").lower(), s + m.start("word"), s + m.end("word")) if m else None)
+    if not closing:
         return None
-    (s, _), (next_s, _) = children[-2], children[-1]
-    stretch = text[s:next_s]
-    tail = _MARKER_TAIL.search(stretch)
-    m = _JOINING_WORD.search(stretch, 0, tail.start() if tail else len(stretch))
-    return (m.group("word").lower(), s + m.start("word"), s + m.end("word")) if m else None
+    if closing[-1] is not None:
+        return closing[-1]
+    found = [c for c in closing if c is not None]
+    words = {c[0] for c in found}
+    return found[0] if len(words) == 1 and 2 * len(found) > len(closing) else None
 
 
 def sub_items(text: str, side: str, span: tuple[int, int], children: list[tuple[int, int]]) -> dict[str, Any]:
