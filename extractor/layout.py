@@ -784,6 +784,11 @@ def segment(
                     if indent < last_indent + step:
                         break
                     chain.append(chain[-1].children[-1])
+                if bullet and chain[-1].children and _roman_sub_list(text, chain[-1].children[-1], line.start):
+                    # a roman list under the last sub-item at its own level ("   6. Ineligible for
+                    # allogeneic SCT because of:\n\n   i. Comorbid disease ii. ..."): the registry's
+                    # Markdown lost its indent; a list of another kind starting at i is that item's
+                    chain.append(chain[-1].children[-1])
                 target = chain[-1]
                 letter = _LETTERED.match(text, pieces[0][0]) if lettered and pieces else None
                 if letter is not None:
@@ -846,6 +851,26 @@ def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:
         return False
     before = _LETTERED.search(text, _line_start(text, last.start), last.start + 1)
     return before is not None and before.group("letter") == chr(ord(letter) - 1)
+
+
+_ROMAN_MARKER = re.compile(r"\(?(?P<roman>[ivx]{1,4})[.)]", re.IGNORECASE)
+_ARABIC_MARKER = re.compile(r"\(?\d{1,2}[.)]")
+
+
+def _roman_sub_list(text: str, last: CriterionSpan, start: int) -> bool:
+    """Whether the line at ``start``, marked with a lower-case roman numeral, goes on a list under
+    ``last``, an item numbered in arabic: "i." starts one there; a later numeral goes on one its
+    first sub-item started."""
+    marker = text[_line_start(text, start) : start].strip()
+    m = _ROMAN_MARKER.fullmatch(marker)
+    if m is None or not m.group("roman").islower():
+        return False
+    if not _ARABIC_MARKER.fullmatch(text[_line_start(text, last.start) : last.start].strip()):
+        return False
+    if m.group("roman") == "i":
+        return not last.children
+    first = last.children[0] if last.children else None
+    return first is not None and text[_line_start(text, first.start) : first.start].strip() in ("i.", "i)", "(i)")
 
 
 def _marker_kind(text: str, start: int) -> str:

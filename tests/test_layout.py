@@ -1356,3 +1356,15 @@ def test_a_misspelt_criteria_word_still_heads_its_section(header: str) -> None:
     text = f"Inclusion Criteria:\n\n* 18 years or older\n\n{header}\n\n* Uncontrolled hypertension\n"
     sections = extractor.extract(text)["sections"]
     assert [s["side"] for s in sections] == ["inclusion", "exclusion"]
+
+
+def test_a_roman_list_at_a_numbered_items_level_is_that_items() -> None:
+    # (the registry's Markdown keeps no indent for a third level: "i." starts a list of another kind)
+    text = (
+        "Inclusion Criteria:\n\n1. Relapsed ALL:\n\n   1. 2nd relapse OR\n   2. Ineligible for SCT because of:\n\n"
+        "   i. Comorbid disease ii. Lack of suitable donor\n2. Age 1-29 years.\n"
+    )
+    found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
+    assert found["inc-1.2.1"] == ("Comorbid disease", "inc-1.2")
+    assert found["inc-1.2.2"] == ("Lack of suitable donor", "inc-1.2")
+    assert found["inc-2"] == ("Age 1-29 years.", None)
