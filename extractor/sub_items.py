@@ -28,6 +28,8 @@ _CLAUSE_END = re.compile(r"(?:[.;](?=\s)|[.;]$)")
 _MARKER_TAIL = re.compile(
     r"(?:\s*(?:[-*•·●○▪–]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\((?:[ivx]{1,4}|\d{1,2}|[a-zA-Z])\)|[ivx]{1,4}[.)]))?\s*$"
 )
+# a lead-in or a sub-item that says what must not be ("No concomitant liver disease, e.g.:")
+_NEGATED_LEAD = re.compile(r"\s*(?:no|not|without|absence\s+of)\b", re.IGNORECASE)
 # what the cue's "of" is of, taken into the cue ("one of the following")
 _CUE_TAIL = re.compile(r"\s+(?:the\s+)?(?:following|these|those|below|above)\b", re.IGNORECASE)
 _JOINING_WORD = re.compile(r"(?:^|[\s;,.])(?P<word>and/or|or|and)\s*[;,:.]?\s*$", re.IGNORECASE)
@@ -63,9 +65,10 @@ def _count(word: str) -> int:
     return int(word) if word.isdigit() else _COUNT_WORDS[word.lower()]
 
 
-def _lead_in_cue(text: str, lo: int, hi: int) -> tuple[str, int | None, int, int, str] | None:
-    """The cue in the last clause of the lead-in ``text[lo:hi]``: (op, n, start, end, rule name); the
-    match that ends last wins, the longest at one end ("at least one of" over "one of")."""
+def _lead_in_cue(text: str, lo: int, hi: int) -> tuple[str, int | None, int, int, str, int] | None:
+    """The cue in the last clause of the lead-in ``text[lo:hi]``: (op, n, start, end, rule name, where
+    the clause starts); the match that ends last wins, the longest at one end ("at least one of" over
+    "one of")."""
     lead = text[lo:hi].rstrip(" \t\r\n.;:")
     # (the clause that introduces the list: a sentence end inside the lead-in closes what came before)
     ends = [m.end() for m in _CLAUSE_END.finditer(lead)]
@@ -82,7 +85,7 @@ def _lead_in_cue(text: str, lo: int, hi: int) -> tuple[str, int | None, int, int
     if best is None:
         return None
     s, e, op, n, name = best
-    return op, n, s, e, name
+    return op, n, s, e, name, start
 
 
 def _joining_word(text: str, children: list[tuple[int, int]]) -> tuple[str, int, int] | None:
@@ -115,7 +118,12 @@ def sub_items(text: str, side: str, span: tuple[int, int], children: list[tuple[
     first = children[0][0]
     cue = _lead_in_cue(text, span[0], first)
     if cue is not None:
-        op, n, s, e, rule = cue
+        op, n, s, e, rule, clause = cue
+        if rule == "examples-or-reasons" and side == "inclusion" and _NEGATED_LEAD.match(text, clause):
+            # "No concomitant liver disease, e.g.:" over "Viral hepatitis", "Autoimmune hepatitis": none
+            # of the examples may hold (over "No history of stroke", "No cerebellar involvement": each
+            # example is itself a requirement)
+            op = "all" if all(_NEGATED_LEAD.match(text, c) for c, _ in children) else "none"
         if op == "none" and side == "exclusion":
             # ("Exclusion: must not have any of the following" means each of them excludes)
             op = "any"

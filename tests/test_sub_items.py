@@ -112,3 +112,18 @@ def test_rules_are_checked_when_loaded(data: dict[str, Any], message: str) -> No
 def test_rules_round_trip() -> None:
     rule = SubItemsRule.from_dict({"name": "one-of", "op": "any", "regex": "\\bone\\s+of\\b"})
     assert SubItemsRule.from_dict(rule.to_dict()) == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        # examples and reasons are alternatives ...
+        (INC + "* Low-grade glioma including:\n  * astrocytoma\n  * oligodendroglioma\n", "any"),
+        (INC + "* Ineligible for transplant because of:\n  * comorbid disease\n  * lack of a donor\n", "any"),
+        # ... none of which may hold under "No"; unless each is a requirement of its own
+        (INC + "* No concomitant liver disease, e.g.:\n  * viral hepatitis\n  * autoimmune hepatitis\n", "none"),
+        (INC + "* No atypical disease, e.g.:\n  * No history of stroke\n  * No cerebellar involvement\n", "all"),
+    ],
+)
+def test_examples_and_reasons(text: str, op: str) -> None:
+    assert _parent(text)["sub_items"]["op"] == op
