@@ -1397,6 +1397,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             written = cells.group("site") or ""
             cell = re.sub(r"\s+", " ", cells.group("cell").lower()).removesuffix("s")
         else:
+            irradiated = _IRRADIATED_SITE_AFTER.match(text, t.end)
+            if irradiated and _RADIATION_BEFORE.search(text, max(0, t.start - 60), irradiated.end()):
+                # "Prior radiotherapy to more than 25% of the bone marrow", "if 50% radiation of pelvis"
+                site = re.sub(r"\s+", " ", irradiated.group("site").lower())
+                t.extra["measure"] = f"percentage of {_BLAST_SITES.get(site, site)} irradiated"
+                t.extra["measure_after"] = True
             continue
         site = re.sub(r"\s+", " ", written.lower())
         t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
@@ -1469,6 +1475,13 @@ def _percent_cells() -> re.Pattern[str]:
     )
 
 
+# the part of the body a percentage of was irradiated, and the radiation word before it or in between
+_IRRADIATED_SITE_AFTER = re.compile(
+    r"\s{1,3}(?:radiation\s{1,3})?of\s{1,3}(?:the\s{1,3}|their\s{1,3}|his\s{1,3}|her\s{1,3})?"
+    r"(?P<site>bone\s{1,3}marrow|marrow|pelvis|body|skeleton|liver|lungs?|brain)\b",
+    re.IGNORECASE,
+)
+_RADIATION_BEFORE = re.compile(r"\b(?:radiotherapy|radiation|irradiat\w*|RT)\b", re.IGNORECASE)
 _BLAST_SITES = {"marrow": "bone marrow", "bm": "bone marrow", "pb": "peripheral blood", "blood": "peripheral blood"}
 _BLAST_SITES |= {"csf": "cerebrospinal fluid"}
 _REFERENCE_RANGE_BEFORE = re.compile(
