@@ -355,6 +355,14 @@ _PREFIXED_EVENT_RE = re.compile(
 )
 _BARE_DIRECTION_RE = re.compile(r"\b(?P<dir>before|prior\s+to|after|following|until|till|up\s+to)\b", re.IGNORECASE)
 # "Hemoglobin < 12 g/dL at screening", "at the time of randomization": when, a known anchor event
+# "during days 5-14 following randomization", "on days 1 to 4 after randomization"
+_DAY_RANGE_RE = re.compile(
+    r"\b(?:during|on|from|between)\s{1,3}days?\s{1,3}(?P<low>\d{1,3})\s{0,3}(?:-|–|to|through|and)\s{0,3}"
+    r"(?P<high>\d{1,3})\s{1,3}(?:following|after|post)\s{1,3}",
+    re.IGNORECASE,
+)
+# the length of a period written before its name ("during the 4-week run-in phase")
+_PERIOD_LENGTH = re.compile(r"\b(?P<n>\d{1,3})[- ](?P<unit>day|week|month)\b", re.IGNORECASE)
 _AT_ANCHOR_RE = re.compile(r"\b(?:at(?:\s{1,3}the\s{1,3}time\s{1,3}of)?|during)(?=\s{1,3}\S)", re.IGNORECASE)
 # "during the study" is the study period (a Temporal mention only), not a time at enrolment
 _NOT_DURING = frozenset({"enrollment", "end of study", "treatment start"})
@@ -636,6 +644,20 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), end))
+    for m in _DAY_RANGE_RE.finditer(text) if "day" in text.lower() else ():
+        # "during days 5-14 following randomization": from day 5 to day 14 after the event, two windows
+        # (from day 1 only the upper bound: "during days 1-4 following randomization")
+        anchor = match_anchor(text, m.end())
+        low, high = int(m.group("low")), int(m.group("high"))
+        if anchor is None or not free(m.start(), anchor[1]) or not low < high:
+            continue
+        bounds = ([(">=", low)] if low > 1 else []) + [("<=", high)]
+        for comparator, n in bounds:
+            iso, days = iso_duration(n, "day")
+            w = Window(m.start(), anchor[1], "after", anchor[2], "day-range-anchor", comparator, iso, days)
+            w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+            out.append(w)
+        taken.append((m.start(), anchor[1]))
     for m in _BARE_DIRECTION_RE.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -677,6 +699,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if m.group().lower() == "during" and anchor[2] in _NOT_DURING:
             continue
         w = Window(m.start(), anchor[1], "during", anchor[2], "at-anchor")
+        length = _PERIOD_LENGTH.search(text, anchor[0], anchor[1]) if m.group().lower() == "during" else None
+        if length is not None:
+            # "during the 4-week run-in phase": the period lasts that long
+            w.comparator = "<="
+            w.duration, w.days = iso_duration(int(length.group("n")), length.group("unit"))
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))
