@@ -648,10 +648,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # "during days 5-14 following randomization": from day 5 to day 14 after the event, two windows
         # (from day 1 only the upper bound: "during days 1-4 following randomization")
         anchor = match_anchor(text, m.end())
-        low, high = int(m.group("low")), int(m.group("high"))
-        if anchor is None or not free(m.start(), anchor[1]) or not low < high:
+        first_day, last_day = int(m.group("low")), int(m.group("high"))
+        if anchor is None or not free(m.start(), anchor[1]) or not first_day < last_day:
             continue
-        bounds = ([(">=", low)] if low > 1 else []) + [("<=", high)]
+        bounds = ([(">=", first_day)] if first_day > 1 else []) + [("<=", last_day)]
         for comparator, n in bounds:
             iso, days = iso_duration(n, "day")
             w = Window(m.start(), anchor[1], "after", anchor[2], "day-range-anchor", comparator, iso, days)
