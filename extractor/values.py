@@ -407,12 +407,12 @@ STAGE_RANGE_RE = re.compile(
     r"(?i:stage)\s{0,3}(?P<low>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)\s{0,3}(?:-|–|~|～|to|through)\s{0,3}"
     r"(?:(?i:stage)\s{0,3})?(?P<high>(?:IV|I{1,3}|[ⅠⅡⅢⅣ])[A-C]?[1-3]?)(?![A-Za-z0-9])"
 )
-# "Stage III or IV melanoma", "stage IIIB or IV", "grade 3 or 4 toxicity", "grade II and III": two
+# "Stage III or IV melanoma", "stage IIIB or IV", "stage IIIB/IIIC", "grade 3 or 4 toxicity", "grade II and III": two
 # grades joined by "or"/"and" after the word naming them, a range of them (the golds' reading); the
 # values alone after "stage" (a mention of its own names what is staged), with the word after "grade"
 # ("class I or II antiarrhythmics" names drugs; "NYHA class III or IV" is a score's)
 ORDINAL_OR_RE = re.compile(
-    r"\b(?P<word>(?i:stage|grade))\s{1,3}(?P<low>(?:IV|I{1,3})[A-C]?|[0-5])\s{1,3}(?i:or|and|and/or)\s{1,3}"
+    r"\b(?P<word>(?i:stage|grade))\s{1,3}(?P<low>(?:IV|I{1,3})[A-C]?|[0-5])(?:\s{1,3}(?i:or|and|and/or)\s{1,3}|\s{0,2}/\s{0,2})"
     r"(?:(?i:stage|grade)\s{1,3})?(?P<high>(?:IV|I{1,3})[A-C]?|[0-5])(?![\w.,-])"
 )
 # "Stage IV breast cancer", "clinical stage IIIB": one stage after the word (no range, no list after it)
@@ -525,7 +525,9 @@ def _score_patterns() -> _ScorePatterns:
     names, tails = trie_pattern(sorted(word_list("score_names"))), trie_pattern(sorted(word_list("score_name_tails")))
     # the bracketed short form, in round or square brackets ("New York Heart Association [NYHA] class")
     acronym = r"(?:[ \t]{0,2}(?:\([A-Z][A-Za-z\-]{1,8}\)|\[[A-Z][A-Za-z\-]{1,8}\]))?"
-    name = rf"(?<!\w)(?P<name>{names}){acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
+    # (a short form in brackets after a long one the list does not know: "Eastern Cancer Cooperative
+    # Group (ECOG) performance score of 0 or 1")
+    name = rf"(?<!\w)(?P<name>{names})(?:(?<=\(\w\w\w\w)\)|(?<=\(\w\w\w)\))?{acronym}(?:[ \t]{{1,2}}(?P<tail>{tails})\b{acronym})?"
     values = re.compile(
         rf"{name}(?:[ \t]{{1,3}}(?:of|is|was|=|:)|[ \t]{{0,2}}[:=])?"
         # the value may start the next line of hard-wrapped text
