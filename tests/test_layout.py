@@ -496,7 +496,7 @@ def test_a_label_line_names_what_its_bullets_measure() -> None:
         {"value": 18.0, "unit": "a"},
     )
     (survival,) = by_id["inc-2.1"]["constraints"]
-    assert (survival["measure"], survival["ucum"]) == ("expected survival", "mo")
+    assert (survival["measure"], survival["ucum"]) == ("life expectancy", "mo")
 
 
 def test_a_label_line_naming_people_names_no_measure() -> None:
