@@ -19,8 +19,7 @@ from .rules import Rule, load_rules
 __all__ = ["SubItemsRule", "sub_items"]
 
 _OPS = ("all", "any", "at_least", "none")
-_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-_COUNT_WORDS["ten"] = 10
+_COUNT_WORDS = dict(zip(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), range(1, 11)))
 # the lead-in's last clause: after the last sentence end or semicolon before the list
 _CLAUSE_END = re.compile(r"(?:[.;](?=\s)|[.;]$)")
 # what may sit between one sub-item's text and the next sub-item's start: its closing word and
