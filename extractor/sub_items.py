@@ -19,7 +19,7 @@ from .rules import Rule, load_rules
 __all__ = ["SubItemsRule", "sub_items"]
 
 _OPS = ("all", "any", "at_least", "none")
-_COUNT_WORDS = dict(zip(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), range(1, 11)))
+_COUNT_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
 # the lead-in's last clause: after the last sentence end or semicolon before the list
 _CLAUSE_END = re.compile(r"(?:[.;](?=\s)|[.;]$)")
 # what may sit between one sub-item's text and the next sub-item's start: its closing word and
