@@ -855,17 +855,21 @@ def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:
 
 _ROMAN_MARKER = re.compile(r"\(?(?P<roman>[ivx]{1,4})[.)]", re.IGNORECASE)
 _ARABIC_MARKER = re.compile(r"\(?\d{1,2}[.)]")
+_LETTER_MARKER = re.compile(r"\(?(?P<letter>[a-z])[.)]", re.IGNORECASE)
 
 
 def _roman_sub_list(text: str, last: CriterionSpan, start: int) -> bool:
     """Whether the line at ``start``, marked with a lower-case roman numeral, goes on a list under
-    ``last``, an item numbered in arabic: "i." starts one there; a later numeral goes on one its
-    first sub-item started."""
+    ``last``, an item numbered in arabic or lettered (other than "h.", after which "i." is a letter):
+    "i." starts one there; a later numeral goes on one its first sub-item started."""
     marker = text[_line_start(text, start) : start].strip()
     m = _ROMAN_MARKER.fullmatch(marker)
     if m is None or not m.group("roman").islower():
         return False
-    if not _ARABIC_MARKER.fullmatch(text[_line_start(text, last.start) : last.start].strip()):
+    before = text[_line_start(text, last.start) : last.start].strip()
+    letter = _LETTER_MARKER.fullmatch(before)
+    # (after "h." an "i." is the next letter)
+    if not (_ARABIC_MARKER.fullmatch(before) or (letter and letter.group("letter").lower() != "h")):
         return False
     if m.group("roman") == "i":
         return not last.children

@@ -1368,3 +1368,15 @@ def test_a_roman_list_at_a_numbered_items_level_is_that_items() -> None:
     assert found["inc-1.2.1"] == ("Comorbid disease", "inc-1.2")
     assert found["inc-1.2.2"] == ("Lack of suitable donor", "inc-1.2")
     assert found["inc-2"] == ("Age 1-29 years.", None)
+
+
+def test_a_roman_list_under_a_lettered_item_is_that_items() -> None:
+    # ("g." then "i.": a roman sub-list, not the letter after "h.")
+    text = (
+        "Exclusion Criteria:\n\n1. Self-reported:\n\n   f. Tobacco use\n   g. Alcohol above thresholds:\n\n"
+        "   i. For women: more than 7 drinks per week and ii. For men: more than 14 drinks per week\n\n"
+        "   h. An unstable medical illness\n"
+    )
+    found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
+    assert found["exc-1.2.1"] == ("For women: more than 7 drinks per week and", "exc-1.2")
+    assert found["exc-1.3"] == ("An unstable medical illness", "exc-1")
