@@ -98,3 +98,11 @@ FROM entities e JOIN criteria c ON c.trial_id = e.trial_id AND c.criterion_id = 
 WHERE c.side = 'inclusion' AND e.negated = TRUE
 GROUP BY e.type
 ORDER BY mentions DESC, e.type;
+
+-- name: how_inclusion_sub_items_combine
+-- question: How do inclusion criteria with sub-items ask for them: all, any one, at least n, none?
+SELECT c.sub_items_op, c.sub_items_n, COUNT(*) AS criteria, COUNT(DISTINCT c.trial_id) AS trials
+FROM criteria c
+WHERE c.side = 'inclusion' AND c.sub_items_op IS NOT NULL
+GROUP BY c.sub_items_op, c.sub_items_n
+ORDER BY criteria DESC, c.sub_items_op;

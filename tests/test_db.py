@@ -1,5 +1,5 @@
 """The criteria database on SQLite and on a real PostgreSQL: schema homes, transactional and
-idempotent loads, resume after a kill, refusals, the filter language and the ten documented queries."""
+idempotent loads, resume after a kill, refusals, the filter language and the eleven documented queries."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def test_killed_load_leaves_no_partial_trial_and_resumes(tmp_path: Path) -> None
     assert {k: v for k, v in a.items() if k != "runs"} == {k: v for k, v in b.items() if k != "runs"}
 
 
-# --- the ten documented queries, on a database loaded from the shared registry sample ----------------
+# --- the eleven documented queries, on a database loaded from the shared registry sample ----------------
 
 
 def _queries() -> list[tuple[str, str]]:
@@ -202,8 +202,8 @@ def _queries() -> list[tuple[str, str]]:
     return out
 
 
-def test_ten_documented_queries() -> None:
-    assert len(_queries()) == 10
+def test_eleven_documented_queries() -> None:
+    assert len(_queries()) == 11
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +251,9 @@ EXPECT = {
     "window_lengths_before_anchor": lambda rows: rows and sum(r[1] for r in rows) > 50,
     "common_excluded_drugs": lambda rows: 0 < len(rows) <= 10,
     "negated_inclusion_mentions": lambda rows: rows and all(r[1] >= r[2] >= 1 for r in rows),
+    "how_inclusion_sub_items_combine": lambda rows: (
+        rows[0][0] == "all" and "any" in {r[0] for r in rows} and all(r[2] >= r[3] >= 1 for r in rows)
+    ),
 }
 
 
