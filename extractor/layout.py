@@ -756,11 +756,32 @@ def segment(
             # ... and so is a bulleted item lettered "(a)", "(b)", ... under a lead-in at its own level
             # ("  -  Have at least 1 of the following situations:\n\n  -  (a) at least 1 of ...")
             lettered = bullet and parent_top is not None and _lettered_item(text, parent_top, line.start)
+            # ... and so are bullets at its own level under a bulleted lead-in that ends with ":", where
+            # they are joined as alternatives ("  -  Patients unsuitable for chemotherapy due to:\n  -
+            # Renal failure, or\n  -  Severe cardiopulmonary disease, or\n  -  Other ..."): up to the
+            # first that no "or"/"and" closes
+            joined = (
+                bullet
+                and parent_top is not None
+                and parent_bullet
+                and indent == parent_indent
+                and group is None
+                and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
+                and (
+                    bool(_CLOSING_JOIN.search(line.text))
+                    if not parent_top.children
+                    # (going on only from an item of this list: "... Choriocarcinoma OR" under a deeper
+                    # bullet joins its parent to the next criterion)
+                    else bullet_indent.get(id(parent_top.children[-1]), (-1, ""))[0] == indent
+                    and bool(_CLOSING_JOIN.search(text[parent_top.children[-1].start : parent_top.children[-1].end]))
+                )
+            )
             if parent_top is not None and (
                 restarts
                 or nested
                 or prose
                 or lettered
+                or joined
                 or (
                     bullet
                     and (indent > parent_indent or not parent_bullet)
@@ -835,6 +856,8 @@ def segment(
 
 
 _LETTERED = re.compile(r"\((?P<letter>[a-h])\)[ \t]+")
+# a list item closed by the word that joins it to the next ("Renal failure, or")
+_CLOSING_JOIN = re.compile(r"[\s,;]\s*(?:or|and|and/or)\s*[,;]?\s*$", re.IGNORECASE)
 
 
 def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:

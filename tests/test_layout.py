@@ -1380,3 +1380,24 @@ def test_a_roman_list_under_a_lettered_item_is_that_items() -> None:
     found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
     assert found["exc-1.2.1"] == ("For women: more than 7 drinks per week and", "exc-1.2")
     assert found["exc-1.3"] == ("An unstable medical illness", "exc-1")
+
+
+def test_bullets_joined_by_or_under_a_bulleted_lead_in_at_their_level_are_its_sub_items() -> None:
+    text = (
+        "Inclusion Criteria:\r\n\r\n  -  Patients unsuitable for chemotherapy due to:\r\n\r\n  -  Renal failure, or\r\n\r\n"
+        "  -  Severe cardiopulmonary disease, or\r\n\r\n  -  Other end-organ dysfunction\r\n\r\n  -  Tumor that is unresectable\r\n"
+    )
+    found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
+    assert [found[f"inc-1.{k}"][0] for k in (1, 2, 3)] == [
+        "Renal failure, or",
+        "Severe cardiopulmonary disease, or",
+        "Other end-organ dysfunction",
+    ]
+    assert found["inc-2"] == ("Tumor that is unresectable", None)
+    # (an "OR" closing a deeper sub-item joins its parent to the next criterion: no sub-item)
+    text = (
+        "DISEASE CHARACTERISTICS:\r\n\r\n  -  Germ cell tumor of 1 of the following subtypes:\r\n\r\n"
+        "       -  CNS germinoma\r\n\r\n       -  Choriocarcinoma OR\r\n\r\n  -  Pineal mass allowed\r\n"
+    )
+    found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
+    assert ("Pineal mass allowed", "inc-1") in found.values()
