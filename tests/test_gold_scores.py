@@ -870,6 +870,94 @@ OTHER_TRIALS = {
         "drugs": 0.85,
         "sub_items": 0.80,
     },
+    "NCT03843086": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT04833270": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT00003588": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.90,
+        "windows": 0.70,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT00833638": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.90,
+        "drugs": 0.80,
+    },
+    "NCT05756972": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "windows": 0.85,
+        "drugs": 0.60,
+    },
+    "NCT00463008": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT05647226": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.40,
+        "windows": 0.75,
+        "drugs": 0.85,
+    },
+    "NCT06152146": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.85,
+        "drugs": 0.80,
+    },
+    "NCT00004164": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.90,
+        "windows": 0.60,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT03113786": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT02398370": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.50,
+        "drugs": 0.55,
+    },
+    "NCT00496236": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.65,
+        "windows": 0.80,
+        "drugs": 0.65,
+        "sub_items": 0.95,
+    },
 }
 
 
@@ -909,8 +997,8 @@ def test_f1_against_other_trials_golds(other_trial: tuple[str, str, dict[str, An
 
 
 def test_sub_items_over_every_gold_that_says_how_they_combine() -> None:
-    """How sub-items combine, over all golds of schema 1.5.0 (198 parents when measured: P 0.950,
-    R 0.878), held to a floor a little under that."""
+    """How sub-items combine, over all golds of schema 1.5.0 (224 parents in 63 golds at session 21's
+    end: P 0.962, R 0.906), held to a floor a little under that."""
     tp = fp = fn = 0
     for trial in sorted(OTHER_TRIALS):
         folder = ROOT / "corpus" / trial
