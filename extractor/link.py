@@ -966,7 +966,11 @@ def window_targets(
         k = bisect.bisect_right(threshold_ends, (w["start"], len(thresholds)))
         if k:
             t_end, ti = threshold_ends[k - 1]
-            if words["_filler"].match(text[t_end : w["start"]]) and subjects[ti]:
+            # ("No more than 10% weight loss within past 3 months": what changed and its change noun
+            # between the amount and the window)
+            changed = _change_after_pattern().match(text, t_end) if thresholds[ti].get("ucum") else None
+            gap_start = changed.end() if changed is not None and changed.end() <= w["start"] else t_end
+            if words["_filler"].match(text[gap_start : w["start"]]) and subjects[ti]:
                 out.append(list(subjects[ti]))
                 continue
         m = bisect.bisect_right(clause_marks, w["start"])
