@@ -388,16 +388,17 @@ def _change_after_pattern() -> re.Pattern[str]:
     )
 
 
-def change_after(text: str, end: int, ucum: str | None) -> tuple[str, int, int] | None:
+def change_after(text: str, end: int, ucum: str | None) -> tuple[str, int, int, int] | None:
     """Whether an amount in ``ucum`` ending at ``end`` bounds a change named after it ("No more than
-    10% weight loss"): (increase or decrease, start and end of the words naming what changed), else None."""
+    10% weight loss"): (increase or decrease, start and end of the words naming what changed, end of
+    the change noun), else None."""
     if ucum not in _CHANGE_AFTER_UCUM:
         return None
     m = _change_after_pattern().match(text, end)
     if m is None:
         return None
     _, kinds = _change_patterns()
-    return kinds[m.group("noun").lower()], m.start("what"), m.end("what")
+    return kinds[m.group("noun").lower()], m.start("what"), m.end("what"), m.end()
 
 
 # "of 30 mmHg or more in systolic blood pressure", "of more than 10% of (actual) body weight"
@@ -968,8 +969,8 @@ def window_targets(
             t_end, ti = threshold_ends[k - 1]
             # ("No more than 10% weight loss within past 3 months": what changed and its change noun
             # between the amount and the window)
-            changed = _change_after_pattern().match(text, t_end) if thresholds[ti].get("ucum") else None
-            gap_start = changed.end() if changed is not None and changed.end() <= w["start"] else t_end
+            changed = change_after(text, t_end, thresholds[ti].get("ucum"))
+            gap_start = changed[3] if changed is not None and changed[3] <= w["start"] else t_end
             if words["_filler"].match(text[gap_start : w["start"]]) and subjects[ti]:
                 out.append(list(subjects[ti]))
                 continue
