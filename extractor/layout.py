@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import NoCriteriaError
 from .rules import load_json, word_list
+from .sub_items import CLOSING_WORD
 
 Span = tuple[int, int]
 
@@ -768,12 +769,12 @@ def segment(
                 and group is None
                 and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
                 and (
-                    bool(_CLOSING_JOIN.search(line.text))
+                    bool(CLOSING_WORD.search(line.text))
                     if not parent_top.children
                     # (going on only from an item of this list: "... Choriocarcinoma OR" under a deeper
                     # bullet joins its parent to the next criterion)
                     else bullet_indent.get(id(parent_top.children[-1]), (-1, ""))[0] == indent
-                    and bool(_CLOSING_JOIN.search(text[parent_top.children[-1].start : parent_top.children[-1].end]))
+                    and bool(CLOSING_WORD.search(text[parent_top.children[-1].start : parent_top.children[-1].end]))
                 )
             )
             if parent_top is not None and (
@@ -856,8 +857,6 @@ def segment(
 
 
 _LETTERED = re.compile(r"\((?P<letter>[a-h])\)[ \t]+")
-# a list item closed by the word that joins it to the next ("Renal failure, or")
-_CLOSING_JOIN = re.compile(r"[\s,;]\s*(?:or|and|and/or)\s*[,;]?\s*$", re.IGNORECASE)
 
 
 def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from .errors import RuleError
 from .rules import Rule, load_rules
 
-__all__ = ["SubItemsRule", "sub_items"]
+__all__ = ["CLOSING_WORD", "SubItemsRule", "sub_items"]
 
 _OPS = ("all", "any", "at_least", "none")
 _COUNT_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
@@ -31,7 +31,8 @@ _MARKER_TAIL = re.compile(
 _NEGATED_LEAD = re.compile(r"\s*(?:no|not|without|absence\s+of)\b", re.IGNORECASE)
 # what the cue's "of" is of, taken into the cue ("one of the following")
 _CUE_TAIL = re.compile(r"\s+(?:the\s+)?(?:following|these|those|below|above)\b", re.IGNORECASE)
-_JOINING_WORD = re.compile(r"(?:^|[\s;,.])(?P<word>and/or|or|and)\s*[;,:.]?\s*$", re.IGNORECASE)
+# an item closed by the word that joins it to the next ("Renal failure, or"; also read by the layout)
+CLOSING_WORD = re.compile(r"(?:^|[\s;,.])(?P<word>and/or|or|and)\s*[;,:.]?\s*$", re.IGNORECASE)
 _LONE_JOINING_WORD = re.compile(r"\s*(?P<word>and/or|or|and)\s*[;,:.]?\s*", re.IGNORECASE)
 
 
@@ -100,7 +101,7 @@ def _joining_word(text: str, children: list[tuple[int, int]]) -> tuple[str, int,
     for (s, _), (next_s, _) in zip(children, children[1:], strict=False):
         stretch = text[s:next_s]
         tail = _MARKER_TAIL.search(stretch)
-        m = _JOINING_WORD.search(stretch, 0, tail.start() if tail else len(stretch))
+        m = CLOSING_WORD.search(stretch, 0, tail.start() if tail else len(stretch))
         closing.append((m.group("word").lower(), s + m.start("word"), s + m.end("word")) if m else None)
     if not closing:
         return None
