@@ -195,7 +195,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                     # "erectile dysfunction for more than 6 months": how long a state has lasted
                     t.get("ucum") in DURATION_UCUM
                     and e["type"] in DURATION_SUBJECT_TYPES
-                    and bool(words["_duration_filler"].match(gap))
+                    # (past a short form in brackets: "erectile dysfunction (ED), duration at least 0.5 years")
+                    and bool(words["_duration_filler"].match(_ASIDE.sub(" ", gap, count=1)))
                 )
                 if not ok:
                     # "prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d": look past the aside
