@@ -152,7 +152,8 @@ def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -
         if combine is not None and c.get("id") not in parents:
             yield Problem(f"{where}.sub_items", "says how sub-items combine, but the criterion has none")
         cue = (combine or {}).get("cue") or {}
-        if cue and not (cs <= cue.get("span", [cs, ce])[0] and cue.get("span", [cs, ce])[1] <= ce):
+        s, e = cue.get("span", [cs, ce])
+        if s < cs or e > ce:
             yield Problem(f"{where}.sub_items.cue", f"{cue.get('text')!r} lies outside its criterion [{cs}, {ce})")
         for key in ("entities", "constraints", "windows", "drugs"):
             for ii, item in enumerate(c.get(key, [])):
