@@ -225,8 +225,16 @@ def _criterion_records(
     # "negative"); inside a time phrase only a non-concept mention is ("recent").
     inner = sorted((d["start"], d["end"], d["type"]) for d in derived)
     inner_starts = [s for s, _, _ in inner]
+    # ... except what a count per volume counts, named inside it ("Over 500 HIV-1 RNA copies/ml")
+    counted = [
+        (t["start"] + t["extra"]["analyte_span"][0], t["start"] + t["extra"]["analyte_span"][1])
+        for t in thresholds
+        if t.get("extra", {}).get("analyte_span")
+    ]
 
     def swallowed(e: dict[str, Any]) -> bool:
+        if any(s <= e["start"] and e["end"] <= end for s, end in counted):
+            return False
         k = bisect.bisect_right(inner_starts, e["start"])
         for s, end, kind in inner[max(0, k - 4) : k]:
             if not (s <= e["start"] and e["end"] <= end):
@@ -889,6 +897,10 @@ def _constraint(
             c["subject"] = ent_id[age]  # "subjects of 40 to 65 years of age": the age the limits are of
     if t.get("extra", {}).get("measure"):
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
+    elif not c.get("measure") and t.get("extra", {}).get("analyte_span"):
+        # "at least 5,000 lymphocytes/mm^3": what is counted, as written, where no mention names it
+        lo, hi = (base + t["start"] + k for k in t["extra"]["analyte_span"])
+        c["measure"] = " ".join(text[lo:hi].lower().split())
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
         c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
     elif not c.get("measure") and _WHO_PERFORMANCE_BEFORE.search(

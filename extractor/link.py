@@ -127,7 +127,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # after a percentage of blasts ("≥ 5% blasts in the bone marrow")
             out.append([])
             continue
-        inside = [t["start"] + k for k in t.get("extra", {}).get("subject_span", ())]
+        # (or what a count per volume counts, between its number and unit: "500 HIV-1 RNA copies/ml")
+        extra = t.get("extra", {})
+        inside = [t["start"] + k for k in extra.get("subject_span") or extra.get("analyte_span") or ()]
         between = (
             [
                 i

@@ -285,6 +285,21 @@ MEASURE_BETWEEN_RE = re.compile(
 _SIGN_BEFORE_WORD = re.compile(r"[<>≤≥≦≧⩽⩾]=?[ \t]{0,3}[A-Za-z]")
 # "< 221.0 μmol/L", "≥ 3 months", "SLEDAI>12 points"
 COMPARISON_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<num>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?", re.IGNORECASE)
+# "Fewer than 200 CD4+ cells/mm3", "Over 500 HIV-1 RNA copies/ml", "<5 WBC per μL": a count per volume
+# (or per field) with what is counted named between the number and its unit
+# (never a scale word: "154 k/mm3" is thousands, "4.4 micro IU/ml" a unit's prefix)
+_ANALYTE_WORD = (
+    r"(?!(?:of|and|or|per|in|on|at|the|an?|with|to|for|from|than|times|x|k|thousands?|millions?|mio|micro|milli)\b)"
+    r"[A-Za-z][\w+\-]{1,15}"
+)
+ANALYTE_UNIT_RE = re.compile(
+    rf"[ \t]{{1,3}}(?P<analyte>{_ANALYTE_WORD}(?:[ \t]{{1,3}}{_ANALYTE_WORD}){{0,3}}?)[ \t]{{0,3}}(?P<unit>UNIT)",
+    re.IGNORECASE,
+)
+_ANALYTE_UNIT_UCUM = frozenset({"/uL", "/mm3", "/nL", "{copies}/mL", "/[HPF]"})
+# (per litre or millilitre only where the unit says it counts cells: "pcg/ml" is a mass concentration)
+_CELLS_UNIT_UCUM = frozenset({"/L", "/mL"})
+_CELLS_WORD = re.compile(r"cells?\b", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
 _SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER_WORD = re.compile(start_guard(_SPELLED) + r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
@@ -602,6 +617,7 @@ def compile_patterns() -> None:
         RANGE_RE,
         POSTFIX_RE,
         COMPARISON_RE,
+        ANALYTE_UNIT_RE,
         EQUIVALENT_RE,
         RANGE_EQUIVALENT_RE,
         EQUIVALENT_OR_RE,
@@ -900,6 +916,20 @@ def _measure_between(
     low_end = m.end("u1") if m.group("u1") else m.end("low")
     found.extra["bound_edges"] = [low_end - m.start(), m.start("c2") - m.start()]
     return found
+
+
+def _analyte_then_unit(
+    text: str, end: int, value: float, unit_fields: Callable[[str | None], tuple[str | None, str | None]]
+) -> re.Match[str] | None:
+    """A count per volume whose unit follows what it counts ("200 CD4+ cells/mm3", "500 HIV-1 RNA
+    copies/ml"), read after a number that has no unit of its own; None where the unit is no count
+    per volume or field, or implausible for the number."""
+    m = _with_units(ANALYTE_UNIT_RE).match(text, end)
+    if m is None:
+        return None
+    ucum = unit_fields(m.group("unit"))[1]
+    counts = ucum in _ANALYTE_UNIT_UCUM or (ucum in _CELLS_UNIT_UCUM and _CELLS_WORD.match(m.group("unit")))
+    return m if counts and check_unit_plausible(ucum, value) else None
 
 
 def _retrying(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -1266,6 +1296,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             unit, ucum, end, rule = bare_degrees.group("deg"), scale, bare_degrees.end(), rule + "+scale"
         elif (angle := angle_degrees(text, m.start(), end, float(value))) is not None:
             unit, ucum, end, rule = angle.group("deg"), "deg", angle.end(), rule + "+angle"
+        analyte = None if unit else _analyte_then_unit(text, end, float(value), unit_fields)
+        if analyte is not None:
+            unit, ucum = unit_fields(analyte.group("unit"))
+            end, rule = analyte.end(), rule + "+analyte"
         out.append(
             Threshold(
                 m.start(),
@@ -1277,6 +1311,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 ucum=ucum,
             )
         )
+        if analyte is not None:
+            # relative to the threshold's start, as offsets are shifted with it
+            out[-1].extra["analyte_span"] = [analyte.start("analyte") - m.start(), analyte.end("analyte") - m.start()]
         taken.append((m.start(), end))
         eq = _with_units(EQUIVALENT_RE).match(text, end)
         rule = "parenthesised-equivalent"
