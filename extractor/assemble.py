@@ -26,6 +26,7 @@ from .link import (
     change_before,
     frequency_of,
     is_dose_unit,
+    lifespan_before,
     link_subjects,
     plain_dose,
     qualitative_results,
@@ -897,6 +898,8 @@ def _constraint(
             c["subject"] = ent_id[age]  # "subjects of 40 to 65 years of age": the age the limits are of
     if t.get("extra", {}).get("measure"):
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
+    elif t.get("ucum") in DURATION_UCUM and c.get("measure") != "age" and lifespan_before(text, base + t["start"]):
+        c["measure"] = "life expectancy"  # "Anticipated survival of at least 6 months", "limit survival to < 2 years"
     elif not c.get("measure") and t.get("extra", {}).get("analyte_span"):
         # "at least 5,000 lymphocytes/mm^3": what is counted, as written, where no mention names it
         lo, hi = (base + t["start"] + k for k in t["extra"]["analyte_span"])
