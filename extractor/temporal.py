@@ -46,9 +46,10 @@ _NUMBER = r"(?P<num>\d{1,4}(?:\.\d+)?|\b(?:" + "|".join(sorted(_WORD_NUMBERS, ke
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|d|hours?|hrs?|h)\b"
 _LEAD = (
     r"(?P<lead>within(?:\s+the)?(?:\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following))?"
-    r"|in\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
-    r"|during\s+the\s+(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
-    r"|over\s+the\s+(?:past|last|recent|next|coming|following)"
+    # ("in last 6 months", "during past 3 months": the article is often left out)
+    r"|in\s+(?:the\s+)?(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
+    r"|during\s+(?:the\s+)?(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
+    r"|over\s+(?:the\s+)?(?:past|last|recent|next|coming|following)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
@@ -337,7 +338,8 @@ _FOR_WHAT_PART = re.compile(
 _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
-    r"\b(?P<lead>(?:within|in|during|over)\s+the(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?)\s+"
+    r"\b(?P<lead>(?:within|in|during|over)\s+(?:the(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?"
+    r"|(?:past|last|previous|preceding|prior)))\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
