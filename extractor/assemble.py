@@ -1379,6 +1379,7 @@ def _check_plausible(c: dict[str, Any], reg: Any, warnings: list[dict[str, Any]]
 
 
 _OF_AGE = re.compile(r"\s*(?:of\s+age|old|of\s+age\s+or\s+older)\b", re.IGNORECASE)
+_PEOPLE_AFTER = re.compile(r"[ \t]{1,3}(?:men|women|males?|females?)\b", re.IGNORECASE)
 # an infant's age in weeks, days or hours: "12 hours of age", "less than 6 months postnatal age", "30
 # days postnatally" (never across a line break: "... 34 weeks\r\nPostnatal age less than 120 days"
 # starts another criterion)
@@ -1452,6 +1453,8 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     said = (
         _OF_AGE.match(text, base + t["end"]) is not None
         or _OF_AGE_INSIDE.search(text, base + t["start"], base + t["end"]) is not None
+        # "Above 35 years men": years and then the people they are the age of
+        or (t.get("ucum") == "a" and _PEOPLE_AFTER.match(text, base + t["end"]) is not None)
     )
     # (but "Injury greater than 8 hours old", "Surgery less than 30 days old" say how old a thing is)
     infant_age = (
