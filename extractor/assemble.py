@@ -44,7 +44,7 @@ _DIGIT = re.compile(r"\d")
 # what ends a list of targets: a clause mark or a word that starts another phrase
 _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+(?:any|other))\b", re.IGNORECASE)
 
-SCHEMA_VERSION = "1.5.0"
+SCHEMA_VERSION = "1.6.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 
 
@@ -103,9 +103,9 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     for top, doc in zip(tops, docs, strict=True):
         criteria_out.extend(_criterion_records(text, top, doc, warnings, doses))
     for name, seen in doses.items():
-        distinct = {(d["comparator"], d["value"], d.get("ucum")) for _, d, _ in seen}
+        distinct = {(d["comparator"], _dose_amount(d), d.get("ucum")) for _, d, _ in seen}
         if len(distinct) > 1:
-            where = ", ".join(f"{cid} ({d['comparator']} {d['value']} {d['unit']})" for cid, d, _ in seen)
+            where = ", ".join(f"{cid} ({d['comparator']} {_dose_amount(d)} {d['unit']})" for cid, d, _ in seen)
             warnings.append(
                 {
                     "code": "W002",
@@ -372,13 +372,18 @@ def _criterion_records(
             and t.get("count_of") is None
             # "At least 21 days ... from prior treatment with antibodies" is no dose
             and (t.get("ucum") is None or is_dose_unit(t["ucum"]))
-            # a dose holds one value: a range ("meperidine 25 - 50 mg") stays a constraint on the drug
-            and t["comparator"] != "between"
+            # a range is a dose only in a dose unit ("meperidine 25 - 50 mg"), never a bare pair of numbers
+            and (t["comparator"] != "between" or (t.get("ucum") is not None and _numeric_range(t)))
         ):
             for i in subs:
+                amount = (
+                    {"low": t["low"], "high": t["high"]}
+                    if t["comparator"] == "between"
+                    else {"value": t["value"] if t["value"] is not None else t["low"]}
+                )
                 dose_of[i] = {
                     "comparator": t["comparator"],
-                    "value": t["value"] if t["value"] is not None else t["low"],
+                    **amount,
                     "unit": t["unit"] or "",
                     "ucum": t["ucum"],
                     "span": [base + t["start"], base + t["end"]],
@@ -1412,6 +1417,16 @@ def is_bare_age(text: str, start: int, end: int, ucum: str | None, criterion: tu
 # people whose age is counted in weeks or days ("Newborns < 28 days"); for others a number of weeks
 # is how far a pregnancy or a recovery has gone ("Women at < 20 weeks gestation")
 _INFANTS = re.compile(r"newborn|neonat|infant|bab(?:y|ies)", re.IGNORECASE)
+
+
+def _dose_amount(dose: dict[str, Any]) -> str:
+    """A dose's value, or its range written "low-high"."""
+    return f"{dose['low']}-{dose['high']}" if dose["comparator"] == "between" else str(dose["value"])
+
+
+def _numeric_range(t: dict[str, Any]) -> bool:
+    """Both bounds of a range are numbers (a dose range: "dapsone 50 - 100 mg per day")."""
+    return all(isinstance(t.get(k), (int, float)) and not isinstance(t.get(k), bool) for k in ("low", "high"))
 
 
 def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | None) -> bool:

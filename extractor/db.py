@@ -42,7 +42,7 @@ from .assemble import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 from .errors import ExtractorError
 from .validate import iter_errors
 
-DB_SCHEMA_VERSION = 4
+DB_SCHEMA_VERSION = 5
 
 
 class DatabaseError(ExtractorError):
@@ -222,6 +222,8 @@ drugs = _child(
     Column("route", String(32)),
     Column("dose_comparator", String(8)),
     Column("dose_value", Float),
+    Column("dose_low", Float),
+    Column("dose_high", Float),
     Column("dose_unit", Text),
     Column("dose_ucum", String(32)),
     *_span("dose"),
@@ -453,11 +455,20 @@ def _add_sub_items_columns(conn: Any) -> None:
         conn.execute(text("ALTER TABLE criteria ADD COLUMN sub_items_n INTEGER"))
 
 
+def _add_dose_range_columns(conn: Any) -> None:
+    """5: drugs.dose_low and drugs.dose_high (record schema 1.6.0: a dose range); earlier databases lack them."""
+    have = {c["name"] for c in inspect(conn).get_columns("drugs")}
+    for column in ("dose_low", "dose_high"):
+        if column not in have:
+            conn.execute(text(f"ALTER TABLE drugs ADD COLUMN {column} FLOAT"))
+
+
 MIGRATIONS: dict[int, Any] = {
     1: lambda conn: metadata.create_all(conn),
     2: _add_link_status,
     3: _add_schema_1_4_columns,
     4: _add_sub_items_columns,
+    5: _add_dose_range_columns,
 }
 
 
@@ -695,6 +706,8 @@ def rows_of(record: dict[str, Any], run_id: int | None) -> dict[Table, list[dict
                     "route": d.get("route"),
                     "dose_comparator": dose.get("comparator"),
                     "dose_value": _num(dose.get("value")),
+                    "dose_low": _num(dose.get("low")),
+                    "dose_high": _num(dose.get("high")),
                     "dose_unit": dose.get("unit"),
                     "dose_ucum": dose.get("ucum"),
                     **_spans(dose or None, "dose"),

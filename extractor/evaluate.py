@@ -436,6 +436,8 @@ def _describe_window(win: Mapping[str, Any]) -> str:
 def _describe_dose(dose: Any) -> str:
     if not isinstance(dose, Mapping):
         return ""
+    if dose.get("comparator") == "between":
+        return f"{_num(dose.get('low'))}-{_num(dose.get('high'))} {dose.get('unit')}"
     return f"{dose.get('comparator')} {_num(dose.get('value'))} {dose.get('unit')}"
 
 
@@ -560,7 +562,7 @@ def _doses_equal(a: Any, b: Any) -> bool:
         return False
     return (
         a.get("comparator") == b.get("comparator")
-        and _scalars_equal(a.get("value"), b.get("value"))
+        and all(_scalars_equal(a.get(k), b.get(k)) for k in ("value", "low", "high"))
         and _units_equal(a, b)
     )
 

@@ -343,6 +343,7 @@ _LAST_UNIT_RE = re.compile(
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
+_OPENING_PART_BEFORE = re.compile(r"\b(?:during|in|within|over|for)\s+the\s+first\s+$", re.IGNORECASE)
 _PLANNED = re.compile(r"\b(?:planned|scheduled|anticipated|intended)\b", re.IGNORECASE)
 _STUDY_EVENT = re.compile(
     r"^(?:beginning|initiating|initiation|starting|start|commencing|day)\b|\b(?:study|protocol|trial|index)\b"
@@ -569,8 +570,17 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         ahead = ahead or bool(
             anchor and (direction_word or "").lower() == "of" and _END_EVENT.match(text, anchor[0], anchor[1])
         )
+        # "during the first four weeks of the study", "in the first 2 weeks of treatment": the opening
+        # stretch of what is named, counted forward from its start
+        opening = (
+            _OPENING_PART_BEFORE.search(text, max(0, m.start() - 30), m.start())
+            if anchor is not None and (direction_word or "").lower() == "of"
+            else None
+        )
+        if opening:
+            ahead, comparator = True, "<="
         w = Window(
-            m.start(),
+            opening.start() if opening else m.start(),
             end,
             "after" if ahead else _direction(direction_word),
             anchor[2] if anchor else "index",

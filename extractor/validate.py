@@ -185,6 +185,10 @@ def iter_domain_errors(record: dict[str, Any], source_text: str | None = None) -
         for ii, d in enumerate(c.get("drugs", [])):
             if d.get("entity") is not None and d["entity"] not in local:
                 yield Problem(f"{where}.drugs[{ii}].entity", f"{d['entity']!r} is no entity of this criterion")
+            dose = d.get("dose") or {}
+            lo, hi = dose.get("low"), dose.get("high")
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+                yield Problem(f"{where}.drugs[{ii}].dose", f"range {lo}..{hi} is not ordered")
         for ref in _refs(c.get("logic")):
             if ref not in local:
                 yield Problem(f"{where}.logic", f"leaf {ref!r} is no item of this criterion")

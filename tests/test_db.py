@@ -308,7 +308,7 @@ def test_a_version_1_database_gains_the_link_status_column(db_url: str) -> None:
         conn.execute(text("ALTER TABLE entities DROP COLUMN link_status"))
         conn.execute(schema_migrations.insert().values(version=1, applied_at="before"))
     assert "link_status" not in {c["name"] for c in inspect(engine).get_columns("entities")}
-    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 4
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 5
     assert "link_status" in {c["name"] for c in inspect(engine).get_columns("entities")}
 
 
@@ -323,7 +323,7 @@ def test_a_version_2_database_gains_the_schema_1_4_columns(db_url: str) -> None:
         conn.execute(text("ALTER TABLE constraints DROP COLUMN change"))
         for version in (1, 2):
             conn.execute(schema_migrations.insert().values(version=version, applied_at="before"))
-    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 4
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 5
     assert {"half_lives", "whichever"} <= {c["name"] for c in inspect(engine).get_columns("windows")}
     assert "change" in {c["name"] for c in inspect(engine).get_columns("constraints")}
 
@@ -338,7 +338,7 @@ def test_a_version_3_database_gains_the_sub_items_columns(db_url: str, tmp_path:
         conn.execute(text("ALTER TABLE criteria DROP COLUMN sub_items_n"))
         for version in (1, 2, 3):
             conn.execute(schema_migrations.insert().values(version=version, applied_at="before"))
-    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 4
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 5
     assert {"sub_items_op", "sub_items_n"} <= {c["name"] for c in inspect(engine).get_columns("criteria")}
     text_with_list = (
         "Inclusion Criteria:\n* Must meet 2 of the following:\n  * Hemoglobin < 10 g/dL\n"
@@ -349,3 +349,21 @@ def test_a_version_3_database_gains_the_sub_items_columns(db_url: str, tmp_path:
         engine, "SELECT criterion_id, sub_items_op, sub_items_n FROM criteria WHERE sub_items_op IS NOT NULL"
     )
     assert [tuple(r) for r in rows] == [("inc-1", "at_least", 2)]
+
+
+def test_a_version_4_database_gains_the_dose_range_columns(db_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+
+    engine = connect(db_url)
+    with engine.begin() as conn:  # the layout of database schema 4: no drugs.dose_low, dose_high
+        metadata.create_all(conn)
+        conn.execute(text("ALTER TABLE drugs DROP COLUMN dose_low"))
+        conn.execute(text("ALTER TABLE drugs DROP COLUMN dose_high"))
+        for version in (1, 2, 3, 4):
+            conn.execute(schema_migrations.insert().values(version=version, applied_at="before"))
+    assert ensure_schema(engine) == DB_SCHEMA_VERSION == 5
+    assert {"dose_low", "dose_high"} <= {c["name"] for c in inspect(engine).get_columns("drugs")}
+    text_with_range = "Inclusion Criteria:\n* Dapsone 50 - 100 mg per day is allowed.\n"
+    load_jsonl(engine, str(records_file(tmp_path, [("NCT90000010", text_with_range)])))
+    _, rows = run_sql(engine, "SELECT name, dose_comparator, dose_value, dose_low, dose_high, dose_ucum FROM drugs")
+    assert [tuple(r) for r in rows] == [("dapsone", "between", None, 50.0, 100.0, "mg/d")]

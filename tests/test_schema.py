@@ -15,13 +15,21 @@ from extractor.validate import iter_domain_errors, iter_errors, validate
 def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith(":1.5.0")
-    assert schema["properties"]["schema_version"]["enum"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"]
+    assert schema["$id"].endswith(":1.6.0")
+    assert schema["properties"]["schema_version"]["enum"] == [
+        "1.0.0",
+        "1.1.0",
+        "1.2.0",
+        "1.3.0",
+        "1.4.0",
+        "1.5.0",
+        "1.6.0",
+    ]
 
 
 def test_output_validates_independently(record: dict[str, Any], schema: dict[str, Any]) -> None:
     jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
-    assert record["schema_version"] == "1.5.0"
+    assert record["schema_version"] == "1.6.0"
 
 
 def test_gold_validates_independently(gold: dict[str, Any], schema: dict[str, Any], listing_text: str) -> None:
@@ -97,3 +105,12 @@ def test_span_checks_reach_any_depth() -> None:
         nested = [nested]
     problems = list(iter_domain_errors({"source": {"length": 5}, "deep": nested}, "abcde"))
     assert [p.path.split(".")[-1] for p in problems] == ["span", "span"], problems
+
+
+def test_a_dose_range_needs_both_bounds_and_a_single_dose_its_value(schema: dict[str, Any]) -> None:
+    dose = {"$defs": schema["$defs"], **schema["$defs"]["drug"]["properties"]["dose"]}
+    validator = jsonschema.Draft202012Validator(dose)
+    assert validator.is_valid({"comparator": "between", "low": 50, "high": 100, "unit": "mg/day"})
+    assert not validator.is_valid({"comparator": "between", "value": 50, "unit": "mg/day"})
+    assert validator.is_valid({"comparator": ">=", "value": 50, "unit": "mg/day"})
+    assert not validator.is_valid({"comparator": ">=", "low": 50, "high": 100, "unit": "mg/day"})

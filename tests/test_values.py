@@ -128,8 +128,6 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         # a dose that another drug follows is that drug's, not the class's before it
         ("IV corticosteroids (180 mg dexamethasone)", "glucocorticoids", None, None),
         ("IV corticosteroids (180 mg dexamethasone)", "dexamethasone", ("=", 180, "mg", "180 mg"), None),
-        # a range is no single dose: it stays a constraint on the drug
-        ("prednisone 5 - 10 mg/day", "prednisone", None, None),
         # a threshold before its drug is its dose
         ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
         ("Up to 2 g per day of aspirin is allowed", "aspirin", ("<=", 2, "g/d", "Up to 2 g per day"), None),
@@ -152,6 +150,33 @@ def test_doses_next_to_their_drug(
     s, e = found["span"]
     assert (found["comparator"], found["value"], found["ucum"], source[s:e]) == dose
     assert drugs[drug].get("frequency") == frequency
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "low", "high", "ucum", "written"),
+    [
+        ("prednisone 5 - 10 mg/day", "prednisone", 5, 10, "mg/d", "5 - 10 mg/day"),
+        ("Dapsone 50 - 100 mg per day is allowed.", "dapsone", 50, 100, "mg/d", "50 - 100 mg per day"),
+        ("atorvastatin 20-80 mg, or rosuvastatin 10-40 mg daily", "rosuvastatin", 10, 40, "mg/d", "10-40 mg daily"),
+    ],
+)
+def test_a_dose_range_is_the_drugs_dose_not_a_constraint(
+    text: str, drug: str, low: float, high: float, ucum: str, written: str
+) -> None:
+    # record schema 1.6.0: a dose may be a range (before it, the range stayed a constraint on the drug)
+    record = extract_lines(text, side="exclusion")
+    source = "Exclusion Criteria:\n" + text + "\n"
+    dose = {d["name"]: d for d in all_items(record, "drugs")}[drug]["dose"]
+    s, e = dose["span"]
+    assert (dose["comparator"], dose["low"], dose["high"], dose["ucum"], source[s:e]) == (
+        "between",
+        low,
+        high,
+        ucum,
+        written,
+    )
+    assert "value" not in dose
+    assert not all_items(record, "constraints")
 
 
 def test_a_bullet_dash_joins_no_threshold_to_the_drug_that_ends_the_bullet_before() -> None:
