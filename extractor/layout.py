@@ -689,6 +689,19 @@ def segment(
             ):
                 group = _announced_group(text, parent_top, line)
                 continue
+            # (so is one bulleted like the items of the group before it: "Excluded within 6 weeks of study
+            # entry:\n\n  -  Interferons.\n\n  -  Excluded within 45 days of study entry:\n\n  -  ...")
+            marker = _BULLET_MARK.match(line.text)
+            cut = marker.end() if marker else 0
+            if (
+                bullet
+                and group is not None
+                and parent_top is not None
+                and _announces(line.text[cut:])
+                and not is_lead_in(line.text[cut:])
+            ):
+                group = _announced_group(text, parent_top, Line(line.start + cut, line.end, line.text[cut:]))
+                continue
             # a group's label on a line of its own ("Demographic characteristics:", "PATIENT
             # CHARACTERISTICS:") states no criterion: the lines under it are the side's criteria, as
             # under a lead-in
@@ -761,6 +774,12 @@ def segment(
             # they are joined as alternatives ("  -  Patients unsuitable for chemotherapy due to:\n  -
             # Renal failure, or\n  -  Severe cardiopulmonary disease, or\n  -  Other ..."): up to the
             # first that no "or"/"and" closes
+            lower_case_on = (
+                bool(pieces)
+                and text[pieces[0][0] : pieces[0][0] + 1].islower()
+                and parent_top is not None
+                and not is_lead_in(text[parent_top.start : _first_line_end(text, parent_top)])
+            )
             joined = (
                 bullet
                 and parent_top is not None
@@ -769,12 +788,18 @@ def segment(
                 and group is None
                 and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
                 and (
-                    bool(CLOSING_WORD.search(line.text))
+                    # (or that go on in lower case, under a lead-in that is no section's: "  -  Evidence of
+                    # chronic hepatitis with severe liver dysfunction:\n\n  -  albumin < 2 g/dl ...", "*
+                    # Participants ... must have:\n* measurable disease ...\n* an Eastern Cooperative ...")
+                    lower_case_on or bool(CLOSING_WORD.search(line.text))
                     if not parent_top.children
                     # (going on only from an item of this list: "... Choriocarcinoma OR" under a deeper
                     # bullet joins its parent to the next criterion)
                     else bullet_indent.get(id(parent_top.children[-1]), (-1, ""))[0] == indent
-                    and bool(CLOSING_WORD.search(text[parent_top.children[-1].start : parent_top.children[-1].end]))
+                    and (
+                        lower_case_on
+                        or bool(CLOSING_WORD.search(text[parent_top.children[-1].start : parent_top.children[-1].end]))
+                    )
                 )
             )
             if parent_top is not None and (
@@ -803,7 +828,25 @@ def segment(
                     # (under a lettered item, "  -  (c) ... (3) fast heartbeat,\n     (4) recent weight
                     # loss": its numbers go on, indented past its dash)
                     step = 1 if last_kind == "lettered" else 4 if kind == "number" and last_kind != "number" else 2
-                    if indent < last_indent + step:
+                    # (an ACTG announcement bulleted at the items' own level, "  -  Excluded within 60 days
+                    # of study entry:", heads the bullets after it, up to the next announcement)
+                    # (and a bulleted lead-in ending in ":" heads the bullets after it that go on in lower
+                    # case: "  -  Evidence of chronic hepatitis with severe liver dysfunction:\n\n  -  albumin
+                    # < 2 g/dl and SGOT ...")
+                    last_item = chain[-1].children[-1]
+                    heads = (
+                        bullet
+                        and bool(pieces)
+                        and indent == last_indent
+                        and (
+                            (_announcing_item(text, last_item) and not _announces(text[pieces[0][0] : line.end]))
+                            or (
+                                text[last_item.start : _first_line_end(text, last_item)].rstrip().endswith(":")
+                                and text[pieces[0][0] : pieces[0][0] + 1].islower()
+                            )
+                        )
+                    )
+                    if indent < last_indent + step and not heads:
                         break
                     chain.append(chain[-1].children[-1])
                 if bullet and chain[-1].children and _roman_sub_list(text, chain[-1].children[-1], line.start):
@@ -1274,6 +1317,15 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
         return
     for n, (s, e) in enumerate(kept, 1):
         crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
+
+
+_BULLET_MARK = re.compile(r"[ \t]*[-*•·◦▪‣][ \t]+")
+
+
+def _announcing_item(text: str, item: CriterionSpan) -> bool:
+    """A bulleted item, childless, that announces what the bullets after it are ("Excluded within 60 days
+    of study entry:"), as an unbulleted announcement line does (``_announces``)."""
+    return not item.children and _announces(text[item.start : item.end])
 
 
 def _first_line_end(text: str, crit: CriterionSpan) -> int:

@@ -1401,3 +1401,52 @@ def test_bullets_joined_by_or_under_a_bulleted_lead_in_at_their_level_are_its_su
     )
     found = {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
     assert ("Pineal mass allowed", "inc-1") in found.values()
+
+
+def _parents(text: str) -> dict[str, tuple[str, str | None]]:
+    return {c.id: (text[c.start : c.end], c.parent) for c in layout.flatten(layout.analyse(text).criteria)}
+
+
+def test_an_actg_announcement_bulleted_like_its_items_heads_the_bullets_after_it() -> None:
+    text = (
+        "Exclusion Criteria\r\n\r\nPrior Medication:\r\n\r\nExcluded within 6 weeks of study entry:\r\n\r\n"
+        "  -  Interferons.\r\n\r\n  -  Excluded within 45 days of study entry:\r\n\r\n"
+        "  -  Immunosuppressive agents.\r\n\r\n  -  Chemotherapy.\r\n\r\nPrior Treatment:\r\n\r\n"
+        "Excluded within 2 weeks of study entry:\r\n\r\n  -  Hospitalization.\r\n"
+    )
+    found = _parents(text)
+    assert found["exc-1.1.1"] == ("Interferons.", "exc-1.1")
+    assert found["exc-1.2"][0].startswith("Excluded within 45 days of study entry:")
+    assert [found[f"exc-1.2.{k}"] for k in (1, 2)] == [
+        ("Immunosuppressive agents.", "exc-1.2"),
+        ("Chemotherapy.", "exc-1.2"),
+    ]
+    # ... and so does one among the bullets under a topic's bare announcement
+    text = (
+        "Exclusion Criteria\r\n\r\nPrior Medication: Excluded:\r\n\r\n  -  Other experimental medications.\r\n\r\n"
+        "  -  Excluded within 60 days of study entry:\r\n\r\n  -  Antiretroviral drugs.\r\n\r\n"
+        "  -  Excluded within 120 days of study entry:\r\n\r\n  -  Systemic corticosteroids.\r\n"
+    )
+    found = _parents(text)
+    assert found["exc-1.1"] == ("Other experimental medications.", "exc-1")
+    assert found["exc-1.2.1"] == ("Antiretroviral drugs.", "exc-1.2")
+    assert found["exc-1.3.1"] == ("Systemic corticosteroids.", "exc-1.3")
+
+
+def test_bullets_going_on_in_lower_case_under_a_bulleted_lead_in_are_its_sub_items() -> None:
+    text = (
+        "Inclusion Criteria:\n\n* Participants must have NSCLC.\n* Participants in all parts of the study must have:\n"
+        "* measurable disease per RECIST v1.1\n* a life expectancy of at least 3 months\n"
+        "* Signed informed consent\n"
+    )
+    found = _parents(text)
+    assert found["inc-2.1"] == ("measurable disease per RECIST v1.1", "inc-2")
+    assert found["inc-2.2"] == ("a life expectancy of at least 3 months", "inc-2")
+    assert found["inc-3"] == ("Signed informed consent", None)
+
+
+def test_a_bulleted_statement_that_the_criteria_follow_is_a_lead_in_not_a_criterion() -> None:
+    text = "Inclusion Criteria:\n\n- The inclusion criteria are as follows:\n\n1. patients aged 18 to 40.\n2. patients with DOR.\n"
+    found = _parents(text)
+    assert found["inc-1"] == ("patients aged 18 to 40.", None)
+    assert found["inc-2"] == ("patients with DOR.", None)
