@@ -1517,7 +1517,9 @@ def _percent_cells() -> re.Pattern[str]:
 # the part of the body a percentage of was irradiated, and the radiation word before it or in between
 _IRRADIATED_SITE_AFTER = re.compile(
     r"\s{1,3}(?:radiation\s{1,3})?of\s{1,3}(?:the\s{1,3}|their\s{1,3}|his\s{1,3}|her\s{1,3})?"
-    r"(?P<site>bone\s{1,3}marrow|marrow|pelvis|body|skeleton|liver|lungs?|brain)\b",
+    # ("35% of red marrow", "25% of the active bone marrow": the marrow that makes blood)
+    r"(?P<site>(?:(?:red|active|functioning|hematopoietic|haematopoietic)\s{1,3})?(?:bone\s{1,3}marrow|marrow)"
+    r"|pelvis|body|skeleton|liver|lungs?|brain)\b",
     re.IGNORECASE,
 )
 _RADIATION_BEFORE = re.compile(r"\b(?:radiotherapy|radiation|irradiat\w*|RT)\b", re.IGNORECASE)
