@@ -204,7 +204,9 @@ _CHOOSES = re.compile(r"\b(?:any|one|none|either)\s+of\b|\bnot\b", re.IGNORECASE
 def is_lead_in(line: str) -> bool:
     """A sentence that leads a section's list and states no criterion of its own ("Patients may be
     eligible for this study if they:", "Patients must have:"): its bullets are the criteria."""
-    if not line.rstrip().endswith(":"):
+    # (a full stop only where a pattern allows it: "Patients must meet all of the following eligibility
+    # criteria.")
+    if not line.rstrip().endswith((":", ".")):
         return False
     cfg = _config()
     flat = " ".join(line.split())

@@ -196,7 +196,7 @@ _LIMIT = (
     r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
-_MULT = rf"{_NUM}|twice|two|three|four|five"
+_MULT = rf"{_NUM}|twice|two|three|four|five|six|seven|eight|nine|ten"
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
@@ -492,7 +492,9 @@ _COMP_AT = re.compile(rf"{start_guard(w[:2] for w, _ in _COMPARATOR_WORDS)}(?=(?
 # The same starts in a text's lower case (see trie.casefree_lower), one character read at each: each
 # alternative is led by its first character, which the engine tests in C; 2.5x faster than the guard.
 _COMP_STARTS = re.compile(led_trie_starts(sorted(w for w, _ in _COMPARATOR_WORDS), _COMP_END))
-_MULT_GUARD = start_guard(["twice", "two", "three", "four", "five"], classes=r"\d")
+_MULT_GUARD = start_guard(
+    ["twice", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], classes=r"\d"
+)
 _MULT_AT = re.compile(rf"{_MULT_GUARD}(?=(?:{_MULT}))", re.IGNORECASE)
 _ORDINAL_AT = re.compile(
     rf"{start_guard(['class', 'grade', 'stage', 'level'], ['IV', 'V', 'I'])}(?=(?i:class|grade|stage|level)|{_ROMAN})"
@@ -590,7 +592,18 @@ def _headed_comparison() -> _HeadedComparison:
     return _HeadedComparison(pattern, heads, guard)
 
 
-_WORD_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+_WORD_NUMBERS = {
+    "twice": 2,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 

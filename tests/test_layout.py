@@ -1450,3 +1450,13 @@ def test_a_bulleted_statement_that_the_criteria_follow_is_a_lead_in_not_a_criter
     found = _parents(text)
     assert found["inc-1"] == ("patients aged 18 to 40.", None)
     assert found["inc-2"] == ("patients with DOR.", None)
+
+
+def test_a_lead_in_sentence_closed_by_a_full_stop_is_no_criterion() -> None:
+    text = (
+        "-  INCLUSION CRITERIA:\n\nPatients must meet all of the following eligibility criteria.\n\n"
+        "Stage III or IV lymphoma.\n\nPatients must be HIV negative.\n"
+    )
+    found = _parents(text)
+    assert found["inc-1"] == ("Stage III or IV lymphoma.", None)
+    assert found["inc-2"] == ("Patients must be HIV negative.", None)
