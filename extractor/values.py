@@ -205,9 +205,10 @@ _MULT = rf"{_NUM}|" + "|".join(_MULTIPLE_WORDS)
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
+    # ("3 times of normal upper limit": an "of" before the limit)
     # "≤ 1.5 times greater than the upper limit of normal": "greater than" after the multiple is the
     # comparator only where none is written before it ("2 times higher than the ULN")
-    rf"(?:(?:times|x|×|X|\*|-?fold){_UNIT_GAP}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:value|that)\s+of\s+)?"
+    rf"(?:(?:times|x|×|X|\*|-?fold){_UNIT_GAP}(?:(?P<more>greater|higher|more|above)\s+(?:than\s+)?)?(?:the\s+)?(?:(?:(?:value|that)\s+)?of\s+(?:the\s+)?)?"
     rf"|(?=(?:institutional\s+)?(?:ULN|LLN|UNL)\b)"
     # "> 1.6 upper limits of normal": a multiple written straight before the spelled-out limit
     rf"|(?=(?:the\s+)?(?:upper|lower|normal\s+upper|normal\s+lower)\s)){_LIMIT}"
