@@ -196,11 +196,11 @@ _LIMIT = (
     r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
-# a multiple of a limit written in words ("three times ULN", "twice the upper limit"): one table for the
-# pattern, its start guard and the value read
-_MULTIPLE_WORDS = {"twice": 2} | {
-    w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split()) if n >= 2
-}
+# number words ("at least two years", "three times ULN")
+_SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+# a multiple of a limit written in words ("twice the upper limit"): one table for the pattern, its start
+# guard and the value read
+_MULTIPLE_WORDS = {"twice": 2} | {w: n for w, n in _SPELLED.items() if 2 <= n <= 10}
 _MULT = rf"{_NUM}|" + "|".join(_MULTIPLE_WORDS)
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
@@ -307,7 +307,6 @@ _ANALYTE_UNIT_UCUM = frozenset({"/uL", "/mm3", "/nL", "{copies}/mL", "/[HPF]"})
 _CELLS_UNIT_UCUM = frozenset({"/L", "/mL"})
 _CELLS_WORD = re.compile(r"cells?\b", re.IGNORECASE)
 # "greater than three (3) months", "at least two years": a spelled-out count of a time unit
-_SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER_WORD = re.compile(start_guard(_SPELLED) + r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 WORD_DURATION_RE = re.compile(
     rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<word>{'|'.join(_SPELLED)})(?:\s{{0,2}}\(\s{{0,2}}\d{{1,2}}\s{{0,2}}\))?\s{{1,3}}"
