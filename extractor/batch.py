@@ -91,13 +91,13 @@ def _init_worker(timeout_s: int, max_bytes: int, model: bool = True, link: bool 
     from .api import _default_nlp
     from .assemble import _stopwords
     from .layout import _config
-    from .link import _words
+    from .link import _plain_dose_patterns, _words
     from .validate import _fast_validator
 
     _default_nlp(model)
     # what every study needs, built here rather than on the first study: compiled once in the
     # driver, forked workers inherit it
-    for build in (_config, _words, _stopwords, _fast_validator):
+    for build in (_config, _words, _plain_dose_patterns, _stopwords, _fast_validator):
         build()
     if link:
         from .linking import warm_up

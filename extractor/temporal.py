@@ -427,6 +427,15 @@ _FUTURE_BEFORE = re.compile(
 )
 
 
+# an outcome right before the window ("relapsed within 6 months of fludarabine", "disease progression
+# within 12 months of transplant"): what is timed followed the event named, so the window runs after it
+_OUTCOME_BEFORE = re.compile(
+    r"\b(?:relapsed?|relapsing|recurred|recurrence|progressed|progression(?:\s+of\s+disease)?|"
+    r"progressive\s+disease)(?:\s+(?:occurring|occurred|that\s+occurred))?\s+$",
+    re.IGNORECASE,
+)
+
+
 # "until 24 hours prior to": an allowance that stops at least that long before the event
 _UNTIL_BEFORE = re.compile(r"\b(?:until|till|up\s+until)\s{1,3}$", re.IGNORECASE)
 _ENDED_BEFORE = re.compile(
@@ -568,7 +577,15 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # "within 3 months of the completion of the study", "within 30 days of the last dose": the
         # end of the study or its treatment lies ahead, so a window "of" it runs after it
         ahead = ahead or bool(
-            anchor and (direction_word or "").lower() == "of" and _END_EVENT.match(text, anchor[0], anchor[1])
+            anchor
+            and (direction_word or "").lower() in ("of", "from")
+            and (
+                ((direction_word or "").lower() == "of" and _END_EVENT.match(text, anchor[0], anchor[1]))
+                or (
+                    (lead or "").lower() == "within"
+                    and _OUTCOME_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None
+                )
+            )
         )
         # "during the first four weeks of the study", "in the first 2 weeks of treatment": the opening
         # stretch of what is named, counted forward from its start

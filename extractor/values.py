@@ -625,9 +625,12 @@ def compile_patterns() -> None:
         EQUIVALENT_RE,
         RANGE_EQUIVALENT_RE,
         EQUIVALENT_OR_RE,
+        PRESSURE_PAIR_RE,
+        _headed_comparison()[0],
     ):
         _with_units(pattern)
     _score_patterns()
+    _counted_pattern()
 
 
 @dataclass
