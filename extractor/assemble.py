@@ -18,7 +18,6 @@ from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, list_item_starts, starts_its_line
 from .link import (
     DURATION_SUBJECT_TYPES,
-    DURATION_UCUM,
     LEAF_TYPES,
     TARGETING,
     build_logic,
@@ -26,7 +25,6 @@ from .link import (
     change_before,
     frequency_of,
     is_dose_unit,
-    lifespan_before,
     link_subjects,
     plain_dose,
     qualitative_results,
@@ -37,7 +35,7 @@ from .rules import load_json, word_list
 from .source import Source
 from .sub_items import sub_items
 from .temporal import iso_duration
-from .units import registry
+from .units import DURATION_UCUM, registry
 from .values import COMPARATOR_RE
 
 _DIGIT = re.compile(r"\d")
@@ -903,8 +901,6 @@ def _constraint(
             c["subject"] = ent_id[age]  # "subjects of 40 to 65 years of age": the age the limits are of
     if t.get("extra", {}).get("measure"):
         c["measure"] = t["extra"]["measure"]  # "BP > 160/90 mmHg": the rule names what each number measures
-    elif t.get("ucum") in DURATION_UCUM and c.get("measure") != "age" and lifespan_before(text, base + t["start"]):
-        c["measure"] = "life expectancy"  # "Anticipated survival of at least 6 months", "limit survival to < 2 years"
     elif not c.get("measure") and t.get("extra", {}).get("analyte_span"):
         # "at least 5,000 lymphocytes/mm^3": what is counted, as written, where no mention names it
         lo, hi = (base + t["start"] + k for k in t["extra"]["analyte_span"])

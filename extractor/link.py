@@ -14,14 +14,13 @@ from typing import Any
 
 from .rules import load_json, word_list
 from .trie import start_guard, trie_pattern
-from .units import registry
+from .units import DURATION_UCUM, registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
 #: what a time threshold after "for" measures how long of ("pain for at least 3 months"): the measure
 #: is then "duration"
 DURATION_SUBJECT_TYPES = {"Condition", "Procedure", "Drug", "Observation"}
-DURATION_UCUM = frozenset({"a", "mo", "wk", "d", "h"})
 LEAF_TYPES = {
     "Condition",
     "Drug",
@@ -271,10 +270,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # symptoms": the scale, named after the score
             lead = _SCALE_AFTER.match(text, t["end"])
             group = _mention_starting_at(entities, starts, lead.end(), ("Measurement",)) if lead else []
-        lifespan = lifespan_before(text, t["start"]) if not group and t.get("ucum") in DURATION_UCUM else None
-        if lifespan:
+        lifespan_gap = t.get("extra", {}).get("lifespan_word_gap") if not group else None
+        if lifespan_gap is not None:
             # "limit survival to less than 2 years": the mention naming the life expectancy, if any
-            group = [i for i in candidates if entities[i]["end"] == lifespan.end("word")][-1:]
+            group = [i for i in candidates if entities[i]["end"] == t["start"] - lifespan_gap][-1:]
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
@@ -580,19 +579,6 @@ _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
-# "limit survival to less than 2 years", "limits life expectancy to < 2 years", "an estimated survival of
-# at least 3 months": how long one is expected to live (not a disease-free or progression-free survival)
-_LIFESPAN_BEFORE = re.compile(
-    r"(?<!free\s)(?<!free-)\b(?P<word>life\s+expectancy|survival)(?:\s+(?:time|period))?\s+(?:to|of|is|:)?\s*$",
-    re.IGNORECASE,
-)
-
-
-def lifespan_before(text: str, start: int) -> re.Match[str] | None:
-    """The words naming a life expectancy right before a duration threshold starting at ``start``."""
-    return _LIFESPAN_BEFORE.search(text, max(0, start - 40), start)
-
-
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
 _ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 # ("Score 12 or higher on the pre-operative International Index of Erectile Function")

@@ -15,6 +15,8 @@ from .errors import UnitError
 from .rules import AnalyteRule, UnitRule, load_json, load_rules
 from .trie import trie_pattern
 
+#: UCUM codes of the durations a threshold can be written in (years, months, weeks, days, hours)
+DURATION_UCUM = frozenset({"a", "mo", "wk", "d", "h"})
 _MICRO = str.maketrans({"µ": "μ"})
 
 

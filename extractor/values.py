@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from .rules import word_list, word_pattern
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
-from .units import registry
+from .units import DURATION_UCUM, registry
 
 # Longest first, so "greater than or equal to" wins over "greater than".
 _COMPARATOR_WORDS: list[tuple[str, str]] = [
@@ -1453,6 +1453,18 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         site = re.sub(r"\s+", " ", written.lower())
         t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
         t.extra["measure_after"] = True
+    # "limit survival to less than 2 years", "Anticipated survival of at least 6 months": a duration
+    # after the words is the life expectancy (linking takes the mention ending where they end)
+    for t in out:
+        lifespan = (
+            _LIFESPAN_BEFORE.search(text, max(0, t.start - 40), t.start)
+            if t.ucum in DURATION_UCUM and "measure" not in t.extra
+            else None
+        )
+        if lifespan:
+            t.extra["measure"] = "life expectancy"
+            # (counted back from the threshold's start, which moves with it when the doc is a piece)
+            t.extra["lifespan_word_gap"] = t.start - lifespan.end("word")
     # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
     # threshold states no criterion (its text is reported as unparsed)
     out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
@@ -1521,6 +1533,12 @@ def _percent_cells() -> re.Pattern[str]:
     )
 
 
+# "limit survival to less than 2 years", "limits life expectancy to < 2 years", "an estimated survival of
+# at least 3 months": how long one is expected to live (not a disease-free or progression-free survival)
+_LIFESPAN_BEFORE = re.compile(
+    r"(?<!free\s)(?<!free-)\b(?P<word>life\s+expectancy|survival)(?:\s+(?:time|period))?\s+(?:to|of|is|:)?\s*$",
+    re.IGNORECASE,
+)
 # the part of the body a percentage of was irradiated, and the radiation word before it or in between
 _IRRADIATED_SITE_AFTER = re.compile(
     r"\s{1,3}(?:radiation\s{1,3})?of\s{1,3}(?:the\s{1,3}|their\s{1,3}|his\s{1,3}|her\s{1,3})?"
