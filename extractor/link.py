@@ -684,7 +684,8 @@ _NO_RESULT_GAP = re.compile(
 # what names a test whose result a qualitative word states ("negative pregnancy test", "Normal EKG",
 # "CXR normal")
 _TEST_WORDS = re.compile(
-    r"test|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
+    # (a test, testing; never testosterone, testicular, "intestinal")
+    r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")

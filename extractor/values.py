@@ -406,13 +406,17 @@ POSTFIX_RE = re.compile(
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
 # ("Hemoglobin <90 g/L (<9 g/dL)": the restatement may repeat the comparator)
 EQUIVALENT_RE = re.compile(
-    rf"\s{{0,3}}[(\[]\s{{0,3}}(?:(?P<ecomp>{_COMP})\s{{0,3}})?(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
+    rf"\s{{0,3}}[(\[]\s{{0,3}}(?:(?P<ecomp>{_COMP})\s{{0,3}})?(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)"
+    # ("[300 nanograms per deciliter (ng/dL)]": the unit glossed inside the brackets)
+    r"(?:\s{0,3}\(\s{0,3}UNIT\s{0,3}\)(?P<glossed>))?\s{0,3}[)\]]",
     re.IGNORECASE,
 )
 RANGE_EQUIVALENT_RE = re.compile(
     rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?:-|–|to)\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
     re.IGNORECASE,
 )
+# "nanomoles per liter (nmol/L)": a unit glossed by its abbreviation in brackets
+UNIT_GLOSS_RE = re.compile(r"\s{0,3}\(\s{0,3}(?P<unit>UNIT)\s{0,3}\)", re.IGNORECASE)
 # "≥ 9 g/dl or 5.59 mmol/l": the same threshold restated in another unit after "or" (confirmed by
 # check_units_restate: a second number in an unrelated unit is another threshold, not a restatement)
 EQUIVALENT_OR_RE = re.compile(rf"\s{{1,3}}or\s{{1,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>UNIT)", re.IGNORECASE)
@@ -625,6 +629,7 @@ def compile_patterns() -> None:
         EQUIVALENT_RE,
         RANGE_EQUIVALENT_RE,
         EQUIVALENT_OR_RE,
+        UNIT_GLOSS_RE,
         PRESSURE_PAIR_RE,
         _headed_comparison()[0],
     ):
@@ -1307,6 +1312,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if analyte is not None:
             unit, ucum = unit_fields(analyte.group("unit"))
             end, rule = analyte.end(), rule + "+analyte"
+        gloss = _with_units(UNIT_GLOSS_RE).match(text, end) if unit else None
+        if gloss is not None and unit_fields(gloss.group("unit"))[1] == ucum:
+            # "<10.4 nanomoles per liter (nmol/L)": the unit's own abbreviation after it belongs to it
+            # (and a restatement in another unit comes after that: "[300 nanograms per deciliter]")
+            end = gloss.end()
         out.append(
             Threshold(
                 m.start(),
@@ -1334,7 +1344,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             out.append(
                 Threshold(
                     eq.start("ecomp") if eq.groupdict().get("ecomp") else eq.start("num"),
-                    eq.end("unit"),
+                    eq.end("glossed") if eq.groupdict().get("glossed") is not None else eq.end("unit"),
                     comparator_of(eq.group("ecomp")) if eq.groupdict().get("ecomp") else out[-1].comparator,
                     rule,
                     value=_number(eq.group("num")),
