@@ -91,6 +91,7 @@ def _config() -> dict[str, Any]:
     cfg["_lead_in"] = _any_of(cfg["lead_in_lines"])
     cfg["_topic_announcement"] = _any_of(cfg["topic_announcement_lines"])
     cfg["_note"] = _any_of(cfg["note_lines"])
+    cfg["_bare_topics"] = frozenset(w for w in cfg["topic_labels_without_colon"] if not w.startswith("_ "))
     cfg["_fields"] = {k: re.compile(v, re.IGNORECASE | re.MULTILINE) for k, v in cfg["fields"].items()}
     cfg["_sponsor_glued"] = re.compile(cfg["sponsor_glued"])
     terms = sorted(cfg["design_terms"], key=len, reverse=True)
@@ -587,6 +588,16 @@ def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     return [_trim(text, s, e) for s, e in zip(starts, bounds[1:], strict=True)]
 
 
+def _bare_topic(text: str, start: int, end: int) -> Span | None:
+    """The first line of text[start:end] when it is a topic label written without its colon
+    ("Biologic therapy", ``sections.json`` ``topic_labels_without_colon``), else None."""
+    nl = text.find("\n", start, end)
+    first = text[start : end if nl < 0 else nl].rstrip()
+    if len(first) > 30 or " ".join(first.split()).lower() not in _config()["_bare_topics"]:
+        return None
+    return start, start + len(first)
+
+
 def _heading(text: str, start: int, end: int) -> Span | None:
     if text.find(":", start, end) < 0 and text.find("：", start, end) < 0:
         return None  # a heading ends at a colon: most criteria have none
@@ -815,8 +826,19 @@ def segment(
                     and (indent > parent_indent or not parent_bullet)
                     and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
                 )
+                # (and under a PDQ topic label that lost its colon, inside a PDQ group: "PRIOR CONCURRENT
+                # THERAPY:\n\nBiologic therapy\n\n  -  No concurrent growth factors ...")
+                or (
+                    bullet
+                    and bool(group_labels)
+                    and not parent_bullet
+                    and indent > parent_indent
+                    and _bare_topic(text, parent_top.start, parent_top.end) is not None
+                )
             ):
                 nested_list = bool(restarts)
+                if parent_top.heading is None and not parent_top.children and not parent_bullet:
+                    parent_top.heading = _bare_topic(text, parent_top.start, parent_top.end)
                 target = group if group is not None else parent_top
                 prose_topic = target if prose else None
                 # a bullet indented deeper than the last bulleted sub-item is that item's sub-item, at
@@ -1053,7 +1075,8 @@ def _label_its_items(text: str, crit: CriterionSpan, merge_one: bool) -> None:
         return
     first = text[crit.start : _first_line_end(text, crit)]
     flat = " ".join(first.split())
-    if not (_short_label(flat, 6) and not flat.isupper()):
+    bare = _bare_topic(text, crit.start, crit.end)
+    if not (_short_label(flat, 6) and not flat.isupper()) and bare is None:
         return
     if crit.heading is None:
         crit.heading = _heading(text, crit.start, crit.end)

@@ -1460,3 +1460,23 @@ def test_a_lead_in_sentence_closed_by_a_full_stop_is_no_criterion() -> None:
     found = _parents(text)
     assert found["inc-1"] == ("Stage III or IV lymphoma.", None)
     assert found["inc-2"] == ("Patients must be HIV negative.", None)
+
+
+def test_a_pdq_topic_label_without_its_colon_heads_its_bullets() -> None:
+    text = (
+        "PATIENT CHARACTERISTICS:\r\n\r\nAge\r\n\r\n  -  18 and over\r\n\r\nOther\r\n\r\n"
+        "  -  Not pregnant or nursing\r\n\r\n  -  At least 24 hours since any of the following:\r\n\r\n"
+        "       -  Beta blockers\r\n\r\nPRIOR CONCURRENT THERAPY:\r\n\r\nSurgery\r\n\r\n  -  Not specified\r\n"
+    )
+    found = _parents(text)
+    assert found["inc-1.1"] == ("Age\r\n\r\n  -  18 and over", "inc-1")
+    assert found["inc-1.2.1"] == ("Not pregnant or nursing", "inc-1.2")
+    assert found["inc-1.2.2.1"] == ("Beta blockers", "inc-1.2.2")
+    assert found["inc-2.1"] == ("Surgery\r\n\r\n  -  Not specified", "inc-2")
+    headings = {c.id: c.heading for c in layout.flatten(layout.analyse(text).criteria)}
+    assert text[slice(*headings["inc-1.2"])] == "Other"
+    # a line that is no PDQ topic stays a criterion of its own
+    assert _parents("PATIENT CHARACTERISTICS:\r\n\r\nNo asthma\r\n\r\n  -  Not pregnant\r\n")["inc-1.1"] == (
+        "No asthma",
+        "inc-1",
+    )
