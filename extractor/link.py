@@ -274,6 +274,22 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
         if lifespan_gap is not None:
             # "limit survival to less than 2 years": the mention naming the life expectancy, if any
             group = [i for i in candidates if entities[i]["end"] == t["start"] - lifespan_gap][-1:]
+        dosed = (
+            _DOSE_WORD_BEFORE.search(text, max(0, t["start"] - 40), t["start"])
+            if not group and is_dose_unit(t.get("ucum"))
+            else None
+        )
+        if dosed:
+            # "Prior doxorubicin allowed provided cumulative dose is no greater than 300 mg/m^2": the dose
+            # of the one drug named before it in the clause
+            drugs = [
+                i
+                for i in range(upto)
+                if entities[i]["type"] == "Drug"
+                and entities[i]["end"] <= dosed.start()
+                and not _CLAUSE_BREAK.search(text, entities[i]["end"], dosed.start())
+            ]
+            group = drugs if len({text[entities[i]["start"] : entities[i]["end"]].lower() for i in drugs}) == 1 else []
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
@@ -579,6 +595,14 @@ _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
 _SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
+# "cumulative dose is no greater than", "total dose of": the dose a threshold limits, its drug named
+# earlier in the clause
+_DOSE_WORD_BEFORE = re.compile(
+    r"\b(?:(?:total|cumulative|daily|weekly|maximum|lifetime)\s+)*(?:doses?|dosages?)\s+"
+    r"(?:(?:is|was|of|must\s+be|should\s+be|not\s+exceeding|exceeding)\s+)?$",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[;.]\s|\s[-–]\s|\n\s*\n|\b(?:or|and)\s+(?:no|not)\b", re.IGNORECASE)
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
 _ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
 # ("Score 12 or higher on the pre-operative International Index of Erectile Function")

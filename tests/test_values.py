@@ -131,6 +131,20 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         # a threshold before its drug is its dose
         ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
         ("Up to 2 g per day of aspirin is allowed", "aspirin", ("<=", 2, "g/d", "Up to 2 g per day"), None),
+        # a dose named by its word, the drug earlier in the clause
+        (
+            "Prior doxorubicin allowed provided cumulative dose is no greater than 300 mg/m^2",
+            "doxorubicin",
+            ("<=", 300, "mg/m2", "no greater than 300 mg/m^2"),
+            None,
+        ),
+        # (never past a dash that starts another remark: "with precautions - ... with doses > 1000 mg")
+        (
+            "Acyclovir (up to 12.4 mg/kg IV) allowed with precautions - nausea possible with doses > 1000 mg",
+            "acyclovir",
+            ("<=", 12.4, "mg/kg", "up to 12.4 mg/kg"),
+            None,
+        ),
         # a number that is no dose is not one
         ("aspirin 2 weeks before surgery", "aspirin", None, None),
         ("prednisone for 3 months", "prednisone", None, None),
