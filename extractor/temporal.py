@@ -436,6 +436,17 @@ _OUTCOME_BEFORE = re.compile(
 )
 
 
+# what the clause before a window says is to start ("Treatment must begin within 31 days of diagnosis",
+# "Patients must be registered and begin treatment within 42 days of surgical staging", "Intend to
+# start antiretroviral therapy within 14 days of study entry"):
+# the start follows the event named, so the window runs after it
+_START_BEFORE = re.compile(
+    # (a verb: "the start of therapy or within ..." is no start)
+    r"(?:\b(?:to|must|will|can|shall|should|and)\s+(?:begin|start|initiate|commence)\b|\bbegins?\b)[^;.()\n]{0,30}$",
+    re.IGNORECASE,
+)
+
+
 # "until 24 hours prior to": an allowance that stops at least that long before the event
 _UNTIL_BEFORE = re.compile(r"\b(?:until|till|up\s+until)\s{1,3}$", re.IGNORECASE)
 _ENDED_BEFORE = re.compile(
@@ -583,7 +594,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
                 ((direction_word or "").lower() == "of" and _END_EVENT.match(text, anchor[0], anchor[1]))
                 or (
                     (lead or "").lower() == "within"
-                    and _OUTCOME_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None
+                    and (
+                        _OUTCOME_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None
+                        or _START_BEFORE.search(text, max(0, m.start() - 50), m.start()) is not None
+                    )
                 )
             )
         )
