@@ -50,6 +50,8 @@ _LEAD = (
     r"|in\s+(?:the\s+)?(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
     r"|during\s+(?:the\s+)?(?:past|last|previous|preceding|prior|(?:most\s+)?recent|next|coming|following)"
     r"|over\s+(?:the\s+)?(?:past|last|recent|next|coming|following)"
+    # ("for at least the past three months", "for the last 6 weeks": how long a state has lasted up to now)
+    r"|for\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
@@ -339,7 +341,9 @@ _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
     r"\b(?P<lead>(?:within|in|during|over)\s+(?:the(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?"
-    r"|(?:past|last|previous|preceding|prior)))\s+"
+    r"|(?:past|last|previous|preceding|prior))"
+    # ("for at least the past year": it has lasted that long)
+    r"|for\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding))\s+"
     r"(?P<unit>year|month|week|day)\b" + _RESTATED + r"(?:\s{1,3}(?P<dir>before|prior\s+to|preceding|of)\b\s{0,3})?",
     re.IGNORECASE,
 )
@@ -381,14 +385,20 @@ _DURING_RE = re.compile(
 # live, a threshold on the life expectancy, not a window before or after an event
 _SURVIVAL_BEFORE = re.compile(r"(?:surviv\w*|expectancy|life)\W{0,3}(?:(?:of|is)\s{1,3})?$", re.IGNORECASE)
 _COMPARATOR_LEAD = re.compile(
-    r"less|more|greater|no\b|up\b|at\s+least|for|longer|over(?!\s+the)|[<>≤≥=]", re.IGNORECASE
+    # ("for the past 3 months" looks back from now: a window)
+    r"less|more|greater|no\b|up\b|at\s+least|for(?!\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)\b)"
+    r"|longer|over(?!\s+the)|[<>≤≥=]",
+    re.IGNORECASE,
 )
 _SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
 
 
 def _lead_comparator(lead: str | None) -> str:
     """'within 3 months' -> <=, 'more than 14 days prior' -> >, 'at least 4 weeks before' -> >=."""
-    low = re.sub(r"\s+", " ", (lead or "").lower()).removeprefix("for ")
+    flat = re.sub(r"\s+", " ", (lead or "").lower())
+    low = flat.removeprefix("for ")
+    if flat.startswith("for ") and re.search(r"\b(?:past|last|previous|preceding)$", low):
+        return ">="  # "for the past 3 months": it has lasted that long
     if low in _SYMBOL_COMPARATORS:
         return _SYMBOL_COMPARATORS[low]
     if low.startswith(("more than", "longer than", "greater than")) or low == "over":
@@ -681,7 +691,17 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         iso, days = iso_duration(1, m.group("unit"))
         ahead = not m.group("dir") and bool(_AHEAD.search(m.group("lead")))
         direction = "after" if ahead else "before"
-        w = Window(m.start(), end, direction, anchor[2] if anchor else "index", "last-unit", "<=", iso, days)
+        lasted = m.group("lead").lower().startswith("for")
+        w = Window(
+            m.start(),
+            end,
+            direction,
+            anchor[2] if anchor else "index",
+            "last-unit",
+            ">=" if lasted else "<=",
+            iso,
+            days,
+        )
         if anchor:
             w.rule = "last-unit-anchor"
             w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
