@@ -1393,15 +1393,17 @@ class CriteriaModelEntities:
                 )
         # "heart, lung, liver, or kidney disease": the organs listed before the disease name a mention
         # each ("heart disease", ...)
-        conditions = [k for k, v in info.items() if v["type"] == "Condition"]
-        for a, b, name in _listed_organ_members(text, conditions) if conditions else ():
-            if not any(k[0] < b and a < k[1] for k in info):
-                info[(a, b)] = {
-                    "type": "Condition",
-                    "normalized": name,
-                    "is_class": False,
-                    "rule": "organ-coordination",
-                }
+        # (and "hepatic, renal and pulmonary functions" each organ's function, a Measurement)
+        for organ_kind in ("Condition", "Measurement"):
+            mentions = [k for k, v in info.items() if v["type"] == organ_kind]
+            for a, b, name in _listed_organ_members(text, mentions) if mentions else ():
+                if not any(k[0] < b and a < k[1] for k in info):
+                    info[(a, b)] = {
+                        "type": organ_kind,
+                        "normalized": name,
+                        "is_class": False,
+                        "rule": "organ-coordination",
+                    }
         # a short form takes the type of its long form's mention ("PNH" is a Condition like
         # "paroxysmal nocturnal hemoglobinuria (PNH)" earlier in the text)
         for key, entry in info.items():

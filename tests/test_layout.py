@@ -1159,6 +1159,14 @@ def test_organs_listed_before_a_disease_name_a_mention_each(text: str, members: 
     assert all(e["assertion"]["negated"] for e in crit["entities"] if e["type"] == "Condition")
 
 
+def test_organs_listed_before_a_function_name_a_measurement_each() -> None:
+    (crit,) = extractor.extract("Inclusion Criteria:\n1. Adequate hematologic, hepatic, and renal function\n")[
+        "criteria"
+    ]
+    found = {(e["text"], e.get("normalized")) for e in crit["entities"] if e["type"] == "Measurement"}
+    assert {("hematologic", "hematologic function"), ("hepatic", "hepatic function")} <= found
+
+
 def test_a_list_of_things_that_are_no_organs_names_no_member() -> None:
     (crit,) = extractor.extract("Inclusion Criteria:\n1. History of diabetes, hypertension or kidney disease\n")[
         "criteria"
