@@ -227,6 +227,8 @@ def _header(line: Line) -> tuple[str, Span, Line | None] | None:
     rest = m.group("rest")
     head_text = line.text[: m.start("rest")].rstrip()
     has_criteria_word = "criteri" in head_text.lower()
+    if has_criteria_word and rest.strip() and not rest.strip().strip(".:;"):
+        rest = ""  # "Exclusion Criteria:.", "Inclusion criteria.": a stray stop after the header is no criterion
     if has_criteria_word and _GROUP_OF_HEADER.fullmatch(rest):
         # "INCLUSION CRITERIA FOR HEALTHY CONTROLS:", "Exclusion criteria - depressed women:": the
         # header of the group's criteria

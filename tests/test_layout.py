@@ -1488,3 +1488,11 @@ def test_a_pdq_topic_label_without_its_colon_heads_its_bullets() -> None:
         "No asthma",
         "inc-1",
     )
+
+
+def test_a_stray_stop_after_a_header_is_no_criterion() -> None:
+    found = _parents("Inclusion Criteria:\n\n1. Age 40-70 years.\n\nExclusion Criteria:.\n\n1. Psychogenic ED.\n")
+    assert [t for t, _ in found.values()] == ["Age 40-70 years.", "Psychogenic ED."]
+    # (a line that only starts with the word is no header: "...is not an\n exclusion).")
+    text = "Exclusion Criteria:\n\n  -  Cancer (basal carcinoma is not an\n     exclusion).\n  -  Surgery.\n"
+    assert _parents(text)["exc-1"][0] == "Cancer (basal carcinoma is not an\n     exclusion)."
