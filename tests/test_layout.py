@@ -1496,3 +1496,9 @@ def test_a_stray_stop_after_a_header_is_no_criterion() -> None:
     # (a line that only starts with the word is no header: "...is not an\n exclusion).")
     text = "Exclusion Criteria:\n\n  -  Cancer (basal carcinoma is not an\n     exclusion).\n  -  Surgery.\n"
     assert _parents(text)["exc-1"][0] == "Cancer (basal carcinoma is not an\n     exclusion)."
+
+
+def test_a_run_on_sex_value_ends_before_the_next_pdq_label() -> None:
+    text = "PATIENT CHARACTERISTICS: Age: 18 and over Sex: Female Menopausal status: Not specified\r\nPerformance status: ECOG 0-1"
+    found = [t for t, _ in _parents(text).values()]
+    assert "Sex: Female" in found and "Menopausal status: Not specified" in found
