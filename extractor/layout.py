@@ -1108,7 +1108,7 @@ def _inline_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     if text.find(":", start, end) < 0:
         return out  # a label ends at a colon: most criteria have none
-    clause_ends = _run_on_words()[2]
+    clause_ends = _label_ends()
     for colon in (m.start() for m in re.finditer(r":\s", text[start:end])):
         colon += start
         # (a word ends on a letter: "--Patients Characteristics-- Age:" is the label "Age")
@@ -1162,6 +1162,13 @@ def _attach_labelled(text: str, crit: CriterionSpan, min_labels: int = MIN_INLIN
         s, e = _trim(text, ls, end)
         if e > s:
             crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, (ls, le), inline=True))
+
+
+@lru_cache(maxsize=1)
+def _label_ends() -> frozenset[str]:
+    """Words after which a run-on PDQ label starts: the words that end a criterion, and the values
+    that end what a label says ("Sex: Female Menopausal status:")."""
+    return _run_on_words()[2] | frozenset(word_list("run_on_label_value_ends"))
 
 
 @lru_cache(maxsize=1)

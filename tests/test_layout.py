@@ -1502,3 +1502,13 @@ def test_a_run_on_sex_value_ends_before_the_next_pdq_label() -> None:
     text = "PATIENT CHARACTERISTICS: Age: 18 and over Sex: Female Menopausal status: Not specified\r\nPerformance status: ECOG 0-1"
     found = [t for t, _ in _parents(text).values()]
     assert "Sex: Female" in found and "Menopausal status: Not specified" in found
+
+
+def test_a_sex_word_starts_no_clause_outside_a_pdq_label() -> None:
+    found = [
+        t
+        for t, _ in _parents(
+            "Inclusion Criteria:\n\n* Males 25-65\n* Male Patients with ED (IIEF-5 ) Score > 13\n"
+        ).values()
+    ]
+    assert found == ["Males 25-65", "Male Patients with ED (IIEF-5 ) Score > 13"]
