@@ -441,7 +441,9 @@ _FUTURE_BEFORE = re.compile(
 # within 12 months of transplant"): what is timed followed the event named, so the window runs after it
 _OUTCOME_BEFORE = re.compile(
     r"\b(?:relapsed?|relapsing|recurred|recurrence|progressed|progression(?:\s+of\s+disease)?|"
-    r"progressive\s+disease)(?:\s+(?:occurring|occurred|that\s+occurred))?\s+$",
+    r"progressive\s+disease)(?:\s+(?:occurring|occurred|that\s+occurred))?"
+    # ("disease progression during or within 6 months of receiving paclitaxel")
+    r"(?:\s+(?:either\s+)?during\s+or)?\s+$",
     re.IGNORECASE,
 )
 
