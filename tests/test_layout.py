@@ -1512,3 +1512,9 @@ def test_a_sex_word_starts_no_clause_outside_a_pdq_label() -> None:
         ).values()
     ]
     assert found == ["Males 25-65", "Male Patients with ED (IIEF-5 ) Score > 13"]
+
+
+def test_a_capitalised_name_after_known_stays_in_its_run_on_clause() -> None:
+    text = "PATIENT CHARACTERISTICS: Cardiovascular: No known New York Heart Association class II-IV\r\nheart disease No active angina"
+    found = [t for t, _ in _parents(text).values()]
+    assert "No known New York Heart Association class II-IV\r\nheart disease" in found
