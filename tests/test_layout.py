@@ -12,6 +12,8 @@ import extractor
 from extractor import layout
 from extractor.analysis import chunks
 
+from .conftest import ROOT, read_source
+
 CHROME = [
     "Yes No Not Sure",
     "Clear my responses",
@@ -1515,6 +1517,9 @@ def test_a_sex_word_starts_no_clause_outside_a_pdq_label() -> None:
 
 
 def test_a_capitalised_name_after_known_stays_in_its_run_on_clause() -> None:
-    text = "PATIENT CHARACTERISTICS: Cardiovascular: No known New York Heart Association class II-IV\r\nheart disease No active angina"
+    # NCT00003614, a run-on PDQ listing: "... No active angina pectoris No known New York Heart
+    # Association class II-IV\r\nheart disease No history of ..."
+    text = read_source(ROOT / "corpus" / "NCT00003614" / "criteria.txt")
     found = [t for t, _ in _parents(text).values()]
     assert "No known New York Heart Association class II-IV\r\nheart disease" in found
+    assert "No known" not in found
