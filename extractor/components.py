@@ -612,6 +612,14 @@ def _drop_generic_heads(text: str, found: list[dict[str, Any]]) -> list[dict[str
     return out
 
 
+# a head noun after a lexicon name that makes the mention another thing (an index of it, a questionnaire
+# about it)
+# (a word of its own between them: "IIEF-5 questionnaire", "Karnofsky-index" keep the scale's name)
+_OTHER_HEAD = re.compile(
+    r"\s+[A-Za-z][\w-]*\s+(?:[\w-]+\s+)?(?:index|indices|questionnaire|inventory|classification)\b", re.IGNORECASE
+)
+
+
 def _initials_match(long: str, abbr: str) -> bool:
     """Does the bracketed abbreviation plausibly stand for the words before it?"""
     letters = [w[0].lower() for w in re.findall(r"[A-Za-z]+", long)]
@@ -1360,7 +1368,10 @@ class CriteriaModelEntities:
             if same:
                 # "PDE5 inhibitors" over the lexicon's "inhibitors" is named by its own text
                 head_only = info[same[0]].get("head_only") and same[0] != (start, end)
-                entry["normalized"] = None if head_only else info[same[0]].get("normalized")
+                # ("HCT comorbidity index" over the lexicon's "HCT": an index named after the thing is
+                # no hematocrit)
+                renamed = same[0][1] < end and _OTHER_HEAD.match(text, same[0][1], end) is not None
+                entry["normalized"] = None if head_only or renamed else info[same[0]].get("normalized")
                 entry["is_class"] = info[same[0]].get("is_class", False)
                 entry["rule"] = f"model:{self.model_name}+{info[same[0]].get('rule', 'lexicon')}"
                 for k in same:

@@ -102,6 +102,20 @@ def _whole_bracket(text: str, e: dict[str, Any]) -> bool:
     return 0 < e["start"] and text[e["start"] - 1] in "([" and bool(_BRACKET_CLOSE_SCORE.match(text, e["end"]))
 
 
+def _short_form_alone(
+    text: str, e: dict[str, Any], entities: list[dict[str, Any]], candidates: list[int], start: int
+) -> bool:
+    """Whether mention ``e`` is all of a bracket right before the threshold at ``start`` and no mention
+    ends at the bracket ("forced expiratory volume in 1 second (FEV1) < 65%" where only the short form
+    is a mention): the measure's short form, its long form unnamed."""
+    if not (0 < e["start"] and text[e["start"] - 1] in "([" and _BRACKET_CLOSE_AT.fullmatch(text, e["end"], start)):
+        return False
+    return not any(
+        entities[j]["end"] < e["start"] and not text[entities[j]["end"] : e["start"] - 1].strip() for j in candidates
+    )
+
+
+_BRACKET_CLOSE_AT = re.compile(r"[)\]]\s{0,3}")
 _POSITION_BEFORE = re.compile(
     r"\s+in\s+(?:the\s+)?(?:supine|sitting|seated|standing|(?:semi-?)?decubitus|recumbent|lying)"
     r"(?:\s*\([\w -]{1,20}\))?\s+position\s*$",
@@ -184,7 +198,13 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 continue
             if sex is not None and e["start"] >= sex.start():
                 continue
-            if not group and aside != t["start"] and e["start"] > aside and not _whole_bracket(text, e):
+            if (
+                not group
+                and aside != t["start"]
+                and e["start"] > aside
+                and not _whole_bracket(text, e)
+                and not _short_form_alone(text, e, entities, candidates, t["start"])
+            ):
                 # a mention inside the bracketed aside right before the threshold (not one that is all
                 # of it: "Mini-Mental State Exam (MMSE) score of 20 to 27" names the measure's short form)
                 continue
