@@ -839,6 +839,45 @@ def qualitative_results(
                     "subject": i,
                 }
             )
+    return out + _signed_results(text, entities, inside)
+
+
+# "HCV+ admitted only ...", "AntiHBcAg+, HbsAg-", "CD20(+)": a result written as a sign right after a
+# marker's name (a short name with a capital; never "+/-", nor a hyphen that joins on: "B- or C-")
+# (nor a cell type: "CD4+ cells", "CD34+ T-cells")
+_SIGN_AFTER = re.compile(
+    r"(?P<sign>\(\+\)|\(-\)|\+|-)(?![\w/+(-])(?!\s+(?:or|and|to|through)\b)"
+    r"(?!\s*(?:T[- ]?)?(?:cells?|lymphocytes?|counts?|blasts?|population)\b)",
+    re.IGNORECASE,
+)
+_MARKER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,11}")
+_NAME_GOES_ON = re.compile(r"[ \t]+[A-Z]{2}")
+
+
+def _signed_results(text: str, entities: list[dict[str, Any]], inside: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    out = []
+    for i, e in enumerate(entities):
+        if e["type"] not in {"Measurement", "Condition", "Observation"}:
+            continue
+        name = text[e["start"] : e["end"]]
+        m = _SIGN_AFTER.match(text, e["end"])
+        if m is None or not _MARKER_NAME.fullmatch(name) or not any(c.isupper() for c in name[1:]):
+            continue
+        if m.group("sign") == "-" and _NAME_GOES_ON.match(text, m.end()):
+            continue  # "IIEF- EF Domain": a name broken at its hyphen
+        if any(a <= m.start() and m.end() <= b for a, b in inside):
+            continue
+        value = "positive" if "+" in m.group("sign") else "negative"
+        out.append(
+            {
+                "start": m.start(),
+                "end": m.end(),
+                "comparator": "=",
+                "value": value,
+                "rule": "qualitative-sign",
+                "subject": i,
+            }
+        )
     return out
 
 
