@@ -393,11 +393,14 @@ _COMPARATOR_LEAD = re.compile(
 _SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
 
 
+_LOOK_BACK_END = re.compile(r"\b(?:past|last|previous|preceding)$")
+
+
 def _lead_comparator(lead: str | None) -> str:
     """'within 3 months' -> <=, 'more than 14 days prior' -> >, 'at least 4 weeks before' -> >=."""
     flat = re.sub(r"\s+", " ", (lead or "").lower())
     low = flat.removeprefix("for ")
-    if flat.startswith("for ") and re.search(r"\b(?:past|last|previous|preceding)$", low):
+    if flat.startswith("for ") and _LOOK_BACK_END.search(low):
         return ">="  # "for the past 3 months": it has lasted that long
     if low in _SYMBOL_COMPARATORS:
         return _SYMBOL_COMPARATORS[low]
