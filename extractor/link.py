@@ -585,8 +585,8 @@ def _mention_right_after(
     return []
 
 
-# a dose is a mass or a number of international units, alone or per day, per kg or per m2 (dimensions
-# of resources/units.json)
+# a dose is a mass or a number of international units, alone or per day, week or cycle, per kg or per m2,
+# or an infusion rate per kg (dimensions of resources/units.json)
 DOSE_DIMENSIONS = frozenset(
     {
         "mass",
@@ -596,8 +596,15 @@ DOSE_DIMENSIONS = frozenset(
         "dose_rate_per_mass",
         "dose_rate_per_mass_week",
         "dose_per_bsa",
+        "dose_rate_per_bsa",
+        "dose_rate_per_bsa_week",
+        "dose_per_bsa_cycle",
         "dose_iu",
         "dose_iu_rate",
+        "dose_iu_per_mass",
+        "dose_iu_rate_per_mass",
+        "dose_iu_rate_per_mass_h",
+        "infusion_rate_per_mass",
     }
 )
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)

@@ -95,9 +95,14 @@ class UnitRegistry:
         self.analytes = {a.name: a for a in analytes}
         # "mg / dl" as well as "mg/dl": a space in a form matches any run of spaces, or none
         forms = sorted({_fold(w).lower().replace("/", " / ") for u in units for w in u.written})
-        # Longest written form wins ("mg/dl" over "mg"); a unit never ends inside a word.
+        # Longest written form wins ("mg/dl" over "mg"); a unit never ends inside a word, nor before a
+        # slash and a short word that go on with a unit the registry does not hold: "g" of "1 g/m2/pulse"
+        # or "mg" of "50 mg/min" would be a wrong unit; read as none, it is left for the reader ("37.5°C/
+        # Axillary", a slash and a long word, keeps its unit)
         alternation = trie_pattern(forms, space=r"\s*")
-        self.pattern = re.compile(rf"(?:{alternation})(?![A-Za-z0-9μµ])", re.IGNORECASE)
+        self.pattern = re.compile(
+            rf"(?:{alternation})(?![A-Za-z0-9μµ]|/[A-Za-zμµ(][A-Za-z0-9()^²³]{{0,5}}(?![A-Za-z]))", re.IGNORECASE
+        )
 
     def lookup(self, written: str) -> UnitRule | None:
         """The unit a written form stands for, or None."""

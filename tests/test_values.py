@@ -145,6 +145,38 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
             ("<=", 12.4, "mg/kg", "up to 12.4 mg/kg"),
             None,
         ),
+        # doses per m2 a day, week or cycle, grams per m2, units per kg and infusion rates per kg
+        (
+            "corticosteroids in doses greater than 20 mg/m(2)/day of prednisone (or equivalent)",
+            "prednisone",
+            (">", 20, "mg/m2/d", "greater than 20 mg/m(2)/day"),
+            None,
+        ),
+        (
+            "methotrexate at a dose no greater than 10 mg/m(2)/week",
+            "methotrexate",
+            ("<=", 10, "mg/m2/wk", "no greater than 10 mg/m(2)/week"),
+            None,
+        ),
+        (
+            "Carboplatin at a dose of at least 300 mg/M2/course",
+            "carboplatin",
+            (">=", 300, "mg/m2/{cycle}", "at least 300 mg/M2/course"),
+            None,
+        ),
+        ("Prior cytarabine at a dose of at least 1 g/m^2", "cytarabine", (">=", 1, "g/m2", "at least 1 g/m^2"), None),
+        (
+            "Insulin at a dose of more than 1.5 units/kg/day",
+            "insulin",
+            (">", 1.5, "[IU]/kg/d", "more than 1.5 units/kg/day"),
+            None,
+        ),
+        (
+            "dopamine at a dose of at least 5 mcg/kg/min",
+            "dopamine",
+            (">=", 5, "ug/kg/min", "at least 5 mcg/kg/min"),
+            None,
+        ),
         # a number that is no dose is not one
         ("aspirin 2 weeks before surgery", "aspirin", None, None),
         ("prednisone for 3 months", "prednisone", None, None),
@@ -512,7 +544,7 @@ def test_a_scores_value_may_start_the_next_line() -> None:
         ("international units per liter", "[IU]/L"),
         # a form that is not <prefix><unit>/<prefix><unit> is not spelled out
         ("grams per hour", None),
-        ("grams per square meter", None),
+        ("grams per square foot", None),
     ],
 )
 def test_concentration_units_may_be_spelled_out(written: str, ucum: str | None) -> None:
