@@ -1120,9 +1120,11 @@ def _measures_from_labels(
                     c["canonical"] = canonical
 
 
-# an age or a life expectancy is a Value however it is written ("> 18 years", "survival >= 3 months")
+# an age, a life expectancy or a doubling time is a Value however it is written ("> 18 years", "survival
+# >= 3 months", "PSA doubling time of >= 6 months")
 _AGE_OR_SURVIVAL = re.compile(
-    r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation|\bdeath\b|\bdie\b",
+    r"\bage[ds]?\b|\bold\b|\byrs?\s+of\b|surviv|expectan|\blife\b|\bborn\b|gestation|\bdeath\b|\bdie\b"
+    r"|doubling\s+time|\bPSA-?DT\b",
     re.IGNORECASE,
 )
 

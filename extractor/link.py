@@ -290,10 +290,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # symptoms": the scale, named after the score
             lead = _SCALE_AFTER.match(text, t["end"])
             group = _mention_starting_at(entities, starts, lead.end(), ("Measurement",)) if lead else []
-        lifespan_gap = t.get("extra", {}).get("lifespan_word_gap") if not group else None
-        if lifespan_gap is not None:
-            # "limit survival to less than 2 years": the mention naming the life expectancy, if any
-            group = [i for i in candidates if entities[i]["end"] == t["start"] - lifespan_gap][-1:]
+        word_gap = t.get("extra", {}).get("measure_word_gap") if not group else None
+        if word_gap is not None:
+            # "limit survival to less than 2 years", "PSA doubling time of >= 6 months": the mention
+            # naming the life expectancy or the doubling time, if any
+            group = [i for i in candidates if entities[i]["end"] == t["start"] - word_gap][-1:]
         dosed = (
             _DOSE_WORD_BEFORE.search(text, max(0, t["start"] - 40), t["start"])
             if not group and is_dose_unit(t.get("ucum"))

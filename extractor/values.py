@@ -1471,10 +1471,32 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             if t.ucum in DURATION_UCUM and "measure" not in t.extra
             else None
         )
+        # "PSA doubling time of >= 6 months", "PSADT < 10 months": a duration after the words is the
+        # doubling time, never a time window
+        doubling = (
+            _DOUBLING_TIME_BEFORE.search(text, max(0, t.start - 50), t.start)
+            if t.ucum in DURATION_UCUM and "measure" not in t.extra and not lifespan
+            else None
+        )
         if lifespan:
             t.extra["measure"] = "life expectancy"
             # (counted back from the threshold's start, which moves with it when the doc is a piece)
-            t.extra["lifespan_word_gap"] = t.start - lifespan.end("word")
+            t.extra["measure_word_gap"] = t.start - lifespan.end("word")
+        elif doubling:
+            psa = doubling.group("psa") or doubling.group("short")
+            t.extra["measure"] = "psa doubling time" if psa else "doubling time"
+            t.extra["measure_word_gap"] = t.start - doubling.end("word")
+    # "Proteinuria ≥ 2+", "less than 1+ on dipstick": a grade of 0 to 4 written with its plus sign is the
+    # grade as written, not a number ("3+4=7", a Gleason sum, goes on)
+    for t in out:
+        if (
+            isinstance(t.value, int)
+            and 0 <= t.value <= 4
+            and t.unit is None
+            and t.multiple is None
+            and _PLUS_GRADE_END.match(text, t.end)
+        ):
+            t.value, t.end, t.rule = f"{t.value}+", t.end + 1, t.rule + "+plus-grade"
     # "(normal less than 0.4)", "(normal range: 0-5 mg/L)": the laboratory's reference range after a
     # threshold states no criterion (its text is reported as unparsed)
     out = [t for t in out if not _REFERENCE_RANGE_BEFORE.search(text, max(0, t.start - 30), t.start)]
@@ -1547,6 +1569,12 @@ def _percent_cells() -> re.Pattern[str]:
 # at least 3 months": how long one is expected to live (not a disease-free or progression-free survival)
 _LIFESPAN_BEFORE = re.compile(
     r"(?<!free\s)(?<!free-)\b(?P<word>life\s+expectancy|survival)(?:\s+(?:time|period))?\s+(?:to|of|is|:)?\s*$",
+    re.IGNORECASE,
+)
+_PLUS_GRADE_END = re.compile(r"\+(?![\d+=])")
+_DOUBLING_TIME_BEFORE = re.compile(
+    r"\b(?P<word>(?:(?P<psa>PSA|prostate[- ]specific\s+antigen)\s+)?doubling\s+time|(?P<short>PSA-?DT))"
+    r"(?:\s*\((?:PSA-?DT)\))?\s*(?:of|is|was|:|must\s+be|should\s+be)?\s*$",
     re.IGNORECASE,
 )
 # the part of the body a percentage of was irradiated, and the radiation word before it or in between
