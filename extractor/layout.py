@@ -455,8 +455,29 @@ def _join_lines(
                 merged = Line(prev.start, line.end, text[prev.start : line.end])
                 items[-1] = (merged, prev_indent, prev_bullet)
                 continue
+        if items and bullet and _goes_on_inline_list(items[-1][0].text, raw.text):
+            # "... with the exception of 1) treated carcinoma in situ, 2) treated skin cancer OR\n     3) any
+            # other ...": a number that goes on the inline list of the line before, wrapped to the start of
+            # a line, is no list item of its own
+            prev, prev_indent, prev_bullet = items[-1]
+            if soft_wraps is not None:
+                soft_wraps.append((prev.end, raw.start))
+            items[-1] = (Line(prev.start, raw.end, text[prev.start : raw.end]), prev_indent, prev_bullet)
+            continue
         items.append((line, indent, bullet))
     return items
+
+
+def _goes_on_inline_list(before: str, line: str) -> bool:
+    """Whether ``line`` starts with the marker that comes next in an inline list of ``before`` of the same
+    style, from its first ("1)", "(a)") on."""
+    for style in _SUB_STYLES[:4]:
+        first = style.match(line)
+        if first is None:
+            continue
+        seq = _sequence(list(style.finditer(before)))
+        return bool(seq) and _next(seq[-1].group(1)) == first.group(1)
+    return False
 
 
 def _sequence(matches: list[re.Match[str]]) -> list[re.Match[str]]:

@@ -1523,3 +1523,26 @@ def test_a_capitalised_name_after_known_stays_in_its_run_on_clause() -> None:
     found = [t for t, _ in _parents(text).values()]
     assert "No known New York Heart Association class II-IV\r\nheart disease" in found
     assert "No known" not in found
+
+
+def test_an_inline_list_item_wrapped_to_the_start_of_a_line_goes_on_the_list() -> None:
+    # NCT00003204 (legacy XML, hard-wrapped): "3)" starts a line only because the line wrapped there
+    text = (
+        "Inclusion Criteria:\r\n\r\n  -  No evidence of a previous or concurrent malignancy, with the exception of 1) treated"
+        "\r\n     carcinoma in situ of the cervix, 2) treated squamous cell or basal cell skin cancer OR\r\n"
+        "     3) any other surgically cured malignancy from which the patient has been disease free\r\n"
+        "     for at least 5 years\r\n\r\n  -  ECOG performance status 0-1"
+    )
+    found = {cid: (" ".join(t.split()), parent) for cid, (t, parent) in _parents(text).items()}
+    assert found["inc-1.3"] == (
+        "any other surgically cured malignancy from which the patient has been disease free for at least 5 years",
+        "inc-1",
+    )
+    assert found["inc-2"] == ("ECOG performance status 0-1", None)
+    assert len(found) == 5
+    # a numbered list, one item to a line, stays one criterion to a line
+    assert [t for t, _ in _parents("Inclusion Criteria:\n1) Age > 18\n2) Male\n3) BMI < 30").values()] == [
+        "Age > 18",
+        "Male",
+        "BMI < 30",
+    ]
