@@ -742,6 +742,8 @@ _TEST_WORDS = re.compile(
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
 _LIMIT_NOUN_AFTER = re.compile(r"\s*(?:ranges?|limits?|values?|levels?|upper|lower)\b", re.IGNORECASE)
+# "low normal serum testosterone", "high-normal blood pressure": a part of the normal range, no result
+_NORMAL_QUALIFIED = re.compile(r"\b(?:low|high|upper|lower|borderline)[\s-]+$", re.IGNORECASE)
 _BE_ONLY = re.compile(r"\s*(?:(?:is|are|was|were|(?:should|must)\s+be)\s+)?", re.IGNORECASE)
 
 
@@ -791,6 +793,25 @@ def qualitative_results(
             m.group().lower() == "normal" and not _LIMIT_NOUN_AFTER.match(text, m.end())
         )
         subject = _measurement_right_before(text, entities, m.start()) if said_normal and value == "normal" else None
+        normal_of: list[int] = []
+        if subject is not None:
+            # "PT and aPTT normal", "Serum calcium, magnesium and phosphorus within normal limits": the
+            # result of each measurement listed before it
+            normal_of = _joined_measurements(text, entities, subject, -1, words["_connector"])
+        elif (
+            said_normal
+            and value == "normal"
+            and m.group().lower() == "normal"
+            and not _NORMAL_QUALIFIED.search(text, max(0, m.start() - 12), m.start())
+        ):
+            # "Normal PT and PTT", "normal serum creatinine": the measurements named right after it
+            first = next((i for i, e in enumerate(entities) if e["start"] >= m.end()), None)
+            if (
+                first is not None
+                and entities[first]["type"] == "Measurement"
+                and re.fullmatch(r"[ \t]{1,3}", text[m.end() : entities[first]["start"]])
+            ):
+                normal_of = _joined_measurements(text, entities, first, 1, words["_connector"])
         right_before = False
         for i, e in [] if subject is not None else tests:
             after = text[m.end() : e["start"]]
@@ -830,7 +851,11 @@ def qualitative_results(
         # "Positive testing for HIV, HBsAg, or HCV antibodies", "positive test for hepatitis C": the
         # result of each thing tested for
         tested = (
-            [subject] if subject is not None else markers or _tested_for(text, entities, m.end(), words["_connector"])
+            normal_of
+            if len(normal_of) > 1 or (normal_of and subject is None)
+            else [subject]
+            if subject is not None
+            else markers or _tested_for(text, entities, m.end(), words["_connector"])
         )
         # "Not positive for HIV", "Not HIV, HBV, and HCV positive": the result is other than the one named
         lead = min([m.start(), *(entities[i]["start"] for i in (markers if subject is None else [subject]))])
@@ -945,6 +970,29 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
         ):
             break
         out.insert(0, j)
+    return out
+
+
+def _joined_measurements(
+    text: str, entities: list[dict[str, Any]], i: int, step: int, connector: re.Pattern[str]
+) -> list[int]:
+    """Measurement ``i`` and the measurements joined to it by connectors, going back (``step`` -1) or
+    on (``step`` 1) from it, in text order."""
+    out = [i]
+    j = i + step
+    while 0 <= j < len(entities):
+        a, b = (entities[j], entities[out[0]]) if step < 0 else (entities[out[-1]], entities[j])
+        if (
+            entities[j]["type"] != "Measurement"
+            or a["end"] > b["start"]
+            or not connector.match(text[a["end"] : b["start"]])
+        ):
+            break
+        if step < 0:
+            out.insert(0, j)
+        else:
+            out.append(j)
+        j += step
     return out
 
 
