@@ -501,6 +501,12 @@ def _criterion_records(
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     taken_by_thresholds = [(t["start"], t["end"]) for t in thresholds]
     drug_spans = [(e["start"], e["end"]) for e in entities if e["type"] == "Drug"]
+    # a drug's abbreviation in brackets right after it ("filgrastim (G-CSF)", "granulocyte
+    # colony-stimulating factor (G-CSF)") names it once, the long form's dose its own where it has none
+    short_forms = drug_short_forms(local, entities)
+    for i, j in short_forms.items():
+        if i not in dose_of and j in dose_of:
+            dose_of[i] = dose_of[j]
     for i, e in enumerate(entities):
         # "no prior chemotherapy": a treatment named by its class of drugs is a Procedure (as Chia
         # types it) whose drugs the criterion is about
@@ -509,6 +515,8 @@ def _criterion_records(
             continue
         if (e.get("assertion") or {}).get("negated") and _measured_without(local, e["start"], taken_by_thresholds):
             continue  # "oxygen saturation above 94% ... without oxygen": how a value is measured
+        if i in short_forms.values():
+            continue  # "filgrastim (G-CSF)": the drug named before, once
         node = owner[i]
         if node.heading is not None and base + e["end"] <= node.heading[1]:
             continue  # a topic label ("Chemotherapy:\n  -  At least 4 weeks since ...") names the topic
@@ -1127,6 +1135,36 @@ _AGE_OR_SURVIVAL = re.compile(
     r"|doubling\s+time|\bPSA-?DT\b",
     re.IGNORECASE,
 )
+
+
+# an abbreviation: two capitals, or a capital and a digit ("G-CSF", "NSAIDs", "GLP-1 RAs"); never a name
+# ("Rituxan") nor a word ("vasodilators (nitrates)": a kind of the drug before)
+_DRUG_ABBREVIATION = re.compile(r"(?=[^\s]*[A-Z][^\s]*[A-Z0-9])[A-Za-z0-9-]{2,12}(?:\s[A-Za-z]{1,4})?")
+
+
+def drug_short_forms(text: str, entities: list[dict[str, Any]]) -> dict[int, int]:
+    """Drug mention -> the Drug mention that is its abbreviation in brackets right after it ("filgrastim
+    (G-CSF)"): named check for one drug written twice (never a class under another name)."""
+    out: dict[int, int] = {}
+    for j, e in enumerate(entities):
+        if e["type"] != "Drug" or e["start"] == 0 or text[e["start"] - 1] != "(" or not text.startswith(")", e["end"]):
+            continue
+        if not _DRUG_ABBREVIATION.fullmatch(text, e["start"], e["end"]):
+            continue
+        before = [
+            i
+            for i, d in enumerate(entities)
+            if d["type"] == "Drug" and d["end"] < e["start"] and not text[d["end"] : e["start"] - 1].strip()
+        ]
+        if not before or before[-1] in out:
+            continue
+        # (a class named by its head alone keeps its abbreviation's record: "... receptor agonists (GLP-1
+        # RAs)", the lexicon's "agonists")
+        long = entities[before[-1]]
+        if long.get("is_class") and long.get("normalized") != e.get("normalized"):
+            continue
+        out[before[-1]] = j
+    return out
 
 
 def is_duration_of_state(

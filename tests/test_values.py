@@ -660,3 +660,22 @@ def test_drug_names_in_a_list_of_excluded_medications(bullet: str, name: str) ->
 def test_no_gleason_pattern(text: str) -> None:
     found = [c for c in all_items(extract_lines(text), "constraints") if "+" in str(c.get("value"))]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        # a drug's abbreviation in brackets right after it names it once
+        ("unable to undergo filgrastim (G-CSF)-mobilized PBSC collection", ["filgrastim"]),
+        ("Prior docetaxel (TXT) within 4 weeks", ["docetaxel"]),
+        # ... and its dose is the drug's
+        ("mycophenolate mofetil (MMF) more than 2 g/day", ["mycophenolate mofetil"]),
+        # a kind of the drug before, or a class named by its head, keeps its own record
+        ("vasodilators (nitrates)", ["vasodilator", "nitrate"]),
+    ],
+)
+def test_a_drugs_bracketed_abbreviation_names_it_once(text: str, drugs: list[str]) -> None:
+    found = all_items(extract_lines(text, side="exclusion"), "drugs")
+    assert [d["name"] for d in found] == drugs
+    if "g/day" in text:
+        assert found[0]["dose"]["ucum"] == "g/d"
