@@ -1206,7 +1206,13 @@ _NOT_A_STATE_AFTER = re.compile(
     r"|children|boys|girls|people|persons?|individuals?|volunteers?)\b",
     re.IGNORECASE,
 )
-_DURATION_NAMED_BEFORE = re.compile(r"\bduration\b[^.;]{0,30}$", re.IGNORECASE)
+# "for the duration of the study and for up to 6 months thereafter", "total calculated duration ≤ 4
+# months": how long a study or a course lasts, no state ("Duration of symptoms: 6 or more weeks" is one)
+_DURATION_NAMED_BEFORE = re.compile(
+    r"\b(?:duration\s+of\s+(?:the\s+|this\s+)?(?:study|trial|participation)\b|total\s+(?:\w+\s+)?duration\b)"
+    r"[^.;]{0,30}$",
+    re.IGNORECASE,
+)
 _IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
 _FOR_BEFORE = re.compile(r"\bfor\s{1,3}$", re.IGNORECASE)
 
@@ -1224,10 +1230,10 @@ def _bare_duration(
     partner of at least 6 months") is how long the state the criterion names has lasted, unless it is
     an age or a survival (``is_duration_of_state``, or the label line over it: "Life expectancy:",
     "Age strata:"), a measure its constraint names alone (``alone``), days in a week ("at least 5 days a
-    week"), an interval ("at least 2 weeks apart"), people's age ("Above 35 years men"), a duration the
-    text names ("Duration of symptoms: 6 or more weeks"), a bound of an age range ("4 months and 21
-    years of age") or an age group in brackets ("(under 10 years)"). ``t`` has offsets into ``local``,
-    the top criterion's text, which starts at ``base`` in ``text``."""
+    week"), an interval ("at least 2 weeks apart"), people's age ("Above 35 years men"), how long a
+    study or a course lasts ("for the duration of the study and up to 6 months after"), a bound of an
+    age range ("4 months and 21 years of age") or an age group in brackets ("(under 10 years)"). ``t``
+    has offsets into ``local``, the top criterion's text, which starts at ``base`` in ``text``."""
     start, end = base + t["start"], base + t["end"]
     # ("ED for at least 1 year but less than 10 years": a range after "for" is how long, as one bound is)
     lasted = (
@@ -1241,7 +1247,7 @@ def _bare_duration(
         and alone.get("measure") is None
         and not _PER_PERIOD_AFTER.match(text, end)
         and not _NOT_A_STATE_AFTER.match(text, end)
-        and not _DURATION_NAMED_BEFORE.search(text, max(0, start - 40), start)
+        and not _DURATION_NAMED_BEFORE.search(text, max(0, start - 60), start)
         and t["rule"] != "time-units-range"
         and not _IN_BRACKETS_ALONE.search(text, max(0, start - 4), start)
     )
