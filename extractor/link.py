@@ -848,6 +848,10 @@ def qualitative_results(
         if subject is None and not markers and value in ("positive", "negative"):
             # "Positive HIV-I", "Negative HBsAg": a result written before the marker it is of
             subject = _marker_right_after(text, entities, m.end())
+            if subject is None:
+                # "Negative HIV and Hepatitis B and C results": the result of each thing listed before
+                # the tests it names
+                markers = _listed_before_tests(text, entities, m.end(), words["_connector"])
         # "Positive testing for HIV, HBsAg, or HCV antibodies", "positive test for hepatitis C": the
         # result of each thing tested for
         tested = (
@@ -941,6 +945,39 @@ def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> 
     return None
 
 
+_TESTS_AFTER_LIST = re.compile(
+    r"[ \t]{0,3}(?:(?:antibod(?:y|ies)|antigens?)[ \t]{1,3})?(?:tests?|testing|results?|serolog(?:y|ies)|screens?)\b",
+    re.IGNORECASE,
+)
+
+
+_OBJECT_AFTER = re.compile(r"\s{1,3}(?:to|for|against)\b", re.IGNORECASE)
+_TEST_WORD_END = re.compile(r"\b(?:tests?|testing|results?|serolog(?:y|ies)|antibod(?:y|ies))$", re.IGNORECASE)
+
+
+def _listed_before_tests(text: str, entities: list[dict[str, Any]], end: int, connector: re.Pattern[str]) -> list[int]:
+    """The mentions a result word ending at ``end`` stands right before, joined by connectors and
+    followed by a word for their tests ("Negative HIV and Hepatitis B and C results", "positive HBsAg or
+    HCV antibody tests"), or none."""
+    after = [i for i, e in enumerate(entities) if e["start"] >= end]
+    if not after or not re.fullmatch(r"[ \t]{1,3}", text[end : entities[after[0]]["start"]]):
+        return []
+    out = [after[0]]
+    for j in after[1:]:
+        if entities[j]["start"] < entities[out[-1]]["end"]:
+            continue  # a mention inside the one before
+        if not connector.match(text[entities[out[-1]]["end"] : entities[j]["start"]]):
+            break
+        out.append(j)
+    if any(entities[i]["type"] not in _TESTED_TYPES for i in out):
+        return []
+    last = entities[out[-1]]
+    if _OBJECT_AFTER.match(text, last["end"]):
+        return []  # "Positive antibody to HIV": the result of what it is to
+    named = _TEST_WORD_END.search(text, last["start"], last["end"])  # "... and HCV antibody tests"
+    return out if named or _TESTS_AFTER_LIST.match(text, last["end"]) else []
+
+
 def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connector: re.Pattern[str]) -> list[int]:
     """The mentions a result word right after them is of: a measurement, or a condition or
     observation named by a marker's words or an acronym ("HBsAg", "ROS1", "HIV testing"), with the
@@ -1019,7 +1056,8 @@ _RESULT_AS_ADJECTIVE = re.compile(
     r"[ \t]{1,3}(?:and\s{1,3}negative\s{1,3})?(?:symptoms?|predictive|feedback|effects?|affect)\b", re.IGNORECASE
 )
 _TESTED_FOR = re.compile(
-    r"[ \t]{1,3}(?:(?:lab(?:oratory)?\s{1,3})?(?:test(?:s|ing)?|results?|serology|screen(?:ing)?)[ \t]{1,3})?for[ \t]{1,3}"
+    r"[ \t]{1,3}(?:(?:(?:lab(?:oratory)?\s{1,3})?(?:test(?:s|ing)?|results?|serology|screen(?:ing)?)[ \t]{1,3})?for"
+    r"|antibod(?:y|ies)[ \t]{1,3}(?:to|for|against))[ \t]{1,3}"
     r"(?:(?:the|an?|any)[ \t]{1,3})?",
     re.IGNORECASE,
 )
