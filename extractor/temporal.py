@@ -432,10 +432,13 @@ _PAST_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # what the clause before a window says is yet to come ("Subject is expected to initiate renal
-# replacement therapy within one year", "planning to become pregnant within 6 months")
+# replacement therapy within one year", "planning to become pregnant within 6 months", "inability to
+# undergo surgery within 6 months")
 _FUTURE_BEFORE = re.compile(
     r"\b(?:expected|expects?|likely|planned|planning|plans?\s+to|scheduled|anticipated|anticipates?|intends?|intending|"
-    r"intention|wish(?:es)?\s+to|desire\s+to)\b[^;.()]*$",
+    r"intention|wish(?:es)?\s+to|desire\s+to)\b[^;.()]*$"
+    # (what one can or will do, in the window's own line: "Able to start treatment within 7 days")
+    r"|\b(?:(?:in)?ability|(?:un)?able|(?:un)?willing(?:ness)?)\s+to\b[^;.()\r\n]*$",
     re.IGNORECASE,
 )
 
