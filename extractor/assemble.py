@@ -463,6 +463,7 @@ def _criterion_records(
                     c["canonical"] = canonical
     people = {ent_id[k] for k, e in enumerate(entities) if e["type"] == "Person" and k in ent_id}
     _pair_time_unit_bounds(local, base, nodes, out_constraints, reg, people)
+    _share_stage_list_subjects(local, base, nodes, out_constraints)
 
     # --- windows -------------------------------------------------------------------------------
     out_windows: dict[str, list[dict[str, Any]]] = defaultdict(list, state_windows)
@@ -967,6 +968,35 @@ def _constraint(
     c.update(_span_text(text, base + t["start"], base + t["end"]))
     c["provenance"] = {"component": "criteria_values", "rule": t["rule"]}
     return c
+
+
+def _share_stage_list_subjects(
+    local: str, base: int, nodes: list[CriterionSpan], out_constraints: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The stages of one list ("stage IIIB, IIIC, IVA, or IVB NSCLC") are stages of one thing: the
+    subject the first of them found is each one's."""
+    for node in nodes:
+        run: list[dict[str, Any]] = []
+        for c in [*out_constraints.get(node.id, []), None]:
+            joined = (
+                c is not None
+                and c["provenance"]["rule"] == "stage-list"
+                and bool(run)
+                and c.get("measure") == run[-1].get("measure")
+                and re.fullmatch(
+                    r"[\s,]*(?:(?:or|and|and/or)\s+)?(?:stage\s+)?",
+                    local[run[-1]["span"][1] - base : c["span"][0] - base],
+                    re.I,
+                )
+                is not None
+            )
+            if joined:
+                run.append(c)  # type: ignore[arg-type]
+                continue
+            subject = next((r["subject"] for r in run if r.get("subject")), None)
+            for r in run:
+                r["subject"] = subject
+            run = [c] if c is not None and c["provenance"]["rule"] == "stage-list" else []
 
 
 def _pair_time_unit_bounds(

@@ -444,6 +444,15 @@ SINGLE_STAGE_RE = re.compile(
     r"\b(?i:stage)\s{1,3}(?P<stage>(?:IV|I{1,3})[A-C]?[1-3]?)(?![\w.-])"
     r"(?!\s{0,3}(?:[-–~/,]|(?i:or|and|to|through)\b)\s{0,3}(?:(?i:stage)\s{1,3})?(?:IV|V|I))"
 )
+# "stage IIIB, IIIC, IVA, or IVB", "Stage III, IV": a list of stages after the word, one equality each
+# (two joined by "or" alone are ORDINAL_OR_RE's range)
+_ONE_STAGE = r"(?:IV|I{1,3})[A-C]?[1-3]?"
+STAGE_LIST_RE = re.compile(
+    rf"\b(?i:stages?)\s{{1,3}}{_ONE_STAGE}(?:\s{{0,3}},\s{{0,3}}(?:(?i:or|and|and/or)\s{{1,3}})?(?:(?i:stage)\s{{1,3}})?"
+    rf"{_ONE_STAGE}(?![\w.-]))+(?:\s{{0,3}},?\s{{0,3}}(?i:or|and|and/or)\s{{1,3}}(?:(?i:stage)\s{{1,3}})?{_ONE_STAGE})?"
+    rf"(?![\w.-])"
+)
+_STAGE_IN_LIST = re.compile(rf"(?<![\w-]){_ONE_STAGE}(?![\w.-])")
 _STAGING_SYSTEM_BEFORE = re.compile(r"\b(FIGO|Ann\s+Arbor|AJCC|INSS|ISS|R-ISS|Binet|Rai)\s{1,3}$")
 _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
 
@@ -1431,6 +1440,16 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if m.group("word").lower() == "stage":
             t.extra["measure"] = _stage_measure(text, m.start())
         out.append(t)
+        taken.append((m.start(), m.end()))
+    # (after the ranges: "stage IIB, III, or IV" is the range IIB-IV)
+    for m in STAGE_LIST_RE.finditer(text) if _STAGE_WORD.search(text) else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        measure = _stage_measure(text, m.start())
+        for item in _STAGE_IN_LIST.finditer(text, m.start() + len(m.group().split()[0]), m.end()):
+            t = Threshold(item.start(), item.end(), "=", "stage-list", value=item.group())
+            t.extra["measure"] = measure
+            out.append(t)
         taken.append((m.start(), m.end()))
     for m in SINGLE_STAGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()):
