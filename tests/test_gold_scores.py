@@ -1374,6 +1374,50 @@ OTHER_TRIALS = {
         "constraints": 0.65,
         "drugs": 0.60,
     },
+    # round 57 (session 24): API v2 records (NSCLC cohorts, IBS, app-based ED therapy), a PDQ listing, an ACTG
+    # listing and a run-on PDQ listing
+    "NCT04764188": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.20,
+        "windows": 0.45,
+        "drugs": 0.60,
+    },
+    "NCT04723056": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
+    "NCT06501144": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.80,
+        "drugs": 0.60,
+    },
+    "NCT00008294": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00002154": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00003428": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.90,
+        "windows": 0.75,
+        "drugs": 0.65,
+        "sub_items": 0.90,
+    },
 }
 
 
