@@ -452,6 +452,29 @@ STAGE_LIST_RE = re.compile(
     rf"{_ONE_STAGE}(?![\w.-]))+(?:\s{{0,3}},?\s{{0,3}}(?i:or|and|and/or)\s{{1,3}}(?:(?i:stage)\s{{1,3}})?{_ONE_STAGE})?"
     rf"(?![\w.-])"
 )
+_STAGE_PARTS = re.compile(r"(IV|I{1,3})([A-C]?)([1-3]?)")
+
+
+def _stages_run_on(stages: list[str]) -> bool:
+    """Named check: do listed stages leave none out between the first and the last ("IIB, III, IV",
+    "I, II, III", "IIIA, IIIB")? The next stage number must start whole or at its A, after a whole
+    stage or one past its A; within a number the letters go on one by one."""
+    parts = [_STAGE_PARTS.fullmatch(s) for s in stages]
+    if any(p is None or p.group(3) for p in parts):
+        return False
+    ranks = {"I": 1, "II": 2, "III": 3, "IV": 4}
+    for a, b in zip(parts, parts[1:], strict=False):
+        if a is None or b is None:
+            return False
+        (na, la), (nb, lb) = (ranks[a.group(1)], a.group(2)), (ranks[b.group(1)], b.group(2))
+        if nb == na and la and lb and ord(lb) == ord(la) + 1:
+            continue
+        if nb == na + 1 and lb in ("", "A") and la != "A":
+            continue
+        return False
+    return True
+
+
 _STAGE_IN_LIST = re.compile(rf"(?<![\w-]){_ONE_STAGE}(?![\w.-])")
 _STAGING_SYSTEM_BEFORE = re.compile(r"\b(FIGO|Ann\s+Arbor|AJCC|INSS|ISS|R-ISS|Binet|Rai)\s{1,3}$")
 _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"})
@@ -1446,10 +1469,17 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()):
             continue
         measure = _stage_measure(text, m.start())
-        for item in _STAGE_IN_LIST.finditer(text, m.start() + len(m.group().split()[0]), m.end()):
-            t = Threshold(item.start(), item.end(), "=", "stage-list", value=item.group())
-            t.extra["measure"] = measure
+        items = list(_STAGE_IN_LIST.finditer(text, m.start() + len(m.group().split()[0]), m.end()))
+        if _stages_run_on([i.group() for i in items]):
+            # "stage IIB, III, or IV", "Stage I, II, and III": no stage between is left out, the range
+            t = Threshold(items[0].start(), items[-1].end(), "between", "stage-list", low=items[0].group())
+            t.high, t.extra["inclusive"], t.extra["measure"] = items[-1].group(), True, measure
             out.append(t)
+        else:
+            for item in items:
+                t = Threshold(item.start(), item.end(), "=", "stage-list", value=item.group())
+                t.extra["measure"] = measure
+                out.append(t)
         taken.append((m.start(), m.end()))
     for m in SINGLE_STAGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()):
