@@ -1203,8 +1203,30 @@ def window_targets(
                 and not (excepted and entities[clinical[j]]["start"] >= excepted.end())
             ]
             targets = after or targets
+        examples = _EXAMPLES_AFTER.match(text, w["end"]) if targets else None
+        if examples:
+            # "high-dose glucocorticoid treatment ... within 90 days before visit 2, such as prednisone (or
+            # equivalent dose of glucocorticoid)": the examples named right after the window are timed too
+            stop = _EXAMPLES_END.search(text, examples.end(), clause_end)
+            stop_at = stop.start() if stop else clause_end
+            kinds = {entities[i]["type"] for i in targets}
+            # (a dosed example is one too: "such as prednisone ≥ 100 mg/d")
+            targets = targets + [
+                i
+                for i, e in enumerate(entities)
+                if e["type"] in kinds
+                and examples.end() <= e["start"]
+                and e["end"] <= stop_at
+                and e.get("normalized") not in skip
+                and i not in targets
+            ]
         out.append(targets)
     return out
+
+
+_EXAMPLES_AFTER = re.compile(r"\s*,?\s*(?:such\s+as|e\.g\.,?|for\s+example|including)\s+", re.IGNORECASE)
+# (the examples end where the clause goes on to something else: ", or creatinine ...", ";")
+_EXAMPLES_END = re.compile(r",\s*(?:or|and)\b|;|\.\s")
 
 
 _ANNOUNCES = re.compile(r"\s*:")

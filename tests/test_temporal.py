@@ -313,3 +313,28 @@ def test_what_a_window_times(text: str, applies_to: list[str]) -> None:
     (window,) = [w for w in crit["windows"] if w.get("duration")]
     names = {e["id"]: e["text"] for e in crit["entities"]}
     assert [names[i] for i in window["applies_to"]] == applies_to
+
+
+@pytest.mark.parametrize(
+    ("text", "timed"),
+    [
+        # examples named right after the window are timed too, dosed ones included
+        (
+            "high-dose glucocorticoid treatment is required within 90 days before visit 2, such as prednisone "
+            "(or equivalent dose of glucocorticoid) ≥ 100 mg/d, or creatinine greater than 1.5 times ULN",
+            {"glucocorticoids", "prednisone"},
+        ),
+        ("Chemotherapy immunotherapy in the recent 4 weeks such as allogeneic cellular therapy", None),
+    ],
+)
+def test_examples_after_a_window_are_timed_by_it(text: str, timed: set[str] | None) -> None:
+    record = extract_lines(text, side="exclusion")
+    (criterion,) = record["criteria"]
+    names = {e["id"]: (e.get("normalized") or e["text"]).lower() for e in criterion["entities"]}
+    (window,) = criterion["windows"]
+    applies = {names[i] for i in window["applies_to"]}
+    if timed is None:
+        assert any("cellular therapy" in n for n in applies), applies
+    else:
+        assert timed <= applies, applies
+        assert not any("creatinine" in n for n in applies)
