@@ -1553,7 +1553,11 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
 
 
 # after a time threshold: it counts days in a period, a frequency
-_PER_PERIOD_AFTER = re.compile(r"\s*(?:per|a|an|each|every|/|in\s+(?:a|any|one))\s*(?:day|week|month|year|wk|mo)", re.I)
+# ("6.5 hours of sleep per night": what the time is of may come first)
+_PER_PERIOD_AFTER = re.compile(
+    r"(?:\s+of\s+\w+(?:\s+\w+)?)?\s*(?:per|a|an|each|every|/|in\s+(?:a|any|one))\s*(?:day|night|week|month|year|wk|mo)\b",
+    re.I,
+)
 # after a time threshold: it counts the time since its subject, not how long it lasted
 _SINCE_AFTER = re.compile(
     r"\s*(?:\)\s*)?(?:ago|earlier|before|prior|since|must\s+have\s+elapsed|have\s+elapsed|elapsed)\b", re.I

@@ -997,6 +997,21 @@ def number_or_comparator_starts(text: str, comp_at: list[int], number_at: re.Pat
     return sorted({*comp_at, *(m.start() for m in number_at.finditer(text))})
 
 
+_LEADING_DIGITS = re.compile(r"\s*(\d{1,2})")
+_LINE_MARKER = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(\d{1,2})[.)][ \t]")
+
+
+def _is_next_list_marker(text: str, start: int, num_start: int, num_end: int) -> bool:
+    """Named check: is the number a limit's words reach on the next line that line's list number ("an ISI
+    score of 8 or above\n4. Insomnia symptoms ...": "above 4" is none)? It is when it starts its line,
+    a bracket or stop and a space follow it, and the line the words are on is numbered one less."""
+    newline = text.rfind("\n", start, num_start)
+    if newline < 0 or text[newline + 1 : num_start].strip() or not re.match(r"[.)][ \t]", text[num_end : num_end + 2]):
+        return False
+    previous = _LINE_MARKER.match(text, text.rfind("\n", 0, start) + 1)
+    return previous is not None and int(previous.group(1)) + 1 == int(text[num_start:num_end])
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -1011,6 +1026,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     def number_with_unit(m: re.Match[str]) -> tuple[float | int, str | None, str | None, int] | None:
         """The match's number, its unit and UCUM code, and where it ends; None where the unit is
         implausible for the number."""
+        if _is_next_list_marker(text, m.start(), m.start("num"), m.end("num")):
+            return None
         value = _number(m.group("num"))
         unit, ucum = unit_fields(m.group("unit"))
         counted = None if unit else cells_per_volume_power(text, m.start("num"), m.end("num"), value)
@@ -1228,8 +1245,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _with_units(POSTFIX_RE).finditer(text) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
             continue
-        if _NUMBER_NEXT.match(text, m.end("post")):
-            continue  # "below 40 or above 95": two comparisons, not "40 or above"
+        after = _LEADING_DIGITS.match(text, m.end("post"))
+        if _NUMBER_NEXT.match(text, m.end("post")) and not (
+            after and _is_next_list_marker(text, m.start(), after.start(1), after.end(1))
+        ):
+            continue  # "below 40 or above 95": two comparisons, not "40 or above" (a list's next number is none)
         if not (m.group("unit") or m.group("unit_after")) and _count_at(text, m.start()):
             continue  # "3 or more anti-HIV drugs": a count of things, read below
         before = _COMP_BEFORE.search(text, max(0, m.start() - 40), m.start())

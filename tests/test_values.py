@@ -679,3 +679,14 @@ def test_a_drugs_bracketed_abbreviation_names_it_once(text: str, drugs: list[str
     assert [d["name"] for d in found] == drugs
     if "g/day" in text:
         assert found[0]["dose"]["ucum"] == "g/d"
+
+
+def test_a_limit_word_ending_a_numbered_line_takes_no_list_number_from_the_next() -> None:
+    # NCT04325464: "3. Insomnia as defined by an ISI score of 8 or above\n4. Insomnia symptoms ..."
+    text = "3. Insomnia as defined by an ISI score of 8 or above\n4. Insomnia symptoms for at least 3 months"
+    found = [(text[t.start : t.end], t.comparator, t.value) for t in v.find_thresholds(text)]
+    assert ("8 or above", ">=", 8) in found
+    assert all("4" not in written for written, _, _ in found)
+    # ... a number on the next line that is no list number still is the limit's
+    text = "Hemoglobin greater than\n10 g/dL"
+    assert [(t.comparator, t.value) for t in v.find_thresholds(text)] == [(">", 10)]
