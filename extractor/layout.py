@@ -440,7 +440,13 @@ def _join_lines(
         line, bullet = _strip_bullet(raw)
         if items and not bullet:
             prev, prev_indent, prev_bullet = items[-1]
-            continues = line.text[:1].islower() and (_dangling(prev.text) or indent > prev_indent)
+            # (or at the column of the marker of a bulleted line that stops mid-sentence: "     B.
+            # myelodysplastic syndromes ... (< 20% myeloblasts\r\n     in peripheral blood ...")
+            continues = line.text[:1].islower() and (
+                _dangling(prev.text)
+                or indent > prev_indent
+                or (prev_bullet and indent == prev_indent and not prev.text.rstrip().endswith((".", ":", ";")))
+            )
             # (a paragraph under an outline number wraps back to the number: "     1.1 Patients with
             # operable ... of the female\r\n     breast and positive lymph nodes")
             outline = prev_bullet and _OUTLINE_NUMBER.match(text, _line_start(text, prev.start) + prev_indent)

@@ -190,7 +190,8 @@ _EVENT_START = re.compile(
 
 
 _DATE_OF = re.compile(
-    rf"\s*(?:the\s+)?(?:{_PLANNED_WORDS}\s+)?(?:date|day)\s+of\s+(?=\S)",
+    # ("within 9 weeks of the time of initiation of protease-inhibitor therapy": the initiation)
+    rf"\s*(?:the\s+)?(?:{_PLANNED_WORDS}\s+)?(?:date|day|time)\s+of\s+(?=\S)",
     re.IGNORECASE,
 )
 _EVENT_DETERMINERS = re.compile(

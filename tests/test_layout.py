@@ -1546,3 +1546,20 @@ def test_an_inline_list_item_wrapped_to_the_start_of_a_line_goes_on_the_list() -
         "Male",
         "BMI < 30",
     ]
+
+
+def test_a_line_at_the_column_of_a_bulleted_lines_marker_goes_on_its_unfinished_sentence() -> None:
+    # NCT00491634 (legacy XML): the lettered part's wrapped lines start at the column of its letter
+    text = (
+        "Inclusion Criteria:\r\n\r\n  1. Patients with one of the following:\r\n\r\n"
+        "     A. acute myeloid leukemias (AML) according to WHO classification (> 20% myeloblasts in\r\n"
+        "     peripheral blood or bone marrow at diagnosis).\r\n\r\n"
+        "     B. myelodysplastic syndromes (MDS) according to WHO classification (< 20% myeloblasts\r\n"
+        "     in peripheral blood and bone marrow at diagnosis), indicated for allogeneic\r\n     transplantation\r\n"
+    )
+    found = [" ".join(t.split()) for t, _ in _parents(text).values()]
+    assert (
+        "myelodysplastic syndromes (MDS) according to WHO classification (< 20% myeloblasts in peripheral blood "
+        "and bone marrow at diagnosis), indicated for allogeneic transplantation"
+    ) in found
+    assert not any(t.startswith("in peripheral blood") for t in found)
