@@ -1418,6 +1418,51 @@ OTHER_TRIALS = {
         "drugs": 0.65,
         "sub_items": 0.90,
     },
+    # round 58 (session 24): API v2 records (leukaemia, NSCLC, insomnia), a paediatric HIV listing, a numbered
+    # transplant listing and a PDQ listing
+    "NCT05326516": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.55,
+        "windows": 0.75,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT06672068": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.35,
+        "windows": 0.85,
+        "drugs": 0.65,
+        "sub_items": 0.95,
+    },
+    "NCT04325464": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.45,
+        "windows": 0.95,
+    },
+    "NCT00001826": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.70,
+        "constraints": 0.20,
+        "windows": 0.80,
+        "drugs": 0.85,
+    },
+    "NCT00491634": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.60,
+        "constraints": 0.55,
+        "windows": 0.75,
+        "drugs": 0.75,
+    },
+    "NCT00002528": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
 }
 
 
