@@ -970,6 +970,9 @@ def _constraint(
     return c
 
 
+_STAGE_LIST_GAP = re.compile(r"[\s,]*(?:(?:or|and|and/or)\s+)?(?:stage\s+)?", re.IGNORECASE)
+
+
 def _share_stage_list_subjects(
     local: str, base: int, nodes: list[CriterionSpan], out_constraints: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -983,12 +986,7 @@ def _share_stage_list_subjects(
                 and c["provenance"]["rule"] == "stage-list"
                 and bool(run)
                 and c.get("measure") == run[-1].get("measure")
-                and re.fullmatch(
-                    r"[\s,]*(?:(?:or|and|and/or)\s+)?(?:stage\s+)?",
-                    local[run[-1]["span"][1] - base : c["span"][0] - base],
-                    re.I,
-                )
-                is not None
+                and _STAGE_LIST_GAP.fullmatch(local, run[-1]["span"][1] - base, c["span"][0] - base) is not None
             )
             if joined:
                 run.append(c)  # type: ignore[arg-type]

@@ -809,7 +809,7 @@ def qualitative_results(
             if (
                 first is not None
                 and entities[first]["type"] == "Measurement"
-                and re.fullmatch(r"[ \t]{1,3}", text[m.end() : entities[first]["start"]])
+                and _SPACES_ONLY.fullmatch(text, m.end(), entities[first]["start"])
             ):
                 normal_of = _joined_measurements(text, entities, first, 1, words["_connector"])
         right_before = False
@@ -945,6 +945,7 @@ def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> 
     return None
 
 
+_SPACES_ONLY = re.compile(r"[ \t]{1,3}")
 _TESTS_AFTER_LIST = re.compile(
     r"[ \t]{0,3}(?:(?:antibod(?:y|ies)|antigens?)[ \t]{1,3})?(?:tests?|testing|results?|serolog(?:y|ies)|screens?)\b",
     re.IGNORECASE,
@@ -960,7 +961,7 @@ def _listed_before_tests(text: str, entities: list[dict[str, Any]], end: int, co
     followed by a word for their tests ("Negative HIV and Hepatitis B and C results", "positive HBsAg or
     HCV antibody tests"), or none."""
     after = [i for i, e in enumerate(entities) if e["start"] >= end]
-    if not after or not re.fullmatch(r"[ \t]{1,3}", text[end : entities[after[0]]["start"]]):
+    if not after or not _SPACES_ONLY.fullmatch(text, end, entities[after[0]]["start"]):
         return []
     out = [after[0]]
     for j in after[1:]:
