@@ -981,15 +981,14 @@ def _share_stage_list_subjects(
     for node in nodes:
         run: list[dict[str, Any]] = []
         for c in [*out_constraints.get(node.id, []), None]:
-            joined = (
+            if (
                 c is not None
                 and c["provenance"]["rule"] == "stage-list"
                 and bool(run)
                 and c.get("measure") == run[-1].get("measure")
                 and _STAGE_LIST_GAP.fullmatch(local, run[-1]["span"][1] - base, c["span"][0] - base) is not None
-            )
-            if joined:
-                run.append(c)  # type: ignore[arg-type]
+            ):
+                run.append(c)
                 continue
             subject = next((r["subject"] for r in run if r.get("subject")), None)
             for r in run:

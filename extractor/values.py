@@ -444,29 +444,25 @@ SINGLE_STAGE_RE = re.compile(
     r"\b(?i:stage)\s{1,3}(?P<stage>(?:IV|I{1,3})[A-C]?[1-3]?)(?![\w.-])"
     r"(?!\s{0,3}(?:[-–~/,]|(?i:or|and|to|through)\b)\s{0,3}(?:(?i:stage)\s{1,3})?(?:IV|V|I))"
 )
-# "stage IIIB, IIIC, IVA, or IVB", "Stage III, IV": a list of stages after the word, one equality each
-# (two joined by "or" alone are ORDINAL_OR_RE's range)
+# "stage IIIB, IIIC, IVA, or IVB", "Stage III, IV": a list of stages after the word, a range where it
+# leaves no stage out (``_stages_run_on``), else one equality each (two joined by "or" alone are
+# ORDINAL_OR_RE's range)
 _ONE_STAGE = r"(?:IV|I{1,3})[A-C]?[1-3]?"
 STAGE_LIST_RE = re.compile(
     rf"\b(?i:stages?)\s{{1,3}}{_ONE_STAGE}(?:\s{{0,3}},\s{{0,3}}(?:(?i:or|and|and/or)\s{{1,3}})?(?:(?i:stage)\s{{1,3}})?"
     rf"{_ONE_STAGE}(?![\w.-]))+(?:\s{{0,3}},?\s{{0,3}}(?i:or|and|and/or)\s{{1,3}}(?:(?i:stage)\s{{1,3}})?{_ONE_STAGE})?"
     rf"(?![\w.-])"
 )
-_STAGE_PARTS = re.compile(r"(IV|I{1,3})([A-C]?)([1-3]?)")
 
 
 def _stages_run_on(stages: list[str]) -> bool:
     """Named check: do listed stages leave none out between the first and the last ("IIB, III, IV",
     "I, II, III", "IIIA, IIIB")? The next stage number must start whole or at its A, after a whole
     stage or one past its A; within a number the letters go on one by one."""
-    parts = [_STAGE_PARTS.fullmatch(s) for s in stages]
-    if any(p is None or p.group(3) for p in parts):
-        return False
-    ranks = {"I": 1, "II": 2, "III": 3, "IV": 4}
-    for a, b in zip(parts, parts[1:], strict=False):
-        if a is None or b is None:
-            return False
-        (na, la), (nb, lb) = (ranks[a.group(1)], a.group(2)), (ranks[b.group(1)], b.group(2))
+    ranked = [_stage_rank(stage) for stage in stages]
+    if any(sub for _, _, sub in ranked):
+        return False  # ("IB2, IIA": a substage's digit says nothing of what lies between)
+    for (na, la, _), (nb, lb, _) in zip(ranked, ranked[1:], strict=False):
         if nb == na and la and lb and ord(lb) == ord(la) + 1:
             continue
         if nb == na + 1 and lb in ("", "A") and la != "A":
@@ -998,6 +994,7 @@ def number_or_comparator_starts(text: str, comp_at: list[int], number_at: re.Pat
 
 
 _LEADING_DIGITS = re.compile(r"\s*(\d{1,2})")
+_MARKER_STOP = re.compile(r"[.)][ \t]")
 _LINE_MARKER = re.compile(r"[ \t]*(?:[-*•][ \t]+)?(\d{1,2})[.)][ \t]")
 
 
@@ -1006,7 +1003,7 @@ def _is_next_list_marker(text: str, start: int, num_start: int, num_end: int) ->
     score of 8 or above\n4. Insomnia symptoms ...": "above 4" is none)? It is when it starts its line,
     a bracket or stop and a space follow it, and the line the words are on is numbered one less."""
     newline = text.rfind("\n", start, num_start)
-    if newline < 0 or text[newline + 1 : num_start].strip() or not re.match(r"[.)][ \t]", text[num_end : num_end + 2]):
+    if newline < 0 or text[newline + 1 : num_start].strip() or not _MARKER_STOP.match(text, num_end):
         return False
     previous = _LINE_MARKER.match(text, text.rfind("\n", 0, start) + 1)
     return previous is not None and int(previous.group(1)) + 1 == int(text[num_start:num_end])
