@@ -98,8 +98,9 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     criteria_out: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
+    short_names: dict[str, str] = {}
     for top, doc in zip(tops, docs, strict=True):
-        criteria_out.extend(_criterion_records(text, top, doc, warnings, doses))
+        criteria_out.extend(_criterion_records(text, top, doc, warnings, doses, short_names))
     for name, seen in doses.items():
         distinct = {(d["comparator"], _dose_amount(d), d.get("ucum")) for _, d, _ in seen}
         if len(distinct) > 1:
@@ -137,7 +138,11 @@ def _criterion_records(
     doc: Analysis,
     warnings: list[dict[str, Any]],
     doses: dict[str, list[tuple[str, dict[str, Any], str]]],
+    short_names: dict[str, str],
 ) -> list[dict[str, Any]]:
+    """The records of one top-level criterion and its sub-items. ``doses`` and ``short_names`` are
+    shared by every criterion of the text: the doses seen per drug, and each drug abbreviation the
+    text defined ("ganciclovir (DHPG)") with the name it stands for."""
     base = top.start
     local = doc.text
     nodes = flatten([top])
@@ -330,6 +335,8 @@ def _criterion_records(
     ]
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
+
+    _name_defined_short_forms(local, entities, short_names)
 
     # --- ids, per innermost criterion ----------------------------------------------------------
     owner: dict[int, CriterionSpan] = {}
@@ -1192,6 +1199,25 @@ def drug_short_forms(text: str, entities: list[dict[str, Any]]) -> dict[int, int
             continue
         out[before[-1]] = j
     return out
+
+
+def _name_defined_short_forms(text: str, entities: list[dict[str, Any]], short_names: dict[str, str]) -> None:
+    """A drug abbreviation defined in brackets after one drug's name ("ganciclovir (DHPG)") names that
+    drug wherever the text writes it again ("the maintenance phase DHPG therapy"), rather than what
+    a vocabulary files under the letters (DrugBank's DHPG is dihydroxyphenylglycine). ``short_names``
+    holds the definitions seen so far in the text; each later mention takes the long form's name."""
+    short_forms = drug_short_forms(text, entities)
+    for i, j in short_forms.items():
+        long = entities[i]
+        if not long.get("is_class"):
+            name = long.get("normalized") or name_of(text[long["start"] : long["end"]], singular=True)
+            short_names.setdefault(text[entities[j]["start"] : entities[j]["end"]], name)
+    defined = set(short_forms.values())
+    for j, e in enumerate(entities):
+        if e["type"] == "Drug" and j not in defined and not e.get("is_class"):
+            name = short_names.get(text[e["start"] : e["end"]])
+            if name is not None:
+                e["normalized"] = name
 
 
 def is_duration_of_state(

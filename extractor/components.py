@@ -61,6 +61,8 @@ def _substance_disorder(text: str, key: tuple[int, int], start: int, end: int, i
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 _SPACES = re.compile(r"\s+")
+# "non-" or "non " right before a lexicon match (searched over the four characters before it)
+_NON_BEFORE = re.compile(r"\bnon[- ]$", re.IGNORECASE)
 #: the entity model's tokens: letters, digits and marks apart ("5mg" -> "5", "mg"; "sero-positive" ->
 #: "sero", "-", "positive"), because Chia puts span edges there
 _FINE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -391,6 +393,10 @@ class CriteriaEntities:
                 key = _one_spaced(text[m.start() : m.end()])
                 rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
+                    continue
+                if rule.type == "Drug" and _NON_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+                    # "non-steroid", "non-opioid analgesics", "non-insulin-dependent": the drug after
+                    # "non" is what the thing is not ("non lactating", "non-smoker" stay, negated)
                     continue
                 found.append(
                     {
@@ -1134,6 +1140,8 @@ def _non_concept_names() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("non_concept_names"))
 
 
+# "non-insulin", "non-opioid": one word after "non" names what a thing is not, never a drug
+_NOT_A_DRUG = re.compile(r"non[- ]?\w+", re.IGNORECASE)
 #: the mention types that may hold a concept mention inside them
 _HOLDING_TYPES = frozenset(("Temporal", "Value"))
 #: the model types that name a clinical concept, which a place or an everyday service never is
@@ -1146,6 +1154,8 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
     of it is left."""
     if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _non_concept_names():
         return None
+    if span[2] == "Drug" and _NOT_A_DRUG.fullmatch(text, span[0], span[1]):
+        return None  # "non-insulin dependent": what the thing is not
     bracketed = _within_brackets(text, _without_bullet(text, span))
     return None if bracketed is None else _without_final_preposition(text, bracketed)
 

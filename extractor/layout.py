@@ -227,6 +227,8 @@ def _header(line: Line) -> tuple[str, Span, Line | None] | None:
     rest = m.group("rest")
     head_text = line.text[: m.start("rest")].rstrip()
     has_criteria_word = "criteri" in head_text.lower()
+    if m.group("num") and not has_criteria_word:
+        return None  # "1. Inclusion Criteria" is a header, "2. Exclusion of ..." a numbered criterion
     if has_criteria_word and rest.strip() and not rest.strip().strip(".:;"):
         rest = ""  # "Exclusion Criteria:.", "Inclusion criteria.": a stray stop after the header is no criterion
     if has_criteria_word and _GROUP_OF_HEADER.fullmatch(rest):
@@ -946,6 +948,11 @@ def segment(
                     )
                     for part in crit.children or [crit]:
                         _attach_run_on(text, part, pdq)
+                    lead = crit.children[0] if crit.children else None
+                    if lead is not None and lead.heading is None and lead.children:
+                        # the criteria run on before the first label are the paragraph's own
+                        crit.children[:1] = lead.children
+                        _renumber(crit, crit.id, crit.parent)
                 out.append(crit)
             parent_top, parent_indent, parent_bullet, group = out[-1], indent, bullet, None
             nested_list = False
@@ -1184,10 +1191,17 @@ def _attach_labelled(text: str, crit: CriterionSpan, min_labels: int = MIN_INLIN
     labels = _inline_labels(text, crit.start, crit.end)
     if len(labels) < min_labels:
         return
-    for n, (ls, le) in enumerate(labels, 1):
-        end = labels[n][0] if n < len(labels) else crit.end
+    # what comes before the first label, after the paragraph's own heading, is a criterion too
+    # ("PRIOR CONCURRENT THERAPY: At least 6 months since myeloablative therapy ... Biologic therapy:
+    # Not specified ...")
+    lead = _trim(text, _text_start(text, crit), labels[0][0])
+    if lead[1] > lead[0]:
+        crit.children.append(CriterionSpan(f"{crit.id}.1", crit.side, *lead, crit.id, inline=True))
+    for ls, le in labels:
+        end = labels[labels.index((ls, le)) + 1][0] if (ls, le) != labels[-1] else crit.end
         s, e = _trim(text, ls, end)
         if e > s:
+            n = len(crit.children) + 1
             crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, (ls, le), inline=True))
 
 
@@ -1346,7 +1360,7 @@ _CAPITALISED_AFTER = re.compile(r"(?<=[a-zA-Z0-9%)])(?:[ \t]{1,3}|[ \t]{0,3}\r?\
 _TITLE_CASE_PAIR = re.compile(r"[A-Z][a-z]+\s{1,3}[A-Z][a-z]")
 _ROMAN = re.compile(r"[IVX]+")  # "grade III or IV New York Heart Association ...": a grade, no acronym
 _ACRONYM_AFTER_LIMIT = re.compile(
-    r"(?<=\S)(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z]{2,}\d?(?:/[A-Z]{2,}\d?)?[ \t]+"
+    r"(?<=\S)(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z]{2,}\d?(?:/[A-Z]{2,}\d?)?(?:[ \t]+|[ \t]{0,3}\r?\n[ \t]{0,16})"
     r"(?:and|or|no|not|less|greater|at|below|above|under|over|<|>|≤|≥)\b)"
 )
 # what a limit ends with: a number, a unit ("g/dL", "%"), a bracket, or the limit of normal
@@ -1359,6 +1373,15 @@ _CROSS_REFERENCE = re.compile(r"See\s+(?:[A-Z][a-z]+\s+){0,3}(?:Characteristics|
 _AFTER_HEADING = re.compile(r"\s*(?:--|[:：])?")
 
 
+def _text_start(text: str, crit: CriterionSpan) -> int:
+    """Where a criterion's own text starts: after its heading's colon (or a topic marker's closing
+    dashes) and the spaces after it, else at its start."""
+    if crit.heading is None:
+        return crit.start
+    m = _AFTER_HEADING.match(text, crit.heading[1])
+    return m.end() if m else crit.heading[1]
+
+
 def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) -> None:
     """Split a criterion that runs on into its next ones (``run_on_starts``) into sub-items; the first
     starts after the criterion's heading."""
@@ -1368,7 +1391,7 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
     if not cuts:
         return
     # (after a heading's colon, or a topic marker's closing dashes)
-    first = _AFTER_HEADING.match(text, crit.heading[1]).end() if crit.heading else crit.start  # type: ignore[union-attr]
+    first = _text_start(text, crit)
     bounds = [first, *cuts, crit.end]
     pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
     # a cross-reference ("See Disease Characteristics") is no criterion: it stays the parent's text,

@@ -1090,11 +1090,26 @@ def _tested_for(text: str, entities: list[dict[str, Any]], end: int, connector: 
     return out
 
 
+# what may stand between a route word and the drug it qualifies: a few words, no clause mark ("IV or
+# oral antibiotics", "intravenous (IV) administration of"), never "..., with no history of"
+_ROUTE_GAP = re.compile(r"[\w()/ -]{0,30}")
+# a route abbreviation that is a roman numeral in a range or a stage ("Stage III-IV", "grade II/IV")
+_NUMERAL_BEFORE = re.compile(r"(?:\b[ivx]+\s*[-–/]\s*|\b(?:stage|grade|class|type|phase)\s+)$")
+
+
 def route_of(text: str, entity: dict[str, Any]) -> str | None:
-    window = text[max(0, entity["start"] - 30) : entity["end"]].lower()
+    """The route written within a few words before the drug mention or inside it ("oral prednisone",
+    "IV or oral antibiotics")."""
+    start = max(0, entity["start"] - 30)
+    window = text[start : entity["end"]].lower()
+    at = entity["start"] - start
     found = None
     for pattern, route in _words()["_routes"]:
-        if pattern.search(window):
+        for m in pattern.finditer(window):
+            if m.end() <= at and not _ROUTE_GAP.fullmatch(window, m.end(), at):
+                continue
+            if _NUMERAL_BEFORE.search(window, 0, m.start()):
+                continue
             found = route
     return found
 

@@ -53,16 +53,18 @@ _LEAD = (
     # ("for at least the past three months", "for the last 6 weeks": how long a state has lasted up to now)
     r"|for\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
-    r"|greater\s+than|no\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
+    r"|greater\s+than|not?\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
 # ("≥ 7 days post last chemotherapy": "post" as a word of its own counts from an event, as "since" does)
 # ("14 days must have elapsed since the completion of therapy", "2 weeks must have elapsed for local
 # palliative radiotherapy", "6 months must have elapsed if prior craniospinal RT": as "since")
 _DIRECTION = (
     r"(?P<dir>(?:(?:must|should)\s+)?(?:have\s+|has\s+)?(?:elapsed|passed)\s+(?:since|from|for|if)"
-    r"|before|prior\s+to|preceding|after|following|since|post(?=\s)|from|of)"
+    # ("the 30 days immediately preceding the first treatment visit")
+    r"|(?:(?:immediately|just|directly)\s+)?(?:before|prior\s+to|preceding|after|following)|since|post(?=\s)|from|of)"
 )
 _ELAPSED = re.compile(r".*(?:elapsed|passed)\s", re.IGNORECASE | re.DOTALL)
+_IMMEDIATELY = re.compile(r"^(?:immediately|just|directly)\s+", re.IGNORECASE)
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
 _DURATION = rf"{_NUMBER}(?:\s{{0,2}}\(\s{{0,2}}\d{{1,4}}\s{{0,2}}\))?(?:{WRAPPED_BREAK}|\s{{0,2}}[-\s]?){_UNIT}"
@@ -148,7 +150,19 @@ def match_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
         if m and (best is None or m.end() > best[1]):
             name = rule.name.format(**{k: v for k, v in m.groupdict().items() if v})
             best = (m.start(), m.end(), name, rule.type)
+    if (
+        best is not None
+        and best[2] == "enrollment"
+        and _BARE_STUDY.fullmatch(text, best[0], best[1])
+        and _AFTER_END.search(text, max(0, pos - 12), pos)
+    ):
+        # "for 2 months after study", "6 months following the trial": after the study has ended
+        best = (best[0], best[1], "end of study", best[3])
     return best
+
+
+_BARE_STUDY = re.compile(r"(?:(?:the|this)\s+)?(?:study|trial)", re.IGNORECASE)
+_AFTER_END = re.compile(r"\b(?:after|following)\s*$", re.IGNORECASE)
 
 
 # Words that end an event phrase named after "since"/"before"/"after": clause words, verbs and the
@@ -387,7 +401,7 @@ _DURING_RE = re.compile(
 _SURVIVAL_BEFORE = re.compile(r"(?:surviv\w*|expectancy|life)\W{0,3}(?:(?:of|is)\s{1,3})?$", re.IGNORECASE)
 _COMPARATOR_LEAD = re.compile(
     # ("for the past 3 months" looks back from now: a window)
-    r"less|more|greater|no\b|up\b|at\s+least|for(?!\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)\b)"
+    r"less|more|greater|not?\b|up\b|at\s+least|for(?!\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)\b)"
     r"|longer|over(?!\s+the)|[<>≤≥=]",
     re.IGNORECASE,
 )
@@ -529,6 +543,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         lead, direction_word = m.group("lead"), m.group("dir")
         if direction_word and _ELAPSED.match(direction_word):
             direction_word = "since"
+        if direction_word:
+            direction_word = _IMMEDIATELY.sub("", direction_word)  # "immediately preceding" reads as "preceding"
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
         anchor = match_anchor(text, m.end()) if anchored else None

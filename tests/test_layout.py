@@ -1563,3 +1563,46 @@ def test_a_line_at_the_column_of_a_bulleted_lines_marker_goes_on_its_unfinished_
         "and bone marrow at diagnosis), indicated for allogeneic transplantation"
     ) in found
     assert not any(t.startswith("in peripheral blood") for t in found)
+
+
+def test_numbered_section_headers_are_headers() -> None:
+    text = (
+        "1. Inclusion Criteria\n\n   1. The subject is 21 years of age or older.\n   2. The subject has ED.\n"
+        "2. Exclusion Criteria\n\n   1. The subject has a penile prosthesis.\n"
+    )
+    found = _parents(text)
+    assert sorted(found) == ["exc-1", "inc-1", "inc-2"]
+    assert found["exc-1"] == ("The subject has a penile prosthesis.", None)
+
+
+def test_a_numbered_line_that_names_exclusion_is_no_header() -> None:
+    found = _parents("Inclusion Criteria:\n1. Adults\n2. Exclusion of other causes of anaemia\n")
+    assert found["inc-2"] == ("Exclusion of other causes of anaemia", None)
+
+
+def test_the_criteria_before_a_pdq_paragraphs_first_label_are_its_own() -> None:
+    text = (
+        "PRIOR CONCURRENT THERAPY: At least 6 months since myeloablative therapy with bone marrow\r\n"
+        "transplantation Recovered from toxic effects of prior therapy Biologic therapy: Not\r\n"
+        "specified Chemotherapy: At least 3 weeks since chemotherapy Endocrine therapy: Not specified\r\n"
+    )
+    found = _parents(text)
+    assert found["inc-1.1"] == (
+        "At least 6 months since myeloablative therapy with bone marrow\r\ntransplantation",
+        "inc-1",
+    )
+    assert found["inc-1.2"] == ("Recovered from toxic effects of prior therapy", "inc-1")
+    assert found["inc-1.3"][0].startswith("Biologic therapy:")
+
+
+def test_a_test_acronym_wrapped_before_its_limit_starts_a_run_on_criterion() -> None:
+    # (hard-wrapped at 90 columns, as the legacy XML is)
+    text = (
+        "PATIENT CHARACTERISTICS: Age: No greater than 21 at diagnosis Performance status: 0-2 Life\r\n"
+        "expectancy: At least 2 months Hepatic: Bilirubin no greater than 1.5 times normal AST/ALT\r\n"
+        "less than 2.5 times normal Renal: Creatinine no greater than 1.5 times normal OR\r\n"
+        "radioisotope GFR at least 70 mL/min\r\n"
+    )
+    found = _parents(text)
+    hepatic = [v[0] for v in found.values() if v[1] == "inc-1.4"]
+    assert hepatic == ["Bilirubin no greater than 1.5 times normal", "AST/ALT\r\nless than 2.5 times normal"]

@@ -690,3 +690,38 @@ def test_a_limit_word_ending_a_numbered_line_takes_no_list_number_from_the_next(
     # ... a number on the next line that is no list number still is the limit's
     text = "Hemoglobin greater than\n10 g/dL"
     assert [(t.comparator, t.value) for t in v.find_thresholds(text)] == [(">", 10)]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a drug after "non" is what the thing is not
+        ("Hypersensitivity to non-steroid anti-inflammatory agents", {"nsaids"}),
+        ("Nonsteroidal antiinflammatory drugs within 2 weeks", {"nsaids"}),
+        ("Non-insulin dependent diabetes mellitus", set()),
+        # an abbreviation defined in brackets names the same drug further on
+        (
+            "Completed induction with ganciclovir (DHPG) and be about to start the maintenance phase DHPG therapy.",
+            {"ganciclovir"},
+        ),
+    ],
+)
+def test_drug_names(text: str, names: set[str]) -> None:
+    record = extract_lines(text, side="exclusion")
+    assert {d["name"] for d in all_items(record, "drugs")} == names
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "route"),
+    [
+        # a roman numeral in a stage range is no route
+        ("Stage III-IV NSCLC, with no history of anticancer treatment including chemotherapy", "chemotherapy", None),
+        ("IV antibiotics within 2 weeks", "antibiotics", "intravenous"),
+        ("Oral glucocorticoids, such as prednisone", "prednisone", "oral"),
+    ],
+)
+def test_drug_routes(text: str, drug: str, route: str | None) -> None:
+    record = extract_lines(text, side="exclusion")
+    found = [d for d in all_items(record, "drugs") if d["text"].lower().endswith(drug)]
+    assert found, all_items(record, "drugs")
+    assert {d.get("route") for d in found} == {route}
