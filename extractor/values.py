@@ -1009,6 +1009,18 @@ def _is_next_list_marker(text: str, start: int, num_start: int, num_end: int) ->
     return previous is not None and int(previous.group(1)) + 1 == int(text[num_start:num_end])
 
 
+_DENOMINATOR = re.compile(r"[ \t]?/[ \t]?([2-4])(?![\d.,])")
+
+
+def _is_fraction_numerator(text: str, end: int, value: float) -> bool:
+    """Named check: is the number a half, third or quarter's numerator ("≥ 1/2 teaspoon", "less than
+    1/3 of hematopoietic sites", "a mediastinal mass greater than 1/3 of ...")? Then it is no limit.
+    A score out of its maximum ("at least 40/100", "<4 / 5" muscle force) and a pair of values
+    ("hematocrit/hemoglobin less than 26/8") are."""
+    m = _DENOMINATOR.match(text, end)
+    return m is not None and 0 < value < int(m.group(1))
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -1027,6 +1039,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             return None
         value = _number(m.group("num"))
         unit, ucum = unit_fields(m.group("unit"))
+        if unit is None and _is_fraction_numerator(text, m.end("num"), value):
+            return None
         counted = None if unit else cells_per_volume_power(text, m.start("num"), m.end("num"), value)
         if counted is not None:
             return counted

@@ -1606,3 +1606,8 @@ def test_a_test_acronym_wrapped_before_its_limit_starts_a_run_on_criterion() -> 
     found = _parents(text)
     hepatic = [v[0] for v in found.values() if v[1] == "inc-1.4"]
     assert hepatic == ["Bilirubin no greater than 1.5 times normal", "AST/ALT\r\nless than 2.5 times normal"]
+
+
+def test_non_inclusion_criteria_are_exclusion_criteria() -> None:
+    found = _parents("Inclusion Criteria:\n\n1. Adults\n\nNon-inclusion criteria:\n\n1. Angina pectoris;\n")
+    assert found["exc-1"] == ("Angina pectoris;", None)
