@@ -18,6 +18,7 @@ from .units import DURATION_UCUM, registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
+_TEMPERATURE_UCUM = frozenset({"Cel", "[degF]"})
 #: what a time threshold after "for" measures how long of ("pain for at least 3 months"): the measure
 #: is then "duration"
 DURATION_SUBJECT_TYPES = {"Condition", "Procedure", "Drug", "Observation"}
@@ -232,6 +233,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                     bool(words["_connector"].match(gap))
                     and e["type"] == entities[group[0]]["type"]
                     and e["type"] in JOINABLE_TYPES
+                    # ("Active infection or fever > 38.5°C": a temperature measures the fever written
+                    # next to it, not the infection; "Pleural effusion or ascites > 1 liter" share one)
+                    and not (e["type"] == "Condition" and t.get("ucum") in _TEMPERATURE_UCUM)
                 )
             if not ok:
                 break

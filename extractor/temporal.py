@@ -61,9 +61,12 @@ _LEAD = (
 _DIRECTION = (
     r"(?P<dir>(?:(?:must|should)\s+)?(?:have\s+|has\s+)?(?:elapsed|passed)\s+(?:since|from|for|if)"
     # ("the 30 days immediately preceding the first treatment visit")
-    r"|(?:(?:immediately|just|directly)\s+)?(?:before|prior\s+to|preceding|after|following)|since|post(?=\s)|from|of)"
+    r"|(?:(?:immediately|just|directly)\s+)?(?:before|prior\s+to|preceding|after|following)|since"
+    # ("less than 4 months postpartum": after childbirth, the word its own anchor)
+    r"|post[- ]?partum\b|post(?=\s)|from|of)"
 )
 _ELAPSED = re.compile(r".*(?:elapsed|passed)\s", re.IGNORECASE | re.DOTALL)
+_POSTPARTUM = re.compile(r"post[- ]?partum", re.IGNORECASE)
 _IMMEDIATELY = re.compile(r"^(?:immediately|just|directly)\s+", re.IGNORECASE)
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
@@ -548,6 +551,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # a life expectancy "from screening" is a threshold on the life expectancy, not a window
         anchored = direction_word and not _SURVIVAL_BEFORE.search(text, max(0, m.start() - 40), m.start())
         anchor = match_anchor(text, m.end()) if anchored else None
+        if direction_word and _POSTPARTUM.fullmatch(direction_word):
+            anchor, direction_word = (m.start("dir"), m.end("dir"), "childbirth", "Reference_point"), "after"
         known = anchor is not None
         if (
             anchor is None
