@@ -1490,7 +1490,8 @@ _OF_AGE_INFANT = re.compile(
 
 # the words that may stand beside a bare age in its criterion ("Age: between 18 and 65 years inclusive")
 _AGE_LINE_WORDS = re.compile(
-    r"\b(?:age[ds]?|between|from|years?|old|older|younger|of|and|or|inclusive|inclusively|included)\b|[^A-Za-z]",
+    r"\b(?:age[ds]?|between|from|years?|old|older|younger|of|and|or|inclusive|inclusively|included"
+    r"|be|must|should|is|are)\b|[^A-Za-z]",
     re.IGNORECASE,
 )
 
