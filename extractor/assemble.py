@@ -928,6 +928,10 @@ def _constraint(
     ):
         # "Performance status: WHO 0-2": the topic's scale is the WHO's ("WHO" alone names no mention)
         c["measure"] = "who performance status"
+    elif not t.get("ucum") and (
+        platform := _PLATFORM_VERSION_BEFORE.search(text, max(0, base + t["start"] - 50), base + t["start"])
+    ):
+        c["measure"] = _PLATFORM_VERSIONS[(platform.group("platform") or platform.group("bracketed")).lower()]
     elif (
         t.get("ucum") in _unit_measures()
         and (not c.get("measure") or (i is not None and entities[i]["type"] == "Person" and c["measure"] != "age"))
@@ -1038,6 +1042,14 @@ def _pair_time_unit_bounds(
 _WHO_PERFORMANCE_BEFORE = re.compile(
     r"performance\s+status\s*:\s*(?:WHO|World\s+Health\s+Organi[sz]ation)\s*(?:\(WHO\)\s*)?$", re.IGNORECASE
 )
+# the phone platform a version number is of ("an iPhone operating system (iOS) 14 or greater", "Android
+# OS 10 or greater", "iOS version 15 or later")
+_PLATFORM_VERSION_BEFORE = re.compile(
+    r"(?:\b(?P<platform>ios|android)\b|\((?P<bracketed>ios)\))(?:\s+operating\s+system)?(?:\s+os)?"
+    r"(?:\s*\((?:os|ios)\))?(?:\s+version)?[\s:]*$",
+    re.IGNORECASE,
+)
+_PLATFORM_VERSIONS = {"ios": "ios version", "android": "android os version"}
 _ECOG_NAMES = re.compile(r"ecog|zubrod|\bwho\b|eastern", re.IGNORECASE)
 
 

@@ -399,7 +399,7 @@ def _counted_pattern() -> re.Pattern[str]:
 # "6 or more weeks", "3 or more cycles": the unit may follow the comparator instead
 # "pain of 6/10 or higher": a score out of its scale's maximum, never the maximum alone ("10 or higher")
 POSTFIX_RE = re.compile(
-    rf"(?<![/\d.,])(?P<num>{_NUM})(?:\s{{0,2}}/\s{{0,2}}(?P<den>\d{{1,3}})(?![\d.,]))?\s{{0,3}}(?P<unit>UNIT)?{_UNIT_GAP}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|under|younger|below|less|fewer|lower))\b(?!\s*than)"
+    rf"(?<![/\d.,])(?P<num>{_NUM})(?:\s{{0,2}}/\s{{0,2}}(?P<den>\d{{1,3}})(?![\d.,]))?\s{{0,3}}(?P<unit>UNIT)?{_UNIT_GAP}(?:(?:of\s+age|old)\s+)?(?P<post>(?:and|or)\s+(?:over|older|above|more|greater|higher|up|worse|later|newer|under|younger|below|less|fewer|lower))\b(?!\s*than)"
     r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
@@ -511,7 +511,7 @@ _NUMBER_NEXT = re.compile(r"\s{0,3}\d")
 _COMP_BEFORE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
 # the maxima of the scores written "6/10": visual analogue and numeric rating scales
 _SCALE_MAXIMA = frozenset({"4", "5", "10", "100"})
-_MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up", "worse"})
+_MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up", "worse", "later", "newer"})
 
 
 def _is_more(m: re.Match[str]) -> bool:
