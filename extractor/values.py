@@ -511,6 +511,8 @@ _NUMBER_NEXT = re.compile(r"\s{0,3}\d")
 _COMP_BEFORE = re.compile(rf"(?P<comp>{_COMP})\s{{0,3}}$", re.IGNORECASE)
 # the maxima of the scores written "6/10": visual analogue and numeric rating scales
 _SCALE_MAXIMA = frozenset({"4", "5", "10", "100"})
+_RELEASE_WORDS = frozenset({"later", "newer"})
+_VERSION_BEFORE = re.compile(r"\b(?:version|ios|android|os|release)\b", re.IGNORECASE)
 _MORE_WORDS = frozenset({"over", "older", "above", "more", "greater", "higher", "up", "worse", "later", "newer"})
 
 
@@ -1268,6 +1270,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue  # "older than 21 years of age and under age of 80": ">21", not "21 and under"
         if m.group("den") and m.group("den") not in _SCALE_MAXIMA:
             continue  # "1/3 or less" is a fraction, not a score: reported as unparsed
+        if m.group("post").split()[-1].lower() in _RELEASE_WORDS and not _VERSION_BEFORE.search(
+            text, max(0, m.start() - 50), m.start()
+        ):
+            continue  # "or later" is a version's ("iOS 15 or later"), not a time's ("at week 8 or later")
         comparator = ">=" if _is_more(m) else "<="
         unit, ucum = unit_fields(m.group("unit") or m.group("unit_after"))
         out.append(
