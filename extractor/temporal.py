@@ -61,7 +61,9 @@ _LEAD = (
 _DIRECTION = (
     r"(?P<dir>(?:(?:must|should)\s+)?(?:have\s+|has\s+)?(?:elapsed|passed)\s+(?:since|from|for|if)"
     # ("the 30 days immediately preceding the first treatment visit")
-    r"|(?:(?:immediately|just|directly)\s+)?(?:before|prior\s+to|preceding|after|following)|since"
+    # ("within the last 6 months prior to or at the Baseline Visit")
+    r"|(?:(?:immediately|just|directly)\s+)?(?:(?:before|prior\s+to)(?:\s+or\s+(?:at|on))?|preceding|after|following)"
+    r"|since"
     # ("less than 4 months postpartum": after childbirth, the word its own anchor)
     r"|post[- ]?partum\b|post(?=\s)|from|of)"
 )

@@ -105,7 +105,7 @@ def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
         ("at least 72 hours prior to study No other concurrent endocrine therapy", "enrollment"),
         ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "chemotherapy"),
         ("within 28 days prior to Day 1", "day 1"),
-        ("within 14 days prior to the Screening Visit", "screening"),
+        ("within 14 days prior to the Screening Visit", "screening visit"),
         # a comparator after the event starts a threshold on it
         (
             "At least 6 months since prior involved-field radiotherapy greater than 1,500 cGy",
