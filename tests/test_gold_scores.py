@@ -1550,6 +1550,50 @@ OTHER_TRIALS = {
         "drugs": 0.80,
         "sub_items": 0.95,
     },
+    "NCT06067984": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.70,
+        "windows": 0.60,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT06465238": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.20,
+    },
+    "NCT05650866": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.45,
+    },
+    "NCT00001862": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.35,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT00007904": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00005040": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.50,
+        "constraints": 0.70,
+        "windows": 0.80,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
 }
 
 
