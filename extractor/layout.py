@@ -1195,6 +1195,11 @@ def _attach_labelled(text: str, crit: CriterionSpan, min_labels: int = MIN_INLIN
     # ("PRIOR CONCURRENT THERAPY: At least 6 months since myeloablative therapy ... Biologic therapy:
     # Not specified ...")
     lead = _trim(text, _text_start(text, crit), labels[0][0])
+    reference = _CROSS_REFERENCE.match(text, *lead)
+    if reference:
+        # ("See Disease Characteristics No limit on the number of prior regimens Biologic therapy: ..."):
+        # the cross-reference stays the paragraph's text
+        lead = _trim(text, reference.end(), lead[1])
     if lead[1] > lead[0]:
         crit.children.append(CriterionSpan(f"{crit.id}.1", crit.side, *lead, crit.id, inline=True))
     for ls, le in labels:

@@ -532,7 +532,8 @@ def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
 
 
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
-_BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*$")
+# ("at least 750/mm3 (between 300-750/mm3, if due to ...)": a range in the bracket too)
+_BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*(?:(?:between|from|or)\s+)?$", re.IGNORECASE)
 # between two limits of one measure: a few words that are no other limit, then "or" ("less than 50% of
 # baseline within 24 hours or less than 100,000/mm3")
 _ALTERNATIVE_LIMIT_GAP = re.compile(r"[^;.()<>≤≥=]{0,60}?\s(?:or|and/or)\s*", re.IGNORECASE)

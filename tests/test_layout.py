@@ -1611,3 +1611,14 @@ def test_a_test_acronym_wrapped_before_its_limit_starts_a_run_on_criterion() -> 
 def test_non_inclusion_criteria_are_exclusion_criteria() -> None:
     found = _parents("Inclusion Criteria:\n\n1. Adults\n\nNon-inclusion criteria:\n\n1. Angina pectoris;\n")
     assert found["exc-1"] == ("Angina pectoris;", None)
+
+
+def test_a_cross_reference_before_a_pdq_paragraphs_first_label_stays_its_text() -> None:
+    text = (
+        "PRIOR CONCURRENT THERAPY: See Disease Characteristics No limit on the number of prior\r\n"
+        "agents or regimens received Biologic therapy: Prior bone marrow transplantation allowed\r\n"
+        "Chemotherapy: Recovered from prior chemotherapy Endocrine therapy: Not specified\r\n"
+    )
+    found = _parents(text)
+    assert found["inc-1.1"] == ("No limit on the number of prior\r\nagents or regimens received", "inc-1")
+    assert found["inc-1.2"][0].startswith("Biologic therapy:")
