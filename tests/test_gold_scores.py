@@ -1594,6 +1594,50 @@ OTHER_TRIALS = {
         "drugs": 0.75,
         "sub_items": 0.85,
     },
+    "NCT01220206": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT04969666": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+        "constraints": 0.55,
+        "windows": 0.80,
+    },
+    "NCT00006010": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00000662": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.60,
+        "constraints": 0.40,
+        "drugs": 0.50,
+        "sub_items": 0.30,
+    },
+    "NCT00003754": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.80,
+        "windows": 0.60,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT00002470": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.80,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
 }
 
 
