@@ -1622,3 +1622,14 @@ def test_a_cross_reference_before_a_pdq_paragraphs_first_label_stays_its_text() 
     found = _parents(text)
     assert found["inc-1.1"] == ("No limit on the number of prior\r\nagents or regimens received", "inc-1")
     assert found["inc-1.2"][0].startswith("Biologic therapy:")
+
+
+def test_an_actg_topic_announcing_the_subjects_it_excludes_heads_its_bullets() -> None:
+    text = (
+        "Exclusion Criteria\r\n\r\nCo-existing Condition:\r\n\r\n"
+        "Subjects with the following conditions or symptoms are excluded:\r\n\r\n"
+        "  -  Positive syphilis serology.\r\n\r\n  -  Circulating hepatitis B antigenemia.\r\n"
+    )
+    found = _parents(text)
+    assert found["exc-1.1"] == ("Positive syphilis serology.", "exc-1")
+    assert found["exc-1.2"] == ("Circulating hepatitis B antigenemia.", "exc-1")
