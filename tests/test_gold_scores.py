@@ -1638,6 +1638,48 @@ OTHER_TRIALS = {
         "drugs": 0.95,
         "sub_items": 0.95,
     },
+    "NCT05999214": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.95,
+    },
+    "NCT03828656": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.40,
+        "constraints": 0.30,
+        "drugs": 0.60,
+    },
+    "NCT05525572": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT00003666": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.55,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT00002068": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "windows": 0.85,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT00496444": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.60,
+    },
 }
 
 
