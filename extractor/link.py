@@ -939,15 +939,29 @@ def _is_marker(text: str, e: dict[str, Any]) -> bool:
 
 def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> int | None:
     """The marker (``_is_marker``) a result word ending at ``end`` stands right before, at the end of
-    the criterion ("Positive HIV-I."), or None."""
+    the criterion or of its line ("Positive HIV-I.", a bullet "Positive PPD." under a topic), or None."""
     for i, e in enumerate(entities):
         if e["start"] < end:
             continue
         if not re.fullmatch(r"[ \t]{1,3}", text[end : e["start"]]) or not _is_marker(text, e):
             return None
         # (a short suffix the mention left out may end it: "HIV" of "HIV-I")
-        return i if re.fullmatch(r"(?:-?[A-Za-z0-9]{1,3})?\s*[.;]?\s*", text[e["end"] :]) else None
+        if _MARKER_ENDS.fullmatch(text, e["end"]):
+            return i
+        # ... or the line, where the result word starts it ("  -  Positive PPD." under an ACTG topic;
+        # not "CD 20 negative B-cell Lymphoma")
+        line_end = text.find("\n", e["end"])
+        line_start = text.rfind("\n", 0, end) + 1
+        word = _LAST_WORD_AT.search(text, line_start, end)
+        starts_line = word is not None and _BULLET_LEAD.fullmatch(text, line_start, word.start())
+        rest_of_line = _MARKER_ENDS.fullmatch(text, e["end"], line_end) if line_end >= 0 else None
+        return i if starts_line and rest_of_line else None
     return None
+
+
+_MARKER_ENDS = re.compile(r"(?:-?[A-Za-z0-9]{1,3})?\s*[.;]?\s*")
+_BULLET_LEAD = re.compile(r"[ \t]*(?:[-*•·][ \t]+)?")
+_LAST_WORD_AT = re.compile(r"\S+$")
 
 
 _SPACES_ONLY = re.compile(r"[ \t]{1,3}")

@@ -725,3 +725,13 @@ def test_drug_routes(text: str, drug: str, route: str | None) -> None:
     found = [d for d in all_items(record, "drugs") if d["text"].lower().endswith(drug)]
     assert found, all_items(record, "drugs")
     assert {d.get("route") for d in found} == {route}
+
+
+def test_a_result_word_starting_a_bullet_under_an_actg_topic_is_the_result_of_the_marker_after_it() -> None:
+    text = (
+        "Exclusion Criteria\r\n\r\nCo-existing Condition:\r\n\r\nPatients with the following are excluded:\r\n\r\n"
+        "  -  Positive PPD.\r\n\r\n  -  CD 20 negative B-cell Lymphoma\r\n\r\n  -  Negative HIV test.\r\n"
+    )
+    found = {(c["measure"], c["value"]) for c in all_items(extractor.extract(text), "constraints")}
+    assert ("ppd", "positive") in found
+    assert ("b-cell lymphoma", "negative") not in found  # "CD 20 negative": the result of CD 20
