@@ -1282,6 +1282,12 @@ _IN_BRACKETS_ALONE = re.compile(r"\(\s{0,2}$")
 _FOR_BEFORE = re.compile(r"\bfor\s{1,3}$", re.IGNORECASE)
 
 
+# an age limit that starts an item of a run-on listing with a capitalised over/under ("... failed
+# interferon treatment Over 55 years", "Under 55 years and either ..."); "smoked over 20 years" and
+# "for over 20 years" say how long
+_ADULT_AGE_LIMIT = re.compile(r"(?:Over|Under|Above|Below|OVER|UNDER)\s+\d")
+
+
 def _bare_duration(
     text: str,
     local: str,
@@ -1300,6 +1306,8 @@ def _bare_duration(
     age range ("4 months and 21 years of age") or an age group in brackets ("(under 10 years)"). ``t``
     has offsets into ``local``, the top criterion's text, which starts at ``base`` in ``text``."""
     start, end = base + t["start"], base + t["end"]
+    if _ADULT_AGE_LIMIT.match(text, start, end) and (t.get("value") or 0) >= 18 and t.get("ucum") == "a":
+        return False  # "... failed interferon treatment Over 55 years": an age limit in a run-on listing
     # ("ED for at least 1 year but less than 10 years": a range after "for" is how long, as one bound is)
     lasted = (
         {**t, "comparator": ">="}
@@ -1542,6 +1550,12 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     followed by 'of age' / 'old'."""
     if t.get("ucum") is None and _AGE_COMPARATOR.search(text, base + t["start"], base + t["end"]):
         return True  # "under the age of 80", "over age 65"
+    if (
+        t.get("ucum") == "a"
+        and (t.get("value") or 0) >= 18
+        and _ADULT_AGE_LIMIT.match(text, base + t["start"], base + t["end"])
+    ):
+        return True  # "... failed interferon treatment Over 55 years": an item of its own, an age
     if (
         t.get("ucum") is None
         and isinstance(t.get("value"), int)
