@@ -1680,6 +1680,50 @@ OTHER_TRIALS = {
         "drugs": 0.75,
         "sub_items": 0.60,
     },
+    "NCT05490680": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.80,
+        "drugs": 0.75,
+    },
+    "NCT00415220": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.55,
+        "sub_items": 0.95,
+    },
+    "NCT00002382": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.55,
+        "constraints": 0.20,
+        "windows": 0.95,
+        "drugs": 0.60,
+        "sub_items": 0.75,
+    },
+    "NCT00004918": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "windows": 0.75,
+        "drugs": 0.70,
+    },
+    "NCT00004114": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.55,
+        "constraints": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.55,
+    },
+    "NCT00460486": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.45,
+    },
 }
 
 
