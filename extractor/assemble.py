@@ -1288,6 +1288,12 @@ _FOR_BEFORE = re.compile(r"\bfor\s{1,3}$", re.IGNORECASE)
 _ADULT_AGE_LIMIT = re.compile(r"(?:Over|Under|Above|Below|OVER|UNDER)\s+\d")
 
 
+def _is_adult_age_limit(text: str, start: int, end: int, t: dict[str, Any]) -> bool:
+    """Named check: text[start:end], a limit of at least 18 years, starts a run-on item with a
+    capitalised over/under (``_ADULT_AGE_LIMIT``): an age."""
+    return t.get("ucum") == "a" and (t.get("value") or 0) >= 18 and bool(_ADULT_AGE_LIMIT.match(text, start, end))
+
+
 def _bare_duration(
     text: str,
     local: str,
@@ -1306,7 +1312,7 @@ def _bare_duration(
     age range ("4 months and 21 years of age") or an age group in brackets ("(under 10 years)"). ``t``
     has offsets into ``local``, the top criterion's text, which starts at ``base`` in ``text``."""
     start, end = base + t["start"], base + t["end"]
-    if _ADULT_AGE_LIMIT.match(text, start, end) and (t.get("value") or 0) >= 18 and t.get("ucum") == "a":
+    if _is_adult_age_limit(text, start, end, t):
         return False  # "... failed interferon treatment Over 55 years": an age limit in a run-on listing
     # ("ED for at least 1 year but less than 10 years": a range after "for" is how long, as one bound is)
     lasted = (
@@ -1550,11 +1556,7 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     followed by 'of age' / 'old'."""
     if t.get("ucum") is None and _AGE_COMPARATOR.search(text, base + t["start"], base + t["end"]):
         return True  # "under the age of 80", "over age 65"
-    if (
-        t.get("ucum") == "a"
-        and (t.get("value") or 0) >= 18
-        and _ADULT_AGE_LIMIT.match(text, base + t["start"], base + t["end"])
-    ):
+    if _is_adult_age_limit(text, base + t["start"], base + t["end"], t):
         return True  # "... failed interferon treatment Over 55 years": an item of its own, an age
     if (
         t.get("ucum") is None

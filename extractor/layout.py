@@ -1202,8 +1202,8 @@ def _attach_labelled(text: str, crit: CriterionSpan, min_labels: int = MIN_INLIN
         lead = _trim(text, reference.end(), lead[1])
     if lead[1] > lead[0]:
         crit.children.append(CriterionSpan(f"{crit.id}.1", crit.side, *lead, crit.id, inline=True))
-    for ls, le in labels:
-        end = labels[labels.index((ls, le)) + 1][0] if (ls, le) != labels[-1] else crit.end
+    for k, (ls, le) in enumerate(labels):
+        end = labels[k + 1][0] if k + 1 < len(labels) else crit.end
         s, e = _trim(text, ls, end)
         if e > s:
             n = len(crit.children) + 1
