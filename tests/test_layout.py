@@ -1633,3 +1633,8 @@ def test_an_actg_topic_announcing_the_subjects_it_excludes_heads_its_bullets() -
     found = _parents(text)
     assert found["exc-1.1"] == ("Positive syphilis serology.", "exc-1")
     assert found["exc-1.2"] == ("Circulating hepatitis B antigenemia.", "exc-1")
+
+
+def test_an_outline_numbered_section_header_is_a_header() -> None:
+    found = _parents("Inclusion Criteria:\n\n1. Adults\n\nIII.6 EXCLUSION CRITERIA\n\n1. Pregnancy\n")
+    assert found["exc-1"] == ("Pregnancy", None)
