@@ -1638,3 +1638,13 @@ def test_an_actg_topic_announcing_the_subjects_it_excludes_heads_its_bullets() -
 def test_an_outline_numbered_section_header_is_a_header() -> None:
     found = _parents("Inclusion Criteria:\n\n1. Adults\n\nIII.6 EXCLUSION CRITERIA\n\n1. Pregnancy\n")
     assert found["exc-1"] == ("Pregnancy", None)
+
+
+def test_a_lead_in_saying_what_participants_must_do_is_no_criterion() -> None:
+    text = (
+        "To be eligible to participate in the study, prospective participants must:\n\n"
+        "1. Be 18 years of age or older;\n2. Have a smartphone;\n"
+    )
+    found = _parents(text)
+    assert found["inc-1"] == ("Be 18 years of age or older;", None)
+    assert found["inc-2"] == ("Have a smartphone;", None)
