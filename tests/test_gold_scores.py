@@ -1724,6 +1724,46 @@ OTHER_TRIALS = {
         "windows": 0.85,
         "drugs": 0.45,
     },
+    "NCT00882934": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT01275404": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+    },
+    "NCT05266716": {
+        "segmentation": 0.55,
+        "entities_overlap": 0.30,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
+    "NCT00004086": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.65,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.60,
+        "sub_items": 0.85,
+    },
+    "NCT00000790": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.80,
+        "windows": 0.70,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT00003468": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
 }
 
 
