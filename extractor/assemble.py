@@ -336,7 +336,9 @@ def _criterion_records(
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 
-    _name_defined_short_forms(local, entities, short_names)
+    # a drug's abbreviation in brackets right after it ("filgrastim (G-CSF)", "granulocyte
+    # colony-stimulating factor (G-CSF)") names it once, here and where the text writes it again
+    short_forms = _name_defined_short_forms(local, entities, short_names)
 
     # --- ids, per innermost criterion ----------------------------------------------------------
     owner: dict[int, CriterionSpan] = {}
@@ -509,9 +511,7 @@ def _criterion_records(
     out_drugs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     taken_by_thresholds = [(t["start"], t["end"]) for t in thresholds]
     drug_spans = [(e["start"], e["end"]) for e in entities if e["type"] == "Drug"]
-    # a drug's abbreviation in brackets right after it ("filgrastim (G-CSF)", "granulocyte
-    # colony-stimulating factor (G-CSF)") names it once, the long form's dose its own where it has none
-    short_forms = drug_short_forms(local, entities)
+    # (the long form's dose is the abbreviation's own where it has none)
     for i, j in short_forms.items():
         if i not in dose_of and j in dose_of:
             dose_of[i] = dose_of[j]
@@ -1213,11 +1213,13 @@ def drug_short_forms(text: str, entities: list[dict[str, Any]]) -> dict[int, int
     return out
 
 
-def _name_defined_short_forms(text: str, entities: list[dict[str, Any]], short_names: dict[str, str]) -> None:
+def _name_defined_short_forms(text: str, entities: list[dict[str, Any]], short_names: dict[str, str]) -> dict[int, int]:
     """A drug abbreviation defined in brackets after one drug's name ("ganciclovir (DHPG)") names that
     drug wherever the text writes it again ("the maintenance phase DHPG therapy"), rather than what
     a vocabulary files under the letters (DrugBank's DHPG is dihydroxyphenylglycine). ``short_names``
-    holds the definitions seen so far in the text; each later mention takes the long form's name."""
+    holds the definitions seen so far in the text; each later mention takes the long form's name.
+    Returns the criterion's pairs (``drug_short_forms``), which the renaming leaves as they are: it
+    renames no class, and only a class's name enters the pairing."""
     short_forms = drug_short_forms(text, entities)
     for i, j in short_forms.items():
         long = entities[i]
@@ -1230,6 +1232,7 @@ def _name_defined_short_forms(text: str, entities: list[dict[str, Any]], short_n
             name = short_names.get(text[e["start"] : e["end"]])
             if name is not None:
                 e["normalized"] = name
+    return short_forms
 
 
 def is_duration_of_state(
