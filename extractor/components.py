@@ -1041,6 +1041,13 @@ def vocabulary_names(
                     linked.status == LINKED
                     and not linked.codes[0].code.startswith(kind.excluded_codes)
                     and normalized(name, kind.type) not in stops[k]
+                    # "Candida albicans" is a DrugBank allergen extract, and the organism in criteria
+                    and not (
+                        kind.type == "Drug"
+                        and is_microorganism_name(name)
+                        and not _PRODUCT_OF_ORGANISM.match(text, end)
+                    )
+                    and not in_citation(text, start, end)
                 ):
                     found = (start, end, m, kind)
                     break
@@ -1140,6 +1147,48 @@ def _non_concept_names() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("non_concept_names"))
 
 
+@cache
+def _microorganism_names() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("microorganism_names"))
+
+
+# the lower-case words that may follow a genus in an organism's name: a species ("albicans",
+# "aeruginosa"), "spp.", "oocysts"
+_SPECIES_WORD = re.compile(r"[a-z][a-z-]+\.?|spp?\.")
+
+
+def is_microorganism_name(name: str) -> bool:
+    """Whether a mention of one to three words names a microorganism alone ("Candida albicans",
+    "Legionella", "Herpes simplex", "Mycobacterium avium-intracellulare"): a genus or an organism's
+    common name (``words.json`` ``microorganism_names``), then only lower-case species words."""
+    words = name.split()
+    if not words or len(words) > 3:
+        return False
+    names = _microorganism_names()
+    lead = 2 if len(words) >= 2 and f"{words[0]} {words[1]}".lower() in names else 1
+    if lead == 1 and words[0].lower() not in names:
+        return False
+    return all(_SPECIES_WORD.fullmatch(w) for w in words[lead:])
+
+
+# a bracketed citation: authors (or a body) and a year, "(Yang, Rendas-Baum, Varon, & Kosinski, 2011)",
+# "(Soules et al., 2001)", "(ACRM, 1993)"
+_AUTHOR = r"[A-Z][\w'’.-]*(?:\s+et\s+al\.?)?"
+_CITATION = re.compile(rf"\(\s*{_AUTHOR}(?:(?:\s*(?:,|&|\band\b))+\s*{_AUTHOR})*\s*,?\s*(?:19|20)\d\d[a-z]?\s*\)")
+
+
+def in_citation(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a bracketed citation: an author's name is no concept
+    ("Rendas-Baum" and "Varon" are no drugs)."""
+    opened = text.rfind("(", max(0, start - 200), start + 1)
+    if opened < 0 or ")" in text[opened:start]:
+        return False
+    m = _CITATION.match(text, opened)
+    return m is not None and m.end() >= end
+
+
+# "Escherichia coli- ASNase preparation", "E. coli-derived": a product made from the organism follows
+_PRODUCT_OF_ORGANISM = re.compile(r"[ \t]*-|[ \t]+derived\b", re.IGNORECASE)
 # "non-insulin", "non-opioid": one word after "non" names what a thing is not, never a drug
 _NOT_A_DRUG = re.compile(r"non[- ]?\w+", re.IGNORECASE)
 #: the mention types that may hold a concept mention inside them
@@ -1154,8 +1203,17 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
     of it is left."""
     if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _non_concept_names():
         return None
+    if span[2] in _CONCEPT_TYPES and in_citation(text, span[0], span[1]):
+        return None  # "(Yang, Rendas-Baum, Varon, & Kosinski, 2011)": authors
     if span[2] == "Drug" and _NOT_A_DRUG.fullmatch(text, span[0], span[1]):
         return None  # "non-insulin dependent": what the thing is not
+    if (
+        span[2] == "Drug"
+        and is_microorganism_name(text[span[0] : span[1]])
+        and not _PRODUCT_OF_ORGANISM.match(text, span[1])
+    ):
+        # "Legionella, Cryptosporidium, Isospora": the organism names the infection, no drug
+        span = (span[0], span[1], "Condition", span[3])
     bracketed = _within_brackets(text, _without_bullet(text, span))
     return None if bracketed is None else _without_final_preposition(text, bracketed)
 

@@ -125,6 +125,10 @@ _POSITION_BEFORE = re.compile(
 _PERSON_UCUM = frozenset({None, *DURATION_UCUM, "kg", "g", "[lb_av]", "kg/m2", "cm", "m", "[in_i]", "[ft_i]"})
 
 
+_DIPSTICK_GRADE = re.compile(r"[0-4]\+")
+_BLANKS = re.compile(r"[ \t]*")
+
+
 def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]]) -> list[list[int]]:
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
@@ -158,6 +162,14 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # names none there, and is linked as any threshold)
             out.append(between)
             continue
+        if isinstance(t.get("value"), str) and _DIPSTICK_GRADE.fullmatch(t["value"]):
+            # "less than or equal to 2+ proteinuria": a dipstick grade written before the finding it grades
+            blanks = _BLANKS.match(text, t["end"])
+            next_word = blanks.end() if blanks else t["end"]
+            right_after = _mention_starting_at(entities, starts, next_word, ("Measurement", "Condition"))
+            if right_after:
+                out.append(right_after)
+                continue
         group: list[int] = []
         # "QTc interval prolongation (male > 450 ms; female > 470 ms)": the people a limit is for,
         # written right before it, stand between it and what it measures
@@ -229,8 +241,11 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             else:
                 # joined analytes ("AST/ALT", "Cr or BUN") share a threshold; joined people ("male or
                 # female ≥ 18 years") do not make two ages
+                aside_after = _ASIDE.match(gap)
                 ok = (
-                    bool(words["_connector"].match(gap))
+                    # (past the mention's own short form in brackets, which no rule knew: "Creatinine
+                    # clearance (ACr) or glomerular filtration rate (TFG) ≥ 50 ml/min/1.73 m2")
+                    bool(words["_connector"].match(gap[aside_after.end() :] if aside_after else gap))
                     and e["type"] == entities[group[0]]["type"]
                     and e["type"] in JOINABLE_TYPES
                     # ("Active infection or fever > 38.5°C": a temperature measures the fever written
@@ -734,6 +749,7 @@ def plain_dose(
 
 
 # (nor across a new clause: "Are HIV-positive and have an HIV RNA count below ...")
+_WRAPPED_GAP = re.compile(r"[ \t]*\r?\n[ \t]*[a-z]")
 _NO_RESULT_GAP = re.compile(
     r"[,;.\n]|\b(?:by|through|via|using|with|per|for)\b|\band\s+(?:have|has|had|is|are|was|were|be|must|should)\b",
     re.IGNORECASE,
@@ -742,7 +758,9 @@ _NO_RESULT_GAP = re.compile(
 # "CXR normal")
 _TEST_WORDS = re.compile(
     # (a test, testing; never testosterone, testicular, "intestinal")
-    r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))",
+    # (an imaging study's result too: "a negative bone scan", "normal mammogram", "negative chest x-ray")
+    r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))"
+    r"|\bscans?\b|mammogra|scintigra",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
@@ -826,7 +844,8 @@ def qualitative_results(
             if (
                 e["start"] >= m.end()
                 and len(after) <= 30
-                and not _NO_RESULT_GAP.search(after)
+                # (a hard-wrapped line may break between the two: "Negative\r\npregnancy test")
+                and not (_NO_RESULT_GAP.search(after) and not _WRAPPED_GAP.fullmatch(text, m.end(), e["start"] + 1))
                 # ("HBsAg positive and peripheral blood HBV-DNA ...", "HIV negative Hepatitis B surface
                 # antigen negative": the result of the mention right before; a capitalised result starts
                 # a criterion of its own in a run-on listing: "Not pregnant Positive HIV culture")

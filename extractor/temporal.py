@@ -62,12 +62,33 @@ _DIRECTION = (
     r"(?P<dir>(?:(?:must|should)\s+)?(?:have\s+|has\s+)?(?:elapsed|passed)\s+(?:since|from|for|if)"
     # ("the 30 days immediately preceding the first treatment visit")
     # ("within the last 6 months prior to or at the Baseline Visit")
+    # ("for six months afterwards", "for 30 days thereafter": after the end of the period named before)
+    r"|(?:after(?:wards?)?|thereafter)(?!\w)"
     r"|(?:(?:immediately|just|directly)\s+)?(?:(?:before|prior\s+to)(?:\s+or\s+(?:at|on))?|preceding|after|following)"
     r"|since"
     # ("less than 4 months postpartum": after childbirth, the word its own anchor)
     r"|post[- ]?partum\b|post(?=\s)|from|of)"
 )
 _ELAPSED = re.compile(r".*(?:elapsed|passed)\s", re.IGNORECASE | re.DOTALL)
+_AFTERWARDS = re.compile(r"afterwards?|thereafter", re.IGNORECASE)
+# the period "afterwards" counts from the end of: the nearest one named before it in the criterion
+_PERIOD_BEFORE = re.compile(
+    r"\b(?P<treatment>treatment|therapy|dosing|doses?|drugs?|medications?|vaccinations?|infusions?|administration)\b"
+    r"|\b(?P<study>study|trial|participation)\b",
+    re.IGNORECASE,
+)
+
+
+def _end_of_period_before(text: str, pos: int) -> str:
+    """The anchor a window "afterwards" or "thereafter" counts from: the end of the treatment or of the
+    study named last before ``pos`` ("while on study drug and for 30 days thereafter": end of
+    treatment; "during the study and for six months afterwards": end of study, also where none is)."""
+    last = None
+    for m in _PERIOD_BEFORE.finditer(text, max(0, pos - 120), pos):
+        last = m
+    return "end of treatment" if last is not None and last.group("treatment") else "end of study"
+
+
 _POSTPARTUM = re.compile(r"post[- ]?partum", re.IGNORECASE)
 _IMMEDIATELY = re.compile(r"^(?:immediately|just|directly)\s+", re.IGNORECASE)
 # "two (2) weeks": a number word echoed in digits
@@ -555,6 +576,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         anchor = match_anchor(text, m.end()) if anchored else None
         if direction_word and _POSTPARTUM.fullmatch(direction_word):
             anchor, direction_word = (m.start("dir"), m.end("dir"), "childbirth", "Reference_point"), "after"
+        elif direction_word and _AFTERWARDS.fullmatch(direction_word):
+            # the word is the anchor's mention: what it refers back to is named, not written
+            anchor = (m.start("dir"), m.end("dir"), _end_of_period_before(text, m.start()), "Reference_point")
+            direction_word = "after"
         known = anchor is not None
         if (
             anchor is None

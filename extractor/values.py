@@ -416,7 +416,7 @@ EQUIVALENT_RE = re.compile(
     re.IGNORECASE,
 )
 RANGE_EQUIVALENT_RE = re.compile(
-    rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?:-|–|to)\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
+    rf"\s{{0,3}}[(\[]\s{{0,3}}(?P<low>{_NUM})\s{{0,3}}(?:-|–|to|and)\s{{0,3}}(?P<high>{_NUM})\s{{0,3}}(?P<unit>UNIT)\s{{0,3}}[)\]]",
     re.IGNORECASE,
 )
 # "nanomoles per liter (nmol/L)": a unit glossed by its abbreviation in brackets
@@ -857,6 +857,16 @@ _RESTATED_DIMENSIONS = frozenset(
     {"substance_concentration", "mass_concentration", "number_concentration", "catalytic_concentration", "pressure"}
 )
 _MOLAR_PAIR = frozenset({"substance_concentration", "mass_concentration"})
+_AT_LEAST_SIGN_BEFORE = re.compile(r"(?<![<>=≤≥])(?:≥|>=)[ \t]{0,2}$")
+# pairs of dimensions that restate one another though no factor converts them: HbA1c as an NGSP
+# percentage and in IFCC mmol/mol ("7.0% to 10.0% (53 to 86 mmol/mol)"), a temperature in Celsius and
+# in Fahrenheit ("> 38.0°C or 100.4°F"); the restatement is kept as written, never converted
+_RESTATED_PAIRS = frozenset(
+    {
+        frozenset({"fraction", "substance_ratio"}),
+        frozenset({"temperature_celsius", "temperature_fahrenheit"}),
+    }
+)
 
 
 def check_pressure_pair(systolic: int, diastolic: int, ucum: str | None, before: str) -> bool:
@@ -871,12 +881,13 @@ def check_pressure_pair(systolic: int, diastolic: int, ucum: str | None, before:
 def check_units_restate(ucum: str | None, other: str | None) -> bool:
     """A number after "or" restates the threshold when its unit differs from the threshold's and
     measures the same thing ("≥ 9 g/dl or 5.59 mmol/l", "≥ 1500/mm3 or 1.5 x 10^9/L"); "< 2 weeks or
-    3 cycles" and "≥ 2 cm or 1 cm" are two thresholds."""
+    3 cycles" and "≥ 2 cm or 1 cm" are two thresholds. HbA1c in % and mmol/mol, a temperature in °C
+    and °F restate one another too (``_RESTATED_PAIRS``)."""
     units = registry().by_ucum
     if ucum is None or other is None or ucum == other or ucum not in units or other not in units:
         return False
-    dims = {units[ucum].dimension, units[other].dimension}
-    return dims == _MOLAR_PAIR or (len(dims) == 1 and dims <= _RESTATED_DIMENSIONS)
+    dims = frozenset({units[ucum].dimension, units[other].dimension})
+    return dims == _MOLAR_PAIR or dims in _RESTATED_PAIRS or (len(dims) == 1 and dims <= _RESTATED_DIMENSIONS)
 
 
 class _Taken:
@@ -1236,9 +1247,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if not unit and _are_years(low, high):
             continue  # "consultation between 1993-1999": calendar years, not a threshold
         end = m.end("unit") if unit else m.end("high")
-        out.append(Threshold(m.start(), end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
+        # "a HIT-6 score of ≥ 56 to 78": an inclusive lower bound's sign before the range is the range's
+        sign = _AT_LEAST_SIGN_BEFORE.search(text, max(0, m.start() - 4), m.start())
+        start = sign.start() if sign and not taken.overlaps(sign.start(), m.start()) else m.start()
+        out.append(Threshold(start, end, "between", "range", low=low, high=high, unit=unit, ucum=ucum))
         out[-1].extra["inclusive"] = True
-        taken.append((m.start(), end))
+        taken.append((start, end))
         # "8.0-10.0 mg/dL (2.0-2.5 mmol/L)": the same range restated in another unit
         eq = _with_units(RANGE_EQUIVALENT_RE).match(text, end) if unit else None
         eq_unit, eq_ucum = unit_fields(eq.group("unit")) if eq else (None, None)

@@ -601,6 +601,67 @@ def test_a_place_is_no_model_concept() -> None:
     assert found["continental U.S."]["type"] == "Observation"  # a place may still be what a criterion asks
 
 
+def test_a_microorganism_read_as_a_drug_names_the_infection() -> None:
+    found = _entities_with(
+        "Opportunistic infections: Candida albicans, Legionella, Isospora, or E. coli-derived asparaginase allergy",
+        [
+            ("Legionella", "Drug", 0.7),
+            ("Isospora", "Drug", 0.95),
+            ("E. coli-derived asparaginase", "Drug", 0.8),
+        ],
+    )
+    assert found["Legionella"]["type"] == found["Isospora"]["type"] == "Condition"
+    # a DrugBank name (an allergen extract) that is the organism alone is no drug either
+    assert found.get("Candida albicans", {}).get("type") != "Drug"
+    assert found["E. coli-derived asparaginase"]["type"] == "Drug"  # a product named after the organism
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Candida albicans", True),
+        ("Legionella", True),
+        ("Herpes simplex", True),
+        ("Mycobacterium avium-intracellulare", True),
+        ("Pseudomonas aeruginosa", True),
+        ("Candida albicans skin test antigen", False),
+        ("Escherichia coli-derived Asparaginase", False),
+        ("Candida Vaccine", False),
+        ("herpes", False),
+        ("esmolol", False),
+    ],
+)
+def test_microorganism_names(name: str, expected: bool) -> None:
+    from extractor.components import is_microorganism_name
+
+    assert is_microorganism_name(name) is expected
+
+
+def test_an_author_in_a_citation_is_no_model_concept() -> None:
+    found = _entities_with(
+        "HIT-6 score of ≥ 56 (Yang, Rendas-Baum, Varon, & Kosinski, 2011); prior docetaxel (Smith et al., 2019)",
+        [("Rendas-Baum", "Drug", 0.8), ("Varon", "Drug", 0.6), ("docetaxel", "Drug", 0.9), ("Smith", "Drug", 0.5)],
+    )
+    assert "Rendas-Baum" not in found and "Varon" not in found and "Smith" not in found
+    assert found["docetaxel"]["type"] == "Drug"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(Yang, Rendas-Baum, Varon, & Kosinski, 2011)", True),
+        ("(Soules et al., 2001)", True),
+        ("(Milinkovic and Cordaro, 2014)", True),
+        ("(docetaxel, paclitaxel)", False),
+        ("(since 2011)", False),
+    ],
+)
+def test_citations(text: str, expected: bool) -> None:
+    from extractor.components import in_citation
+
+    assert in_citation(text, 1, 3) is expected
+
+
 def test_an_everyday_service_is_no_model_concept() -> None:
     found = _entities_with("Regular access to the internet and/or wifi", [("wifi", "Drug", 0.6)])
     assert "wifi" not in found

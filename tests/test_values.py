@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -735,3 +736,25 @@ def test_a_result_word_starting_a_bullet_under_an_actg_topic_is_the_result_of_th
     found = {(c["measure"], c["value"]) for c in all_items(extractor.extract(text), "constraints")}
     assert ("ppd", "positive") in found
     assert ("b-cell lymphoma", "negative") not in found  # "CD 20 negative": the result of CD 20
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a hard-wrapped line may break between a result and the test it is of
+        ("Not pregnant or nursing Negative\r\npregnancy test", [("Negative", "pregnancy test")]),
+        # ... but a new line that starts with a capital is another criterion
+        ("HIV negative\r\nPregnancy test required", []),
+    ],
+)
+def test_a_result_before_its_test(text: str, expected: list[tuple[str, str]]) -> None:
+    from extractor.link import qualitative_results
+
+    entities = [
+        {"type": "Measurement", "start": m.start(), "end": m.end()} for m in re.finditer(r"(?i)pregnancy test", text)
+    ]
+    found = [
+        (text[r["start"] : r["end"]], text[entities[r["subject"]]["start"] : entities[r["subject"]]["end"]])
+        for r in qualitative_results(text, entities)
+    ]
+    assert found == expected
