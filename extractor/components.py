@@ -1168,7 +1168,8 @@ def is_microorganism_name(name: str) -> bool:
     lead = 2 if len(words) >= 2 and f"{words[0]} {words[1]}".lower() in names else 1
     if lead == 1 and words[0].lower() not in names:
         return False
-    return all(_SPECIES_WORD.fullmatch(w) for w in words[lead:])
+    # ("Pseudomonas exotoxin" is the toxin an immunotoxin is made of)
+    return all(_SPECIES_WORD.fullmatch(w) and w.lower() != "exotoxin" for w in words[lead:])
 
 
 # a bracketed citation: authors (or a body) and a year, "(Yang, Rendas-Baum, Varon, & Kosinski, 2011)",

@@ -910,7 +910,7 @@ def segment(
                     # Markdown lost its indent; a list of another kind starting at i is that item's
                     chain.append(chain[-1].children[-1])
                 target = chain[-1]
-                letter = _LETTERED.match(text, pieces[0][0]) if lettered and pieces else None
+                letter = _item_marker(text, pieces[0][0]) if lettered and pieces else None
                 if letter is not None:
                     pieces = [(letter.end(), pieces[0][1]), *pieces[1:]]  # (the item's span starts after its letter)
                 for k, (s, e) in enumerate(pieces):
@@ -962,12 +962,44 @@ def segment(
 _LETTERED = re.compile(r"\((?P<letter>[a-h])\)[ \t]+")
 
 
+# "* i. High risk ALL in first complete remission": a bullet numbered in lower-case roman numerals
+_ROMAN_ITEM = re.compile(r"(?<!\w)(?P<roman>x{0,1}(?:ix|iv|v?i{0,3}))[.)][ \t]+(?=\S)")
+_LETTER_ITEM_START = re.compile(r"[ \t]*(?:[-*•·][ \t]+)?\(?[a-hA-H][.)][ \t]")
+_ITEM_ROMANS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
+
+
+def _item_marker(text: str, start: int) -> re.Match[str] | None:
+    """The letter or roman numeral that numbers a bulleted item at ``start`` ("(a) ", "ii. "), or None."""
+    m = _LETTERED.match(text, start) or _ROMAN_ITEM.match(text, start)
+    return m if m is not None and m.group(0).strip(" \t.()") else None
+
+
+def _roman_item(text: str, parent: CriterionSpan, start: int) -> bool:
+    """Whether the bulleted line at ``start`` is numbered "i." under ``parent`` (which has no item yet),
+    or with the numeral after its last item's ("ii." after "i."): a Markdown list that lost its nesting
+    ("* Diagnosis of high-risk hematological malignancy. This includes:\n* i. High risk ALL ...")."""
+    m = _ROMAN_ITEM.match(text, start)
+    if m is None or m.group("roman") not in _ITEM_ROMANS:
+        return False
+    if m.group("roman") == "i":
+        # (after "h." an "i." is the next letter: "* h. ...\n* i. ...")
+        return not parent.children and not _LETTER_ITEM_START.match(text, _line_start(text, parent.start))
+    last = parent.children[-1] if parent.children else None
+    before = _ROMAN_ITEM.search(text, _line_start(text, last.start), last.start + 1) if last else None
+    return (
+        before is not None
+        and before.group("roman") in _ITEM_ROMANS
+        and _ITEM_ROMANS.index(before.group("roman")) + 1 == _ITEM_ROMANS.index(m.group("roman"))
+    )
+
+
 def _lettered_item(text: str, parent: CriterionSpan, start: int) -> bool:
     """Whether the bulleted line at ``start`` is a lettered item of ``parent``: "(a)" under a parent whose
-    first line ends with ":", or the letter after its last item's ("(b)" after "(a)")."""
+    first line ends with ":", or the letter after its last item's ("(b)" after "(a)"); or an item
+    numbered in roman numerals (``_roman_item``)."""
     m = _LETTERED.match(text, start)
     if m is None:
-        return False
+        return _roman_item(text, parent, start)
     letter = m.group("letter")
     if letter == "a":
         return not parent.children and text[parent.start : _first_line_end(text, parent)].rstrip().endswith(":")

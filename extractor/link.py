@@ -241,11 +241,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             else:
                 # joined analytes ("AST/ALT", "Cr or BUN") share a threshold; joined people ("male or
                 # female ≥ 18 years") do not make two ages
-                aside_after = _ASIDE.match(gap)
                 ok = (
-                    # (past the mention's own short form in brackets, which no rule knew: "Creatinine
-                    # clearance (ACr) or glomerular filtration rate (TFG) ≥ 50 ml/min/1.73 m2")
-                    bool(words["_connector"].match(gap[aside_after.end() :] if aside_after else gap))
+                    (
+                        bool(words["_connector"].match(gap))
+                        # (past the mention's own short form in brackets, which no rule knew, before "or"
+                        # or "and": "Creatinine clearance (ACr) or glomerular filtration rate (TFG) ≥ 50
+                        # ml/min/1.73 m2"; never past a bracket with a limit of its own, "folic acid
+                        # deficiency (less than 0.9 ng/mL); vitamin B12 deficiency (less than 160 pg/mL)")
+                        or bool(_SHORT_FORM_THEN_CONJUNCTION.fullmatch(gap))
+                    )
                     and e["type"] == entities[group[0]]["type"]
                     and e["type"] in JOINABLE_TYPES
                     # ("Active infection or fever > 38.5°C": a temperature measures the fever written
@@ -547,6 +551,7 @@ def _nested(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
 
 
 _ASIDE = re.compile(r"\s*\([^()]{0,40}\)\s*")
+_SHORT_FORM_THEN_CONJUNCTION = re.compile(r"\s*\(\s*[A-Za-z][\w-]{0,11}\s*\)\s*(?:and/or|or|and|/)\s*", re.IGNORECASE)
 # ("at least 750/mm3 (between 300-750/mm3, if due to ...)": a range in the bracket too)
 _BRACKET_OPEN = re.compile(r"^\s*[(\[]\s*(?:(?:between|from|or)\s+)?$", re.IGNORECASE)
 # between two limits of one measure: a few words that are no other limit, then "or" ("less than 50% of
@@ -749,6 +754,7 @@ def plain_dose(
 
 
 # (nor across a new clause: "Are HIV-positive and have an HIV RNA count below ...")
+_FOR_AFTER = re.compile(r"\s+for\b", re.IGNORECASE)
 _WRAPPED_GAP = re.compile(r"[ \t]*\r?\n[ \t]*[a-z]")
 _NO_RESULT_GAP = re.compile(
     r"[,;.\n]|\b(?:by|through|via|using|with|per|for)\b|\band\s+(?:have|has|had|is|are|was|were|be|must|should)\b",
@@ -837,6 +843,10 @@ def qualitative_results(
                 normal_of = _joined_measurements(text, entities, first, 1, words["_connector"])
         right_before = False
         for i, e in [] if subject is not None else tests:
+            if normal_of and e["start"] >= entities[normal_of[0]]["start"]:
+                # ("a normal ejection fraction on MUGA scan": the result of the measurement named right
+                # after it, not of the study it is taken on)
+                continue
             after = text[m.end() : e["start"]]
             before = text[e["end"] : m.start()]
             # (never across a method word: "LVEF normal by echocardiography", "HIV negative by
@@ -853,7 +863,13 @@ def qualitative_results(
             ):
                 subject = i
                 break
-            if e["end"] <= m.start() and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before):
+            if (
+                e["end"] <= m.start()
+                and re.fullmatch(r"\s*(?:is|are|was|were|should be|must be)?\s*", before)
+                # ("... on OctreoScan scintigraphy Positive for somatostatin receptors": a capitalised
+                # result with what it is "for" after it starts the next criterion of a run-on listing)
+                and not (m.group()[0].isupper() and _FOR_AFTER.match(text, m.end()))
+            ):
                 subject, right_before = i, True
                 break
         markers: list[int] = []

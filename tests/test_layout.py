@@ -1648,3 +1648,25 @@ def test_a_lead_in_saying_what_participants_must_do_is_no_criterion() -> None:
     found = _parents(text)
     assert found["inc-1"] == ("Be 18 years of age or older;", None)
     assert found["inc-2"] == ("Have a smartphone;", None)
+
+
+def test_bullets_numbered_in_roman_numerals_are_the_items_of_the_bullet_before() -> None:
+    # a Markdown list that lost its nesting: "* i.", "* ii." under the bullet before them
+    text = (
+        "Inclusion Criteria:\n\n* Diagnosis of high-risk hematological malignancy. This includes:\n"
+        "* i. High risk ALL in first complete remission (RC1);\n* ii. AML in RC2 or later;\n"
+        "* Positive pre-transplant evaluation\n* i. Left ventricular ejection fraction > 40%;\n"
+        "* ii. Bilirubin ≤ 3 times the upper limit of normal\n* Women of childbearing potential\n"
+    )
+    found = _parents(text)
+    assert found["inc-1.1"] == ("High risk ALL in first complete remission (RC1)", "inc-1")
+    assert found["inc-1.2"] == ("AML in RC2 or later", "inc-1")
+    assert found["inc-2.1"] == ("Left ventricular ejection fraction > 40%", "inc-2")
+    assert found["inc-2.2"] == ("Bilirubin ≤ 3 times the upper limit of normal", "inc-2")
+    assert found["inc-3"] == ("Women of childbearing potential", None)
+
+
+def test_after_a_bullet_lettered_h_an_i_is_the_next_letter() -> None:
+    text = "Inclusion Criteria:\n\n* g. Seventh\n* h. Eighth\n* i. Ninth\n* j. Tenth\n"
+    found = _parents(text)
+    assert [found[k] for k in ("inc-3", "inc-4")] == [("i. Ninth", None), ("j. Tenth", None)]
