@@ -221,7 +221,12 @@ def _criterion_records(
         # (train: 29 of 102); a window counted from an anchor names it apart
         # (a clinical event a window runs before or after stays the Procedure or Condition it is:
         # "after radical prostatectomy", rule direction-event)
-        if w.get("anchor_start") is not None and w["rule"] not in ("at-anchor", "direction-event"):
+        if (
+            w.get("anchor_start") is not None
+            and w["rule"] not in ("at-anchor", "direction-event")
+            # (one mention for an anchor two windows share: "1 month before, during, and 3 months after study")
+            and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
+        ):
             derived.append(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )

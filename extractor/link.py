@@ -1178,6 +1178,9 @@ def frequency_of(text: str, end: int) -> str | None:
     return None
 
 
+_CHAINED_WINDOW_GAP = re.compile(r"[\s,]*(?:during\b[\s,]*)?(?:and\b\s*)?", re.IGNORECASE)
+
+
 def window_targets(
     text: str,
     entities: list[dict[str, Any]],
@@ -1217,6 +1220,17 @@ def window_targets(
                     if e["type"] in LEAF_TYPES and w["event_start"] <= e["start"] < event_end
                 ]
             )
+            continue
+        if (
+            wi
+            and out[-1]
+            and w.get("anchor_start") is not None
+            and (windows[wi - 1].get("anchor_start"), windows[wi - 1].get("anchor_end"))
+            == (w["anchor_start"], w["anchor_end"])
+            and _CHAINED_WINDOW_GAP.fullmatch(text, windows[wi - 1]["end"], w["start"])
+        ):
+            # "for 1 month before, during, and for 3 months after study": the windows of one thing
+            out.append(list(out[-1]))
             continue
         k = bisect.bisect_right(threshold_ends, (w["start"], len(thresholds)))
         if k:

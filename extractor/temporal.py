@@ -79,6 +79,28 @@ _PERIOD_BEFORE = re.compile(
 )
 
 
+# "1 month before, during, and for 3 months after study", "4 weeks prior to and during the study":
+# a window before with no event of its own, then "during"
+_THEN_DURING = re.compile(r"[ \t]*(?:,[ \t\r\n]*(?:and[ \t\r\n]+)?|[ \t\r\n]+and[ \t\r\n]+)during\b", re.IGNORECASE)
+# ... and the study named after "during" or "after" (not its treatment: "after study treatment")
+_STUDY_NAMED = re.compile(
+    r"\b(?:during|after|following)\s+(?:the\s+|this\s+)?(?P<study>study|trial)\b"
+    r"(?!\s+(?:treatment|therapy|drugs?|medications?|agents?|interventions?|vaccines?))",
+    re.IGNORECASE,
+)
+
+
+def _shared_study_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
+    """The study a window before "during" ends at, where it names no event of its own ("for 1 month
+    before, during, and for 3 months after study": before study entry), or None."""
+    if not _THEN_DURING.match(text, pos):
+        return None
+    study = _STUDY_NAMED.search(text, pos, pos + 160)
+    if study is None:
+        return None
+    return (study.start("study"), study.end("study"), "enrollment", "Reference_point")
+
+
 def _end_of_period_before(text: str, pos: int) -> str:
     """The anchor a window "afterwards" or "thereafter" counts from: the end of the treatment or of the
     study named last before ``pos`` ("while on study drug and for 30 days thereafter": end of
@@ -594,7 +616,17 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             anchor = _generic_event(
                 text, m.end(), stops=stop_at, determiners=direction_word.lower() not in ("of", "from")
             )
-        if direction_word and anchor is None:
+        shared = (
+            _shared_study_anchor(text, m.end())
+            if anchor is None and direction_word and direction_word.lower().startswith(("before", "prior"))
+            else None
+        )
+        if shared is not None:
+            # "for 1 month before, during, and for 3 months after study": the window before names no
+            # event of its own, it ends at the one the sentence names last (the study, entered)
+            anchor, known = shared, True
+            end = m.end("dir")
+        elif direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
             while end > m.start() and text[end - 1].isspace():

@@ -338,3 +338,16 @@ def test_examples_after_a_window_are_timed_by_it(text: str, timed: set[str] | No
     else:
         assert timed <= applies, applies
         assert not any("creatinine" in n for n in applies)
+
+
+def test_windows_before_during_and_after_one_study_time_the_same_thing() -> None:
+    record = extract_lines(
+        "Fertile patients must use effective contraception for 1 month before, during, and for 3 months after study"
+    )
+    (crit,) = record["criteria"]
+    before, after = crit["windows"]
+    assert (before["direction"], before["anchor"]["name"]) == ("before", "enrollment")
+    assert (after["direction"], after["anchor"]["name"]) == ("after", "end of study")
+    assert before["applies_to"] == after["applies_to"] != []
+    # the study both count from is one mention
+    assert [e["text"] for e in crit["entities"] if e["type"] == "Reference_point"] == ["study"]
