@@ -388,6 +388,8 @@ def _criterion_records(
             and (t["comparator"] != "between" or (t.get("ucum") is not None and _numeric_range(t)))
         ):
             for i in subs:
+                if i in dose_of and t.get("equivalent_of") is not None:
+                    continue  # "15,000 IU (5,000 mcg)": the dose as first written, its restatement aside
                 amount = (
                     {"low": t["low"], "high": t["high"]}
                     if t["comparator"] == "between"

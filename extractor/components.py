@@ -1190,6 +1190,10 @@ def in_citation(text: str, start: int, end: int) -> bool:
 
 # "Escherichia coli- ASNase preparation", "E. coli-derived": a product made from the organism follows
 _PRODUCT_OF_ORGANISM = re.compile(r"[ \t]*-|[ \t]+derived\b", re.IGNORECASE)
+_AMOUNT_ONLY = re.compile(
+    r"\d[\d.,]*\s+(?:mg|g|mcg|µg|ug|kg|ml|mL|L|IU|units?)(?:\s*(?:/|per)\s*(?:d|day|wk|week|month|h|hour|dose))?",
+    re.IGNORECASE,
+)
 # "non-insulin", "non-opioid": one word after "non" names what a thing is not, never a drug
 _NOT_A_DRUG = re.compile(r"non[- ]?\w+", re.IGNORECASE)
 #: the mention types that may hold a concept mention inside them
@@ -1208,6 +1212,8 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
         return None  # "(Yang, Rendas-Baum, Varon, & Kosinski, 2011)": authors
     if span[2] == "Drug" and _NOT_A_DRUG.fullmatch(text, span[0], span[1]):
         return None  # "non-insulin dependent": what the thing is not
+    if span[2] == "Drug" and _AMOUNT_ONLY.fullmatch(text, span[0], span[1]):
+        return None  # ">7 drinks or 210 g per wk": an amount, no drug
     if (
         span[2] == "Drug"
         and is_microorganism_name(text[span[0] : span[1]])

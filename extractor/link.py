@@ -225,12 +225,20 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if gap.startswith((")", "]")) and e["start"] > 0 and text[e["start"] - 1] in "([":
                 gap = gap[1:]  # "Beck Depression Inventory-II (BDI) score of 10": the bracketed short form
             if not group:
-                ok = bool(words["_filler"].match(gap)) or (
-                    # "erectile dysfunction for more than 6 months": how long a state has lasted
-                    t.get("ucum") in DURATION_UCUM
-                    and e["type"] in DURATION_SUBJECT_TYPES
-                    # (past a short form in brackets: "erectile dysfunction (ED), duration at least 0.5 years")
-                    and bool(words["_duration_filler"].match(_ASIDE.sub(" ", gap, count=1)))
+                ok = (
+                    bool(words["_filler"].match(gap))
+                    or (
+                        # "liver transaminases by more than two and a half times above the upper limits of
+                        # normal": a level above a multiple of its limit (a change "by" an amount is no level)
+                        t.get("reference") in ("ULN", "LLN") and bool(_BY_GAP.fullmatch(gap))
+                    )
+                    or (
+                        # "erectile dysfunction for more than 6 months": how long a state has lasted
+                        t.get("ucum") in DURATION_UCUM
+                        and e["type"] in DURATION_SUBJECT_TYPES
+                        # (past a short form in brackets: "erectile dysfunction (ED), duration at least 0.5 years")
+                        and bool(words["_duration_filler"].match(_ASIDE.sub(" ", gap, count=1)))
+                    )
                 )
                 if not ok:
                     # "prednisone (or equivalent dose of glucocorticoid) ≥ 100 mg/d": look past the aside
@@ -333,7 +341,14 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 and entities[i]["end"] <= dosed.start()
                 and not _CLAUSE_BREAK.search(text, entities[i]["end"], dosed.start())
             ]
-            group = drugs if len({text[entities[i]["start"] : entities[i]["end"]].lower() for i in drugs}) == 1 else []
+            # ("retinoid class drugs, beta-carotene compounds, or Vitamin A in doses greater than 15,000 IU":
+            # of several, the one the dose is written right after)
+            right_before = [i for i in drugs if _IN_DOSES_GAP.fullmatch(text, entities[i]["end"], dosed.start())]
+            group = (
+                drugs
+                if len({text[entities[i]["start"] : entities[i]["end"]].lower() for i in drugs}) == 1
+                else right_before[-1:]
+            )
         if not group and t.get("ucum") in DURATION_UCUM:
             # "at least a 3-month history of erectile dysfunction": how long what follows has lasted
             lead = _HISTORY_OF.match(text, t["end"])
@@ -655,6 +670,8 @@ _DOSE_WORD_BEFORE = re.compile(
     r"(?:(?:is|was|of|must\s+be|should\s+be|not\s+exceeding|exceeding)\s+)?$",
     re.IGNORECASE,
 )
+_BY_GAP = re.compile(r"\s+by\s+", re.IGNORECASE)
+_IN_DOSES_GAP = re.compile(r"\s+(?:in|at)\s+", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.]\s|\s[-–]\s|\n\s*\n|\b(?:or|and)\s+(?:no|not)\b", re.IGNORECASE)
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[]\s{0,3}$")
 _ON_SCALE = re.compile(r"\s{0,3}on\s{1,3}(?:the\s{1,3})?", re.IGNORECASE)
@@ -754,6 +771,8 @@ def plain_dose(
 
 
 # (nor across a new clause: "Are HIV-positive and have an HIV RNA count below ...")
+_CD_MARKER_BEFORE = re.compile(r"\bCD\d{1,3}[a-z]?[ \t-]*$", re.IGNORECASE)
+_CELLS_AFTER = re.compile(r"[ \t]+(?:T[- ]?)?(?:lymphocytes?|cells?|T-cells?|blasts?)\b", re.IGNORECASE)
 _FOR_AFTER = re.compile(r"\s+for\b", re.IGNORECASE)
 _WRAPPED_GAP = re.compile(r"[ \t]*\r?\n[ \t]*[a-z]")
 _NO_RESULT_GAP = re.compile(
@@ -811,6 +830,8 @@ def qualitative_results(
     for m in words["_qualitative"].finditer(text):
         if any(a <= m.start() and m.end() <= b for a, b in inside):
             continue
+        if _CELLS_AFTER.match(text, m.end()) and _CD_MARKER_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "CD4 positive lymphocyte count": the cells a marker names, no result
         value = results[m.group().lower()]
         tests = [
             (i, e)

@@ -204,8 +204,11 @@ _LIMIT = (
 _SPELLED = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 # a multiple of a limit written in words ("twice the upper limit"): one table for the pattern, its start
 # guard and the value read
-_MULTIPLE_WORDS = {"twice": 2} | {w: n for w, n in _SPELLED.items() if 2 <= n <= 10}
-_MULT = rf"{_NUM}|" + "|".join(_MULTIPLE_WORDS)
+# ("more than two and a half times above the upper limits of normal": a half more, in words)
+_HALF_MORE = {f"{w} and a half": n + 0.5 for w, n in _SPELLED.items() if 1 <= n <= 9}
+_MULTIPLE_WORDS = _HALF_MORE | {"twice": 2} | {w: n for w, n in _SPELLED.items() if 2 <= n <= 10}
+# (the words of a half more before the plain number word they start with)
+_MULT = rf"{_NUM}|" + "|".join(w.replace(" ", r"\s+") for w in _MULTIPLE_WORDS)
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
@@ -378,7 +381,8 @@ def _counted_pattern() -> re.Pattern[str]:
     known = trie_pattern(sorted(word_list("counted_modifiers")))
     stop = trie_pattern(sorted(word_list("counted_not_modifiers")))
     # a listed modifier, or any other lower-case word that is no time, unit or clause word
-    mods = rf"{known}|(?!(?:{stop})\b)[a-z][a-z-]{{2,}}"
+    # (or an acronym in capitals: "6 mucocutaneous KS lesions")
+    mods = rf"{known}|(?!(?:{stop})\b)[a-z][a-z-]{{2,}}|(?-i:(?!(?:OR|AND|NOT|NO|IN|OF)\b)[A-Z]{{2,6}})"
     number = rf"\d{{1,2}}|{'|'.join(w for w in _SPELLED if w != 'zero')}"
     return re.compile(
         rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?<![\d.,])(?P<num>{number})(?![\d.,])"
@@ -857,6 +861,7 @@ _RESTATED_DIMENSIONS = frozenset(
     {"substance_concentration", "mass_concentration", "number_concentration", "catalytic_concentration", "pressure"}
 )
 _MOLAR_PAIR = frozenset({"substance_concentration", "mass_concentration"})
+_EVERY_BEFORE = re.compile(r"\bevery\s+$", re.IGNORECASE)
 _AT_LEAST_SIGN_BEFORE = re.compile(r"(?<![<>=≤≥])(?:≥|>=)[ \t]{0,2}$")
 # pairs of dimensions that restate one another though no factor converts them: HbA1c as an NGSP
 # percentage and in IFCC mmol/mol ("7.0% to 10.0% (53 to 86 mmol/mol)"), a temperature in Celsius and
@@ -1109,7 +1114,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if upper.group("comp") or upper.group("comp2") or upper.group("more"):
             continue
         low_multiple, top = float(parse_number(m.group("low"))), (upper.group("mult") or upper.group("mult2")).lower()
-        top_multiple = float(_MULTIPLE_WORDS.get(top) or parse_number(top))
+        top_multiple = float(_MULTIPLE_WORDS.get(" ".join(top.split())) or parse_number(top))
         if not check_range_ordered(low_multiple, top_multiple):
             continue
         multiples = Threshold(
@@ -1123,7 +1128,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()):
             continue
         word = (m.group("mult") or m.group("mult2")).lower()
-        mult = float(_MULTIPLE_WORDS.get(word) or parse_number(word))
+        mult = float(_MULTIPLE_WORDS.get(" ".join(word.split())) or parse_number(word))
         ref = _reference(m)
         comp_text = m.group("comp") or m.group("comp2")
         comp = comparator_of(comp_text) if comp_text else (">" if m.group("more") else "=")
@@ -1246,6 +1251,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         if not unit and _are_years(low, high):
             continue  # "consultation between 1993-1999": calendar years, not a threshold
+        if _EVERY_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue  # "cytarabine every 12-24 hours": how often, a dosing frequency, no threshold
         end = m.end("unit") if unit else m.end("high")
         # "a HIT-6 score of ≥ 56 to 78": an inclusive lower bound's sign before the range is the range's
         sign = _AT_LEAST_SIGN_BEFORE.search(text, max(0, m.start() - 4), m.start())
@@ -1663,7 +1670,7 @@ def _percent_cells() -> re.Pattern[str]:
     cells = sorted(word_list("percent_cells"), key=len, reverse=True)
     alternation = "|".join(r"[ \t]+".join(map(re.escape, c.split())) + "s?" for c in cells)
     return re.compile(
-        rf"[ \t]*(?:of[ \t]+)?(?:(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|BM|PB)[ \t]+)?"
+        rf"[ \t]*(?:of[ \t]+)?(?:(?P<site>bone[ \t]+marrow|marrow|peripheral[ \t]+blood|peripheral|BM|PB)[ \t]+)?"
         rf"(?P<cell>{alternation})(?![\w+])",
         re.IGNORECASE,
     )
@@ -1691,7 +1698,7 @@ _IRRADIATED_SITE_AFTER = re.compile(
 )
 _RADIATION_BEFORE = re.compile(r"\b(?:radiotherapy|radiation|irradiat\w*|RT)\b", re.IGNORECASE)
 _BLAST_SITES = {"marrow": "bone marrow", "bm": "bone marrow", "pb": "peripheral blood", "blood": "peripheral blood"}
-_BLAST_SITES |= {"csf": "cerebrospinal fluid"}
+_BLAST_SITES |= {"csf": "cerebrospinal fluid", "peripheral": "peripheral blood"}
 _REFERENCE_RANGE_BEFORE = re.compile(
     r"\(\s*(?:the\s+)?(?:normal|reference)(?:\s+(?:range|values?|limits?|levels?|interval))?\s*(?:[:=]|is|of)?\s*$",
     re.IGNORECASE,

@@ -662,6 +662,13 @@ def test_citations(text: str, expected: bool) -> None:
     assert in_citation(text, 1, 3) is expected
 
 
+def test_an_amount_alone_is_no_model_drug() -> None:
+    found = _entities_with(
+        "Current alcohol abuse (>7 drinks or 210 g per wk for women)", [("210 g per wk", "Drug", 0.6)]
+    )
+    assert "210 g per wk" not in found
+
+
 def test_an_everyday_service_is_no_model_concept() -> None:
     found = _entities_with("Regular access to the internet and/or wifi", [("wifi", "Drug", 0.6)])
     assert "wifi" not in found

@@ -78,6 +78,14 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         ("more than 10 mg of prednisone per day", "prednisone", (">", 10, "mg", "more than 10 mg"), "/d"),
         ("methotrexate 15 mg every 2 weeks", "methotrexate", ("=", 15, "mg", "15 mg"), "/(2.wk)"),
         ("methotrexate ≤ 25 mg/week", "methotrexate", ("<=", 25, "mg/wk", "≤ 25 mg/week"), None),
+        # of several drugs, the one the dose is written right after; the dose as first written
+        (
+            "Systemic use of retinoid class drugs, beta-carotene compounds, or Vitamin A in doses greater than"
+            " 15,000 IU (5,000 mcg) per day",
+            "vitamin a",
+            (">", 15000, "[IU]", "greater than 15,000 IU"),
+            None,
+        ),
         (
             "cumulative prednisone dose no greater than 120 mg",
             "prednisone",
