@@ -1817,6 +1817,58 @@ OTHER_TRIALS = {
         "drugs": 0.60,
         "sub_items": 0.60,
     },
+    "NCT05991206": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.50,
+        "constraints": 0.50,
+        "windows": 0.95,
+    },
+    "NCT00004268": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.75,
+        "drugs": 0.85,
+        "sub_items": 0.60,
+    },
+    "NCT00461552": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.80,
+        "drugs": 0.65,
+    },
+    "NCT00002212": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.65,
+        "sub_items": 0.85,
+    },
+    "NCT02225548": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT00006052": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.80,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00006734": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.40,
+        "windows": 0.75,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
 }
 
 
