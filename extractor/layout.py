@@ -1060,6 +1060,7 @@ def _group_under_labels(
             labels.append((crit.start, crit.end))  # an all-capitals group heading read as a criterion
         else:
             tops.append(crit)
+    tops = _drop_empty_items(text, tops, unrecognised)
     # (a PDQ listing's topics are criteria headed by them: "Chemotherapy" over "  -  No prior ...")
     tops = tops if labels else _drop_bare_labels(text, tops, unrecognised)
     for crit in flatten(tops):
@@ -1099,6 +1100,29 @@ def _group_under_labels(
 
 
 _BARE_LABEL = re.compile(r"[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*(?:[ \t]+[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*){0,3}")
+
+
+_NO_CRITERIA = re.compile(
+    r"(?:none|n/?a|nil|not\s+applicable|no\s+(?:exclusion|inclusion)\s+criteria)\.?", re.IGNORECASE
+)
+
+
+def _drop_empty_items(text: str, criteria: list[CriterionSpan], unrecognised: list[Span] | None) -> list[CriterionSpan]:
+    """A bullet with nothing after it ("-" alone) states no criterion, nor does a section's only item
+    saying it has none ("Exclusion Criteria:\n\n* None"): both are reported."""
+    out: list[CriterionSpan] = []
+    worded = [c for c in criteria if c.children or any(ch.isalnum() for ch in text[c.start : c.end])]
+    for crit in criteria:
+        body = text[crit.start : crit.end]
+        alone = not crit.children and sum(c.side == crit.side for c in worded) == 1
+        if not crit.children and (
+            not any(ch.isalnum() for ch in body) or (alone and _NO_CRITERIA.fullmatch(body.strip()))
+        ):
+            if unrecognised is not None:
+                unrecognised.append((crit.start, crit.end))
+            continue
+        out.append(crit)
+    return out
 
 
 def _drop_bare_labels(text: str, criteria: list[CriterionSpan], unrecognised: list[Span] | None) -> list[CriterionSpan]:

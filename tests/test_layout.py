@@ -1670,3 +1670,12 @@ def test_after_a_bullet_lettered_h_an_i_is_the_next_letter() -> None:
     text = "Inclusion Criteria:\n\n* g. Seventh\n* h. Eighth\n* i. Ninth\n* j. Tenth\n"
     found = _parents(text)
     assert [found[k] for k in ("inc-3", "inc-4")] == [("i. Ninth", None), ("j. Tenth", None)]
+
+
+def test_an_empty_bullet_and_a_sections_only_none_state_no_criterion() -> None:
+    text = "Inclusion Criteria:\n\n* Adults\n* None of the above\n\nExclusion Criteria:\n\n* None\n\nExclusion Criteria:\n\n-"
+    found = _parents(text)
+    assert sorted(found) == ["inc-1", "inc-2"]
+    assert found["inc-2"] == ("None of the above", None)
+    unrecognised = [text[s:e] for s, e in layout.analyse(text).unrecognised]
+    assert "None" in unrecognised and "-" in unrecognised
