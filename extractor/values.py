@@ -861,6 +861,10 @@ _RESTATED_DIMENSIONS = frozenset(
     {"substance_concentration", "mass_concentration", "number_concentration", "catalytic_concentration", "pressure"}
 )
 _MOLAR_PAIR = frozenset({"substance_concentration", "mass_concentration"})
+# (not a pair: "140 systolic and diastolic")
+_PRESSURE_AFTER = re.compile(
+    r"[ \t]+(?P<which>systolic|diastolic)\b(?![ \t]*(?:and/or|and|or|/)[ \t]*(?:systolic|diastolic))", re.IGNORECASE
+)
 _EVERY_BEFORE = re.compile(r"\bevery\s+$", re.IGNORECASE)
 _AT_LEAST_SIGN_BEFORE = re.compile(r"(?<![<>=≤≥])(?:≥|>=)[ \t]{0,2}$")
 # pairs of dimensions that restate one another though no factor converts them: HbA1c as an NGSP
@@ -1574,6 +1578,15 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         site = re.sub(r"\s+", " ", written.lower())
         t.extra["measure"] = f"{_BLAST_SITES.get(site, site)} {cell} percentage".strip()
         t.extra["measure_after"] = True
+    # "severe hypotension (less than 100 systolic or less than 60 diastolic)": the pressure named after
+    # the number
+    for t in out:
+        named_pressure = (
+            _PRESSURE_AFTER.match(text, t.end) if "measure" not in t.extra and t.ucum in (None, "mm[Hg]") else None
+        )
+        if named_pressure:
+            t.extra["measure"] = f"{named_pressure.group('which').lower()} blood pressure"
+            t.extra["measure_after"] = True
     # "limit survival to less than 2 years", "Anticipated survival of at least 6 months": a duration
     # after the words is the life expectancy (linking takes the mention ending where they end)
     for t in out:
