@@ -785,7 +785,7 @@ _TEST_WORDS = re.compile(
     # (a test, testing; never testosterone, testicular, "intestinal")
     # (an imaging study's result too: "a negative bone scan", "normal mammogram", "negative chest x-ray")
     r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))"
-    r"|\bscans?\b|mammogra|scintigra",
+    r"|\bscans?\b|mammogra|scintigra|guaiac|occult\s+blood",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")

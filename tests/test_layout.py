@@ -930,6 +930,7 @@ def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: 
         ("Inclusion", "Patients may be eligible for this study if they:"),
         ("Exclusion", "You will not be eligible for this study if you:"),
         ("Inclusion", "Patients must have:"),
+        ("Inclusion", "Patients must demonstrate the following clinical and laboratory findings:"),
         ("Exclusion", "A participant will not be eligible for study entry if any of the following criteria are met:"),
     ],
 )
