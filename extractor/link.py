@@ -1172,6 +1172,9 @@ _ROUTE_GAP = re.compile(r"[\w()/ -]{0,30}")
 _NUMERAL_BEFORE = re.compile(r"(?:\b[ivx]+\s*[-–/]\s*|\b(?:stage|grade|class|type|phase)\s+)$")
 
 
+_NON_BEFORE = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
+
+
 def route_of(text: str, entity: dict[str, Any]) -> str | None:
     """The route written within a few words before the drug mention or inside it ("oral prednisone",
     "IV or oral antibiotics")."""
@@ -1185,6 +1188,8 @@ def route_of(text: str, entity: dict[str, Any]) -> str | None:
                 continue
             if _NUMERAL_BEFORE.search(window, 0, m.start()):
                 continue
+            if _NON_BEFORE.search(window, 0, m.start()):
+                continue  # "non-topical steroids": any route but that one
             found = route
     return found
 

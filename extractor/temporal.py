@@ -52,6 +52,9 @@ _LEAD = (
     r"|over\s+(?:the\s+)?(?:past|last|recent|next|coming|following)"
     # ("for at least the past three months", "for the last 6 weeks": how long a state has lasted up to now)
     r"|for\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)"
+    # ("for a minimum of 30 days prior to study entry": at least that long)
+    # (not after "within": "within a minimum of 6 weeks prior to study treatment" is within)
+    r"|(?:for\s+)?(?<!within\s)an?\s+(?:minimum|maximum)\s+of"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
     r"|greater\s+than|not?\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
@@ -70,6 +73,7 @@ _DIRECTION = (
     r"|post[- ]?partum\b|post(?=\s)|from|of)"
 )
 _ELAPSED = re.compile(r".*(?:elapsed|passed)\s", re.IGNORECASE | re.DOTALL)
+_CONJUNCTION_FIRST = re.compile(r"and\s*/\s*or\b", re.IGNORECASE)
 _AFTERWARDS = re.compile(r"afterwards?|thereafter", re.IGNORECASE)
 # the period "afterwards" counts from the end of: the nearest one named before it in the criterion
 _PERIOD_BEFORE = re.compile(
@@ -81,7 +85,9 @@ _PERIOD_BEFORE = re.compile(
 
 # "1 month before, during, and for 3 months after study", "4 weeks prior to and during the study":
 # a window before with no event of its own, then "during"
-_THEN_DURING = re.compile(r"[ \t]*(?:,[ \t\r\n]*(?:and[ \t\r\n]+)?|[ \t\r\n]+and[ \t\r\n]+)during\b", re.IGNORECASE)
+_THEN_DURING = re.compile(
+    r"[ \t]*(?:,[ \t\r\n]*(?:and(?:/or)?[ \t\r\n]+)?|[ \t\r\n]+and(?:/or)?[ \t\r\n]+)during\b", re.IGNORECASE
+)
 # ... and the study named after "during" or "after" (not its treatment: "after study treatment")
 _STUDY_NAMED = re.compile(
     r"\b(?:during|after|following)\s+(?:the\s+|this\s+)?(?P<study>study|trial)\b"
@@ -93,11 +99,14 @@ _STUDY_NAMED = re.compile(
 def _shared_study_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
     """The study a window before "during" ends at, where it names no event of its own ("for 1 month
     before, during, and for 3 months after study": before study entry), or None."""
-    if not _THEN_DURING.match(text, pos):
+    during = _THEN_DURING.match(text, pos)
+    if during is None:
         return None
     study = _STUDY_NAMED.search(text, pos, pos + 160)
     if study is None:
-        return None
+        # "within 24 hours before and/or during the PK sampling period": before that period starts
+        period = match_anchor(text, during.end()) or _generic_event(text, during.end(), stops=frozenset())
+        return period
     return (study.start("study"), study.end("study"), "enrollment", "Reference_point")
 
 
@@ -450,7 +459,7 @@ _SURVIVAL_BEFORE = re.compile(r"(?:surviv\w*|expectancy|life)\W{0,3}(?:(?:of|is)
 _COMPARATOR_LEAD = re.compile(
     # ("for the past 3 months" looks back from now: a window)
     r"less|more|greater|not?\b|up\b|at\s+least|for(?!\s+(?:at\s+least\s+)?(?:the\s+)?(?:past|last|previous|preceding)\b)"
-    r"|longer|over(?!\s+the)|[<>≤≥=]",
+    r"|longer|over(?!\s+the)|[<>≤≥=]|an?\s+(?:minimum|maximum)\b",
     re.IGNORECASE,
 )
 _SYMBOL_COMPARATORS = {"<": "<", "<=": "<=", "≤": "<=", ">": ">", ">=": ">=", "≥": ">=", "=": "="}
@@ -469,7 +478,7 @@ def _lead_comparator(lead: str | None) -> str:
         return _SYMBOL_COMPARATORS[low]
     if low.startswith(("more than", "longer than", "greater than")) or low == "over":
         return ">"
-    if low.startswith("at least"):
+    if low.startswith(("at least", "a minimum of")):
         return ">="
     if low.startswith("less than"):
         return "<"
@@ -616,6 +625,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             anchor = _generic_event(
                 text, m.end(), stops=stop_at, determiners=direction_word.lower() not in ("of", "from")
             )
+            if anchor is not None and _CONJUNCTION_FIRST.match(text, anchor[0]):
+                anchor = None  # "within 24 hours before and/or during ...": no event starts with "and/or"
         shared = (
             _shared_study_anchor(text, m.end())
             if anchor is None and direction_word and direction_word.lower().startswith(("before", "prior"))

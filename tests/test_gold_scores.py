@@ -1922,6 +1922,57 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.65,
     },
+    "NCT00490178": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.50,
+        "drugs": 0.65,
+    },
+    "NCT00493220": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.70,
+        "drugs": 0.80,
+    },
+    "NCT00003004": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.85,
+        "windows": 0.65,
+        "drugs": 0.95,
+        "sub_items": 0.75,
+    },
+    "NCT00000788": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.85,
+        "sub_items": 0.75,
+    },
+    "NCT00005120": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT00001398": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    "NCT03908762": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.55,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
 }
 
 

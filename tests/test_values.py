@@ -727,6 +727,8 @@ def test_drug_names(text: str, names: set[str]) -> None:
         ("Stage III-IV NSCLC, with no history of anticancer treatment including chemotherapy", "chemotherapy", None),
         ("IV antibiotics within 2 weeks", "antibiotics", "intravenous"),
         ("Oral glucocorticoids, such as prednisone", "prednisone", "oral"),
+        # a route after "non" is the one route not meant
+        ("Recent or current use of non-topical steroids", "steroids", None),
     ],
 )
 def test_drug_routes(text: str, drug: str, route: str | None) -> None:
