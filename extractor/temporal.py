@@ -96,7 +96,7 @@ _STUDY_NAMED = re.compile(
 )
 
 
-def _shared_study_anchor(text: str, pos: int) -> tuple[int, int, str, str] | None:
+def _shared_study_anchor(text: str, pos: int, stops: frozenset[int]) -> tuple[int, int, str, str] | None:
     """The study a window before "during" ends at, where it names no event of its own ("for 1 month
     before, during, and for 3 months after study": before study entry), or None."""
     during = _THEN_DURING.match(text, pos)
@@ -105,8 +105,7 @@ def _shared_study_anchor(text: str, pos: int) -> tuple[int, int, str, str] | Non
     study = _STUDY_NAMED.search(text, pos, pos + 160)
     if study is None:
         # "within 24 hours before and/or during the PK sampling period": before that period starts
-        period = match_anchor(text, during.end()) or _generic_event(text, during.end(), stops=frozenset())
-        return period
+        return match_anchor(text, during.end()) or _generic_event(text, during.end(), stops=stops)
     return (study.start("study"), study.end("study"), "enrollment", "Reference_point")
 
 
@@ -628,7 +627,7 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             if anchor is not None and _CONJUNCTION_FIRST.match(text, anchor[0]):
                 anchor = None  # "within 24 hours before and/or during ...": no event starts with "and/or"
         shared = (
-            _shared_study_anchor(text, m.end())
+            _shared_study_anchor(text, m.end(), stop_at)
             if anchor is None and direction_word and direction_word.lower().startswith(("before", "prior"))
             else None
         )
