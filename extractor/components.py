@@ -1042,11 +1042,7 @@ def vocabulary_names(
                     and not linked.codes[0].code.startswith(kind.excluded_codes)
                     and normalized(name, kind.type) not in stops[k]
                     # "Candida albicans" is a DrugBank allergen extract, and the organism in criteria
-                    and not (
-                        kind.type == "Drug"
-                        and is_microorganism_name(name)
-                        and not _PRODUCT_OF_ORGANISM.match(text, end)
-                    )
+                    and not (kind.type == "Drug" and _names_organism_alone(text, start, end))
                     and not in_citation(text, start, end)
                 ):
                     found = (start, end, m, kind)
@@ -1190,6 +1186,14 @@ def in_citation(text: str, start: int, end: int) -> bool:
 
 # "Escherichia coli- ASNase preparation", "E. coli-derived": a product made from the organism follows
 _PRODUCT_OF_ORGANISM = re.compile(r"[ \t]*-|[ \t]+derived\b", re.IGNORECASE)
+
+
+def _names_organism_alone(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` names a microorganism and no product made from it follows: the
+    infection, never a drug, whether the model or DrugBank read it as one."""
+    return is_microorganism_name(text[start:end]) and not _PRODUCT_OF_ORGANISM.match(text, end)
+
+
 _AMOUNT_ONLY = re.compile(
     r"\d[\d.,]*\s+(?:mg|g|mcg|µg|ug|kg|ml|mL|L|IU|units?)(?:\s*(?:/|per)\s*(?:d|day|wk|week|month|h|hour|dose))?",
     re.IGNORECASE,
@@ -1214,11 +1218,7 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
         return None  # "non-insulin dependent": what the thing is not
     if span[2] == "Drug" and _AMOUNT_ONLY.fullmatch(text, span[0], span[1]):
         return None  # ">7 drinks or 210 g per wk": an amount, no drug
-    if (
-        span[2] == "Drug"
-        and is_microorganism_name(text[span[0] : span[1]])
-        and not _PRODUCT_OF_ORGANISM.match(text, span[1])
-    ):
+    if span[2] == "Drug" and _names_organism_alone(text, span[0], span[1]):
         # "Legionella, Cryptosporidium, Isospora": the organism names the infection, no drug
         span = (span[0], span[1], "Condition", span[3])
     bracketed = _within_brackets(text, _without_bullet(text, span))

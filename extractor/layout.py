@@ -965,7 +965,7 @@ _LETTERED = re.compile(r"\((?P<letter>[a-h])\)[ \t]+")
 # "* i. High risk ALL in first complete remission": a bullet numbered in lower-case roman numerals
 _ROMAN_ITEM = re.compile(r"(?<!\w)(?P<roman>x{0,1}(?:ix|iv|v?i{0,3}))[.)][ \t]+(?=\S)")
 _LETTER_ITEM_START = re.compile(r"[ \t]*(?:[-*•·][ \t]+)?\(?[a-hA-H][.)][ \t]")
-_ITEM_ROMANS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
+_ITEM_ROMANS = (*_ROMAN_NUMERALS, "xiii", "xiv", "xv")
 
 
 def _item_marker(text: str, start: int) -> re.Match[str] | None:
@@ -1111,12 +1111,12 @@ def _drop_empty_items(text: str, criteria: list[CriterionSpan], unrecognised: li
     """A bullet with nothing after it ("-" alone) states no criterion, nor does a section's only item
     saying it has none ("Exclusion Criteria:\n\n* None"): both are reported."""
     out: list[CriterionSpan] = []
-    worded = [c for c in criteria if c.children or any(ch.isalnum() for ch in text[c.start : c.end])]
-    for crit in criteria:
-        body = text[crit.start : crit.end]
-        alone = not crit.children and sum(c.side == crit.side for c in worded) == 1
+    worded = [bool(c.children) or any(ch.isalnum() for ch in text[c.start : c.end]) for c in criteria]
+    sides = [c.side for c, w in zip(criteria, worded, strict=True) if w]
+    for crit, has_words in zip(criteria, worded, strict=True):
+        alone = not crit.children and sides.count(crit.side) == 1
         if not crit.children and (
-            not any(ch.isalnum() for ch in body) or (alone and _NO_CRITERIA.fullmatch(body.strip()))
+            not has_words or (alone and _NO_CRITERIA.fullmatch(text[crit.start : crit.end].strip()))
         ):
             if unrecognised is not None:
                 unrecognised.append((crit.start, crit.end))

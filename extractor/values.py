@@ -209,6 +209,14 @@ _HALF_MORE = {f"{w} and a half": n + 0.5 for w, n in _SPELLED.items() if 1 <= n 
 _MULTIPLE_WORDS = _HALF_MORE | {"twice": 2} | {w: n for w, n in _SPELLED.items() if 2 <= n <= 10}
 # (the words of a half more before the plain number word they start with)
 _MULT = rf"{_NUM}|" + "|".join(w.replace(" ", r"\s+") for w in _MULTIPLE_WORDS)
+
+
+def _multiple_value(written: str) -> float:
+    """The multiple a limit of normal is taken, written in digits or words ("2.5", "twice", "two and
+    a half", however spaced)."""
+    return float(_MULTIPLE_WORDS.get(" ".join(written.lower().split())) or parse_number(written))
+
+
 # "3 x ULN", "1.5 times the upper limit of normal"; "2.5ULN" (no sign) only before the abbreviation
 ULN_RE = re.compile(
     rf"(?:(?P<comp>{_COMP}){_UNIT_GAP})?(?P<mult>{_MULT}){_UNIT_GAP}"
@@ -1118,7 +1126,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if upper.group("comp") or upper.group("comp2") or upper.group("more"):
             continue
         low_multiple, top = float(parse_number(m.group("low"))), (upper.group("mult") or upper.group("mult2")).lower()
-        top_multiple = float(_MULTIPLE_WORDS.get(" ".join(top.split())) or parse_number(top))
+        top_multiple = _multiple_value(top)
         if not check_range_ordered(low_multiple, top_multiple):
             continue
         multiples = Threshold(
@@ -1132,7 +1140,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()):
             continue
         word = (m.group("mult") or m.group("mult2")).lower()
-        mult = float(_MULTIPLE_WORDS.get(" ".join(word.split())) or parse_number(word))
+        mult = _multiple_value(word)
         ref = _reference(m)
         comp_text = m.group("comp") or m.group("comp2")
         comp = comparator_of(comp_text) if comp_text else (">" if m.group("more") else "=")
