@@ -2026,6 +2026,56 @@ OTHER_TRIALS = {
         "windows": 0.80,
         "drugs": 0.60,
     },
+    "NCT00001644": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    "NCT00007878": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.80,
+        "windows": 0.70,
+        "drugs": 0.35,
+    },
+    "NCT00006252": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.60,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.60,
+        "sub_items": 0.65,
+    },
+    "NCT00000696": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.60,
+        "constraints": 0.50,
+        "windows": 0.45,
+        "drugs": 0.75,
+        "sub_items": 0.75,
+    },
+    "NCT00491504": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.25,
+        "windows": 0.75,
+        "drugs": 0.65,
+    },
+    "NCT01348880": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT03934658": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.30,
+        "drugs": 0.70,
+    },
 }
 
 
