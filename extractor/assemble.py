@@ -209,7 +209,8 @@ def _criterion_records(
     for w in windows:
         # ("preoperative" is a window before surgery; whether the word is a Temporal mention is the
         # model's reading: Chia marks it in some places and not in others)
-        if w["rule"] != "prefixed-event":
+        # ("during and for 3 months after study": the phrase is the window after's mention)
+        if w["rule"] not in ("prefixed-event", "during-and-after"):
             end = w["end"]
             if w.get("event_start") is not None and w["rule"].endswith("-since"):
                 # "14 days must have elapsed since the completion of cytotoxic therapy": the time phrase
@@ -223,7 +224,9 @@ def _criterion_records(
         # "after radical prostatectomy", rule direction-event)
         if (
             w.get("anchor_start") is not None
-            and w["rule"] not in ("at-anchor", "direction-event")
+            # (the period a window after an event shares with it, "during and for 3 months after
+            # study", is named by that window's anchor mention)
+            and w["rule"] not in ("at-anchor", "direction-event", "during-and-after")
             # (one mention for an anchor two windows share: "1 month before, during, and 3 months after study")
             and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
         ):

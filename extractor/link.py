@@ -62,6 +62,10 @@ def _words() -> dict[str, Any]:
     return w
 
 
+# the specimen word a joined analyte's name may start with, outside its mention ("and serum SGPT")
+_SPECIMEN_LAST = re.compile(r"(?<=\s)(?:serum|plasma|blood|urine|urinary)\s*$", re.IGNORECASE)
+
+
 # a word that may stand between a bracketed aside and its threshold ("ANC (neutrophils + bands) of >= 1,500",
 # "IIEF-EF (1-30) domain score of <17")
 # ("Numeric rating scale (NRS) score of radiating pain 5 or more": the score of what the scale rates)
@@ -251,7 +255,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # female ≥ 18 years") do not make two ages
                 ok = (
                     (
-                        bool(words["_connector"].match(gap))
+                        # ("SGOT and serum SGPT": the specimen word is the next analyte's)
+                        bool(words["_connector"].match(_SPECIMEN_LAST.sub("", gap)))
                         # (past the mention's own short form in brackets, which no rule knew, before "or"
                         # or "and": "Creatinine clearance (ACr) or glomerular filtration rate (TFG) ≥ 50
                         # ml/min/1.73 m2"; never past a bracket with a limit of its own, "folic acid
@@ -418,6 +423,17 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             prev = thresholds[ti - 1]
             if out[ti - 1] and _same_terms(prev, t) and t["start"] - prev["end"] <= 120:
                 group = list(out[ti - 1])
+        pressure = t.get("extra", {}).get("measure") if t.get("rule") == "pressure-pair" else None
+        if pressure and group:
+            # "SBP/DBP ... less than 90/50mmHg": each limit of the pair bounds its own pressure, named
+            # in the group or joined right before its first member
+            first = min(group)
+            near = [
+                i
+                for i in range(max(0, first - 1), upto)
+                if _names_pressure(text, entities[i], pressure) and entities[i]["end"] <= t["start"]
+            ]
+            group = [i for i in group if i in near] or near[-1:] or group
         out.append(group)
     # the two bounds of a range in two time units ("disease duration 6 months to 20 years") bound one
     # measure: a mention one of them reaches is the other's too (a measure no mention names, "Are 15
@@ -431,6 +447,19 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             elif not out[ti + 1]:
                 out[ti + 1] = list(out[ti])
     return out
+
+
+_PRESSURE_NAMES = {
+    "systolic blood pressure": re.compile(r"systolic|\bSBP\b", re.IGNORECASE),
+    "diastolic blood pressure": re.compile(r"diastolic|\bDBP\b", re.IGNORECASE),
+}
+
+
+def _names_pressure(text: str, e: dict[str, Any], pressure: str) -> bool:
+    """Whether the mention names that one pressure ("SBP", "diastolic blood pressure")."""
+    pattern = _PRESSURE_NAMES.get(pressure)
+    name = f"{text[e['start'] : e['end']]} {e.get('normalized') or ''}"
+    return pattern is not None and bool(pattern.search(name))
 
 
 @cache
@@ -816,6 +845,11 @@ def _mention_ends_at(entities: list[dict[str, Any]], text: str, pos: int) -> boo
     )
 
 
+# the results a test for a marker gives, read as "positive" / "negative" are ("HBsAg reactive",
+# "undetectable plasma HIV-1 RNA")
+_SIGNED_RESULTS = frozenset({"positive", "negative", "reactive", "nonreactive", "detectable", "undetectable"})
+
+
 def qualitative_results(
     text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
@@ -894,19 +928,19 @@ def qualitative_results(
                 subject, right_before = i, True
                 break
         markers: list[int] = []
-        if right_before and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
+        if right_before and value in _SIGNED_RESULTS and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg, HCV antibody or HIV antibody positive": the result of each test listed before it
             listed = _markers_before(text, entities, m.start(), words["_connector"])
             if len(listed) > 1 and listed[-1] == subject:
                 subject, markers = None, listed
-        if subject is None and value in ("positive", "negative") and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
+        if subject is None and value in _SIGNED_RESULTS and not _RESULT_AS_ADJECTIVE.match(text, m.end()):
             # "HBsAg positive", "EGFR gene mutation negative", "PD-L1 expression is positive", "HIV,
             # HBV, or HCV positive": the result of the markers named right before it
             markers = _markers_before(text, entities, m.start(), words["_connector"])
         inside_mention = any(
             e["start"] <= m.start() and m.end() <= e["end"] for e in entities if e["type"] in LEAF_TYPES
         )
-        if subject is None and not markers and value in ("positive", "negative"):
+        if subject is None and not markers and value in _SIGNED_RESULTS:
             # "Positive HIV-I", "Negative HBsAg": a result written before the marker it is of
             subject = _marker_right_after(text, entities, m.end())
             if subject is None:
@@ -982,15 +1016,23 @@ def _signed_results(text: str, entities: list[dict[str, Any]], inside: list[tupl
 _RESULT_GAP = re.compile(r"[ \t]{0,3}-?(?:(?:is|are|was|were|testing|test|status)[ \t]{0,3})?")
 _MARKER_WORDS = re.compile(
     r"\b(?:genes?|mutations?|antigens?|antibod(?:y|ies)|expression|DNA|RNA|receptors?|serology|virus|status|"
-    r"tests?|testing|titers?|assay)\b|\b[A-Z][A-Z0-9-]{1,}\b",
+    r"tests?|testing|titers?|assay)\b|\b[A-Z][A-Z0-9-]{1,}\b|\b[Hh]epatitis\s+[A-E]\b",
 )
 
 
 def _is_marker(text: str, e: dict[str, Any]) -> bool:
+    """A measurement, or a condition or observation whose name (or, for an elliptic member, "C" of
+    "Hepatitis B or C", its normalised name) is a marker's: "HBsAg", "HIV testing", "Hepatitis B"."""
+    if e["type"] == "Measurement":
+        return True
+    if e["type"] not in {"Condition", "Observation"}:
+        return False
     name = text[e["start"] : e["end"]]
-    return e["type"] == "Measurement" or (
-        e["type"] in {"Condition", "Observation"} and bool(_MARKER_WORDS.search(name))
-    )
+    normalized = e.get("normalized") or ""
+    return bool(_MARKER_WORDS.search(name)) or (len(name) <= 2 and bool(_HEPATITIS_VIRUS.fullmatch(normalized)))
+
+
+_HEPATITIS_VIRUS = re.compile(r"hepatitis\s+[a-e]", re.IGNORECASE)
 
 
 def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> int | None:
@@ -1251,9 +1293,15 @@ def window_targets(
             wi
             and out[-1]
             and w.get("anchor_start") is not None
-            and (windows[wi - 1].get("anchor_start"), windows[wi - 1].get("anchor_end"))
-            == (w["anchor_start"], w["anchor_end"])
-            and _CHAINED_WINDOW_GAP.fullmatch(text, windows[wi - 1]["end"], w["start"])
+            and (
+                (
+                    (windows[wi - 1].get("anchor_start"), windows[wi - 1].get("anchor_end"))
+                    == (w["anchor_start"], w["anchor_end"])
+                    and _CHAINED_WINDOW_GAP.fullmatch(text, windows[wi - 1]["end"], w["start"])
+                )
+                # ("during and for 3 months after study": the window after, inside the one during)
+                or (windows[wi - 1].get("rule") == "during-and-after" and windows[wi - 1]["end"] >= w["end"])
+            )
         ):
             # "for 1 month before, during, and for 3 months after study": the windows of one thing
             out.append(list(out[-1]))

@@ -883,4 +883,38 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
                 )
             )
             taken.append((m.start(), m.end()))
+    out += _during_and_after(text, out)
     return sorted(out, key=lambda w: w.start)
+
+
+# "during and for 3 months after study": the window after, and the period itself before it
+_DURING_AND = re.compile(r"\bduring[ \t]*,?[ \t\r\n]+and(?:/or)?[ \t\r\n]+$", re.IGNORECASE)
+# the period an "after" anchor ends ("the last dose of study treatment": the study treatment)
+_END_OF = re.compile(
+    r"^(?:the\s+)?(?:last\s+dose|completion|end|conclusion|discontinuation)\s+of\s+(?:the\s+)?", re.IGNORECASE
+)
+
+
+def _during_and_after(text: str, windows: list[Window]) -> list[Window]:
+    """A "during" window for each window after an event that "during and" opens ("contraception during
+    and for 3 months after study": during the study period, and up to 3 months after its end), over
+    the same words and anchored on the same event."""
+    out = []
+    for w in windows:
+        if w.direction != "after" or w.anchor_start is None or w.anchor_end is None:
+            continue
+        lead = _DURING_AND.search(text, max(0, w.start - 24), w.start)
+        if lead is None or any(o.direction == "during" and o.start <= lead.start() < o.end for o in windows):
+            continue
+        # the period's own words, past "the last dose of"
+        ended = _END_OF.match(text[w.anchor_start : w.anchor_end])
+        start = w.anchor_start + (ended.end() if ended and ended.end() < w.anchor_end - w.anchor_start else 0)
+        name = (
+            "study period"
+            if w.anchor_name in ("end of study", "enrollment")
+            else " ".join(text[start : w.anchor_end].lower().split())
+        )
+        during = Window(lead.start(), w.end, "during", name, "during-and-after")
+        during.anchor_start, during.anchor_end, during.anchor_type = start, w.anchor_end, w.anchor_type
+        out.append(during)
+    return out

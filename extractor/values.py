@@ -609,7 +609,11 @@ def _score_patterns() -> _ScorePatterns:
         r"\b(?![ \t]*than))?",
         re.IGNORECASE,
     )
-    name_before = re.compile(rf"{name}(?:\s+(?:of|is|was|=|between|from))?\W{{0,3}}$", re.IGNORECASE)
+    name_before = re.compile(
+        # (or a listing's topic label over its one bullet: "Performance status:\n\n  -  0-2")
+        rf"{name}(?:(?:\s+(?:of|is|was|=|between|from))?\W{{0,3}}|[ \t]{{0,2}}:[ \t]*(?:\r?\n[ \t]*){{1,3}}[-*•·][ \t]{{1,3}})$",
+        re.IGNORECASE,
+    )
     return _ScorePatterns(
         values=values,
         name_before=name_before,

@@ -345,9 +345,10 @@ def test_windows_before_during_and_after_one_study_time_the_same_thing() -> None
         "Fertile patients must use effective contraception for 1 month before, during, and for 3 months after study"
     )
     (crit,) = record["criteria"]
-    before, after = crit["windows"]
+    before, during, after = crit["windows"]
     assert (before["direction"], before["anchor"]["name"]) == ("before", "enrollment")
+    assert (during["direction"], during["anchor"]["name"]) == ("during", "study period")
     assert (after["direction"], after["anchor"]["name"]) == ("after", "end of study")
-    assert before["applies_to"] == after["applies_to"] != []
+    assert before["applies_to"] == during["applies_to"] == after["applies_to"] != []
     # the study both count from is one mention
     assert [e["text"] for e in crit["entities"] if e["type"] == "Reference_point"] == ["study"]

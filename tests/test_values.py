@@ -612,6 +612,8 @@ def test_a_multiple_of_a_limit_across_a_hard_wrap() -> None:
         ("No active infection requiring antimicrobial drugs", True),  # a class head
         ("Other nephrotoxic agents.", True),
         ("Currently taking antidepressants", True),  # a class's plural form
+        ("Currently taking androgens", True),
+        ("Currently taking benzodiazepines", True),
         ("Currently taking tamoxifen", False),
         ("Midazolam.", False),
     ],
@@ -768,3 +770,13 @@ def test_a_result_before_its_test(text: str, expected: list[tuple[str, str]]) ->
         for r in qualitative_results(text, entities)
     ]
     assert found == expected
+
+
+def test_each_limit_of_a_pressure_pair_bounds_its_own_pressure() -> None:
+    record = extract_lines(
+        "Serious hypotension (SBP/DBP is less than 90/50mmHg in a sitting posture)", side="exclusion"
+    )
+    (crit,) = record["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    found = sorted((c["measure"], c["value"], names.get(c["subject"])) for c in crit["constraints"])
+    assert found == [("diastolic blood pressure", 50, "DBP"), ("systolic blood pressure", 90, "SBP")]
