@@ -1530,7 +1530,9 @@ _OF_AGE_INFANT = re.compile(
 # the words that may stand beside a bare age in its criterion ("Age: between 18 and 65 years inclusive")
 _AGE_LINE_WORDS = re.compile(
     r"\b(?:age[ds]?|between|from|years?|old|older|younger|of|and|or|inclusive|inclusively|included"
-    r"|be|must|should|is|are)\b|[^A-Za-z]",
+    r"|be|must|should|is|are"
+    # (the people the age is of: "18 to 65 years, either sex, any race")
+    r"|either|both|any|all|sex|sexes|gender|genders|race|races|ethnicity|males?|females?|men|women)\b|[^A-Za-z]",
     re.IGNORECASE,
 )
 

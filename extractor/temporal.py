@@ -237,6 +237,7 @@ _EVENT_STOP = frozenset(
 _COUNTED_WORDS = frozenset({"day", "dose", "week", "cycle", "visit", "month", "part", "phase"})
 # words an event phrase never ends on ("completion of", "the start of the")
 _DANGLING = frozenset({"of", "the", "a", "an"})
+_ARTICLES = frozenset({"the", "a", "an"})
 # ... nor on a word that only qualifies the event ("since prior" at a line's end names none)
 _QUALIFYING = frozenset({"prior", "previous", "last", "first", "initial", "recent"})
 # ... nor on what starts or ends an event without the event ("within 2 weeks of starting")
@@ -307,7 +308,8 @@ def _generic_event(
             break
         if ("\n" in space and not word[0].islower()) or m.start("word") in stops:
             break
-        if low in _EVENT_STOP or (not words and low in _DANGLING and low != "the"):
+        # ("prior to a study visit": an article may lead the event, "of" may not)
+        if low in _EVENT_STOP or (not words and low in _DANGLING and low not in _ARTICLES):
             break
         if word[0].isdigit() and not (words and words[-1][2].lower() in _COUNTED_WORDS):
             break
@@ -316,7 +318,7 @@ def _generic_event(
             break
         words.append((m.start("word"), m.end("word"), word))
         at = m.end()
-    if words and words[0][2].lower() == "the":
+    if words and words[0][2].lower() in _ARTICLES:
         words = words[1:]
     while content(words) > max_words:
         words.pop()

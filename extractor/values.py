@@ -246,6 +246,17 @@ _WITHIN_BEFORE = re.compile(r"\bwithin\s{1,3}$", re.IGNORECASE)
 # a comparator on how far below a limit a value is, turned into one on the value
 _TURNED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 ULN_BARE_RE = re.compile(rf"(?P<comp>{_COMP}){_UNIT_GAP}{_LIMIT}", re.IGNORECASE)
+# "LDH greater than normal", "below normal": past the normal range, beyond its upper (lower) limit
+# (not by an amount written before it: "1 second above the normal range", "3 times above normal")
+_AMOUNT_BEFORE = re.compile(r"(?<![\w.])\d[\d.,]*(?:[ \t]*%|[ \t]*[^\s\d]+)?[ \t\r\n]*$")
+NORMAL_BARE_RE = re.compile(
+    r"\b(?:(?P<above>greater\s+than|more\s+than|higher\s+than|above|exceeding)|(?P<below>less\s+than|lower\s+than|below))"
+    r"\s{1,3}(?:the\s+)?(?:institutional\s+)?normal\b(?:\s{1,3}(?:limits?|ranges?|values?|levels?)\b)?"
+    # (never a normal limit's own value: "less than the normal limit of 40")
+    r"(?!\s*(?:limits?|ranges?|values?|levels?|upper|lower|of\s+\S*\d|saline|size|volunteers?|subjects?|controls?|people"
+    r"|individuals?|[-/]))",
+    re.IGNORECASE,
+)
 
 # "at least 1 system is A", ">2 systems reach B"
 COUNT_RE = re.compile(
@@ -1160,6 +1171,14 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         ref = _reference(m)
         out.append(Threshold(m.start(), m.end(), comparator_of(m.group("comp")), "limit", multiple=1.0, reference=ref))
+        taken.append((m.start(), m.end()))
+    for m in NORMAL_BARE_RE.finditer(text) if has_limit and "normal" in text.lower() else ():
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        if _AMOUNT_BEFORE.search(text, max(0, m.start() - 24), m.start()):
+            continue  # "no greater than 0.3 mg/dL above normal", "3 times above normal": an amount past it
+        comp, ref = (">", "ULN") if m.group("above") else ("<", "LLN")
+        out.append(Threshold(m.start(), m.end(), comp, "normal-limit", multiple=1.0, reference=ref))
         taken.append((m.start(), m.end()))
     for m in _matches_at(COUNT_RE, text, comp_at) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):

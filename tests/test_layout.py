@@ -932,6 +932,8 @@ def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: 
         ("Inclusion", "Patients must have:"),
         ("Inclusion", "Patients must demonstrate the following clinical and laboratory findings:"),
         ("Exclusion", "A participant will not be eligible for study entry if any of the following criteria are met:"),
+        ("Exclusion", "Patients with the following will be excluded from the study:"),
+        ("Exclusion", "The following cases were excluded from this clinical study."),
     ],
 )
 def test_a_sentence_leading_a_sections_list_is_no_criterion(side: str, lead: str) -> None:
@@ -1680,3 +1682,16 @@ def test_an_empty_bullet_and_a_sections_only_none_state_no_criterion() -> None:
     assert found["inc-2"] == ("None of the above", None)
     unrecognised = [text[s:e] for s, e in layout.analyse(text).unrecognised]
     assert "None" in unrecognised and "-" in unrecognised
+
+
+def test_circled_numbers_are_item_bullets() -> None:
+    text = (
+        "Exclusion Criteria:\n\n16. The subjects who had taken the following drugs\n\n"
+        "    ① Nitrate donors\n\n    ② Androgens, trazodone\n\n17. The subjects who had retinitis pigmentosa"
+    )
+    found = layout.flatten(layout.analyse(text).criteria)
+    assert [(text[c.start : c.end], c.parent is not None) for c in found if not c.children] == [
+        ("Nitrate donors", True),
+        ("Androgens, trazodone", True),
+        ("The subjects who had retinitis pigmentosa", False),
+    ]
