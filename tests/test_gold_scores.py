@@ -2076,6 +2076,56 @@ OTHER_TRIALS = {
         "constraints": 0.30,
         "drugs": 0.70,
     },
+    "NCT00002746": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00005072": {
+        "segmentation": 0.40,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.75,
+        "drugs": 0.80,
+        "sub_items": 0.25,
+    },
+    "NCT00006470": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.40,
+        "windows": 0.75,
+        "drugs": 0.70,
+        "sub_items": 0.95,
+    },
+    "NCT00006412": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.45,
+        "windows": 0.70,
+        "drugs": 0.70,
+    },
+    "NCT03681392": {
+        "segmentation": 0.55,
+        "entities_overlap": 0.55,
+        "constraints": 0.60,
+        "drugs": 0.70,
+    },
+    "NCT00904748": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "drugs": 0.60,
+    },
+    "NCT05918692": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.35,
+        "drugs": 0.75,
+    },
 }
 
 
