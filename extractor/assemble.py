@@ -1428,7 +1428,15 @@ def _drug_therapy(mention: str) -> str | None:
     """The class of drugs a treatment mention names ("systemic chemotherapy" -> "chemotherapy",
     "antiretroviral therapy"), lower case, or None."""
     m = _drug_therapy_pattern().search(mention)
-    return m.group().lower() if m else None
+    if m is None:
+        return None
+    name = m.group().lower()
+    return str(_drug_therapy_aliases().get(name, name))
+
+
+@cache
+def _drug_therapy_aliases() -> dict[str, str]:
+    return {k: v for k, v in load_json("words.json")["drug_therapy_aliases"].items() if k != "_"}
 
 
 def _names_a_class(mention: str) -> bool:

@@ -522,7 +522,8 @@ def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -
         return []  # every style's marker ends with a bracket or is "a.": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
-        if not seq:
+        if not seq or any(text.startswith(",", m.end()) for m in seq):
+            # ("Delighted (0), Pleased (1), Mostly Satisfied (2)": the values of a scale, no list)
             continue
         out = []
         for k, m in enumerate(seq):
@@ -1298,7 +1299,7 @@ def run_on_starts(text: str, start: int, end: int, capitalised: bool = False) ->
     not an item of a list a lead-in announces (``list_item_starts``)."""
     out = _clause_starts(text, start, end)
     if capitalised:
-        capitals = _capitalised_starts(text, start, end)
+        capitals = _capitalised_starts(text, start, end) + _sentence_starts(text, start, end)
         items = set(_list_items(text, start, end, set(out), capitals))
         out = [at for at in [*out, *capitals] if at not in items]
     return sorted(set(out))
@@ -1379,6 +1380,26 @@ def _capitalised_starts(text: str, start: int, end: int) -> list[int]:
         word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
         if word and _LIMIT_END.fullmatch(word.group()) and word.group().lower() not in not_before:
             out.append(m.end())
+    return out
+
+
+# a sentence's end and the capitalised word after it, in a PDQ paragraph
+_SENTENCE_THEN_CAPITAL = re.compile(r"(?<=[A-Za-z0-9%)])\.(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z])")
+# ... not after an abbreviation's point ("e.g. Hodgkin's", "approx. 5", "Dr. Smith", "vs. Placebo")
+_ABBREVIATION_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|Dr|St|Fig|No|al)|(?<![\w.])[A-Za-z])$", re.IGNORECASE)
+
+
+def _sentence_starts(text: str, start: int, end: int) -> list[int]:
+    """In a PDQ paragraph whose criteria are sentences ("... or cryosurgery. Gleason score of at least
+    6. Prostate specific antigen ..."): the first word of each sentence after the first, outside
+    brackets."""
+    out = []
+    for m in _SENTENCE_THEN_CAPITAL.finditer(text, start, end):
+        if _ABBREVIATION_END.search(text, max(start, m.start() - 8), m.start()):
+            continue
+        if text.count("(", start, m.start()) > text.count(")", start, m.start()):
+            continue  # inside a bracket
+        out.append(m.end())
     return out
 
 

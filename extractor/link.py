@@ -70,7 +70,8 @@ _SPECIMEN_LAST = re.compile(r"(?<=\s)(?:serum|plasma|blood|urine|urinary)\s*$", 
 # "IIEF-EF (1-30) domain score of <17")
 # ("Numeric rating scale (NRS) score of radiating pain 5 or more": the score of what the scale rates)
 _AFTER_ASIDE = re.compile(
-    r"\)\s*(?:(?:domain\s+)?scores?(?:\s+of(?:\s+[a-z][\w-]*){1,3})?\s*)?(?:(?:of|is|are|was|were|at|than|:)\s*)?$",
+    # ("Alcohol Use Disorders Identification Test (AUDIT) (score of 8 or higher)": the score in a bracket of its own)
+    r"\)\s*(?:\(\s*(?=scores?\b))?(?:(?:domain\s+)?scores?(?:\s+of(?:\s+[a-z][\w-]*){1,3})?\s*)?(?:(?:of|is|are|was|were|at|than|:)\s*)?$",
     re.IGNORECASE,
 )
 

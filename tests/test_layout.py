@@ -1695,3 +1695,29 @@ def test_circled_numbers_are_item_bullets() -> None:
         ("Androgens, trazodone", True),
         ("The subjects who had retinitis pigmentosa", False),
     ]
+
+
+def test_the_sentences_of_a_pdq_paragraph_are_its_criteria() -> None:
+    # a legacy PDQ listing hard-wrapped at a fixed width, its criteria sentences run on in paragraphs
+    path = Path(__file__).resolve().parents[1] / "corpus" / "NCT00005072" / "criteria.txt"
+    text = path.read_text(encoding="utf-8")
+    found = layout.flatten(layout.analyse(text).criteria)
+    leaves = [" ".join(text[c.start : c.end].split()) for c in found if not c.children]
+    assert leaves[:3] == [
+        "Histologically proven locally recurrent organ-confined prostate cancer after external beam "
+        "radiotherapy, radiation seed implants, or cryosurgery.",
+        "Gleason score of at least 6.",
+        "Prostate specific antigen values (PSA) of at least 1.0 ng/mL with 2 consecutive rises in PSA at "
+        "least 2 weeks apart, of which the second increase is greater than the first, after achieving a nadir.",
+    ]
+    # (a unit's capital before the period ends a sentence too)
+    assert "Albumin greater than 3 g/dL." in leaves
+
+
+def test_the_labelled_values_of_a_scale_are_no_numbered_items() -> None:
+    text = (
+        "Inclusion Criteria:\n\n1. Screening IPSS QoL must be 4-6: Delighted (0), Pleased (1), Mostly "
+        "Satisfied (2), Mixed (3)\n2. Men at least 40 years of age"
+    )
+    found = layout.flatten(layout.analyse(text).criteria)
+    assert [c.children for c in found] == [[], []]

@@ -222,6 +222,9 @@ def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
         ("Chronic use of proton pump inhibitors", "proton pump inhibitors", "proton pump inhibitors"),
         ("Prior therapy with a checkpoint inhibitor", "checkpoint inhibitor", "immune checkpoint inhibitors"),
         ("Anticoagulation with a DOAC", "DOAC", "direct oral anticoagulants"),
+        # a treatment named by its class, a short or hyphenated name of it
+        ("HIV-positive patients on HAART", "HAART", "highly active antiretroviral therapy"),
+        ("Patients receiving anti-retroviral therapy", "anti-retroviral therapy", "antiretroviral therapy"),
     ],
 )
 def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str) -> None:
