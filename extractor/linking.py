@@ -746,8 +746,9 @@ def _generic_drug_names(criterion: dict[str, Any]) -> None:
 
 
 def _drop_restated_drugs(criterion: dict[str, Any]) -> None:
-    """ "Isotretinoin (Accutane®)": a drug in brackets that restates the drug before it under another
-    name (one generic name once linked) is no second drug record; both mentions stay."""
+    """ "Isotretinoin (Accutane®)", "Escitalopram (Lexapro, Cipralex)": a drug in brackets that restates
+    the drug before it under another name (one generic name once linked) is no second drug record;
+    both mentions stay."""
     base = criterion["span"][0]
     text = criterion.get("text", "")
     kept: list[dict[str, Any]] = []
@@ -765,7 +766,8 @@ def _drop_restated_drugs(criterion: dict[str, Any]) -> None:
         criterion["drugs"] = kept
 
 
-_RESTATED_IN_BRACKETS = re.compile(r"\s*[(\[]\s*")
+# (past its other names there: "Escitalopram (Lexapro, Cipralex)")
+_RESTATED_IN_BRACKETS = re.compile(r"\s*[(\[]\s*(?:[^()\[\];,]{1,30},\s*){0,3}")
 # the link matches that name a drug otherwise than its DrugBank name
 _RENAMING = frozenset({"synonym", "abbreviation"})
 

@@ -283,9 +283,16 @@ def test_a_drug_named_by_a_brand_or_synonym_takes_its_generic_name() -> None:
         "* Prior 5-FU or capecitabine\n"
         # the brand in brackets restates the drug before it: one drug record, both mentions linked
         "* Use of Isotretinoin (Accutane®) within 30 days prior to treatment\n"
+        # ... past its other names there
+        "* Currently using Escitalopram (Lexapro, Cipralex) or Paroxetine (Paxil, Seroxat)\n"
     )
     names = [[d["name"] for d in c["drugs"]] for c in record["criteria"]]
-    assert names == [["isotretinoin"], ["fluorouracil", "capecitabine"], ["isotretinoin"]]
+    assert names == [
+        ["isotretinoin"],
+        ["fluorouracil", "capecitabine"],
+        ["isotretinoin"],
+        ["escitalopram", "paroxetine"],
+    ]
     texts = [e["text"] for e in record["criteria"][2]["entities"] if e.get("codes")]
     assert texts == ["Isotretinoin", "Accutane"]
 
