@@ -1021,6 +1021,10 @@ _MARKER_WORDS = re.compile(
 )
 
 
+# an elliptic member's normalised name that names a marker ("C" of "Hepatitis B or C")
+_HEPATITIS_VIRUS = re.compile(r"hepatitis\s+[a-e]", re.IGNORECASE)
+
+
 def _is_marker(text: str, e: dict[str, Any]) -> bool:
     """A measurement, or a condition or observation whose name (or, for an elliptic member, "C" of
     "Hepatitis B or C", its normalised name) is a marker's: "HBsAg", "HIV testing", "Hepatitis B"."""
@@ -1031,9 +1035,6 @@ def _is_marker(text: str, e: dict[str, Any]) -> bool:
     name = text[e["start"] : e["end"]]
     normalized = e.get("normalized") or ""
     return bool(_MARKER_WORDS.search(name)) or (len(name) <= 2 and bool(_HEPATITIS_VIRUS.fullmatch(normalized)))
-
-
-_HEPATITIS_VIRUS = re.compile(r"hepatitis\s+[a-e]", re.IGNORECASE)
 
 
 def _marker_right_after(text: str, entities: list[dict[str, Any]], end: int) -> int | None:
