@@ -411,6 +411,7 @@ _FOR_WHAT_PART = re.compile(
     re.IGNORECASE,
 )
 _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
+_FOR_WHAT_LEAD = re.compile(r"[^()]{0,120}?\b(?:e\.g\.|i\.e\.|for\s+example|such\s+as)[,:]?\s*", re.IGNORECASE)
 # "within the past year", "in the last month (30 days)": one unit, its count left unwritten
 _LAST_UNIT_RE = re.compile(
     r"\b(?P<lead>(?:within|in|during|over)\s+(?:the(?:\s+(?:past|last|previous|preceding|prior|next|coming|following))?"
@@ -764,7 +765,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
     # own mentions (the drugs "nitrosoureas", "mitomycin"), the anchor only its name.
     for w in list(out):
         outer = _BRACKET_AFTER.match(text, w.end) if w.duration is not None else None
-        for part in _for_what_parts(text, outer.start("inner"), outer.end("inner")) if outer else []:
+        # ("(or a longer period depending on the agents used e.g. 6 weeks for mitomycin)": past the
+        # words that lead the examples in)
+        lead = _FOR_WHAT_LEAD.match(text, outer.start("inner"), outer.end("inner")) if outer else None
+        first = lead.end() if lead else outer.start("inner") if outer else 0
+        for part in _for_what_parts(text, first, outer.end("inner")) if outer else []:
             if not free(part.start("num"), part.end("unit")):
                 break
             iso, days = iso_duration(_num(part.group("num")), part.group("unit"))
