@@ -406,8 +406,9 @@ _WINDOW_HALF_LIVES_RE = re.compile(_WINDOW_STARTS + _WINDOW_HALF_LIVES, re.IGNOR
 # nitrosoureas)", "(2 weeks for oral cyclophosphamide or 6 weeks for nitrosoureas or mitomycin)"
 _BRACKET_AFTER = re.compile(r"\s{0,3}\((?P<inner>[^()]{1,240})\)")
 _FOR_WHAT_PART = re.compile(
-    rf"\s{{0,3}}{_NUMBER}\s{{0,2}}-?{_UNIT}{_WRAP_GAP}for{_WRAP_GAP}"
-    r"(?P<what>[^()\r\n;]{1,60}?)(?=\s*(?:[,;]|\bor\b|\band\b)\s*\d|\s*$)",
+    rf"\s{{0,3}}{_NUMBER}(?:{WRAPPED_BREAK}|\s{{0,2}}-?){_UNIT}{_WRAP_GAP}for{_WRAP_GAP}"
+    # (what it names may be hard-wrapped: "(6 weeks for nitrosoureas or\r\n     mitomycin)")
+    r"(?P<what>(?:[^()\r\n;]|\r?\n[ \t]{0,16}(?=\S)){1,60}?)(?=\s*(?:[,;]|\bor\b|\band\b)\s*\d|\s*$)",
     re.IGNORECASE,
 )
 _FOR_WHAT_SEP = re.compile(r"\s*(?:[,;]|\bor\b|\band\b)\s*", re.IGNORECASE)
