@@ -245,6 +245,14 @@ def test_common_procedures_come_from_the_lexicon() -> None:
     )
 
 
+def test_pneumocystis_pneumonia_is_one_condition() -> None:
+    record = extractor.extract("Exclusion Criteria:\n* History of Pneumocystis carinii pneumonia within 6 months\n")
+    conditions = [
+        (e["text"], e.get("normalized")) for e in record["criteria"][0]["entities"] if e["type"] == "Condition"
+    ]
+    assert conditions == [("Pneumocystis carinii pneumonia", "pneumocystis pneumonia")]
+
+
 def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     text = (
         "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
