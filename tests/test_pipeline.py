@@ -245,6 +245,12 @@ def test_common_procedures_come_from_the_lexicon() -> None:
     )
 
 
+def test_fertile_patients_are_one_person_mention() -> None:
+    record = extractor.extract("Inclusion Criteria:\n* Fertile patients must use effective contraception\n")
+    people = [e["text"] for e in record["criteria"][0]["entities"] if e["type"] == "Person"]
+    assert people == ["Fertile patients"]
+
+
 def test_pneumocystis_pneumonia_is_one_condition() -> None:
     record = extractor.extract("Exclusion Criteria:\n* History of Pneumocystis carinii pneumonia within 6 months\n")
     conditions = [
