@@ -642,8 +642,9 @@ def _criterion_records(
             masked=[(f["start"], f["end"]) for f in formulas],
             types={e["id"]: e["type"] for e in rec["entities"]},
         )
-        rec["logic"] = conditional_on_person(text, rec)
+        rec["logic"] = conditional_on_person(text, rec, sole=own_leaves[0][2] if len(own_leaves) == 1 else None)
         rec["logic"] = neither_nor(text, rec)
+        rec["logic"] = never_or_long_ago(rec)
         if node.children:
             rec["sub_items"] = sub_items(
                 text, node.side, (node.start, node.end), [(c.start, c.end) for c in node.children]
@@ -748,14 +749,18 @@ _MODAL_AFTER = re.compile(
 )
 
 
-def conditional_on_person(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
+def conditional_on_person(text: str, rec: dict[str, Any], sole: str | None = None) -> dict[str, Any] | None:
     """The criterion's logic as a condition on the people it names first ("Women of childbearing
     potential must have a negative pregnancy test": not a woman of childbearing potential, or the
     test), where the first Person mention is followed by "must", "should", "are required to", ... and
-    every leaf of the logic comes after that."""
+    every leaf of the logic comes after that. ``sole`` is the one leaf of a criterion with no tree
+    ("Fertile patients must use effective contraception")."""
     logic = rec.get("logic")
     if logic is None:
-        return None
+        if sole is None:
+            return None
+        conditional = conditional_on_person(text, {**rec, "logic": {"ref": sole}})
+        return conditional if conditional is not None and "op" in conditional else None
     people = [e for e in rec["entities"] if e["type"] == "Person"]
     modal = _MODAL_AFTER.match(text, people[0]["span"][1]) if people else None
     if modal is None:
@@ -814,6 +819,44 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
         if refs and _has_any(node) and negated_list(refs):
             return {"op": "all", "args": [{"ref": r} for r in refs]}
         return {**node, "args": [turn(a) for a in node["args"]]}
+
+    return turn(logic)
+
+
+# ("1 to 3 years post radical prostatectomy" says who the patients are: the event itself is asked for)
+_SINCE_OR_FROM = re.compile(r"\b(?:since|from)\b", re.IGNORECASE)
+
+
+def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The criterion's logic where a window says how long ago the patient's own event must be ("At
+    least 4 weeks since prior chemotherapy"): no such event at all also meets it, so the "all" that
+    holds the window and its event becomes "any" of not the event, or the event that long ago."""
+    logic = rec.get("logic")
+    if logic is None:
+        return None
+    since = {
+        w["id"]: set(w.get("applies_to") or ())
+        for w in rec["windows"]
+        if str(w.get("provenance", {}).get("rule", "")).endswith("-since")
+        and w.get("comparator") in (">=", ">")
+        and _SINCE_OR_FROM.search(w["text"])
+    }
+    if not since:
+        return logic
+    negated = {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
+
+    def turn(node: dict[str, Any]) -> dict[str, Any]:
+        if "ref" in node:
+            return node
+        args = [turn(a) for a in node["args"]]
+        if node["op"] == "all":
+            for window in (a["ref"] for a in args if "ref" in a and a["ref"] in since):
+                timed = since[window]
+                events = [a for a in args if a.get("ref") != window and set(_refs(a)) <= timed]
+                if events and not negated & {r for a in events for r in _refs(a)}:
+                    event = events[0] if len(events) == 1 else {"op": "all", "args": events}
+                    return {"op": "any", "args": [{"op": "not", "args": [event]}, {**node, "args": args}]}
+        return {**node, "args": args}
 
     return turn(logic)
 

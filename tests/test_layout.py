@@ -537,6 +537,8 @@ def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
     [
         # what the people named must have: not such a person, or the rest holds
         ("Women of childbearing potential must have a negative pregnancy test within 7 days before enrollment", True),
+        # ... also where what they must do is one item, and so no tree of its own
+        ("Fertile patients must use effective contraception", True),
         # the first people named must do nothing themselves, or a leaf sits in the condition: left as it is
         ("Men and women must be older than 18 years and have an ECOG performance status of 0-1", False),
         ("Women who are breastfeeding must stop breastfeeding and use contraception", False),
@@ -556,6 +558,41 @@ def test_a_requirement_on_the_people_named_is_a_condition_on_them(text: str, con
         and len(logic["args"]) == 2
     )
     assert is_conditional == conditional, logic
+
+
+def _tree(node: dict, names: dict[str, str]) -> str:
+    if "ref" in node:
+        return names[node["ref"]]
+    return node["op"] + "(" + ", ".join(_tree(a, names) for a in node["args"]) + ")"
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "tree"),
+    [
+        # how long ago the patient's own event must be: never having had it meets it too
+        (
+            "Inclusion",
+            "At least 4 weeks since prior chemotherapy",
+            "any(not(chemotherapy), all(W, chemotherapy))",
+        ),
+        (
+            "Inclusion",
+            "At least 6 weeks since mitomycin or nitrosoureas",
+            "any(not(any(mitomycin, nitrosoureas)), all(W, any(mitomycin, nitrosoureas)))",
+        ),
+        ("Inclusion", "More than 2 weeks since prior major surgery", "any(not(major surgery), all(W, major surgery))"),
+        # a recent event is asked for, not excused
+        ("Exclusion", "Less than 4 weeks since prior chemotherapy", "all(W, chemotherapy)"),
+        ("Inclusion", "No more than 8 weeks since prior lumpectomy", "all(W, lumpectomy)"),
+        # "post" says who the patients are: the event itself is asked for
+        ("Inclusion", "Be at least six weeks post prostatectomy", "all(W, prostatectomy)"),
+    ],
+)
+def test_a_time_since_the_patients_own_event_excuses_never_having_had_it(side: str, text: str, tree: str) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {w["id"]: "W" for w in crit["windows"]}
+    assert crit["logic"] is not None
+    assert _tree(crit["logic"], names) == tree
 
 
 @pytest.mark.parametrize(
