@@ -844,6 +844,17 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
     if not since:
         return logic
     negated = {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
+    in_tree = set(_refs(logic))
+    # "(6 weeks for nitrosoureas or mitomycin)" after such a window: the same reading for what the
+    # bracket names, whose mentions the tree leaves out as bracketed
+    for_what = {
+        w["id"]: [{"ref": r} for r in w.get("applies_to") or () if r not in in_tree]
+        for w in rec["windows"]
+        if w.get("provenance", {}).get("rule") == "for-what" and w.get("comparator") in (">=", ">")
+    }
+
+    def never_or(event: dict[str, Any], timed: dict[str, Any]) -> dict[str, Any]:
+        return {"op": "any", "args": [{"op": "not", "args": [event]}, timed]}
 
     def turn(node: dict[str, Any]) -> dict[str, Any]:
         if "ref" in node:
@@ -853,9 +864,19 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
             for window in (a["ref"] for a in args if "ref" in a and a["ref"] in since):
                 timed = since[window]
                 events = [a for a in args if a.get("ref") != window and set(_refs(a)) <= timed]
-                if events and not negated & {r for a in events for r in _refs(a)}:
-                    event = events[0] if len(events) == 1 else {"op": "all", "args": events}
-                    return {"op": "any", "args": [{"op": "not", "args": [event]}, {**node, "args": args}]}
+                if not events or negated & {r for a in events for r in _refs(a)}:
+                    continue
+                event = events[0] if len(events) == 1 else {"op": "all", "args": events}
+                others = [a for a in args if a.get("ref") in for_what and for_what[a["ref"]]]
+                if not others:
+                    return never_or(event, {**node, "args": args})
+                own = [a for a in args if a not in others]
+                parts = [never_or(event, {**node, "args": own})]
+                for a in others:
+                    named = for_what[a["ref"]]
+                    bracket_event = named[0] if len(named) == 1 else {"op": "any", "args": named}
+                    parts.append(never_or(bracket_event, {"op": "all", "args": [bracket_event, a]}))
+                return {"op": "all", "args": parts}
         return {**node, "args": args}
 
     return turn(logic)

@@ -581,6 +581,13 @@ def _tree(node: dict, names: dict[str, str]) -> str:
             "any(not(any(mitomycin, nitrosoureas)), all(W, any(mitomycin, nitrosoureas)))",
         ),
         ("Inclusion", "More than 2 weeks since prior major surgery", "any(not(major surgery), all(W, major surgery))"),
+        # ... and for what a bracket names with its own duration, the same reading
+        (
+            "Inclusion",
+            "At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin C) and recovered",
+            "all(any(not(chemotherapy), all(W, chemotherapy)),"
+            " any(not(any(nitrosoureas, mitomycin)), all(any(nitrosoureas, mitomycin), W)))",
+        ),
         # a recent event is asked for, not excused
         ("Exclusion", "Less than 4 weeks since prior chemotherapy", "all(W, chemotherapy)"),
         ("Inclusion", "No more than 8 weeks since prior lumpectomy", "all(W, lumpectomy)"),
