@@ -1200,6 +1200,8 @@ _AMOUNT_ONLY = re.compile(
 )
 # "non-insulin", "non-opioid": one word after "non" names what a thing is not, never a drug
 _NOT_A_DRUG = re.compile(r"non[- ]?\w+", re.IGNORECASE)
+# one lower-case word in -ed or -ing: a verb form, never a drug's name
+_VERB_FORM = re.compile(r"[a-z]+(?:ed|ing)")
 #: the mention types that may hold a concept mention inside them
 _HOLDING_TYPES = frozenset(("Temporal", "Value"))
 #: the model types that name a clinical concept, which a place or an everyday service never is
@@ -1218,6 +1220,8 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
         return None  # "non-insulin dependent": what the thing is not
     if span[2] == "Drug" and _AMOUNT_ONLY.fullmatch(text, span[0], span[1]):
         return None  # ">7 drinks or 210 g per wk": an amount, no drug
+    if span[2] == "Drug" and _VERB_FORM.fullmatch(text, span[0], span[1]):
+        return None  # "as estimated at the time of screening": none of Chia's train Drug spans is one
     if span[2] == "Drug" and _names_organism_alone(text, span[0], span[1]):
         # "Legionella, Cryptosporidium, Isospora": the organism names the infection, no drug
         span = (span[0], span[1], "Condition", span[3])

@@ -1070,6 +1070,71 @@ def _is_fraction_numerator(text: str, end: int, value: float) -> bool:
     return m is not None and 0 < value < int(m.group(1))
 
 
+# a number written with a sign ("T-score ≤ -2.5", "RASS of 0 to -5", "RASS +1 or greater"): a sign only where a
+# comparator, "between", "of" or "to" leads it in, never a range's hyphen ("0-2") or a word's ("T-score")
+_SIGNED_NUMBER = re.compile(r"(?<![\w.,])[-−–+]\d")
+_SIGN = r"[-−–+]"
+SIGNED_COMPARISON_RE = re.compile(
+    rf"(?P<comp>{_COMP})[ \t]{{0,3}}(?P<sign>[-−–])(?P<num>{_NUM})(?![\d.,]|[ \t]*(?:-|–|to)[ \t]*\d)"
+    rf"(?:{_UNIT_GAP}(?P<unit>UNIT)\b)?",
+    re.IGNORECASE,
+)
+SIGNED_POSTFIX_RE = re.compile(
+    rf"(?<![\w.,])(?P<sign>{_SIGN})(?P<num>{_NUM})(?![\d.,])(?:[ \t]{{0,3}}(?P<unit>UNIT)\b)?"
+    r"[ \t]{1,3}or[ \t]+(?P<post>less|lower|below|under|more|greater|higher|above|over)\b(?![ \t]+than)",
+    re.IGNORECASE,
+)
+SIGNED_RANGE_RE = re.compile(
+    rf"(?:(?P<between>between)[ \t]+)?(?<![\w.,])(?P<s1>{_SIGN})?(?P<low>{_NUM})(?:[ \t]{{0,3}}(?P<u1>UNIT)\b)?"
+    rf"[ \t]+(?P<sep>to|and)[ \t]+(?P<s2>{_SIGN})?(?P<high>{_NUM})(?![\d.,])(?:[ \t]{{0,3}}(?P<unit>UNIT)\b)?",
+    re.IGNORECASE,
+)
+_LOWER_WORDS = frozenset(("less", "lower", "below", "under"))
+
+
+def _signed(sign: str | None, number: str) -> float | int:
+    value = _number(number)
+    return -value if sign in ("-", "−", "–") else value
+
+
+def _signed_thresholds(
+    text: str, taken: _Taken, unit_fields: Callable[[str | None], tuple[str | None, str | None]]
+) -> Iterator[Threshold]:
+    """Thresholds on numbers written with a minus sign: "T-score ≤ -2.5", "less than -2 SD", "T-score
+    of -2.5 or less", "between -1.0 and -2.5", "RASS of 0 to -5" (a range's bounds in order). Every
+    other pattern reads numbers without a sign, and "-2.5 or less" would read as 2.5."""
+    for m in _with_units(SIGNED_COMPARISON_RE).finditer(text):
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        yield Threshold(
+            m.start(), m.end(), comparator_of(m.group("comp")), "comparator-signed-number",
+            value=_signed(m.group("sign"), m.group("num")), unit=unit, ucum=ucum,
+        )  # fmt: skip
+    for m in _with_units(SIGNED_POSTFIX_RE).finditer(text):
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        comparator = "<=" if m.group("post").lower() in _LOWER_WORDS else ">="
+        yield Threshold(
+            m.start(), m.end(), comparator, "signed-number-or-more",
+            value=_signed(m.group("sign"), m.group("num")), unit=unit, ucum=ucum,
+        )  # fmt: skip
+    for m in _with_units(SIGNED_RANGE_RE).finditer(text):
+        signs = (m.group("s1") or "") + (m.group("s2") or "")
+        if not any(c in "-−–" for c in signs) or taken.overlaps(m.start(), m.end()):
+            continue
+        if m.group("sep").lower() == "and" and not m.group("between"):
+            continue  # "-2 and 3 ...": no range without "between"
+        if m.group("u1") and m.group("unit") and unit_fields(m.group("u1"))[1] != unit_fields(m.group("unit"))[1]:
+            continue
+        low, high = _signed(m.group("s1"), m.group("low")), _signed(m.group("s2"), m.group("high"))
+        low, high = min(low, high), max(low, high)
+        unit, ucum = unit_fields(m.group("unit") or m.group("u1"))
+        start = m.start() if m.group("between") else m.start("s1") if m.group("s1") else m.start("low")
+        yield Threshold(start, m.end(), "between", "signed-range", low=low, high=high, unit=unit, ucum=ucum)
+
+
 def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> list[Threshold]:
     """All thresholds in a criterion's text, in order, skipping the ``masked`` stretches (formulas)."""
     reg = registry()
@@ -1111,6 +1176,9 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for pattern in _gleason_patterns(text, taken) if has_digit and "+" in text else ():
         out.append(pattern)
         taken.append((pattern.start, pattern.end))
+    for signed in _signed_thresholds(text, taken, unit_fields) if has_digit and _SIGNED_NUMBER.search(text) else ():
+        out.append(signed)
+        taken.append((signed.start, signed.end))
     percent_at = (
         number_or_comparator_starts(text, comp_at, _DIGIT)
         if has_limit and has_digit and ("%" in text or "percent" in text.lower())
