@@ -2234,6 +2234,57 @@ OTHER_TRIALS = {
         "windows": 0.65,
         "drugs": 0.50,
     },
+    "NCT00003908": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00463476": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.20,
+        "windows": 0.85,
+        "drugs": 0.60,
+    },
+    "NCT00490776": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.65,
+        "drugs": 0.80,
+    },
+    "NCT00002438": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00495820": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT06032936": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.80,
+        "windows": 0.75,
+        "drugs": 0.80,
+    },
+    "NCT04652622": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.70,
+        "windows": 0.80,
+        "drugs": 0.25,
+    },
 }
 
 
