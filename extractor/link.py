@@ -544,14 +544,15 @@ def _mention_starting_at(entities: list[dict[str, Any]], starts: list[int], pos:
 
 _METHOD_GAP = re.compile(
     r"\s{1,3}(?:(?:as\s+)?(?:obtained|measured|assessed|determined|calculated|estimated|evaluated)\s+)?"
-    r"(?:from|by|on|using|via|per)\s+[^,;.()<>≤≥=]{1,60}?\s*(?:is|are|was|were|of)?\s*$",
+    r"(?:from|by|on|using|via|per|of|in)\s+[^,;.()<>≤≥=]{1,60}?\s*(?:is|are|was|were|of)?\s*$",
     re.IGNORECASE,
 )
 
 
 def _measured_before_method(text: str, entities: list[dict[str, Any]], upto: int, start: int) -> int | None:
     """A measurement a threshold bounds across the method it is measured by (at most 80 characters
-    back): the last Measurement mention followed by "obtained from", "measured by", "by", "on" ..."""
+    back): the last Measurement mention followed by "obtained from", "measured by", "by", "on", "of"
+    ("ejection fraction of doppler echocardiography ≥ 50%") ..."""
     for i in range(upto - 1, max(-1, upto - 8), -1):
         e = entities[i]
         if start - e["end"] > 80:
