@@ -210,7 +210,7 @@ def _criterion_records(
         # ("preoperative" is a window before surgery; whether the word is a Temporal mention is the
         # model's reading: Chia marks it in some places and not in others)
         # ("during and for 3 months after study": the phrase is the window after's mention)
-        if w["rule"] not in ("prefixed-event", "during-and-after"):
+        if w["rule"] not in ("prefixed-event", "during-and-after", "before-and-after"):
             end = w["end"]
             if w.get("event_start") is not None and w["rule"].endswith("-since"):
                 # "14 days must have elapsed since the completion of cytotoxic therapy": the time phrase
@@ -226,7 +226,7 @@ def _criterion_records(
             w.get("anchor_start") is not None
             # (the period a window after an event shares with it, "during and for 3 months after
             # study", is named by that window's anchor mention)
-            and w["rule"] not in ("at-anchor", "direction-event", "during-and-after")
+            and w["rule"] not in ("at-anchor", "direction-event", "during-and-after", "before-and-after")
             # (one mention for an anchor two windows share: "1 month before, during, and 3 months after study")
             and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
         ):

@@ -1304,6 +1304,11 @@ def window_targets(
                 )
                 # ("during and for 3 months after study": the window after, inside the one during)
                 or (windows[wi - 1].get("rule") == "during-and-after" and windows[wi - 1]["end"] >= w["end"])
+                # ("within 7 days before or after surgery": the window after, over the same words)
+                or (
+                    w.get("rule") == "before-and-after"
+                    and (windows[wi - 1]["start"], windows[wi - 1]["end"]) == (w["start"], w["end"])
+                )
             )
         ):
             # "for 1 month before, during, and for 3 months after study": the windows of one thing

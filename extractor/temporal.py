@@ -635,11 +635,25 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             if anchor is None and direction_word and direction_word.lower().startswith(("before", "prior"))
             else None
         )
+        then_after = (
+            _THEN_AFTER.match(text, m.end())
+            if anchor is None
+            and shared is None
+            and direction_word
+            and direction_word.lower().startswith(("before", "prior"))
+            else None
+        )
+        if then_after is not None:
+            # "within 7 days before or after surgery": one event the window runs both ways from
+            anchor = match_anchor(text, then_after.end()) or _generic_event(text, then_after.end(), stops=stop_at)
+            known = anchor is not None and known
         if shared is not None:
             # "for 1 month before, during, and for 3 months after study": the window before names no
             # event of its own, it ends at the one the sentence names last (the study, entered)
             anchor, known = shared, True
             end = m.end("dir")
+        elif then_after is not None and then_after.group("own") and anchor is not None:
+            end = m.end("dir")  # (the window after has words of its own)
         elif direction_word and anchor is None:
             # "3 months before" with no known anchor: keep the duration, drop the dangling word.
             end = m.start("dir")
@@ -892,7 +906,37 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             )
             taken.append((m.start(), m.end()))
     out += _during_and_after(text, out)
+    out += _before_and_after(text, out)
     return sorted(out, key=lambda w: w.start)
+
+
+# "within 7 days before or after surgery", "at least 4 weeks before or after HIV immunizations"
+# ("15 days before and 15 days after radioembolization": each its own length, one event)
+_THEN_AFTER = re.compile(
+    r"[ \t]+(?:and\s*/\s*or|or|and)[ \t]+(?P<own>\d{1,4}[ \t]+(?:days?|weeks?|months?|years?|hours?)[ \t]+)?"
+    r"(?:after|following)[ \t]+",
+    re.IGNORECASE,
+)
+_BEFORE_THEN_AFTER = re.compile(
+    r"\b(?:before|prior\s+to)[ \t]+(?:and\s*/\s*or|or|and)[ \t]+(?:after|following)[ \t]+(?:(?:the|an?)[ \t]+)?$",
+    re.IGNORECASE,
+)
+
+
+def _before_and_after(text: str, windows: list[Window]) -> list[Window]:
+    """An "after" window for each window before an event that "or after"/"and after" extends ("within
+    7 days before or after surgery": up to 7 days before it, or up to 7 days after it), over the same
+    words, of the same length, from the same event."""
+    out = []
+    for w in windows:
+        if w.direction != "before" or w.anchor_start is None or w.duration is None:
+            continue
+        if not _BEFORE_THEN_AFTER.search(text, w.start, w.anchor_start):
+            continue
+        after = Window(w.start, w.end, "after", w.anchor_name, "before-and-after", w.comparator, w.duration, w.days)
+        after.anchor_start, after.anchor_end, after.anchor_type = w.anchor_start, w.anchor_end, w.anchor_type
+        out.append(after)
+    return out
 
 
 # "during and for 3 months after study": the window after, and the period itself before it
