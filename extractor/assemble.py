@@ -645,6 +645,7 @@ def _criterion_records(
         rec["logic"] = conditional_on_person(text, rec, sole=own_leaves[0][2] if len(own_leaves) == 1 else None)
         rec["logic"] = neither_nor(text, rec)
         rec["logic"] = never_or_long_ago(rec)
+        rec["logic"] = either_bound(rec)
         if node.children:
             rec["sub_items"] = sub_items(
                 text, node.side, (node.start, node.end), [(c.start, c.end) for c in node.children]
@@ -880,6 +881,45 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
         return {**node, "args": args}
 
     return turn(logic)
+
+
+def either_bound(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The criterion's logic with every "all" over limits on one measure that no value can meet at
+    once turned into "any": "Systolic pressure > 160 mm Hg and < 100 mmHg", "blood glucose < 70 and >
+    200 mg/dL" name the two ways out of a range, as a reader takes the "and" (a range check: the
+    bounds must leave room between them)."""
+    logic = rec.get("logic")
+    if logic is None or len(rec["constraints"]) < 2:
+        return logic
+    limits = {c["id"]: c for c in rec["constraints"]}
+
+    def disjoint(refs: list[str]) -> bool:
+        cons = [limits.get(r) for r in refs]
+        if any(c is None for c in cons) or len(cons) < 2:
+            return False
+        measured = {(c.get("subject") or c.get("measure")) for c in cons if c is not None}
+        units = {c.get("ucum") for c in cons if c is not None and c.get("ucum")}
+        if len(measured) != 1 or None in measured or len(units) > 1:
+            return False
+        lows = [c["value"] for c in cons if c and c.get("comparator") in (">", ">=") and _is_number(c.get("value"))]
+        highs = [c["value"] for c in cons if c and c.get("comparator") in ("<", "<=") and _is_number(c.get("value"))]
+        if len(lows) + len(highs) != len(cons) or not lows or not highs:
+            return False
+        return max(lows) >= min(highs)
+
+    def turn(node: dict[str, Any]) -> dict[str, Any]:
+        if "ref" in node:
+            return node
+        args = [turn(a) for a in node["args"]]
+        if node["op"] == "all" and all("ref" in a for a in args) and disjoint([a["ref"] for a in args]):
+            return {**node, "op": "any", "args": args}
+        return {**node, "args": args}
+
+    return turn(logic)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _has_any(node: dict[str, Any]) -> bool:

@@ -603,6 +603,22 @@ def test_a_time_since_the_patients_own_event_excuses_never_having_had_it(side: s
 
 
 @pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        # limits on one measure that no value meets at once: the two ways out of a range
+        ("Systolic pressure > 160 mm Hg and < 100 mmHg", "any"),
+        ("Blood glucose < 70 and > 200 mg/dL", "any"),
+        # limits that leave room between them, or on two measures, all hold
+        ("AST > 3 x ULN and ALT > 3 x ULN", "all"),
+        ("Systolic pressure > 100 mmHg and diastolic pressure < 60 mmHg", "all"),
+    ],
+)
+def test_limits_no_value_meets_at_once_are_alternatives(text: str, op: str) -> None:
+    (crit,) = extractor.extract("Exclusion Criteria:\n" + text + "\n")["criteria"]
+    assert crit["logic"] is not None and crit["logic"]["op"] == op, crit["logic"]
+
+
+@pytest.mark.parametrize(
     ("side", "text", "op"),
     [
         # a serial list of single mentions is one list, read by the side like its commas
