@@ -314,6 +314,9 @@ def _criterion_records(
     for e in entities:
         if e.get("unconfirmed") and e["type"] == "Person" and local[e["start"] : e["end"]].lower() in _everyone():
             e["unconfirmed"], e["rule"] = False, PARTICIPANT_WORD
+        elif e.get("unconfirmed") and e["type"] == "Person" and _MODAL_AFTER.match(local, e["end"]):
+            # ("Fertile patients must use effective contraception": what they must do is a condition on them)
+            e["unconfirmed"] = False
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
 
     def targeted(e: dict[str, Any]) -> bool:
@@ -743,7 +746,11 @@ _QUALIFIER_JOINT = re.compile(
 
 # "women of childbearing age should have ...": what the people named must do or have
 _MODAL_AFTER = re.compile(
-    r"(?:\s+(?:patients?|subjects?|participants?|volunteers?))?\s*(?:,\s*)?(?:(?:who|that)\s+\w+(?:\s+\w+)?\s+)?"
+    r"(?:\s+(?:patients?|subjects?|participants?|volunteers?))?"
+    # ("Men with reproductive potential", "Female patients of childbearing potential", "(not
+    # surgically sterile)": what the people are, part of the condition on them)
+    r"(?P<qualified>\s+(?:with|of)\s+[^,;.()<>≤≥=\d]{1,50}?)?(?:\s*\([^()]{1,60}\))?"
+    r"\s*(?:,\s*)?(?:(?:who|that)\s+\w+(?:\s+\w+)?\s+)?"
     r"(?:should|must|shall|will\s+(?:be\s+required|need)\s+to|"
     r"(?:is|are)\s+required\s+to|needs?\s+to|ha(?:ve|s)\s+to)\b",
     re.IGNORECASE,
@@ -771,11 +778,39 @@ def conditional_on_person(text: str, rec: dict[str, Any], sole: str | None = Non
     person = people[0]
     spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
     refs = _refs(logic)
+    # what qualifies the people ("with reproductive potential") is part of the condition on them
+    qualifying = (
+        [
+            r
+            for r in refs
+            if person["span"][1] <= spans.get(r, (0, 0))[0] < modal.start("qualified") + len(modal.group("qualified"))
+        ]
+        if modal.group("qualified")
+        else []
+    )
+    required = _without_refs(logic, set(qualifying)) if qualifying else logic
     # every leaf states what they must do or have; one inside "who are breastfeeding" would be part
     # of the condition, not read here
-    if person["id"] in refs or not all(spans.get(r, (0, 0))[0] >= modal.end() for r in refs):
+    if required is None or person["id"] in refs:
         return logic
-    return {"op": "any", "args": [{"op": "not", "args": [{"ref": person["id"]}]}, logic]}
+    if not all(spans.get(r, (0, 0))[0] >= modal.end() for r in _refs(required)):
+        return logic
+    who = [{"ref": person["id"]}, *({"ref": r} for r in qualifying)]
+    condition = who[0] if len(who) == 1 else {"op": "all", "args": who}
+    return {"op": "any", "args": [{"op": "not", "args": [condition]}, required]}
+
+
+def _without_refs(tree: dict[str, Any], drop: set[str]) -> dict[str, Any] | None:
+    """The tree less the leaves in ``drop`` (an operator left with one argument is that argument);
+    None where nothing is left."""
+    if "ref" in tree:
+        return None if tree["ref"] in drop else tree
+    args = [a for a in (_without_refs(a, drop) for a in tree["args"]) if a is not None]
+    if not args:
+        return None
+    if len(args) == 1 and tree["op"] in ("all", "any"):
+        return args[0]
+    return {**tree, "args": args}
 
 
 # a negation that governs a whole list: "No known valvular disease or ischemic peripheral vascular

@@ -539,6 +539,8 @@ def test_line_pattern_lists_read_as_each_of_their_patterns() -> None:
         ("Women of childbearing potential must have a negative pregnancy test within 7 days before enrollment", True),
         # ... also where what they must do is one item, and so no tree of its own
         ("Fertile patients must use effective contraception", True),
+        # ... and on what qualifies them, which is part of the condition
+        ("Men with reproductive potential must use effective contraception", True),
         # the first people named must do nothing themselves, or a leaf sits in the condition: left as it is
         ("Men and women must be older than 18 years and have an ECOG performance status of 0-1", False),
         ("Women who are breastfeeding must stop breastfeeding and use contraception", False),
@@ -551,10 +553,12 @@ def test_a_requirement_on_the_people_named_is_a_condition_on_them(text: str, con
     (crit,) = extractor.extract("Inclusion Criteria:\n" + text + "\n")["criteria"]
     logic = crit["logic"]
     people = [e["id"] for e in crit["entities"] if e["type"] == "Person"]
+    condition = logic["args"][0]["args"][0] if logic and logic.get("op") == "any" and "args" in logic["args"][0] else {}
     is_conditional = (
         logic is not None
         and logic.get("op") == "any"
-        and logic["args"][0] == {"op": "not", "args": [{"ref": people[0]}]}
+        and logic["args"][0].get("op") == "not"
+        and (condition == {"ref": people[0]} or condition.get("args", [None])[0] == {"ref": people[0]})
         and len(logic["args"]) == 2
     )
     assert is_conditional == conditional, logic
