@@ -826,6 +826,7 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
         return None
     entities = {e["id"]: e for e in rec["entities"]}
     start = rec["span"][0]
+    leaves = set(_refs(logic))
 
     def list_members(node: dict[str, Any]) -> list[str] | None:
         """The refs of a list of mentions joined by "and"/"or" alone, in order; None for another tree."""
@@ -846,13 +847,20 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
         if any(m is None or not (m.get("assertion") or {}).get("negated") for m in members):
             return False
         first = min(m["span"][0] for m in members if m is not None)
-        return bool(_LIST_NEGATION.search(text, max(start, first - 60), first))
+        negation = _LIST_NEGATION.search(text, max(start, first - 60), first)
+        if negation is None:
+            return False
+        # the negation leads the list itself, not a concept the list qualifies ("No active infection
+        # requiring oral or IV antibiotics": no such infection, whichever antibiotics it needs)
+        return not any(
+            e["id"] in leaves and negation.start() <= e["span"][0] and e["span"][1] <= first for e in rec["entities"]
+        )
 
     def turn(node: dict[str, Any]) -> dict[str, Any]:
         if "ref" in node:
             return node
         refs = list_members(node)
-        if refs and _has_any(node) and negated_list(refs):
+        if refs and node["op"] == "any" and negated_list(refs):
             return {"op": "all", "args": [{"ref": r} for r in refs]}
         return {**node, "args": [turn(a) for a in node["args"]]}
 

@@ -752,6 +752,15 @@ def test_a_negated_list_holds_when_none_of_its_members_is_there(side: str, text:
     assert negated == (shape[1] if shape[0] == "all" else [])
 
 
+def test_a_list_the_negated_concept_requires_keeps_its_alternatives() -> None:
+    # "No" leads the infection; the antibiotics it requires are either one, not both
+    (crit,) = extractor.extract("Exclusion Criteria:\nNo active infection requiring oral or IV antibiotics\n")[
+        "criteria"
+    ]
+    logic = crit["logic"]
+    assert logic["op"] == "all" and [a.get("op") for a in logic["args"]] == [None, "any"], logic
+
+
 # the registry's legacy XML wraps every criterion at a fixed width (about 90 characters) and indents
 # the lines after a bullet's first; a wrapped line may start with anything
 _LEGACY = (
