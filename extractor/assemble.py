@@ -813,6 +813,11 @@ def _without_refs(tree: dict[str, Any], drop: set[str]) -> dict[str, Any] | None
     return {**tree, "args": args}
 
 
+# between two mentions, words that relate them rather than list them
+_RELATING_GAP = re.compile(
+    r"\b(?:requir\w*|needing|treated|caused|due|secondary|associated|related|resulting|leading|that|which|who)\b",
+    re.IGNORECASE,
+)
 # a negation that governs a whole list: "No known valvular disease or ischemic peripheral vascular
 # disease" (none of them), not "unable to understand, consent to, or comply" (any one)
 _LIST_NEGATION = re.compile(r"\b(?:no|without|not|neither|nor|absence\s+of|free\s+of)\b[^,;.()]*$", re.IGNORECASE)
@@ -852,15 +857,22 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
             return False
         # the negation leads the list itself, not a concept the list qualifies ("No active infection
         # requiring oral or IV antibiotics": no such infection, whichever antibiotics it needs)
-        return not any(
+        if any(
             e["id"] in leaves and negation.start() <= e["span"][0] and e["span"][1] <= first for e in rec["entities"]
+        ):
+            return False
+        # ... and no member is what another requires or is caused by ("No active infection requiring
+        # oral or IV antibiotics" is no list of three)
+        spans = sorted(m["span"] for m in members if m is not None)
+        return not any(
+            _RELATING_GAP.search(text, a[1], b[0]) for a, b in zip(spans, spans[1:], strict=False) if a[1] <= b[0]
         )
 
     def turn(node: dict[str, Any]) -> dict[str, Any]:
         if "ref" in node:
             return node
         refs = list_members(node)
-        if refs and node["op"] == "any" and negated_list(refs):
+        if refs and _has_any(node) and negated_list(refs):
             return {"op": "all", "args": [{"ref": r} for r in refs]}
         return {**node, "args": [turn(a) for a in node["args"]]}
 
