@@ -120,6 +120,11 @@ def _end_of_period_before(text: str, pos: int) -> str:
 
 
 _POSTPARTUM = re.compile(r"post[- ]?partum", re.IGNORECASE)
+# "after its completion", "after their end": the end of what was named before
+_PRONOUN_END = re.compile(
+    r"[ \t]*(?P<end>(?:its|their)[ \t]+(?:completion|end|termination|discontinuation|conclusion|cessation))\b",
+    re.IGNORECASE,
+)
 _IMMEDIATELY = re.compile(r"^(?:immediately|just|directly)\s+", re.IGNORECASE)
 # "two (2) weeks": a number word echoed in digits
 # a hard-wrapped line may break between the number and its unit ("within 28\r\n     days"), bounded
@@ -614,6 +619,15 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             # the word is the anchor's mention: what it refers back to is named, not written
             anchor = (m.start("dir"), m.end("dir"), _end_of_period_before(text, m.start()), "Reference_point")
             direction_word = "after"
+        pronoun_end = _PRONOUN_END.match(text, m.end()) if anchored and anchor is None else None
+        if pronoun_end is not None:
+            # "up to 6 months after its completion": the end of the period named before it
+            anchor = (
+                pronoun_end.start("end"),
+                pronoun_end.end(),
+                _end_of_period_before(text, m.start()),
+                "Reference_point",
+            )
         known = anchor is not None
         if (
             anchor is None

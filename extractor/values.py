@@ -1090,6 +1090,12 @@ SIGNED_RANGE_RE = re.compile(
     re.IGNORECASE,
 )
 _LOWER_WORDS = frozenset(("less", "lower", "below", "under"))
+# a score written with no comparator, then the scale it is on
+_SCORE_OF_ON = re.compile(
+    r"\bscore[ \t]+of[ \t]+(?P<num>\d{1,3}(?:\.\d)?)(?![\d.,%]|[ \t]*(?:-|–|to|or|and|points?[ \t]+or)\b|[ \t]*[-–])"
+    r"(?=[ \t]+(?:points?[ \t]+)?(?:on|in)[ \t]+(?:the[ \t]+)?\w)",
+    re.IGNORECASE,
+)
 
 
 def _signed(sign: str | None, number: str) -> float | int:
@@ -1179,6 +1185,11 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for signed in _signed_thresholds(text, taken, unit_fields) if has_digit and _SIGNED_NUMBER.search(text) else ():
         out.append(signed)
         taken.append((signed.start, signed.end))
+    for m in _SCORE_OF_ON.finditer(text) if has_digit and "score" in text.lower() else ():
+        # "Score of 4 on the EHS scale": the score the scale named after it must have
+        if not taken.overlaps(m.start("num"), m.end("num")):
+            out.append(Threshold(m.start("num"), m.end("num"), "=", "score-of-on", value=_number(m.group("num"))))
+            taken.append((m.start("num"), m.end("num")))
     percent_at = (
         number_or_comparator_starts(text, comp_at, _DIGIT)
         if has_limit and has_digit and ("%" in text or "percent" in text.lower())
