@@ -2338,6 +2338,55 @@ OTHER_TRIALS = {
         "windows": 0.75,
         "drugs": 0.95,
     },
+    "NCT00006098": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00006942": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.60,
+        "windows": 0.65,
+        "drugs": 0.75,
+    },
+    "NCT00002122": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "windows": 0.60,
+        "drugs": 0.70,
+        "sub_items": 0.75,
+    },
+    "NCT00001452": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.55,
+        "sub_items": 0.50,
+    },
+    "NCT00005908": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT03607838": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    "NCT06433596": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
 }
 
 
