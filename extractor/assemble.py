@@ -649,6 +649,7 @@ def _criterion_records(
         rec["logic"] = neither_nor(text, rec)
         rec["logic"] = never_or_long_ago(rec)
         rec["logic"] = either_bound(rec)
+        rec["logic"] = if_then(text, rec)
         if node.children:
             rec["sub_items"] = sub_items(
                 text, node.side, (node.start, node.end), [(c.start, c.end) for c in node.children]
@@ -936,6 +937,36 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
         return {**node, "args": args}
 
     return turn(logic)
+
+
+# "If receiving steroids, must be on a stable dose ...": the condition, up to its comma or "then"
+_IF_CONDITION = re.compile(
+    r"[\s\-*•·]*(?:\d{1,2}[.)]\s*)?if\b[^,;:.]{3,160}?(?:,|\bthen\b|(?=\s(?:must|should)\b))", re.IGNORECASE
+)
+
+
+def if_then(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The logic of an inclusion criterion that opens on a condition ("If prior cardiac disease, left
+    ventricular ejection fraction must be at least 50%"): not the condition, or what it requires. The
+    leaves before the condition's comma are the condition's, those after it the requirement's."""
+    logic = rec.get("logic")
+    if logic is None or rec["side"] != "inclusion":
+        return logic
+    start = rec["span"][0]
+    m = _IF_CONDITION.match(text, start, rec["span"][1])
+    if m is None:
+        return logic
+    spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
+    negated = {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
+    refs = _refs(logic)
+    before = {r for r in refs if spans.get(r, (m.end(), 0))[0] < m.end()}
+    if not before or before == set(refs) or before & negated:
+        return logic
+    condition = _without_refs(logic, set(refs) - before)
+    required = _without_refs(logic, before)
+    if condition is None or required is None:
+        return logic
+    return {"op": "any", "args": [{"op": "not", "args": [condition]}, required]}
 
 
 def either_bound(rec: dict[str, Any]) -> dict[str, Any] | None:

@@ -607,6 +607,28 @@ def test_a_time_since_the_patients_own_event_excuses_never_having_had_it(side: s
 
 
 @pytest.mark.parametrize(
+    ("side", "text", "tree"),
+    [
+        # a criterion that opens on a condition: not the condition, or what it requires
+        (
+            "Inclusion",
+            "If received prior radiotherapy, must have progressive disease",
+            "any(not(radiotherapy), progressive disease)",
+        ),
+        (
+            "Inclusion",
+            "If prior cardiac disease, left ventricular ejection fraction must be at least 50% by echocardiogram",
+            "any(not(cardiac disease), at least 50%)",
+        ),
+    ],
+)
+def test_a_condition_that_opens_a_criterion_is_a_condition_on_the_rest(side: str, text: str, tree: str) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {c["id"]: c["text"] for c in crit["constraints"]}
+    assert _tree(crit["logic"], names) == tree
+
+
+@pytest.mark.parametrize(
     ("text", "op"),
     [
         # limits on one measure that no value meets at once: the two ways out of a range
