@@ -1108,11 +1108,15 @@ def _signed_thresholds(
 ) -> Iterator[Threshold]:
     """Thresholds on numbers written with a minus sign: "T-score ≤ -2.5", "less than -2 SD", "T-score
     of -2.5 or less", "between -1.0 and -2.5", "RASS of 0 to -5" (a range's bounds in order). Every
-    other pattern reads numbers without a sign, and "-2.5 or less" would read as 2.5."""
+    other pattern reads numbers without a sign, and "-2.5 or less" would read as 2.5. No length of time
+    is negative: a unit that reads as one ("more than -0.50 D" of myopia, in dioptres) leaves the
+    number to the other patterns."""
     for m in _with_units(SIGNED_COMPARISON_RE).finditer(text):
         if taken.overlaps(m.start(), m.end()):
             continue
         unit, ucum = unit_fields(m.group("unit"))
+        if ucum in DURATION_UCUM:
+            continue
         yield Threshold(
             m.start(), m.end(), comparator_of(m.group("comp")), "comparator-signed-number",
             value=_signed(m.group("sign"), m.group("num")), unit=unit, ucum=ucum,
@@ -1121,6 +1125,8 @@ def _signed_thresholds(
         if taken.overlaps(m.start(), m.end()):
             continue
         unit, ucum = unit_fields(m.group("unit"))
+        if ucum in DURATION_UCUM and m.group("sign") != "+":
+            continue
         comparator = "<=" if m.group("post").lower() in _LOWER_WORDS else ">="
         yield Threshold(
             m.start(), m.end(), comparator, "signed-number-or-more",
@@ -1137,6 +1143,8 @@ def _signed_thresholds(
         low, high = _signed(m.group("s1"), m.group("low")), _signed(m.group("s2"), m.group("high"))
         low, high = min(low, high), max(low, high)
         unit, ucum = unit_fields(m.group("unit") or m.group("u1"))
+        if ucum in DURATION_UCUM and low < 0:
+            continue
         start = m.start() if m.group("between") else m.start("s1") if m.group("s1") else m.start("low")
         yield Threshold(start, m.end(), "between", "signed-range", low=low, high=high, unit=unit, ucum=ucum)
 
