@@ -133,8 +133,11 @@ def is_chrome(line: str) -> bool:
 def is_note(line: str) -> bool:
     """A note on the list, no criterion ("Other protocol-defined inclusion/exclusion criteria may
     apply", "The above information is not intended to contain all considerations ...")."""
-    flat = " ".join(line.split())
+    flat = _NOTE_LEAD.sub("", " ".join(line.split()))  # ("Note: Other protocol-defined ... apply.")
     return len(flat) < 300 and any(p.search(flat) for p in _config()["_note"])
+
+
+_NOTE_LEAD = re.compile(r"^(?:note|n\.\s?b\.)\s*[:：-]\s*", re.IGNORECASE)
 
 
 _LABEL_LINE = re.compile(r"[A-Za-z][\w/&,()' -]{0,60}[:：]")

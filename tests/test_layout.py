@@ -1051,6 +1051,7 @@ def test_a_lead_in_with_content_of_its_own_keeps_its_items() -> None:
     [
         "Other protocol-defined inclusion/exclusion criteria may apply",
         "Further inclusion criteria apply.",
+        "Note: Other protocol-defined inclusion/exclusion criteria apply.",
         "The above information is not intended to contain all considerations relevant to a potential "
         "participation in a clinical trial.",
     ],
