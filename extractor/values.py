@@ -275,6 +275,7 @@ RANGE_RE = re.compile(
     re.IGNORECASE,
 )
 _LIST_BEFORE = re.compile(r"\d[ \t]*,[ \t]*$")
+_COMP_RIGHT_BEFORE = re.compile(rf"(?:{_COMP})[ \t]{{0,3}}$", re.IGNORECASE)
 # "between 6 months and <16 years", "24 months to 16 years", "15 days to 2 years old": a range (of ages
 # mostly) whose bounds are written in two time units, read as a lower and an upper bound each in its
 # own unit; a window's ("3 months to 3 years before initiation") is left to the windows
@@ -1361,6 +1362,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         sep = text[m.end("low") : m.start("high")].strip().lower()
         if sep == "and" and _LIST_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "follow-up at 1, 3, 6 and 12 months": the last two of a list
+        if sep == "and" and _COMP_RIGHT_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "SGPT and SGOT less than or equal to 147 and 168 U/L": a limit each, no range
         if (
             sep in {"-", "–", "and", "to"}
             and not unit
