@@ -138,6 +138,7 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
     out: list[list[int]] = []
+    respective_groups: dict[int, list[int]] = {}  # threshold index -> the measures its limits pair with
     starts = [e["start"] for e in entities]
     for ti, t in enumerate(thresholds):
         if t.get("equivalent_of") is not None:
@@ -435,6 +436,15 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 if _names_pressure(text, entities[i], pressure) and entities[i]["end"] <= t["start"]
             ]
             group = [i for i in group if i in near] or near[-1:] or group
+        respective = t.get("extra", {}).get("respective")
+        if respective:
+            # "SGPT and SGOT less than or equal to 147 and 168 U/L": the k-th limit bounds the k-th
+            # measure named; the later limits pair with the first one's measures
+            k, n = respective
+            shared = group if k == 0 else respective_groups.get(ti - 1, [])
+            if len(shared) == n:
+                respective_groups[ti] = shared
+                group = [shared[k]]
         out.append(group)
     # the two bounds of a range in two time units ("disease duration 6 months to 20 years") bound one
     # measure: a mention one of them reaches is the other's too (a measure no mention names, "Are 15

@@ -275,7 +275,7 @@ RANGE_RE = re.compile(
     re.IGNORECASE,
 )
 _LIST_BEFORE = re.compile(r"\d[ \t]*,[ \t]*$")
-_COMP_RIGHT_BEFORE = re.compile(rf"(?:{_COMP})[ \t]{{0,3}}$", re.IGNORECASE)
+_COMP_RIGHT_BEFORE = re.compile(rf"(?P<comp>{_COMP})[ \t]{{0,3}}$", re.IGNORECASE)
 # "between 6 months and <16 years", "24 months to 16 years", "15 days to 2 years old": a range (of ages
 # mostly) whose bounds are written in two time units, read as a lower and an upper bound each in its
 # own unit; a window's ("3 months to 3 years before initiation") is left to the windows
@@ -1362,8 +1362,23 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         sep = text[m.end("low") : m.start("high")].strip().lower()
         if sep == "and" and _LIST_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "follow-up at 1, 3, 6 and 12 months": the last two of a list
-        if sep == "and" and _COMP_RIGHT_BEFORE.search(text, max(0, m.start() - 40), m.start()):
-            continue  # "SGPT and SGOT less than or equal to 147 and 168 U/L": a limit each, no range
+        comp_before = _COMP_RIGHT_BEFORE.search(text, max(0, m.start() - 40), m.start()) if sep == "and" else None
+        if comp_before is not None:
+            # "SGPT and SGOT less than or equal to 147 and 168 U/L": a limit each, in the order the
+            # measures are named, no range
+            unit, ucum = unit_fields(m.group("unit"))
+            if taken.overlaps(comp_before.start(), m.end()) or not check_unit_plausible(ucum, float(low)):
+                continue
+            comparator = comparator_of(comp_before.group("comp"))
+            first_limit = Threshold(comp_before.start(), m.end("low"), comparator, "respective-limits", value=low)
+            second_limit = Threshold(m.start("high"), m.end("unit") if unit else m.end("high"), comparator,
+                               "respective-limits", value=high)  # fmt: skip
+            for k, limit in enumerate((first_limit, second_limit)):
+                limit.unit, limit.ucum = unit, ucum
+                limit.extra["respective"] = [k, 2]
+                out.append(limit)
+            taken.append((comp_before.start(), second_limit.end))
+            continue
         if (
             sep in {"-", "–", "and", "to"}
             and not unit
