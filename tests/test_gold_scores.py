@@ -2387,6 +2387,54 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.80,
     },
+    "NCT00460434": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.35,
+        "drugs": 0.80,
+    },
+    "NCT00003402": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.75,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT00497458": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.55,
+        "windows": 0.70,
+        "drugs": 0.55,
+    },
+    "NCT00001696": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.65,
+    },
+    "NCT00001038": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.50,
+        "constraints": 0.75,
+        "windows": 0.50,
+        "drugs": 0.60,
+        "sub_items": 0.80,
+    },
+    "NCT06094296": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT05574868": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
