@@ -2435,6 +2435,56 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "drugs": 0.95,
     },
+    "NCT00006234": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.80,
+        "drugs": 0.70,
+        "sub_items": 0.95,
+    },
+    "NCT00001652": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+        "constraints": 0.95,
+        "drugs": 0.25,
+    },
+    "NCT00003138": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.55,
+    },
+    "NCT00003842": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT03606070": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.30,
+        "windows": 0.95,
+        "drugs": 0.45,
+    },
+    "NCT04049812": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.35,
+        "windows": 0.60,
+        "drugs": 0.60,
+    },
+    "NCT01768676": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.60,
+        "drugs": 0.95,
+    },
 }
 
 
