@@ -854,6 +854,11 @@ def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> No
             "Chemotherapy: See Disease Characteristics No concurrent chemotherapy At least 4 weeks since prior chemotherapy",
             ["No concurrent chemotherapy", "At least 4 weeks since prior chemotherapy"],
         ),
+        # a condition opens the next criterion ("If on ...")
+        (
+            "Other: No CSF disease If on steroids, must have increasing contrast enhancement",
+            ["No CSF disease", "If on steroids, must have increasing contrast enhancement"],
+        ),
         # a capitalised word after a clause word, after a capitalised word, or "Prior to" goes on
         ("Sexually Active Patients with a partner and/or Effective contraception", []),
         ("Incontinence associated with sexual activity Prior to surgery", []),
