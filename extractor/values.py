@@ -693,6 +693,9 @@ def compile_patterns() -> None:
         EQUIVALENT_OR_RE,
         UNIT_GLOSS_RE,
         PRESSURE_PAIR_RE,
+        SIGNED_COMPARISON_RE,
+        SIGNED_POSTFIX_RE,
+        SIGNED_RANGE_RE,
         _headed_comparison()[0],
     ):
         _with_units(pattern)
