@@ -650,6 +650,7 @@ def _criterion_records(
         rec["logic"] = never_or_long_ago(rec)
         rec["logic"] = either_bound(rec)
         rec["logic"] = if_then(text, rec)
+        rec["logic"] = unless_exception(text, rec, own_leaves, base)
         if node.children:
             rec["sub_items"] = sub_items(
                 text, node.side, (node.start, node.end), [(c.start, c.end) for c in node.children]
@@ -967,6 +968,55 @@ def if_then(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
     if condition is None or required is None:
         return logic
     return {"op": "any", "args": [{"op": "not", "args": [condition]}, required]}
+
+
+# "Bilirubin <= 1.5 mg/dL (unless due to Gilbert's syndrome)", "..., unless treated solely by surgery"
+_UNLESS = re.compile(r"\bunless\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[;)]|\.(?:\s|$)")
+_ALLOWED = re.compile(r"\b(?:allowed|permitted|eligible|acceptable|accepted)\b", re.IGNORECASE)
+_EXCEPTION_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device"))
+
+
+def unless_exception(
+    text: str, rec: dict[str, Any], leaves: list[tuple[int, int, str, str]], base: int
+) -> dict[str, Any] | None:
+    """The logic of a criterion with an exception led by "unless": on the inclusion side what it
+    requires, or the exception ("Bilirubin <= 1.5 mg/dL unless due to Gilbert's syndrome"); on the
+    exclusion side what excludes, and not the exception. The exception is the concepts named after
+    "unless", to the end of its clause or bracket."""
+    logic = rec.get("logic")
+    start, end = rec["span"]
+    m = _UNLESS.search(text, start, end)
+    if m is None or _ALLOWED.search(text, start, m.start()):
+        # ("Prior ductal carcinoma in situ allowed unless treated with radiation": a permission the
+        # exception takes back, not read here)
+        return logic
+    stop = _CLAUSE_END.search(text, m.end(), end)
+    clause_end = stop.start() if stop else end
+    skip = _context_only()
+    excepted = [
+        e
+        for e in rec["entities"]
+        if e["type"] in _EXCEPTION_TYPES
+        and m.end() <= e["span"][0]
+        and e["span"][1] <= clause_end
+        and e.get("normalized") not in skip
+    ]
+    if not excepted:
+        return logic
+    excepted_ids = {e["id"] for e in excepted}
+    before = [leaf for leaf in leaves if base + leaf[1] <= m.start() and leaf[2] not in excepted_ids]
+    if logic is not None:
+        main = _without_refs(logic, {r for r in _refs(logic) if r in excepted_ids or r not in {b[2] for b in before}})
+    else:
+        main = {"ref": before[0][2]} if len(before) == 1 else None
+    if main is None:
+        return logic
+    refs = [{"ref": e["id"]} for e in excepted]
+    exception = refs[0] if len(refs) == 1 else {"op": "any", "args": refs}
+    if rec["side"] == "inclusion":
+        return {"op": "any", "args": [main, exception]}
+    return {"op": "all", "args": [main, {"op": "not", "args": [exception]}]}
 
 
 def either_bound(rec: dict[str, Any]) -> dict[str, Any] | None:
