@@ -994,6 +994,7 @@ def unless_exception(
     stop = _CLAUSE_END.search(text, m.end(), end)
     clause_end = stop.start() if stop else end
     skip = _context_only()
+    timed = [w["span"] for w in rec["windows"]]  # ("can be suspended before surgery": an anchor, no exception)
     excepted = [
         e
         for e in rec["entities"]
@@ -1001,6 +1002,7 @@ def unless_exception(
         and m.end() <= e["span"][0]
         and e["span"][1] <= clause_end
         and e.get("normalized") not in skip
+        and not any(a <= e["span"][0] and e["span"][1] <= b for a, b in timed)
     ]
     if not excepted:
         return logic
