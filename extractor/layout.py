@@ -1425,7 +1425,8 @@ def _clause_starts(text: str, start: int, end: int) -> list[int]:
             (before[0].islower() and before.lower() not in not_before)
             or before[0].isdigit()
             or before[-1] in ")%"
-            or (len(before) > 1 and before.isupper())  # "... 2 times ULN No ..."
+            # "... 2 times ULN No ...", never a conjunction in capitals ("... at diagnosis OR If ...")
+            or (len(before) > 1 and before.isupper() and before.lower() not in not_before)
             or before in ends
         ):
             out.append(m.end())

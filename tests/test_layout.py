@@ -880,6 +880,8 @@ def test_which_lines_go_on_the_line_before(text: str, criteria: list[str]) -> No
             "Other: No CSF disease If on steroids, must have increasing contrast enhancement",
             ["No CSF disease", "If on steroids, must have increasing contrast enhancement"],
         ),
+        # ... but not after a conjunction in capitals
+        ("Other: Serum M-component at initial diagnosis OR If only light chain disease present, then", []),
         # a capitalised word after a clause word, after a capitalised word, or "Prior to" goes on
         ("Sexually Active Patients with a partner and/or Effective contraception", []),
         ("Incontinence associated with sexual activity Prior to surgery", []),
