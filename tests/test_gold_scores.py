@@ -2485,6 +2485,54 @@ OTHER_TRIALS = {
         "windows": 0.60,
         "drugs": 0.95,
     },
+    "NCT00005844": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.70,
+        "sub_items": 0.95,
+    },
+    "NCT00002006": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.40,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT00001244": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.35,
+        "drugs": 0.95,
+    },
+    "NCT00006890": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.80,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT05035706": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.60,
+    },
+    "NCT05332340": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+    },
+    "NCT01979848": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.45,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
 }
 
 
