@@ -1008,17 +1008,35 @@ def unless_exception(
         return logic
     excepted_ids = {e["id"] for e in excepted}
     before = [leaf for leaf in leaves if base + leaf[1] <= m.start() and leaf[2] not in excepted_ids]
-    if logic is not None:
-        main = _without_refs(logic, {r for r in _refs(logic) if r in excepted_ids or r not in {b[2] for b in before}})
-    else:
-        main = {"ref": before[0][2]} if len(before) == 1 else None
-    if main is None:
-        return logic
     refs = [{"ref": e["id"]} for e in excepted]
     exception = refs[0] if len(refs) == 1 else {"op": "any", "args": refs}
-    if rec["side"] == "inclusion":
-        return {"op": "any", "args": [main, exception]}
-    return {"op": "all", "args": [main, {"op": "not", "args": [exception]}]}
+
+    def excepting(node: dict[str, Any]) -> dict[str, Any]:
+        if rec["side"] == "inclusion":
+            return {"op": "any", "args": [node, exception]}
+        return {"op": "all", "args": [node, {"op": "not", "args": [exception]}]}
+
+    if logic is None:
+        return excepting({"ref": before[0][2]}) if len(before) == 1 else None
+    main = _without_refs(logic, excepted_ids)
+    if main is None:
+        return logic
+    ends = {leaf[2]: base + leaf[1] for leaf in leaves}
+    kept = _refs(main)
+    if all(ends.get(r, 0) <= m.start() for r in kept):
+        return excepting(main)
+    # what follows the exception's clause stays outside it ("Bilirubin <= 1.5 mg/dL (unless Gilbert's
+    # syndrome) and creatinine <= 2.0 mg/dL"): the exception is the last leaf's before "unless"
+    last = max((r for r in kept if ends.get(r, m.end()) <= m.start()), key=lambda r: ends[r], default=None)
+    if last is None:
+        return logic
+
+    def attach(node: dict[str, Any]) -> dict[str, Any]:
+        if "ref" in node:
+            return excepting(node) if node["ref"] == last else node
+        return {**node, "args": [attach(a) for a in node["args"]]}
+
+    return attach(main)
 
 
 def either_bound(rec: dict[str, Any]) -> dict[str, Any] | None:

@@ -635,6 +635,12 @@ def test_a_condition_that_opens_a_criterion_is_a_condition_on_the_rest(side: str
         ("Inclusion", "Serum creatinine <= 1.5 mg/dL unless due to tumor", "any(<= 1.5 mg/dL, tumor)"),
         # ... on the exclusion side what excludes, and not the exception
         ("Exclusion", "Karnofsky score less than 60, unless due solely to myeloma", "all(less than 60, not(myeloma))"),
+        # what follows the exception's clause stays outside it
+        (
+            "Inclusion",
+            "Bilirubin <= 1.5 mg/dL (unless Gilbert's syndrome) and creatinine <= 2.0 mg/dL",
+            "all(any(<= 1.5 mg/dL, Gilbert's syndrome), <= 2.0 mg/dL)",
+        ),
         # a permission the exception takes back is left as it is
         ("Inclusion", "Prior carcinoma in situ allowed unless treated with radiation", None),
     ],
