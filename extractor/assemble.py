@@ -778,7 +778,7 @@ def conditional_on_person(text: str, rec: dict[str, Any], sole: str | None = Non
     if people[0]["text"].lower() in _everyone():
         return logic  # "Patients must be ...": every participant, no subgroup
     person = people[0]
-    spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
+    spans = _item_spans(rec)
     refs = _refs(logic)
     # what qualifies the people ("with reproductive potential") is part of the condition on them
     qualifying = (
@@ -800,6 +800,16 @@ def conditional_on_person(text: str, rec: dict[str, Any], sole: str | None = Non
     who = [{"ref": person["id"]}, *({"ref": r} for r in qualifying)]
     condition = who[0] if len(who) == 1 else {"op": "all", "args": who}
     return {"op": "any", "args": [{"op": "not", "args": [condition]}, required]}
+
+
+def _item_spans(rec: dict[str, Any]) -> dict[str, list[int]]:
+    """Each logic leaf's span (entities, constraints, windows) by id."""
+    return {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
+
+
+def _negated_ids(rec: dict[str, Any]) -> set[str]:
+    """The ids of the criterion's mentions asserted absent."""
+    return {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
 
 
 def _without_refs(tree: dict[str, Any], drop: set[str]) -> dict[str, Any] | None:
@@ -901,7 +911,7 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
     }
     if not since:
         return logic
-    negated = {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
+    negated = _negated_ids(rec)
     in_tree = set(_refs(logic))
     # "(6 weeks for nitrosoureas or mitomycin)" after such a window: the same reading for what the
     # bracket names, whose mentions the tree leaves out as bracketed
@@ -957,8 +967,8 @@ def if_then(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
     m = _IF_CONDITION.match(text, start, rec["span"][1])
     if m is None:
         return logic
-    spans = {x["id"]: x["span"] for key in ("entities", "constraints", "windows") for x in rec.get(key, [])}
-    negated = {e["id"] for e in rec["entities"] if (e.get("assertion") or {}).get("negated")}
+    spans = _item_spans(rec)
+    negated = _negated_ids(rec)
     refs = _refs(logic)
     before = {r for r in refs if spans.get(r, (m.end(), 0))[0] < m.end()}
     if not before or before == set(refs) or before & negated:
