@@ -18,6 +18,8 @@ from .units import DURATION_UCUM, registry
 
 SUBJECT_TYPES = {"Measurement", "Person", "Observation", "Drug", "Condition", "Procedure"}
 JOINABLE_TYPES = {"Measurement", "Drug", "Condition", "Procedure"}
+#: what a limit written before its measure may bound ("at least 10% plasmacytosis"; never a person)
+_VALUE_FIRST_TYPES = frozenset({"Measurement", "Observation", "Condition", "Procedure", "Drug"})
 _TEMPERATURE_UCUM = frozenset({"Cel", "[degF]"})
 #: what a time threshold after "for" measures how long of ("pain for at least 3 months"): the measure
 #: is then "duration"
@@ -385,6 +387,25 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 or _graded_before(text, entities, before_index, before_end)
                 or group
             )
+        if (
+            not group
+            and t.get("ucum") not in DURATION_UCUM
+            and t.get("ucum") not in words["unit_measures"]
+            and not t.get("reference")
+            and "measure" not in extra
+        ):
+            # "at least 10% plasmacytosis", "less than 70% of liver parenchyma", "< 500 mg of protein":
+            # a limit with no measure before it bounds the one named right after it (not one whose unit
+            # says what it measures, "> 30 Gy of radiation"; not one that opens
+            # the next run-on item, capitalised or a label: "5 minute APGAR at least 7 Apnea of infancy:
+            # ...", "Performance status: WHO 0-2 Life expectancy: ...")
+            after = _mention_right_after(text, entities, starts, t["end"], _VALUE_FIRST_TYPES)
+            group = [
+                i
+                for i in after
+                if not _TITLE_WORD.match(text, entities[i]["start"])
+                and not _LABEL_AFTER.match(text, entities[i]["end"])
+            ]
         if not group and ti > 0:
             prev = thresholds[ti - 1]
             gap = text[prev["end"] : t["start"]]
@@ -653,14 +674,14 @@ def _graded_before(text: str, entities: list[dict[str, Any]], upto: int, start: 
 
 
 def _mention_right_after(
-    text: str, entities: list[dict[str, Any]], starts: list[int], end: int, type_: str
+    text: str, entities: list[dict[str, Any]], starts: list[int], end: int, types: str | frozenset[str]
 ) -> list[int]:
-    """[the index of the mention of ``type_`` that follows ``end`` with at most "of (the)" between],
-    or []: what a threshold written before its subject measures."""
+    """[the index of the mention of ``types`` (one type or a set) that follows ``end`` with at most
+    "of (the)" between], or []: what a threshold written before its subject measures."""
     after = bisect.bisect_left(starts, end)
     if (
         after < len(entities)
-        and entities[after]["type"] == type_
+        and (entities[after]["type"] == types if isinstance(types, str) else entities[after]["type"] in types)
         and _RIGHT_AFTER.fullmatch(text, end, entities[after]["start"])
     ):
         return [after]
@@ -689,6 +710,8 @@ DOSE_DIMENSIONS = frozenset(
         "infusion_rate_per_mass",
     }
 )
+_LABEL_AFTER = re.compile(r"(?:[^\S\r\n]+[\w-]+){0,3}\s{0,2}:")
+_TITLE_WORD = re.compile(r"[A-Z][a-z]")
 _RIGHT_AFTER = re.compile(r"\s{0,3}(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
 _SEXES = r"(?:the\s+)?(?:males?|females?|men|women|boys|girls)"
 # (or "; female" after "(male > 450 ms": the other sex named right before its limit)
