@@ -220,13 +220,15 @@ def _criterion_records(
             derived.append({"start": w["start"], "end": end, "type": "Temporal", "rule": w["rule"]})
         # "at screening" is one Temporal mention: Chia marks its anchor apart in under a third of them
         # (train: 29 of 102); a window counted from an anchor names it apart
-        # (a clinical event a window runs before or after stays the Procedure or Condition it is:
-        # "after radical prostatectomy", rule direction-event)
+        # (a clinical event a window runs before, after or during stays the Procedure, Condition or
+        # Drug it is: "after radical prostatectomy", "while receiving tamoxifen", rules direction-event
+        # and during-event; a period of the study is a Reference_point, "during the double-blind phase")
         if (
             w.get("anchor_start") is not None
             # (the period a window after an event shares with it, "during and for 3 months after
             # study", is named by that window's anchor mention)
-            and w["rule"] not in ("at-anchor", "direction-event", "during-and-after", "before-and-after")
+            and w["rule"]
+            not in ("at-anchor", "direction-event", "during-event", "during-and-after", "before-and-after")
             # (one mention for an anchor two windows share: "1 month before, during, and 3 months after study")
             and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
         ):

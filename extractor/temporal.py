@@ -8,7 +8,7 @@ index date (enrolment/screening), named ``index``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -179,6 +179,31 @@ def _clinical_event(name: str) -> bool:
     last = words[-1].lower()
     # ("before initiation of shockwave/sham treatments": a plural heads the event too)
     return last in _event_heads() or (last.endswith("s") and last[:-1] in _event_heads())
+
+
+def _clinical_head(text: str, event: tuple[int, int, str, str] | None) -> tuple[int, int, str, str] | None:
+    """The event cut after its last clinical-event head word ("after surgery allowed": the surgery),
+    or None where no word heads one."""
+    return _cut_at_head(text, event, _clinical_event)
+
+
+def _period_head(text: str, event: tuple[int, int, str, str] | None) -> tuple[int, int, str, str] | None:
+    """The event cut after its last word that names a period of the study ("the double-blind phase
+    of study", "the PK sampling period", "hospital stay"), or None."""
+    return _cut_at_head(text, event, lambda name: name.split()[-1] in _PERIOD_HEADS)
+
+
+def _cut_at_head(
+    text: str, event: tuple[int, int, str, str] | None, heads: Callable[[str], bool]
+) -> tuple[int, int, str, str] | None:
+    if event is None:
+        return None
+    words = list(re.finditer(r"[\w\-/]+", text[event[0] : event[1]]))
+    for k in range(len(words), 0, -1):
+        name = re.sub(r"\s+", " ", text[event[0] : event[0] + words[k - 1].end()].lower())
+        if heads(name):
+            return event[0], event[0] + words[k - 1].end(), _PRIOR_WORD.sub("", name) or name, event[3]
+    return None
 
 
 def compile_patterns() -> None:
@@ -455,6 +480,25 @@ _AT_ANCHOR_RE = re.compile(r"\b(?:at(?:\s{1,3}the\s{1,3}time\s{1,3}of)?|during)(
 _NOT_DURING = frozenset({"enrollment", "end of study", "treatment start"})
 # ... not where the event's word qualifies a noun after it ("at entry doses", "at screening levels")
 _ANCHOR_AS_MODIFIER = re.compile(r"[ \t]{1,3}(?:doses?|dosing|levels?|criteria|values?)\b", re.IGNORECASE)
+# "during X", "throughout X", "while receiving X" (after "receiving", "taking", "on", "being treated
+# with", any named thing is the event: "while receiving tamoxifen")
+_DURING_EVENT_RE = re.compile(
+    r"\b(?:during|throughout|(?:while|whilst)(?P<taking>\s+(?:on|receiving|taking|undergoing|being\s+treated\s+with)))"
+    r"(?=\s{1,3}\S)",
+    re.IGNORECASE,
+)
+# words that end a named period ("the double-blind phase", "hospital stay")
+_PERIOD_HEADS = frozenset({"phase", "period", "portion", "stay", "season", "seasons", "deployment"})
+# the study's own time, its treatment alone included ("during the course of the study", "during the
+# study period", "during treatment", "during protocol treatment"): the study period, no window of
+# its own (see _DURING_RE)
+_STUDY_OWN_PERIOD = re.compile(
+    r"\b(?:study|trial|research|protocol|course|type)\b|^(?:the\s+)?(?:treatment|therapy)$", re.IGNORECASE
+)
+# what follows "during" that is no event ("during pregnancy" is a state; "during the day")
+_NOT_DURING_EVENT = frozenset(
+    {"past", "last", "previous", "preceding", "prior", "next", "day", "night", "this", "that"}
+)
 _DURING_RE = re.compile(
     r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
 )
@@ -869,8 +913,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         ):
             # "ED after radical prostatectomy", "relapse following allogeneic stem cell transplantation":
             # a clinical event (``words.json`` event_anchor_heads) the window runs before or after
-            event = _generic_event(text, m.end(), max_words=4, stops=stop_at)
-            if event is not None and _clinical_event(event[2]) and free(m.start(), event[1]):
+            event = _clinical_head(text, _generic_event(text, m.end(), max_words=4, stops=stop_at))
+            if event is not None and free(m.start(), event[1]):
                 anchor, rule = event, "direction-event"
         if not anchor:
             continue
@@ -905,6 +949,28 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))
+    for m in _DURING_EVENT_RE.finditer(text) if "during" in low or "whil" in low or "throughout" in low else ():
+        # "during radiotherapy", "while receiving tamoxifen", "throughout the treatment phase": a
+        # clinical event or a named period of the study (not "during the study": see _DURING_RE)
+        if not free(m.start(), m.end()) or _DURING_RE.match(text, m.start()):
+            continue
+        event = _generic_event(text, m.end(), max_words=5, stops=stop_at)
+        rule = "during-event"
+        if event is not None and m.group("taking") is None:
+            clinical = _clinical_head(text, event)
+            event = clinical or _period_head(text, event)
+            rule = "during-event" if clinical else "during-period"
+        if (
+            event is None
+            or not free(m.start(), event[1])
+            or event[2].split()[0] in _NOT_DURING_EVENT
+            or _STUDY_OWN_PERIOD.search(event[2])
+        ):
+            continue
+        w = Window(m.start(), event[1], "during", event[2], rule)
+        w.anchor_start, w.anchor_end, w.anchor_type = event[0], event[1], event[3]
+        out.append(w)
+        taken.append((m.start(), event[1]))
     for m in _DURING_RE.finditer(text):
         if free(m.start(), m.end()):
             out.append(

@@ -86,6 +86,10 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         # "the following" is a determiner, no direction; "after consultation" names no clinical event
         "Patients may have received the following prior AR directed therapy",
         "Referred after consultation",
+        # the study's own time, its treatment alone included, is no window of its own
+        "No other investigational drugs during the course of the study",
+        "Willing to use contraception during treatment",
+        "Symptoms during the day",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
@@ -352,3 +356,13 @@ def test_windows_before_during_and_after_one_study_time_the_same_thing() -> None
     assert before["applies_to"] == during["applies_to"] == after["applies_to"] != []
     # the study both count from is one mention
     assert [e["text"] for e in crit["entities"] if e["type"] == "Reference_point"] == ["study"]
+
+
+def test_the_event_a_window_runs_during_keeps_its_type() -> None:
+    # a drug taken during the window stays a Drug mention; a period of the study is a Reference_point
+    record = extract_lines("Disease progression while receiving tamoxifen during the double-blind phase")
+    (crit,) = record["criteria"]
+    types = {e["text"]: e["type"] for e in crit["entities"]}
+    assert types.get("tamoxifen") == "Drug"
+    assert types.get("double-blind phase") == "Reference_point"
+    assert {w["anchor"]["name"] for w in crit["windows"]} == {"tamoxifen", "double-blind phase"}
