@@ -936,6 +936,10 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         taken.append((m.start(), m.end()))
     for m in _AT_ANCHOR_RE.finditer(text) if "at" in low or "during" in low else ():
         anchor = match_anchor(text, m.end())
+        if anchor is None and m.group().lower().endswith("time of"):
+            # "at the time of penile prosthesis placement", "at the time of the accident": whatever
+            # event is named after "the time of"
+            anchor = _generic_event(text, m.end(), max_words=4, stops=stop_at)
         if anchor is None or not free(m.start(), anchor[1]) or _ANCHOR_AS_MODIFIER.match(text, anchor[1]):
             continue
         if m.group().lower() == "during" and anchor[2] in _NOT_DURING:

@@ -90,6 +90,7 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         "No other investigational drugs during the course of the study",
         "Willing to use contraception during treatment",
         "Symptoms during the day",
+        "No nipple discharge",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
