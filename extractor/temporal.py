@@ -499,6 +499,13 @@ _STUDY_OWN_PERIOD = re.compile(
 _NOT_DURING_EVENT = frozenset(
     {"past", "last", "previous", "preceding", "prior", "next", "day", "night", "this", "that"}
 )
+_BETWEEN_EVENTS_RE = re.compile(r"\bbetween(?:\s+the\s+(?:interval|period|time))?\s+(?=[A-Za-z])", re.IGNORECASE)
+_RELATION_BEFORE = re.compile(
+    r"\b(?:coordination|relationships?|relations?|differences?|correlations?|agreement|discrepanc(?:y|ies)"
+    r"|interactions?|links?|communication|conflicts?|choice)\s+$",
+    re.IGNORECASE,
+)
+_AND_RE = re.compile(r"\s+and\s+(?=\S)", re.IGNORECASE)
 _DURING_RE = re.compile(
     r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
 )
@@ -989,6 +996,25 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
                 )
             )
             taken.append((m.start(), m.end()))
+    for m in _BETWEEN_EVENTS_RE.finditer(text) if "between" in low else ():
+        # "between the end of the last therapy cycle and inclusion into this study": after the first
+        # event and before the second (one of them a known anchor, the other any event phrase)
+        if _RELATION_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "inadequate coordination between dosing and sexual activity": no time between
+        known_first = match_anchor(text, m.end())
+        first = known_first or _generic_event(text, m.end(), max_words=6, stops=stop_at)
+        joint = _AND_RE.match(text, first[1]) if first is not None else None
+        if first is None or joint is None:
+            continue
+        known_second = match_anchor(text, joint.end())
+        second = known_second or _generic_event(text, joint.end(), max_words=5, stops=stop_at)
+        if second is None or (known_first is None and known_second is None) or not free(m.start(), second[1]):
+            continue
+        for event, direction in ((first, "after"), (second, "before")):
+            w = Window(m.start(), second[1], direction, event[2], "between-events")
+            w.anchor_start, w.anchor_end, w.anchor_type = event[0], event[1], event[3]
+            out.append(w)
+        taken.append((m.start(), second[1]))
     out += _during_and_after(text, out)
     out += _before_and_after(text, out)
     return sorted(out, key=lambda w: w.start)

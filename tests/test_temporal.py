@@ -91,6 +91,8 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         "Willing to use contraception during treatment",
         "Symptoms during the day",
         "No nipple discharge",
+        "Age between 18 and 65 years",
+        "Inadequate coordination between dosing and sexual activity",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
