@@ -1001,20 +1001,20 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         # event and before the second (one of them a known anchor, the other any event phrase)
         if _RELATION_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue  # "inadequate coordination between dosing and sexual activity": no time between
-        known_first = match_anchor(text, m.end())
-        first = known_first or _generic_event(text, m.end(), max_words=6, stops=stop_at)
-        joint = _AND_RE.match(text, first[1]) if first is not None else None
-        if first is None or joint is None:
+        known_from = match_anchor(text, m.end())
+        event_from = known_from or _generic_event(text, m.end(), max_words=6, stops=stop_at)
+        joint = _AND_RE.match(text, event_from[1]) if event_from is not None else None
+        if event_from is None or joint is None:
             continue
-        known_second = match_anchor(text, joint.end())
-        second = known_second or _generic_event(text, joint.end(), max_words=5, stops=stop_at)
-        if second is None or (known_first is None and known_second is None) or not free(m.start(), second[1]):
+        known_to = match_anchor(text, joint.end())
+        event_to = known_to or _generic_event(text, joint.end(), max_words=5, stops=stop_at)
+        if event_to is None or (known_from is None and known_to is None) or not free(m.start(), event_to[1]):
             continue
-        for event, direction in ((first, "after"), (second, "before")):
-            w = Window(m.start(), second[1], direction, event[2], "between-events")
-            w.anchor_start, w.anchor_end, w.anchor_type = event[0], event[1], event[3]
+        for between_event, direction in ((event_from, "after"), (event_to, "before")):
+            w = Window(m.start(), event_to[1], direction, between_event[2], "between-events")
+            w.anchor_start, w.anchor_end, w.anchor_type = between_event[0], between_event[1], between_event[3]
             out.append(w)
-        taken.append((m.start(), second[1]))
+        taken.append((m.start(), event_to[1]))
     out += _during_and_after(text, out)
     out += _before_and_after(text, out)
     return sorted(out, key=lambda w: w.start)
