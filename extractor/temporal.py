@@ -499,6 +499,11 @@ _STUDY_OWN_PERIOD = re.compile(
 _NOT_DURING_EVENT = frozenset(
     {"past", "last", "previous", "preceding", "prior", "next", "day", "night", "this", "that"}
 )
+_STARTED_EVENT = re.compile(
+    r"\s*(?:the\s+)?(?:initiation|initiating|beginning|starting|start|commencing|commencement|using|use)"
+    r"\s+(?:of\s+)?(?:the\s+)?(?=[A-Za-z])",
+    re.IGNORECASE,
+)
 _BETWEEN_EVENTS_RE = re.compile(r"\bbetween(?:\s+the\s+(?:interval|period|time))?\s+(?=[A-Za-z])", re.IGNORECASE)
 _RELATION_BEFORE = re.compile(
     r"\b(?:coordination|relationships?|relations?|differences?|correlations?|agreement|discrepanc(?:y|ies)"
@@ -920,7 +925,11 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         ):
             # "ED after radical prostatectomy", "relapse following allogeneic stem cell transplantation":
             # a clinical event (``words.json`` event_anchor_heads) the window runs before or after
-            event = _clinical_head(text, _generic_event(text, m.end(), max_words=4, stops=stop_at))
+            generic = _generic_event(text, m.end(), max_words=4, stops=stop_at)
+            # (an event named by its start is one whatever it starts: "prior to initiation of the
+            # drug", "before using hydroxyurea", "prior to beginning SNDX-5613")
+            started = generic is not None and _STARTED_EVENT.match(text, m.end()) is not None
+            event = generic if started else _clinical_head(text, generic)
             if event is not None and free(m.start(), event[1]):
                 anchor, rule = event, "direction-event"
         if not anchor:
