@@ -499,6 +499,23 @@ _STUDY_OWN_PERIOD = re.compile(
 _NOT_DURING_EVENT = frozenset(
     {"past", "last", "previous", "preceding", "prior", "next", "day", "night", "this", "that"}
 )
+_PREFIXED_ANCHOR_RE = re.compile(
+    r"\b(?P<prefix>pre|post)-?(?P<event>treatment|therapy|randomi[sz]ation|dos(?:e|ing)|enrol(?:l)?ment)\b",
+    re.IGNORECASE,
+)
+# (prefix is "pre", first five letters of the event) -> anchor name; otherwise the event as written
+_PREFIXED_ANCHOR_NAMES = {
+    (True, "treat"): "treatment start",
+    (True, "thera"): "treatment start",
+    (False, "treat"): "end of treatment",
+    (False, "thera"): "end of treatment",
+    (True, "rando"): "randomization",
+    (False, "rando"): "randomization",
+    (True, "dose"): "first dose",
+    (True, "dosin"): "first dose",
+    (True, "enrol"): "enrollment",
+    (False, "enrol"): "enrollment",
+}
 _STARTED_EVENT = re.compile(
     r"\s*(?:the\s+)?(?:initiation|initiating|beginning|starting|start|commencing|commencement|using|use)"
     r"\s+(?:of\s+)?(?:the\s+)?(?=[A-Za-z])",
@@ -949,6 +966,18 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         for prefix in filter(None, (m.group("first"), m.group("prefix"))):
             direction = "before" if prefix.lower() == "pre" else "after"
             out.append(Window(m.start(), m.end(), direction, what, "prefixed-event"))
+        taken.append((m.start(), m.end()))
+    for m in _PREFIXED_ANCHOR_RE.finditer(text) if "pre" in low or "post" in low else ():
+        # "Pre-randomization serum PSA", "pretherapy", "post-treatment follow-up visits": the word is
+        # the window's mention, the event after the prefix its anchor
+        if not free(m.start(), m.end()):
+            continue
+        pre = m.group("prefix").lower() == "pre"
+        event = m.group("event").lower()
+        name = _PREFIXED_ANCHOR_NAMES.get((pre, event[:5]), event)
+        w = Window(m.start(), m.end(), "before" if pre else "after", name, "prefixed-anchor")
+        w.anchor_start, w.anchor_end, w.anchor_type = m.start("event"), m.end("event"), "Reference_point"
+        out.append(w)
         taken.append((m.start(), m.end()))
     for m in _AT_ANCHOR_RE.finditer(text) if "at" in low or "during" in low else ():
         anchor = match_anchor(text, m.end())

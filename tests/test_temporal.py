@@ -93,6 +93,7 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         "No nipple discharge",
         "Age between 18 and 65 years",
         "Inadequate coordination between dosing and sexual activity",
+        "Heavily pretreated patients",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
