@@ -973,8 +973,8 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         if not free(m.start(), m.end()):
             continue
         pre = m.group("prefix").lower() == "pre"
-        event = m.group("event").lower()
-        name = _PREFIXED_ANCHOR_NAMES.get((pre, event[:5]), event)
+        prefixed = m.group("event").lower()
+        name = _PREFIXED_ANCHOR_NAMES.get((pre, prefixed[:5]), prefixed)
         w = Window(m.start(), m.end(), "before" if pre else "after", name, "prefixed-anchor")
         w.anchor_start, w.anchor_end, w.anchor_type = m.start("event"), m.end("event"), "Reference_point"
         out.append(w)
