@@ -1388,8 +1388,11 @@ def _capitalised_starts(text: str, start: int, end: int) -> list[int]:
 
 # a sentence's end and the capitalised word after it, in a PDQ paragraph
 _SENTENCE_THEN_CAPITAL = re.compile(r"(?<=[A-Za-z0-9%)])\.(?:[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,16})(?=[A-Z])")
-# ... not after an abbreviation's point ("e.g. Hodgkin's", "approx. 5", "Dr. Smith", "vs. Placebo")
-_ABBREVIATION_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|Dr|St|Fig|No|al)|(?<![\w.])[A-Za-z])$", re.IGNORECASE)
+# ... not after an abbreviation's point ("e.g. Hodgkin's", "approx. 5", "Dr. Smith", "vs. Placebo",
+# initials: "M.D. Anderson Cancer Center", "U.S. residents")
+_ABBREVIATION_END = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|etc|approx|Dr|St|Fig|No|al)|(?<![\w.])(?:[A-Za-z]\.){0,3}[A-Za-z])$", re.IGNORECASE
+)
 
 
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:

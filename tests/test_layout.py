@@ -1844,6 +1844,15 @@ def test_the_sentences_of_a_pdq_paragraph_are_its_criteria() -> None:
     assert "Albumin greater than 3 g/dL." in leaves
 
 
+def test_initials_end_no_sentence_of_a_pdq_paragraph() -> None:
+    # "Pathology reviewed at M.D. Anderson Cancer Center": the point after initials ends no sentence
+    path = Path(__file__).resolve().parents[1] / "corpus" / "NCT00002524" / "criteria.txt"
+    text = path.read_text(encoding="utf-8")
+    found = layout.flatten(layout.analyse(text).criteria)
+    leaves = [" ".join(text[c.start : c.end].split()) for c in found if not c.children]
+    assert "Pathology reviewed at M.D. Anderson Cancer Center" in leaves
+
+
 def test_the_labelled_values_of_a_scale_are_no_numbered_items() -> None:
     text = (
         "Inclusion Criteria:\n\n1. Screening IPSS QoL must be 4-6: Delighted (0), Pleased (1), Mostly "
