@@ -479,7 +479,10 @@ def _criterion_records(
             if (
                 c.get("subject") is None
                 and not c.get("measure")
-                and is_bare_age(local, start, end, c.get("ucum"), bounds)
+                and (
+                    is_bare_age(local, start, end, c.get("ucum"), bounds)
+                    or _is_bare_lower_age(local, start, end, c, bounds)
+                )
             ):
                 c["measure"] = "age"
                 canonical = _canonical(c, reg)
@@ -1829,6 +1832,15 @@ def is_bare_age(text: str, start: int, end: int, ucum: str | None, criterion: tu
         return True
     rest = text[criterion[0] : start] + " " + text[end : criterion[1]]
     return not _AGE_LINE_WORDS.sub("", rest)
+
+
+def _is_bare_lower_age(text: str, start: int, end: int, c: dict[str, Any], criterion: tuple[int, int]) -> bool:
+    """Named check: a lower limit with no unit that is all its criterion says ("Over 18", "≥ 18") is
+    the patient's age when the number is one an adult age limit takes (12-99)."""
+    if c.get("ucum") or c.get("comparator") not in (">", ">=") or not isinstance(c.get("value"), int):
+        return False
+    rest = text[criterion[0] : start] + text[end : criterion[1]]
+    return 12 <= c["value"] <= 99 and not rest.strip(" \t\r\n.;,")
 
 
 # people whose age is counted in weeks or days ("Newborns < 28 days"); for others a number of weeks

@@ -170,6 +170,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # names none there, and is linked as any threshold)
             out.append(between)
             continue
+        if t.get("rule") == "must-be-age":
+            # "Participant must be 18 years of age": the age named right after the number
+            of_age = _mention_right_after(text, entities, starts, t["end"], "Person")
+            if of_age:
+                out.append(of_age)
+                continue
         if isinstance(t.get("value"), str) and _DIPSTICK_GRADE.fullmatch(t["value"]):
             # "less than or equal to 2+ proteinuria": a dipstick grade written before the finding it grades
             blanks = _BLANKS.match(text, t["end"])

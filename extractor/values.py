@@ -230,7 +230,7 @@ ULN_RE = re.compile(
     # "PTT > 1.4 times normal", "2.5 times normal limit": the multiple of the normal value, read as
     # of its upper limit; "1.5 x control": of the control value (prothrombin and thromboplastin times)
     rf"|(?:(?P<comp2>{_COMP}){_UNIT_GAP})?(?P<mult2>{_MULT}){_UNIT_GAP}(?:times|x|×|-?fold){_UNIT_GAP}"
-    r"(?:the\s+)?(?:institutional\s+)?(?P<normal>normal|control)\b(?:\s+(?:values?|range|levels?|limits?))?"
+    r"(?:(?:the\s+)?of\s+)?(?:the\s+)?(?:institutional\s+)?(?P<normal>normal|control)\b(?:\s+(?:values?|range|levels?|limits?))?"
     r"(?!\s+(?:upper|lower|size|saline))",
     re.IGNORECASE,
 )
@@ -349,6 +349,22 @@ HYPHENATED_DURATION_RE = re.compile(
     re.IGNORECASE,
 )
 _NOT_DURATION_LIMITS = frozenset({"over", "under", "above", "below"})
+# "must be 18 years of age", "must be 21 years old" (not "... or younger", which says the other bound)
+MUST_BE_AGE_RE = re.compile(
+    r"\bmust\s+be\s+(?P<num>1[2-9]|[2-9]\d)\s+(?P<unit>years?)\s+(?:of\s+age|old)\b"
+    r"(?!\s*(?:or|and)\s+(?:older|younger|over|under|above|below|less|more|greater|up|less))",
+    re.IGNORECASE,
+)
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}\.\d{3}")
+# counts of cells per volume, never written with three decimals
+_CELL_COUNT_UCUM = frozenset({"/uL", "/mm3", "{cells}/uL", "{cells}/mm3"})
+# a size in two or three dimensions after a comparator ("greater than 2 x 2 cm", "≥ 10 × 10 mm")
+DIMENSIONS_RE = re.compile(
+    rf"(?P<comp>{_COMP}){_UNIT_GAP}(?P<num>\d{{1,3}}(?:\.\d{{1,2}})?)(?:[ \t]{{0,2}}(?:mm|cm))?"
+    r"(?:[ \t]{0,2}[x×][ \t]{0,2}\d{1,3}(?:\.\d{1,2})?(?:[ \t]{0,2}(?:mm|cm))?){1,2}"
+    r"[ \t]{0,2}(?P<unit>mm|cm)\b",
+    re.IGNORECASE,
+)
 
 
 # where a count's number may start: a digit, or a spelled number (inside a word too, as the
@@ -1182,6 +1198,10 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             value, unit_match = scaled
             unit, ucum = unit_fields(unit_match.group())
             return value, unit, ucum, unit_match.end()
+        if _DOTTED_THOUSANDS.fullmatch(m.group("num")) and ucum in _CELL_COUNT_UCUM:
+            # "Platelets < 100.000/ul": a point that groups thousands (no count per microlitre is
+            # written to three decimals)
+            value = int(m.group("num").replace(".", ""))
         if not check_unit_plausible(ucum, float(value)):
             return None
         return value, unit, ucum, m.end("unit") if unit else m.end("num")
@@ -1521,6 +1541,34 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 m.end(),
                 comparator_of(m.group("comp")),
                 "hyphenated-duration",
+                value=_count(m.group("num")),
+                unit=unit,
+                ucum=ucum,
+            )
+        )
+        taken.append((m.start(), m.end()))
+    for m in MUST_BE_AGE_RE.finditer(text) if has_digit and "must" in text.lower() else ():
+        # "Patients must be 18 years of age": an age requirement with no comparator is a lower limit
+        if taken.overlaps(m.start("num"), m.end("unit")):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        age = Threshold(
+            m.start("num"), m.end("unit"), ">=", "must-be-age", value=int(m.group("num")), unit=unit, ucum=ucum
+        )
+        out.append(age)
+        taken.append((m.start("num"), m.end("unit")))
+    for m in _matches_at(DIMENSIONS_RE, text, comp_at) if has_digit else ():
+        # "greater than 2 x 2 cm", "at least 1.5 x 1 cm": a size in two or three dimensions bounds
+        # the longest, written first
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        unit, ucum = unit_fields(m.group("unit"))
+        out.append(
+            Threshold(
+                m.start(),
+                m.end(),
+                comparator_of(m.group("comp")),
+                "dimensions",
                 value=_count(m.group("num")),
                 unit=unit,
                 ucum=ucum,
