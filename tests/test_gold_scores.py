@@ -2585,6 +2585,56 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.65,
     },
+    "NCT00004068": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.70,
+    },
+    "NCT00005108": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.25,
+    },
+    "NCT00001266": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00004880": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT01967264": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.75,
+        "windows": 0.80,
+        "drugs": 0.50,
+    },
+    "NCT01194648": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "sub_items": 0.45,
+    },
+    "NCT01945554": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "drugs": 0.85,
+    },
 }
 
 
