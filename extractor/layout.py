@@ -953,7 +953,14 @@ def segment(
                     for part in crit.children or [crit]:
                         _attach_run_on(text, part, pdq)
                     lead = crit.children[0] if crit.children else None
-                    if lead is not None and lead.heading is None and lead.children:
+                    if (
+                        lead is not None
+                        and lead.heading is None
+                        and lead.children
+                        # (not the items of a list its lead-in announces: "... of one of the following
+                        # histologies: Serous adenocarcinoma ...", which are its own)
+                        and lead.children[0].start <= _text_start(text, lead)
+                    ):
                         # the criteria run on before the first label are the paragraph's own
                         crit.children[:1] = lead.children
                         _renumber(crit, crit.id, crit.parent)
@@ -1478,6 +1485,8 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
         return
     cuts = run_on_starts(text, crit.start, crit.end, capitalised)
     if not cuts:
+        if capitalised:
+            _attach_list_items(text, crit)
         return
     # (after a heading's colon, or a topic marker's closing dashes)
     first = _text_start(text, crit)
@@ -1489,6 +1498,32 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
     if len(kept) < len(pieces) and len(kept) == 1:
         return
     for n, (s, e) in enumerate(kept, 1):
+        child = CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True)
+        if capitalised:
+            _attach_list_items(text, child)
+        crit.children.append(child)
+
+
+_FIRST_ITEM = re.compile(r"\s*(?=[A-Z])")
+
+
+def _attach_list_items(text: str, crit: CriterionSpan) -> None:
+    """The items of a list a lead-in announces in a PDQ paragraph ("... of one of the following types:
+    Transformed low grade Diffuse small cleaved cell ...", "At least 6 months since the following:
+    More than 24 Gy craniospinal irradiation ..."): the lead-in criterion's sub-items, one per item."""
+    items = [at for at in list_item_starts(text, crit.start, crit.end) if at > crit.start]
+    if not items:
+        return
+    # (the first item follows the lead-in's colon, no lower-case word before it)
+    leads = [m.end() for m in _LIST_LEAD_IN.finditer(text, crit.start, items[0])]
+    first = _FIRST_ITEM.match(text, leads[-1]) if leads else None
+    if first is not None and first.end() < items[0]:
+        items.insert(0, first.end())
+    if len(items) < 2:
+        return
+    bounds = [*items, crit.end]
+    pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
+    for n, (s, e) in enumerate(pieces, 1):
         crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
 
 

@@ -1844,6 +1844,20 @@ def test_the_sentences_of_a_pdq_paragraph_are_its_criteria() -> None:
     assert "Albumin greater than 3 g/dL." in leaves
 
 
+def test_the_items_a_pdq_lead_in_announces_are_its_sub_items() -> None:
+    # "... of one of the following histologies: Serous adenocarcinoma Endometrioid adenocarcinoma ...":
+    # each item is a sub-item of the lead-in, which stays a criterion of the paragraph
+    path = Path(__file__).resolve().parents[1] / "corpus" / "NCT00002600" / "criteria.txt"
+    text = path.read_text(encoding="utf-8")
+    found = layout.flatten(layout.analyse(text).criteria)
+    (lead,) = [c for c in found if text[c.start : c.end].startswith("Histologically confirmed advanced ovarian")]
+    assert [" ".join(text[c.start : c.end].split()) for c in lead.children][:3] == [
+        "Serous adenocarcinoma",
+        "Endometrioid adenocarcinoma",
+        "Mucinous adenocarcinoma",
+    ]
+
+
 def test_initials_end_no_sentence_of_a_pdq_paragraph() -> None:
     # "Pathology reviewed at M.D. Anderson Cancer Center": the point after initials ends no sentence
     path = Path(__file__).resolve().parents[1] / "corpus" / "NCT00002524" / "criteria.txt"
