@@ -2635,6 +2635,52 @@ OTHER_TRIALS = {
         "constraints": 0.60,
         "drugs": 0.85,
     },
+    "NCT00001604": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.60,
+        "windows": 0.45,
+    },
+    "NCT00000694": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.80,
+    },
+    "NCT00003334": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00003126": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.35,
+        "windows": 0.95,
+    },
+    "NCT00210678": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "windows": 0.75,
+    },
+    "NCT06610240": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.80,
+    },
+    "NCT05016050": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
 }
 
 
