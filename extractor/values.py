@@ -1180,6 +1180,12 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             return None, None
         return unit_text, reg.to_ucum(unit_text)
 
+    def compared_count(m: re.Match[str], rule: str, number: str) -> Threshold:
+        """The match's comparator, the count in its group ``number`` and its unit, as one threshold."""
+        unit, ucum = unit_fields(m.group("unit"))
+        value = _count(m.group(number))
+        return Threshold(m.start(), m.end(), comparator_of(m.group("comp")), rule, value=value, unit=unit, ucum=ucum)
+
     def number_with_unit(m: re.Match[str]) -> tuple[float | int, str | None, str | None, int] | None:
         """The match's number, its unit and UCUM code, and where it ends; None where the unit is
         implausible for the number."""
@@ -1534,18 +1540,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             continue
         if m.group("comp").lower() in _NOT_DURATION_LIMITS:
             continue
-        unit, ucum = unit_fields(m.group("unit"))
-        out.append(
-            Threshold(
-                m.start(),
-                m.end(),
-                comparator_of(m.group("comp")),
-                "hyphenated-duration",
-                value=_count(m.group("num")),
-                unit=unit,
-                ucum=ucum,
-            )
-        )
+        out.append(compared_count(m, "hyphenated-duration", "num"))
         taken.append((m.start(), m.end()))
     for m in MUST_BE_AGE_RE.finditer(text) if has_digit and "must" in text.lower() else ():
         # "Patients must be 18 years of age": an age requirement with no comparator is a lower limit
@@ -1562,18 +1557,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         # the longest, written first
         if taken.overlaps(m.start(), m.end()):
             continue
-        unit, ucum = unit_fields(m.group("unit"))
-        out.append(
-            Threshold(
-                m.start(),
-                m.end(),
-                comparator_of(m.group("comp")),
-                "dimensions",
-                value=_count(m.group("num")),
-                unit=unit,
-                ucum=ucum,
-            )
-        )
+        out.append(compared_count(m, "dimensions", "num"))
         taken.append((m.start(), m.end()))
     for m in _matches_at(_with_units(COMPARISON_RE), text, comp_at) if has_digit else ():
         if taken.overlaps(m.start(), m.end()):
@@ -1653,18 +1637,7 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
     for m in _matches_at(WORD_DURATION_RE, text, comp_at) if _NUMBER_WORD.search(text) else ():
         if taken.overlaps(m.start(), m.end()):
             continue
-        unit, ucum = unit_fields(m.group("unit"))
-        out.append(
-            Threshold(
-                m.start(),
-                m.end(),
-                comparator_of(m.group("comp")),
-                "comparator-word-number-unit",
-                value=_count(m.group("word")),
-                unit=unit,
-                ucum=ucum,
-            )
-        )
+        out.append(compared_count(m, "comparator-word-number-unit", "word"))
         taken.append((m.start(), m.end()))
     for m in STAGE_RANGE_RE.finditer(text) if _STAGE_WORD.search(text) else ():
         first, last = m.group("low").translate(_UNICODE_ROMAN), m.group("high").translate(_UNICODE_ROMAN)
