@@ -2681,6 +2681,43 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "windows": 0.95,
     },
+    "NCT00462566": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004736": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.65,
+        "windows": 0.65,
+        "drugs": 0.65,
+    },
+    "NCT00002062": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.55,
+        "windows": 0.95,
+        "drugs": 0.55,
+        "sub_items": 0.65,
+    },
+    "NCT06685900": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.60,
+        "windows": 0.95,
+    },
+    "NCT07050056": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT04857008": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+    },
 }
 
 
