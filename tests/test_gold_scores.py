@@ -2718,6 +2718,14 @@ OTHER_TRIALS = {
         "segmentation": 0.95,
         "entities_overlap": 0.50,
     },
+    "NCT00002872": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.60,
+        "constraints": 0.80,
+        "windows": 0.60,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
 }
 
 
