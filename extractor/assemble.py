@@ -1084,6 +1084,13 @@ def either_bound(rec: dict[str, Any]) -> dict[str, Any] | None:
         args = [turn(a) for a in node["args"]]
         if node["op"] == "all" and all("ref" in a for a in args) and disjoint([a["ref"] for a in args]):
             return {**node, "op": "any", "args": args}
+        bounds = [a for a in args if "ref" in a and a["ref"] in limits]
+        if node["op"] == "all" and 2 <= len(bounds) < len(args) and disjoint([a["ref"] for a in bounds]):
+            # "blood glucose < 70 and > 200 mg/dL at the time of examination": the two ways out of the
+            # range are alternatives, what else the criterion asks (a window, the measure) holds beside them
+            at = args.index(bounds[0])
+            rest = [a for a in args if a not in bounds]
+            return {**node, "args": [*rest[:at], {"op": "any", "args": bounds}, *rest[at:]]}
         return {**node, "args": args}
 
     return turn(logic)

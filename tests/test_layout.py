@@ -671,6 +671,14 @@ def test_limits_no_value_meets_at_once_are_alternatives(text: str, op: str) -> N
     assert crit["logic"] is not None and crit["logic"]["op"] == op, crit["logic"]
 
 
+def test_limits_no_value_meets_at_once_stay_alternatives_beside_a_window() -> None:
+    text = "Finger tip blood glucose < 70 and > 200mg/dL at the time of examination;"
+    (crit,) = extractor.extract("Exclusion Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {c["id"]: c["text"] for c in crit["constraints"]}
+    names |= {w["id"]: w["text"] for w in crit["windows"]}
+    assert _tree(crit["logic"], names) == "all(any(< 70, > 200mg/dL), at the time of examination)"
+
+
 @pytest.mark.parametrize(
     ("side", "text", "op"),
     [
