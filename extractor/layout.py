@@ -1491,7 +1491,7 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
     # (after a heading's colon, or a topic marker's closing dashes)
     first = _text_start(text, crit)
     bounds = [first, *cuts, crit.end]
-    pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
+    pieces = _pieces_between(text, bounds)
     # a cross-reference ("See Disease Characteristics") is no criterion: it stays the parent's text,
     # and one criterion left beside it is the labelled criterion itself
     kept = [(s, e) for s, e in pieces if not _CROSS_REFERENCE.fullmatch(text, s, e)]
@@ -1502,6 +1502,11 @@ def _attach_run_on(text: str, crit: CriterionSpan, capitalised: bool = False) ->
         if capitalised:
             _attach_list_items(text, child)
         crit.children.append(child)
+
+
+def _pieces_between(text: str, bounds: list[int]) -> list[Span]:
+    """The non-empty trimmed spans between consecutive offsets."""
+    return [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
 
 
 _FIRST_ITEM = re.compile(r"\s*(?=[A-Z])")
@@ -1522,7 +1527,7 @@ def _attach_list_items(text: str, crit: CriterionSpan) -> None:
     if len(items) < 2:
         return
     bounds = [*items, crit.end]
-    pieces = [(s, e) for s, e in (_trim(text, s, e) for s, e in itertools.pairwise(bounds)) if e > s]
+    pieces = _pieces_between(text, bounds)
     for n, (s, e) in enumerate(pieces, 1):
         crit.children.append(CriterionSpan(f"{crit.id}.{n}", crit.side, s, e, crit.id, inline=True))
 
