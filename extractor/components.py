@@ -962,6 +962,16 @@ _VALUE_PHRASE = re.compile(
 _BARE_COMPARATOR = re.compile(r"\s*(?:[<>≤≥=]=?|=[<>])\s*")
 
 
+_TEMPORAL_CUE = word_pattern("temporal_cues")
+_DIGIT = re.compile(r"\d")
+
+
+def is_temporal_phrase(text: str) -> bool:
+    """Named check on a model Temporal span: it holds a number or a word of time ("prior", "during",
+    "screening", "pre-operative"); "at tested sites", "at the femur neck", "in this study" do not."""
+    return bool(_DIGIT.search(text) or _TEMPORAL_CUE.search(text))
+
+
 def is_value_phrase(text: str) -> bool:
     """Named check on a model Value span: it holds a number, a grade or stage, or a qualitative
     result, and is more than a comparator ("naive", "kit", "over time" and a lone ">=" are not)."""
@@ -1374,6 +1384,7 @@ class CriteriaModelEntities:
             and s[2] in self.types
             and s[0] < s[1]
             and (s[2] != "Value" or is_value_phrase(text[s[0] : s[1]]))
+            and (s[2] != "Temporal" or is_temporal_phrase(text[s[0] : s[1]]))
         ]
         info: dict[tuple[int, int], dict[str, Any]] = dict(doc._.entity_info or {})
         for key in [

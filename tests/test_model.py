@@ -430,6 +430,28 @@ def test_a_model_value_span_must_hold_a_number_grade_or_result(text: str, span: 
         assert not str(found.get(span, {}).get("rule", "")).startswith("model:")
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Suspicion of neurologic dysfunction at tested sites", "at tested sites", False),
+        ("bone mineral density at the femur neck", "at the femur neck", False),
+        ("Completely edentulous", "Completely", False),
+        ("drug allergy in this study", "in this study", False),
+        ("Previous treatment by chemoembolization", "Previous", True),
+        ("Albumin < 3 g/dL at the time of enrollment", "at the time of enrollment", True),
+        ("infection in the past two weeks", "in the past two weeks", True),
+        ("Inability to communicate in the preoperative period", "preoperative period", True),
+    ],
+)
+def test_a_model_temporal_span_must_hold_a_number_or_a_word_of_time(text: str, span: str, kept: bool) -> None:
+    from extractor.components import is_temporal_phrase
+
+    assert is_temporal_phrase(span) is kept
+    found = _entities_with(text, [(span, "Temporal", 0.9)])
+    if not kept:
+        assert not str(found.get(span, {}).get("rule", "")).startswith("model:")
+
+
 def test_the_pruned_suggester_leaves_out_only_candidates_with_impossible_edges() -> None:
     from spacy.pipeline.spancat import build_ngram_suggester
 
