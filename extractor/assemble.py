@@ -31,7 +31,7 @@ from .link import (
     route_of,
     window_targets,
 )
-from .rules import load_json, word_list
+from .rules import load_json, pregnancy_states, word_list
 from .source import Source
 from .sub_items import sub_items
 from .temporal import iso_duration
@@ -111,6 +111,8 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
                     "message": f"the source gives different doses for {name}: {where}; each is kept as written",
                 }
             )
+    for criterion in criteria_out:
+        _type_pregnancy_states(criterion["entities"])
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "extractor": {"name": "trial-criteria-extractor", "version": __version__},
@@ -695,6 +697,23 @@ def _inherit_history(
 def _model_made(e: dict[str, Any]) -> bool:
     """Was the mention found by the trained entity model (rule ``model:<name>...``)?"""
     return str(e.get("rule", "")).startswith("model:")
+
+
+def _type_pregnancy_states(entities: list[dict[str, Any]]) -> None:
+    """A pregnancy state named alone ("Not pregnant or nursing") is a Pregnancy_considerations
+    mention, as the annotation guide reads it, whichever concept type the lexicon or the model gave
+    it (Chia's; the BRAT writer writes that type back). Its assertion stays: "Not pregnant" keeps
+    its negation."""
+    states = pregnancy_states()
+    for ent in entities:
+        if ent["type"] not in ("Condition", "Observation"):
+            continue
+        state = states.get(" ".join(ent["text"].lower().split()))
+        if state is not None:
+            rest = {k: v for k, v in ent.items() if k not in ("id", "type", "text", "span", "normalized")}
+            typed = {"id": ent["id"], "type": "Pregnancy_considerations", "text": ent["text"], "span": ent["span"]}
+            ent.clear()
+            ent.update({**typed, "normalized": state[0], **rest})
 
 
 def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnnotationError
+from .rules import pregnancy_states
 
 #: the rule of a Person mention that names every participant ("Patients", "subjects"): a Person in the
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
@@ -114,8 +115,13 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
         for e in criterion.get("entities", []):
             if (e.get("provenance") or {}).get("rule") == PARTICIPANT_WORD:
                 continue
-            if wanted is None or e["type"] in wanted:
-                out.add((e["span"][0], e["span"][1], e["type"]))
+            type_ = e["type"]
+            if type_ == "Pregnancy_considerations":
+                # Chia marks the state word as a concept and keeps this type for the whole criterion
+                state = pregnancy_states().get(" ".join(e["text"].lower().split()))
+                type_ = state[1] if state is not None else type_
+            if wanted is None or type_ in wanted:
+                out.add((e["span"][0], e["span"][1], type_))
     return sorted(out)
 
 

@@ -215,3 +215,11 @@ def load_json(name: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise RuleError(f"cannot load resource: {exc}", source=str(path)) from exc
+
+
+@cache
+def pregnancy_states() -> dict[str, tuple[str, str]]:
+    """``words.json`` ``pregnancy_states``: a pregnancy state written alone ("pregnant", "nursing"),
+    lower-cased, to its normalised name and the type Chia gives the word (Condition, Observation)."""
+    table = load_json("words.json")["pregnancy_states"]
+    return {word: (entry[0], entry[1]) for word, entry in table.items() if word != "_"}

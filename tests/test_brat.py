@@ -118,3 +118,41 @@ def test_a_word_for_every_participant_is_a_person_in_the_record_but_no_chia_anno
     spans = brat.record_spans(record)
     assert all(text[s:e] != "Patients" for s, e, _ in spans)
     assert any(text[s:e] == "myocardial infarction" for s, e, _ in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "normalized", "chia_type"),
+    [
+        ("Exclusion Criteria:\nPregnant or lactating women\n", "Pregnant", "pregnancy", "Condition"),
+        ("Exclusion Criteria:\nPregnant or lactating women\n", "lactating", "lactation", "Condition"),
+        ("Inclusion Criteria:\nNot pregnant or nursing\n", "nursing", "breastfeeding", "Condition"),
+        (
+            "Exclusion Criteria:\nWomen who are pregnant or breastfeeding\n",
+            "breastfeeding",
+            "breastfeeding",
+            "Observation",
+        ),
+    ],
+)
+def test_a_pregnancy_state_is_pregnancy_considerations_in_the_record_and_chia_s_concept_in_brat(
+    text: str, word: str, normalized: str, chia_type: str
+) -> None:
+    # the annotation guide and every gold read "pregnant" as Pregnancy_considerations; Chia marks the
+    # word as a Condition (breastfeeding an Observation) and that type over the whole criterion
+    import extractor
+
+    record = extractor.extract(text)
+    found = {e["text"]: e for c in record["criteria"] for e in c["entities"]}
+    assert found[word]["type"] == "Pregnancy_considerations"
+    assert found[word]["normalized"] == normalized
+    start, end = found[word]["span"]
+    assert (start, end, chia_type) in brat.record_spans(record)
+    assert all(t != "Pregnancy_considerations" for s, e, t in brat.record_spans(record) if (s, e) == (start, end))
+
+
+def test_a_negated_pregnancy_state_keeps_its_negation() -> None:
+    import extractor
+
+    record = extractor.extract("Inclusion Criteria:\nNot pregnant\n")
+    (state,) = [e for c in record["criteria"] for e in c["entities"] if e["type"] == "Pregnancy_considerations"]
+    assert state["assertion"]["negated"] is True
