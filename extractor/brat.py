@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnnotationError
-from .rules import pregnancy_states
+from .rules import drug_therapy, pregnancy_states
 
 #: the rule of a Person mention that names every participant ("Patients", "subjects"): a Person in the
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
@@ -116,7 +116,9 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
             if (e.get("provenance") or {}).get("rule") == PARTICIPANT_WORD:
                 continue
             type_ = e["type"]
-            if type_ == "Pregnancy_considerations":
+            if type_ == "Drug" and drug_therapy(e["text"]) is not None:
+                type_ = "Procedure"  # Chia types a treatment by a class of drugs ("chemotherapy") so
+            elif type_ == "Pregnancy_considerations":
                 # Chia marks the state word as a concept and keeps this type for the whole criterion
                 state = pregnancy_states().get(" ".join(e["text"].lower().split()))
                 type_ = state[1] if state is not None else type_

@@ -223,3 +223,24 @@ def pregnancy_states() -> dict[str, tuple[str, str]]:
     lower-cased, to its normalised name and the type Chia gives the word (Condition, Observation)."""
     table = load_json("words.json")["pregnancy_states"]
     return {word: (entry[0], entry[1]) for word, entry in table.items() if word != "_"}
+
+
+@cache
+def _drug_therapy_pattern() -> re.Pattern[str]:
+    words = sorted(word_list("drug_therapy_classes"), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(w) for w in words)})(?![\w-])", re.IGNORECASE)
+
+
+def drug_therapy(mention: str) -> str | None:
+    """The class of drugs a treatment mention names ("systemic chemotherapy" -> "chemotherapy",
+    "antiretroviral therapy"), lower case, or None."""
+    m = _drug_therapy_pattern().search(mention)
+    if m is None:
+        return None
+    name = m.group().lower()
+    return str(_drug_therapy_aliases().get(name, name))
+
+
+@cache
+def _drug_therapy_aliases() -> dict[str, str]:
+    return {k: v for k, v in load_json("words.json")["drug_therapy_aliases"].items() if k != "_"}
