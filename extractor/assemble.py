@@ -31,7 +31,7 @@ from .link import (
     route_of,
     window_targets,
 )
-from .rules import drug_therapy, load_json, pregnancy_states, word_list
+from .rules import drug_therapy, guide_types, load_json, word_list
 from .source import Source
 from .sub_items import sub_items
 from .temporal import iso_duration
@@ -112,7 +112,7 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
                 }
             )
     for criterion in criteria_out:
-        _type_pregnancy_states(criterion["entities"])
+        _type_as_the_guide(criterion["entities"])
         _type_drug_therapies(criterion)
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -700,21 +700,22 @@ def _model_made(e: dict[str, Any]) -> bool:
     return str(e.get("rule", "")).startswith("model:")
 
 
-def _type_pregnancy_states(entities: list[dict[str, Any]]) -> None:
-    """A pregnancy state named alone ("Not pregnant or nursing") is a Pregnancy_considerations
-    mention, as the annotation guide reads it, whichever concept type the lexicon or the model gave
-    it (Chia's; the BRAT writer writes that type back). Its assertion stays: "Not pregnant" keeps
-    its negation."""
-    states = pregnancy_states()
+def _type_as_the_guide(entities: list[dict[str, Any]]) -> None:
+    """A phrase the annotation guide types otherwise than Chia (``words.json`` ``guide_types``), named
+    alone, takes the guide's type and name whichever concept type the lexicon or the model gave it
+    (Chia's; the BRAT writer writes that back): "Not pregnant or nursing" holds two
+    Pregnancy_considerations, "pregnancy test" is an Observation. An assertion stays: "Not pregnant"
+    keeps its negation."""
+    table = guide_types()
     for ent in entities:
-        if ent["type"] not in ("Condition", "Observation"):
+        if ent["type"] not in CONCEPT_TYPES:
             continue
-        state = states.get(" ".join(ent["text"].lower().split()))
-        if state is not None:
+        guide = table.get(" ".join(ent["text"].lower().split()))
+        if guide is not None and guide.type != ent["type"]:
             rest = {k: v for k, v in ent.items() if k not in ("id", "type", "text", "span", "normalized")}
-            typed = {"id": ent["id"], "type": "Pregnancy_considerations", "text": ent["text"], "span": ent["span"]}
+            typed = {"id": ent["id"], "type": guide.type, "text": ent["text"], "span": ent["span"]}
             ent.clear()
-            ent.update({**typed, "normalized": state[0], **rest})
+            ent.update({**typed, "normalized": guide.normalized, **rest})
 
 
 def _type_drug_therapies(criterion: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnnotationError
-from .rules import drug_therapy, pregnancy_states
+from .rules import drug_therapy, guide_types
 
 #: the rule of a Person mention that names every participant ("Patients", "subjects"): a Person in the
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
@@ -118,10 +118,12 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
             type_ = e["type"]
             if type_ == "Drug" and drug_therapy(e["text"]) is not None:
                 type_ = "Procedure"  # Chia types a treatment by a class of drugs ("chemotherapy") so
-            elif type_ == "Pregnancy_considerations":
-                # Chia marks the state word as a concept and keeps this type for the whole criterion
-                state = pregnancy_states().get(" ".join(e["text"].lower().split()))
-                type_ = state[1] if state is not None else type_
+            else:
+                # a phrase the guide types otherwise ("pregnant": Pregnancy_considerations; Chia marks
+                # the word a Condition and that type over the whole criterion)
+                guide = guide_types().get(" ".join(e["text"].lower().split()))
+                if guide is not None and guide.type == type_:
+                    type_ = guide.chia_type
             if wanted is None or type_ in wanted:
                 out.add((e["span"][0], e["span"][1], type_))
     return sorted(out)

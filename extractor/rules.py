@@ -217,12 +217,28 @@ def load_json(name: str) -> Any:
         raise RuleError(f"cannot load resource: {exc}", source=str(path)) from exc
 
 
+@dataclass(frozen=True)
+class GuideType:
+    """A phrase the annotation guide types otherwise than Chia (``words.json`` ``guide_types``)."""
+
+    type: str  # the record's type, the guide's
+    chia_type: str  # the type Chia gives the phrase, which the BRAT writer writes
+    normalized: str
+
+
 @cache
-def pregnancy_states() -> dict[str, tuple[str, str]]:
-    """``words.json`` ``pregnancy_states``: a pregnancy state written alone ("pregnant", "nursing"),
-    lower-cased, to its normalised name and the type Chia gives the word (Condition, Observation)."""
-    table = load_json("words.json")["pregnancy_states"]
-    return {word: (entry[0], entry[1]) for word, entry in table.items() if word != "_"}
+def guide_types() -> dict[str, GuideType]:
+    """``words.json`` ``guide_types``, by lower-cased phrase ("pregnant", "pregnancy test")."""
+    table = load_json("words.json")["guide_types"]
+    out = {}
+    for phrase, entry in table.items():
+        if phrase == "_":
+            continue
+        unknown = set(entry) - {"type", "chia_type", "normalized"}
+        if unknown:
+            raise RuleError(f"unknown keys {sorted(unknown)}", source=f"words.json guide_types {phrase!r}")
+        out[phrase] = GuideType(entry["type"], entry["chia_type"], entry["normalized"])
+    return out
 
 
 @cache

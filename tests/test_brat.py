@@ -132,22 +132,25 @@ def test_a_word_for_every_participant_is_a_person_in_the_record_but_no_chia_anno
             "breastfeeding",
             "Observation",
         ),
+        ("Inclusion Criteria:\nNegative pregnancy test\n", "pregnancy test", "pregnancy test", "Measurement"),
     ],
 )
-def test_a_pregnancy_state_is_pregnancy_considerations_in_the_record_and_chia_s_concept_in_brat(
+def test_a_phrase_the_guide_types_otherwise_has_the_guide_s_type_in_the_record_and_chia_s_in_brat(
     text: str, word: str, normalized: str, chia_type: str
 ) -> None:
-    # the annotation guide and every gold read "pregnant" as Pregnancy_considerations; Chia marks the
-    # word as a Condition (breastfeeding an Observation) and that type over the whole criterion
+    # the annotation guide and every gold read "pregnant" as Pregnancy_considerations and "pregnancy
+    # test" as an Observation; Chia marks the word as a Condition (breastfeeding an Observation) and
+    # Pregnancy_considerations over the whole criterion, and a pregnancy test as a Measurement
     import extractor
 
+    guide = "Observation" if word == "pregnancy test" else "Pregnancy_considerations"
     record = extractor.extract(text)
     found = {e["text"]: e for c in record["criteria"] for e in c["entities"]}
-    assert found[word]["type"] == "Pregnancy_considerations"
+    assert found[word]["type"] == guide
     assert found[word]["normalized"] == normalized
     start, end = found[word]["span"]
     assert (start, end, chia_type) in brat.record_spans(record)
-    assert all(t != "Pregnancy_considerations" for s, e, t in brat.record_spans(record) if (s, e) == (start, end))
+    assert all(t != guide for s, e, t in brat.record_spans(record) if (s, e) == (start, end))
 
 
 def test_a_negated_pregnancy_state_keeps_its_negation() -> None:
@@ -175,3 +178,18 @@ def test_a_treatment_by_a_class_of_drugs_is_a_drug_in_the_record_and_a_procedure
     assert ent["type"] == "Drug"
     assert any(d["entity"] == ent["id"] for d in criterion["drugs"])
     assert (ent["span"][0], ent["span"][1], "Procedure") in brat.record_spans(record)
+
+
+def test_a_guide_type_entry_with_an_unknown_key_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import rules
+    from extractor.errors import RuleError
+
+    words = dict(rules.load_json("words.json"))
+    words["guide_types"] = {"pregnant": {"type": "Pregnancy_considerations", "chia": "Condition", "normalized": "x"}}
+    monkeypatch.setattr(rules, "load_json", lambda name: words)
+    rules.guide_types.cache_clear()
+    try:
+        with pytest.raises(RuleError, match="unknown keys"):
+            rules.guide_types()
+    finally:
+        rules.guide_types.cache_clear()
