@@ -137,6 +137,27 @@ def is_note(line: str) -> bool:
     return len(flat) < 300 and any(p.search(flat) for p in _config()["_note"])
 
 
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _cut_trailing_notes(
+    lines: list[tuple[Line, int, bool]], unrecognised: list[Span] | None
+) -> list[tuple[Line, int, bool]]:
+    """A note closing a criterion's line ("... informed consent form. Patients who meet any of the
+    above criteria will be excluded.") is no part of it: the line ends before it, and the note goes
+    to ``unrecognised``."""
+    out = []
+    for line, indent, bullet in lines:
+        for m in _SENTENCE_START.finditer(line.text):
+            if is_note(line.text[m.end() :]):
+                if unrecognised is not None:
+                    unrecognised.append((line.start + m.end(), line.end))
+                line = Line(line.start, line.start + m.start(), line.text[: m.start()])
+                break
+        out.append((line, indent, bullet))
+    return out
+
+
 _NOTE_LEAD = re.compile(r"^(?:note|n\.\s?b\.)\s*[:：-]\s*", re.IGNORECASE)
 
 
@@ -226,7 +247,7 @@ def _header(line: Line) -> tuple[str, Span, Line | None] | None:
     m = cfg["_header"].match(line.text)
     if not m:
         return None
-    word = m.group("side").lower()
+    word = re.sub(r"\s+", "", m.group("side").lower())  # "INCLUSION / EXCLUSION": both in one list
     rest = m.group("rest")
     head_text = line.text[: m.start("rest")].rstrip()
     has_criteria_word = "criteri" in head_text.lower()
@@ -248,12 +269,19 @@ def _header(line: Line) -> tuple[str, Span, Line | None] | None:
         side = "inclusion"
     else:
         side = cfg["side_of"][word]
-    header_span = (line.start, line.start + len(head_text.rstrip(":： ")))
+    # the header's words, without a bullet or number before them ("-  INCLUSION CRITERIA:", "1. Inclusion
+    # Criteria"), as a criterion's span leaves out its marker
+    marker = _HEADER_MARKER.match(line.text)
+    lead = m.end("num") if m.group("num") else (marker.end() if marker else 0)
+    header_span = (line.start + lead, line.start + len(head_text.rstrip(":： *#")))
     rest_line = None
     if rest.strip():
         rs = line.start + m.start("rest")
         rest_line = Line(rs, line.end, line.text[m.start("rest") :])
     return side, header_span, rest_line
+
+
+_HEADER_MARKER = re.compile(r"\s*(?:[#*\-•]+\s*)?")
 
 
 def _is_section_end(line: Line) -> bool:
@@ -689,7 +717,9 @@ def segment(
         label_above: Line | None = None  # the line before, when an unbulleted label ("Prior Medication:")
         group: CriterionSpan | None = None  # a second announcement's items inside an ACTG topic
         prose_topic: CriterionSpan | None = None  # an ACTG topic whose items are paragraphs with no bullet
-        for line, indent, bullet in _join_lines(text, section.lines, width, soft_wraps):
+        for line, indent, bullet in _cut_trailing_notes(
+            _join_lines(text, section.lines, width, soft_wraps), unrecognised
+        ):
             if is_chrome(line.text):
                 if unrecognised is not None:
                     unrecognised.append((line.start, line.end))

@@ -305,6 +305,7 @@ def test_text_before_the_first_header_is_read_as_inclusion_criteria() -> None:
 @pytest.mark.parametrize(
     ("line", "side"),
     [
+        ("-  INCLUSION/EXCLUSION CRITERIA:", "inclusion"),
         ("INCLUSION CRITERIA FOR HEALTHY CONTROLS:", "inclusion"),
         ("-  INCLUSION CRITERIA - DEPRESSED WOMEN:", "inclusion"),
         ("Exclusion criteria for control participants:", "exclusion"),
@@ -315,7 +316,7 @@ def test_a_header_may_name_the_group_it_is_for(line: str, side: str) -> None:
     record = extractor.extract(text)
     assert [s["side"] for s in record["sections"]] == ["inclusion", side]
     start, end = record["sections"][1]["header"]
-    assert text[start:end] == line.rstrip(":")
+    assert text[start:end] == line.lstrip("- ").rstrip(":")  # a bullet before a header is no part of it
     assert [c["text"] for c in record["criteria"]] == ["Age > 18 years", "HIV positive"]
 
 
@@ -1882,3 +1883,34 @@ def test_the_labelled_values_of_a_scale_are_no_numbered_items() -> None:
     )
     found = layout.flatten(layout.analyse(text).criteria)
     assert [c.children for c in found] == [[], []]
+
+
+@pytest.mark.parametrize(
+    ("line", "criterion", "note"),
+    [
+        (
+            "patients who have signed an informed consent form. Patients who meet all five criteria will be eligible for this study.",
+            "patients who have signed an informed consent form.",
+            "Patients who meet all five criteria will be eligible for this study.",
+        ),
+        (
+            "Patients who refuse to sign the consent form. Patients who meet any of the above criteria will be excluded.",
+            "Patients who refuse to sign the consent form.",
+            "Patients who meet any of the above criteria will be excluded.",
+        ),
+        # a criterion that names criteria it is about is no note
+        ("Anxiety. Patients who meet DSM-IV criteria for depression will be excluded.", None, None),
+    ],
+)
+def test_a_note_closing_a_criterion_s_line_is_cut_off_and_reported(
+    line: str, criterion: str | None, note: str | None
+) -> None:
+    text = f"Inclusion Criteria:\n1. Age over 18 years\n2. {line}\n"
+    record = extractor.extract(text)
+    texts = [c["text"] for c in record["criteria"]]
+    unparsed = [u["text"] for u in record["unparsed"]]
+    if criterion is None:
+        assert texts[-1] == line and not unparsed
+    else:
+        assert texts[-1] == criterion
+        assert unparsed == [note]
