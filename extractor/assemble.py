@@ -15,7 +15,7 @@ from .analysis import Analysis, analyse_spans
 from .brat import PARTICIPANT_WORD
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
-from .layout import CriterionSpan, Layout, flatten, list_item_starts, starts_its_line
+from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
 from .link import (
     DURATION_SUBJECT_TYPES,
     LEAF_TYPES,
@@ -335,6 +335,12 @@ def _criterion_records(
     # an ACTG topic over its items ("Concurrent Medication:\n\nExcluded:") names no mention (as the golds
     # read it); a window it states stays, with its rule-made Temporal
     headers = [(n.topic_header[0] - base, n.topic_header[1] - base) for n in nodes if n.topic_header]
+    # and neither does a PDQ group's label ("PATIENT CHARACTERISTICS:", "PRIOR CONCURRENT THERAPY:")
+    headers += [
+        (n.heading[0] - base, n.heading[1] - base)
+        for n in nodes
+        if n.heading and is_group_heading(text[n.heading[0] : n.heading[1]])
+    ]
 
     def in_header(e: dict[str, Any]) -> bool:
         return any(s <= e["start"] and e["end"] <= end for s, end in headers)
@@ -349,6 +355,24 @@ def _criterion_records(
         and not targeted(e)
         and not in_header(e)
     ]
+    # an organ system's label in a PDQ listing ("Hepatic: Bilirubin ...") names what its items measure,
+    # the organ's function, as the golds read it (hepatic 70 of 72, renal 70 of 72, hematopoietic 69)
+    function_labels = _function_headings()
+    for n in nodes:
+        if n.heading is None:
+            continue
+        hs, he = n.heading[0] - base, n.heading[1] - base
+        organ = " ".join(local[hs:he].lower().split())
+        if organ in function_labels and not any(e["start"] == hs and e["end"] == he for e in entities_kept):
+            derived.append(
+                {
+                    "start": hs,
+                    "end": he,
+                    "type": "Measurement",
+                    "normalized": f"{organ} function",
+                    "rule": "function-label",
+                }
+            )
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 
@@ -719,13 +743,17 @@ def _type_as_the_guide(entities: list[dict[str, Any]]) -> None:
 
 
 def _type_drug_therapies(criterion: dict[str, Any]) -> None:
-    """A treatment named by the class of drugs it gives ("prior chemotherapy", "endocrine therapy")
-    that a drug record names is a Drug mention, as the annotation guide reads a drug class (525 of
-    545 such mentions in the golds); Chia types it a Procedure, and the BRAT writer writes that."""
-    named = {d.get("entity") for d in criterion.get("drugs", [])}
+    """A treatment named by the class of drugs it gives ("prior chemotherapy", "Endocrine therapy: Not
+    specified") is a Drug mention, as the annotation guide reads a drug class (525 of 545 such
+    mentions in the golds); Chia types it a Procedure, and the BRAT writer writes that."""
     for ent in criterion["entities"]:
-        if ent["type"] == "Procedure" and ent["id"] in named and drug_therapy(ent["text"]) is not None:
+        if ent["type"] == "Procedure" and drug_therapy(ent["text"]) is not None:
             ent["type"] = "Drug"
+
+
+@cache
+def _function_headings() -> frozenset[str]:
+    return frozenset(word_list("function_headings"))
 
 
 def _entity_provenance(e: dict[str, Any]) -> dict[str, Any]:

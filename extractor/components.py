@@ -359,6 +359,12 @@ def _scale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(rf"(?:{heads})\b"), name
 
 
+@cache
+def _not_negating() -> re.Pattern[str]:
+    """The words after which a negation cue negates nothing (``words.json`` ``not_negating_after``)."""
+    return re.compile(rf"\s+(?:{trie_pattern(sorted(word_list('not_negating_after')))})\b", re.IGNORECASE)
+
+
 class CriteriaEntities:
     """Typed mentions from the lexicon, longest match first, into ``doc.spans['entities']``.
 
@@ -394,6 +400,8 @@ class CriteriaEntities:
                 rule = self.lookup.get((True, key)) if exact else self.lookup.get((False, key.lower()))
                 if rule is None:
                     continue
+                if rule.type == "Negation" and _not_negating().match(text, m.end()):
+                    continue  # "Not specified", "but not limited to": nothing is negated
                 if rule.type == "Drug" and _NON_BEFORE.search(text, max(0, m.start() - 4), m.start()):
                     # "non-steroid", "non-opioid analgesics", "non-insulin-dependent": the drug after
                     # "non" is what the thing is not ("non lactating", "non-smoker" stay, negated)

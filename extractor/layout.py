@@ -1190,6 +1190,16 @@ def _drop_bare_labels(text: str, criteria: list[CriterionSpan], unrecognised: li
     return out
 
 
+def is_group_heading(heading: str) -> bool:
+    """Whether a criterion's heading (its text without the colon) is a PDQ group's label ("PATIENT
+    CHARACTERISTICS", "PRIOR CONCURRENT THERAPY", "--Disease Characteristics--"), which names no
+    mention: "PATIENT" is no Person there, "THERAPY" no Procedure."""
+    flat = " ".join(heading.split())
+    if flat.startswith("--"):
+        return _is_pdq_group(flat)
+    return len(flat.split()) > 1 and _is_pdq_group(flat + ":")  # "IIEF-ED:", "DLCO:" name a measure
+
+
 def _is_pdq_group(line: str) -> bool:
     """A group's label in capitals ("DISEASE CHARACTERISTICS:", "PRIOR CONCURRENT THERAPY:") or a topic
     marker alone on its line ("--Patient Characteristics--"), as the NCI's PDQ listings write them:

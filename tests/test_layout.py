@@ -1914,3 +1914,34 @@ def test_a_note_closing_a_criterion_s_line_is_cut_off_and_reported(
     else:
         assert texts[-1] == criterion
         assert unparsed == [note]
+
+
+_PDQ_LABELS = (
+    "DISEASE CHARACTERISTICS:\n  -  Histologically confirmed carcinoma of the liver\n\n"
+    "PATIENT CHARACTERISTICS:\n\nAge:\n  -  18 and over\n\nLife expectancy:\n  -  Not specified\n\n"
+    "Hepatic:\n  -  Bilirubin less than 3 mg/dL\n\nRenal:\n  -  Creatinine no greater than 3.0 mg/dL\n\n"
+    "PRIOR CONCURRENT THERAPY:\n\nBiologic therapy:\n  -  Not specified\n"
+)
+
+
+def test_pdq_labels_name_what_the_golds_read_in_them() -> None:
+    # a group's label names nothing ("PATIENT" is no Person); an organ system's label is a Measurement
+    # of its function; a treatment by a class of drugs is a Drug; "Not specified" negates nothing
+    record = extractor.extract(_PDQ_LABELS)
+    ents = {(e["text"], e["type"], e.get("normalized")) for c in record["criteria"] for e in c["entities"]}
+    texts = {t for t, _, _ in ents}
+    assert not texts & {"DISEASE", "PATIENT", "PRIOR", "CONCURRENT", "THERAPY", "CHARACTERISTICS"}
+    assert ("Hepatic", "Measurement", "hepatic function") in ents
+    assert ("Renal", "Measurement", "renal function") in ents
+    assert any(t == "Biologic therapy" and ty == "Drug" for t, ty, _ in ents)
+    assert not any(ty == "Negation" for _, ty, _ in ents)
+
+
+@pytest.mark.parametrize(
+    ("heading", "group"),
+    [("PATIENT CHARACTERISTICS", True), ("--Disease Characteristics--", True), ("IIEF-ED", False), ("Hepatic", False)],
+)
+def test_a_group_heading_is_a_pdq_group_label_of_more_than_one_word(heading: str, group: bool) -> None:
+    from extractor.layout import is_group_heading
+
+    assert is_group_heading(heading) is group
