@@ -359,19 +359,19 @@ def _criterion_records(
     ]
     # a qualifier inside a concept's name ("Chronic myelogenous leukemia", "oral temperature") is part
     # of that one mention, as the golds (no nested qualifier in 366) and Chia (72 of 3,315 train
-    # qualifiers) read it
-    # qualifiers (unless one of a coordination the logic reads: "chronic or acute liver disease")
+    # qualifiers) read it; one of coordinated qualifiers stays, a leaf of the logic ("chronic or acute
+    # liver disease")
     concept_spans = [(e["start"], e["end"]) for e in entities_kept if e["type"] in _NAMING_TYPES]
     qualifier_ends = [e["end"] for e in entities_kept if e["type"] == "Qualifier"]
 
-    def coordinated(e: dict[str, Any]) -> bool:
+    def one_of_coordinated(e: dict[str, Any]) -> bool:
         return any(_QUALIFIER_JOIN.fullmatch(local[end : e["start"]]) for end in qualifier_ends if end < e["start"])
 
     entities_kept = [
         e
         for e in entities_kept
         if e["type"] != "Qualifier"
-        or coordinated(e)
+        or one_of_coordinated(e)
         or not any(
             s <= e["start"] and e["end"] <= end and (s, end) != (e["start"], e["end"]) for s, end in concept_spans
         )
