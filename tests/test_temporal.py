@@ -370,3 +370,20 @@ def test_the_event_a_window_runs_during_keeps_its_type() -> None:
     assert types.get("tamoxifen") == "Drug"
     assert types.get("double-blind phase") == "Reference_point"
     assert {w["anchor"]["name"] for w in crit["windows"]} == {"tamoxifen", "double-blind phase"}
+
+
+@pytest.mark.parametrize(
+    ("text", "temporal"),
+    [
+        ("At least 4 weeks since prior endocrine therapy", ["At least 4 weeks", "prior"]),
+        ("At least 30 days since other prior investigational agents", ["At least 30 days", "prior"]),
+        ("At least 2 weeks since major surgery", ["At least 2 weeks"]),
+    ],
+)
+def test_a_time_since_an_event_names_the_duration_and_prior_as_mentions(text: str, temporal: list[str]) -> None:
+    # the window keeps the whole phrase; its mentions are the duration and "prior", as the golds read
+    # them (the event is a mention of its own)
+    record = extractor.extract(text)
+    (criterion,) = record["criteria"]
+    assert [w["text"] for w in criterion["windows"]] == [text]
+    assert sorted(e["text"] for e in criterion["entities"] if e["type"] == "Temporal") == sorted(temporal)
