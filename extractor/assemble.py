@@ -233,12 +233,12 @@ def _criterion_records(
                         {"start": w["start"], "end": end, "type": "Temporal", "rule": w["rule"], "bound": True}
                     )
                     split = True
-                prior = _SINCE_PRIOR.search(local, end, w["end"])
-                if unit is not None and prior is not None:
+                prior_word = _SINCE_PRIOR.search(local, end, w["end"])
+                if unit is not None and prior_word is not None:
                     derived.append(
                         {
-                            "start": prior.start(1),
-                            "end": prior.end(1),
+                            "start": prior_word.start(1),
+                            "end": prior_word.end(1),
                             "type": "Temporal",
                             "rule": w["rule"],
                             "bound": True,
