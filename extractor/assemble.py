@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .brat import PARTICIPANT_WORD
+from .brat import GUIDE_WORD, PARTICIPANT_WORD
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
@@ -31,7 +31,7 @@ from .link import (
     route_of,
     window_targets,
 )
-from .rules import drug_therapy, guide_types, load_json, word_list
+from .rules import drug_therapy, guide_types, load_json, word_list, word_pattern
 from .source import Source
 from .sub_items import sub_items
 from .temporal import iso_duration
@@ -399,6 +399,13 @@ def _criterion_records(
             s <= e["start"] and e["end"] <= end and (s, end) != (e["start"], e["end"]) for s, end in concept_spans
         )
     ]
+    # a word the guide's readers mark alone ("willing", "able", "known", "written"), where no mention
+    # or rule item holds it
+    taken_spans = [(e["start"], e["end"]) for e in entities_kept] + [(d["start"], d["end"]) for d in derived]
+    for type_, words in _guide_words():
+        for word in words.finditer(local, heading_end):
+            if not any(s < word.end() and word.start() < end for s, end in taken_spans):
+                derived.append({"start": word.start(), "end": word.end(), "type": type_, "rule": GUIDE_WORD})
     # an organ system's label in a PDQ listing ("Hepatic: Bilirubin ...") names what its items measure,
     # the organ's function, as the golds read it (hepatic 70 of 72, renal 70 of 72, hematopoietic 69)
     function_labels = _function_headings()
@@ -793,6 +800,14 @@ def _type_drug_therapies(criterion: dict[str, Any]) -> None:
     for ent in criterion["entities"]:
         if ent["type"] == "Procedure" and drug_therapy(ent["text"]) is not None:
             ent["type"] = "Drug"
+
+
+@cache
+def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return (
+        ("Observation", word_pattern("guide_observation_words")),
+        ("Qualifier", word_pattern("guide_qualifier_words")),
+    )
 
 
 @cache

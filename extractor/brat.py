@@ -18,6 +18,9 @@ from .rules import drug_therapy, guide_types
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
 #: "patient(s)" unmarked), so the BRAT writer leaves it out
 PARTICIPANT_WORD = "participant-word"
+#: the rule of a word the annotation guide's readers mark alone and Chia does not ("willing", "known":
+#: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``): in the record, not in BRAT
+GUIDE_WORD = "guide-word"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
     out = set()
     for criterion in record.get("criteria", []):
         for e in criterion.get("entities", []):
-            if (e.get("provenance") or {}).get("rule") == PARTICIPANT_WORD:
+            if (e.get("provenance") or {}).get("rule") in (PARTICIPANT_WORD, GUIDE_WORD):
                 continue
             type_ = e["type"]
             if type_ == "Drug" and drug_therapy(e["text"]) is not None:

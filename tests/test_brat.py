@@ -211,3 +211,18 @@ def test_a_qualifier_inside_a_concept_s_name_is_no_mention_of_its_own(text: str,
     record = extractor.extract(text)
     found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
     assert ((qualifier, "Qualifier") in found) is kept
+
+
+def test_a_word_the_guide_marks_alone_is_in_the_record_but_no_chia_annotation() -> None:
+    # the golds mark "willing", "able" (Observation) and "written", "Known" (Qualifier) alone; Chia
+    # marks them almost never
+    import extractor
+
+    text = "Inclusion Criteria:\nWilling and able to give informed consent\nExclusion Criteria:\nKnown HIV infection\n"
+    record = extractor.extract(text)
+    found = {(e["text"], e["type"]): e for c in record["criteria"] for e in c["entities"]}
+    for key in (("Willing", "Observation"), ("able", "Observation"), ("Known", "Qualifier")):
+        assert found[key]["provenance"]["rule"] == brat.GUIDE_WORD
+    spans = {text[s:e] for s, e, _ in brat.record_spans(record)}
+    assert not spans & {"Willing", "able", "Known"}
+    assert "HIV infection" in spans
