@@ -631,12 +631,13 @@ def test_a_drug_record_says_whether_it_names_a_class(text: str, is_class: bool) 
         ("Prior hormonal therapy allowed", "hormonal therapy"),
     ],
 )
-def test_a_treatment_named_by_its_drug_class_is_a_procedure_with_a_drug_record(text: str, name: str) -> None:
-    # Chia types "chemotherapy" a Procedure; the criterion is still about those drugs
+def test_a_treatment_named_by_its_drug_class_is_a_drug_with_a_drug_record(text: str, name: str) -> None:
+    # the criterion is about those drugs: a Drug in the record, as the golds read it (Chia types
+    # "chemotherapy" a Procedure, and the BRAT writer writes that: tests/test_brat.py)
     (crit,) = extract_lines(text, side="exclusion")["criteria"]
     (drug,) = crit["drugs"]
     entity = next(e for e in crit["entities"] if e["id"] == drug["entity"])
-    assert (drug["name"], drug["is_class"], entity["type"]) == (name, True, "Procedure")
+    assert (drug["name"], drug["is_class"], entity["type"]) == (name, True, "Drug")
 
 
 def test_a_weight_based_daily_dose() -> None:
