@@ -781,3 +781,25 @@ def test_each_limit_of_a_pressure_pair_bounds_its_own_pressure() -> None:
     names = {e["id"]: e["text"] for e in crit["entities"]}
     found = sorted((c["measure"], c["value"], names.get(c["subject"])) for c in crit["constraints"])
     assert found == [("diastolic blood pressure", 50, "DBP"), ("systolic blood pressure", 90, "SBP")]
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions", "names"),
+    [
+        ("Zidovudine (AZT) at a dose of at least 300 mg/day", ["Zidovudine (AZT)"], ["zidovudine"]),
+        # the abbreviation names the drug where the text writes it again, not DrugBank's DHPG
+        (
+            "Induction with ganciclovir (DHPG) before the maintenance phase DHPG therapy",
+            ["ganciclovir (DHPG)", "DHPG"],
+            ["ganciclovir", "ganciclovir"],
+        ),
+        # a word in brackets is no abbreviation
+        ("Concomitant use of vasodilators (nitrates)", ["vasodilators", "nitrates"], ["vasodilator", "nitrate"]),
+    ],
+)
+def test_an_abbreviation_in_brackets_after_its_long_form_is_one_mention(
+    text: str, mentions: list[str], names: list[str]
+) -> None:
+    (crit,) = extract_lines(text, side="exclusion")["criteria"]
+    assert [e["text"] for e in crit["entities"] if e["type"] == "Drug"] == mentions
+    assert [d["name"] for d in crit["drugs"]] == names
