@@ -46,6 +46,10 @@ SCHEMA_VERSION = "1.6.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 _QUALIFIER_JOIN = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|and\s*/\s*or|/)\s*", re.IGNORECASE)
 _SINCE_PRIOR = re.compile(r"\s+since\s+(?:(?:any|other|all|the)\s+)?(prior|previous)\b", re.IGNORECASE)
+_SEE_GROUP = re.compile(
+    r"\bsee\s+(?:the\s+)?(?:disease|patient|general|prior\s+concurrent)\s+(?:characteristics|eligibility\s+criteria|therapy)\b",
+    re.IGNORECASE,
+)
 _OPEN_BRACKET = re.compile(r"[ \t]*\(")
 _SHORT_FORM = re.compile(r"(?=[A-Za-z0-9-]{0,9}[A-Z])[A-Za-z][A-Za-z0-9-]{0,9}")  # "AZT", "Cr", not "nitrates"
 _NAMING_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device"))
@@ -362,6 +366,8 @@ def _criterion_records(
     # an ACTG topic over its items ("Concurrent Medication:\n\nExcluded:") names no mention (as the golds
     # read it); a window it states stays, with its rule-made Temporal
     headers = [(n.topic_header[0] - base, n.topic_header[1] - base) for n in nodes if n.topic_header]
+    # nor a cross-reference to another group of the listing ("Chemotherapy: See Disease Characteristics")
+    headers += [(m.start(), m.end()) for m in _SEE_GROUP.finditer(local)]
     # and neither does a PDQ group's label ("PATIENT CHARACTERISTICS:", "PRIOR CONCURRENT THERAPY:")
     headers += [
         (n.heading[0] - base, n.heading[1] - base)
