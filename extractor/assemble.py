@@ -269,6 +269,15 @@ def _criterion_records(
             derived.append(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )
+        elif (
+            w["rule"] == "at-anchor"
+            and w.get("anchor_start") is not None
+            and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
+        ):
+            # ... but the golds do (68 of 86 "at screening"): a mention in the record, none in BRAT
+            derived.append(
+                {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": GUIDE_WORD}
+            )
     # A lexicon mention inside a value or an anchor is part of it ("Visit 2", "CAR T cell reinfusion",
     # "negative"); inside a time phrase only a non-concept mention is ("recent").
     inner = sorted((d["start"], d["end"], d["type"]) for d in derived)

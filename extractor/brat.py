@@ -19,7 +19,8 @@ from .rules import drug_therapy, guide_types
 #: "patient(s)" unmarked), so the BRAT writer leaves it out
 PARTICIPANT_WORD = "participant-word"
 #: the rule of a word the annotation guide's readers mark alone and Chia does not ("willing", "known":
-#: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``): in the record, not in BRAT
+#: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``; the anchor inside "at
+#: screening"): in the record, not in BRAT
 GUIDE_WORD = "guide-word"
 
 
