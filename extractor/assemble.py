@@ -853,6 +853,7 @@ def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return (
         ("Observation", word_pattern("guide_observation_words")),
         ("Qualifier", word_pattern("guide_qualifier_words")),
+        ("Negation", word_pattern("guide_negation_words")),
     )
 
 
