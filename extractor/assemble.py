@@ -178,6 +178,15 @@ def _criterion_records(
     formulas = doc.formulas
     subjects = link_subjects(local, entities, thresholds)
     qualitative = qualitative_results(local, entities, thresholds)
+    # "HIV negative", "HIV seropositive": a disease named with its status is one Condition, no test
+    # result, as the golds (28 of 34) and Chia (5 of 8) read it; a marker's result stays one ("HBsAg
+    # positive")
+    statuses: list[tuple[int, int]] = []
+    for q in [q for q in qualitative if _condition_status(local, entities, q)]:
+        entities[q["subject"]]["end"] = q["end"]
+        entities[q["subject"]]["normalized"] = None
+        statuses.append((q["start"], q["end"]))
+        qualitative.remove(q)
     targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
 
     # --- derived entities: values, temporal phrases, anchors -----------------------------------
@@ -396,6 +405,7 @@ def _criterion_records(
         and id(e) not in unconfirmed
         and not targeted(e)
         and not in_header(e)
+        and not (e["type"] == "Value" and (e["start"], e["end"]) in statuses)
     ]
     # a drug's abbreviation in brackets right after it ("filgrastim (G-CSF)", "granulocyte
     # colony-stimulating factor (G-CSF)") names it once, here and where the text writes it again
@@ -819,6 +829,18 @@ def _inherit_history(
 def _model_made(e: dict[str, Any]) -> bool:
     """Was the mention found by the trained entity model (rule ``model:<name>...``)?"""
     return str(e.get("rule", "")).startswith("model:")
+
+
+_STATUS_RESULTS = frozenset(("positive", "negative"))
+
+
+def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, Any]) -> bool:
+    """A qualitative result written right after the Condition it is of ("HIV negative")."""
+    subject = q.get("subject")
+    if subject is None or q.get("value") not in _STATUS_RESULTS:
+        return False
+    e = entities[subject]
+    return e["type"] == "Condition" and e["end"] <= q["start"] and not text[e["end"] : q["start"]].strip()
 
 
 def _type_as_the_guide(entities: list[dict[str, Any]]) -> None:

@@ -803,3 +803,20 @@ def test_an_abbreviation_in_brackets_after_its_long_form_is_one_mention(
     (crit,) = extract_lines(text, side="exclusion")["criteria"]
     assert [e["text"] for e in crit["entities"] if e["type"] == "Drug"] == mentions
     assert [d["name"] for d in crit["drugs"]] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "condition", "constraints"),
+    [
+        ("HIV negative", "HIV negative", []),  # a disease with its status: one Condition
+        ("HIV seropositive", "HIV seropositive", []),
+        ("HBsAg positive", None, [("=", "positive")]),  # a marker's test result
+    ],
+)
+def test_a_disease_named_with_its_status_is_one_condition(
+    text: str, condition: str | None, constraints: list[tuple[str, str]]
+) -> None:
+    (crit,) = extract_lines(text, side="inclusion")["criteria"]
+    conditions = [e["text"] for e in crit["entities"] if e["type"] == "Condition"]
+    assert conditions == ([condition] if condition else [])
+    assert [(k["comparator"], k["value"]) for k in crit["constraints"]] == constraints
