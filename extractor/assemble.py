@@ -452,7 +452,7 @@ def _criterion_records(
     ]
     # a word the guide's readers mark alone ("willing", "able", "known", "written"), where no mention
     # or rule item holds it
-    taken_spans = [(e["start"], e["end"]) for e in entities_kept] + [(d["start"], d["end"]) for d in derived]
+    taken_spans = [(e["start"], e["end"]) for e in entities_kept] + [(d["start"], d["end"]) for d in derived] + headers
     for type_, words in _guide_words():
         for word in words.finditer(local, heading_end):
             if not any(s < word.end() and word.start() < end for s, end in taken_spans):
@@ -876,6 +876,7 @@ def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("Observation", word_pattern("guide_observation_words")),
         ("Qualifier", word_pattern("guide_qualifier_words")),
         ("Negation", word_pattern("guide_negation_words")),
+        ("Temporal", word_pattern("guide_temporal_words")),
     )
 
 
