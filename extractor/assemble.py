@@ -46,6 +46,20 @@ SCHEMA_VERSION = "1.6.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
 _QUALIFIER_JOIN = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|and\s*/\s*or|/)\s*", re.IGNORECASE)
 _SINCE_PRIOR = re.compile(r"\s+since\s+(?:(?:any|other|all|the)\s+)?(prior|previous)\b", re.IGNORECASE)
+_DEFINING_TYPES = frozenset(("Condition", "Procedure", "Measurement", "Device"))
+_DEFINED_SHORT_FORM = re.compile(r"([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6})\)")
+
+
+def _initials_of(long_form: str, short: str) -> bool:
+    """Whether an abbreviation is the initials of the words that end its long form ("erectile
+    dysfunction" -> "ED", "chronic obstructive pulmonary disease" -> "COPD")."""
+    letters = [c for c in short.upper() if c.isalpha()]
+    words = [w for w in re.split(r"[\s\-/]+", long_form) if w]
+    if len(letters) < 2 or len(words) < len(letters):
+        return False
+    return [w[0].upper() for w in words[-len(letters) :]] == letters
+
+
 _SEE_GROUP = re.compile(
     r"\bsee\s+(?:the\s+)?(?:disease|patient|general|prior\s+concurrent)\s+(?:characteristics|eligibility\s+criteria|therapy)\b",
     re.IGNORECASE,
@@ -108,8 +122,9 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     warnings: list[dict[str, Any]] = []
     doses: dict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
     short_names: dict[str, str] = {}
+    defined_terms: dict[str, tuple[str, str]] = {}
     for top, doc in zip(tops, docs, strict=True):
-        criteria_out.extend(_criterion_records(text, top, doc, warnings, doses, short_names))
+        criteria_out.extend(_criterion_records(text, top, doc, warnings, doses, short_names, defined_terms))
     for name, seen in doses.items():
         distinct = {(d["comparator"], _dose_amount(d), d.get("ucum")) for _, d, _ in seen}
         if len(distinct) > 1:
@@ -151,6 +166,7 @@ def _criterion_records(
     warnings: list[dict[str, Any]],
     doses: dict[str, list[tuple[str, dict[str, Any], str]]],
     short_names: dict[str, str],
+    defined_terms: dict[str, tuple[str, str]],
 ) -> list[dict[str, Any]]:
     """The records of one top-level criterion and its sub-items. ``doses`` and ``short_names`` are
     shared by every criterion of the text: the doses seen per drug, and each drug abbreviation the
@@ -430,6 +446,16 @@ def _criterion_records(
             e["normalized"] = e.get("normalized") or " ".join(local[e["start"] : e["end"]].lower().split())
             e["end"] = short["end"] + 1
             merged_into[id(short)] = e
+        elif bracket and short is None and e["type"] in _DEFINING_TYPES:
+            # an abbreviation no mention holds, of the long form's initials ("erectile dysfunction
+            # (ED)"): inside the mention, and a mention of that concept wherever the text writes it
+            # again ("History of ED treatment failure")
+            abbr = _DEFINED_SHORT_FORM.match(local, bracket.end())
+            long_form = local[e["start"] : e["end"]]
+            if abbr is not None and _initials_of(long_form, abbr.group(1)):
+                name = e.get("normalized") or " ".join(long_form.lower().split())
+                defined_terms.setdefault(abbr.group(1), (e["type"], name))
+                e["end"] = abbr.end()
     entities_kept = [e for e in entities_kept if id(e) not in merged_into]
     # a qualifier inside a concept's name ("Chronic myelogenous leukemia", "oral temperature") is part
     # of that one mention, as the golds (no nested qualifier in 366) and Chia (72 of 3,315 train
@@ -453,6 +479,22 @@ def _criterion_records(
     # a word the guide's readers mark alone ("willing", "able", "known", "written"), where no mention
     # or rule item holds it
     taken_spans = [(e["start"], e["end"]) for e in entities_kept] + [(d["start"], d["end"]) for d in derived] + headers
+    if defined_terms:
+        alternatives = "|".join(re.escape(k) for k in sorted(defined_terms, key=len, reverse=True))
+        defined = re.compile(rf"\b(?:{alternatives})\b")
+        for used in defined.finditer(local, heading_end):
+            if not any(s < used.end() and used.start() < end for s, end in taken_spans):
+                type_, name = defined_terms[used.group()]
+                derived.append(
+                    {
+                        "start": used.start(),
+                        "end": used.end(),
+                        "type": type_,
+                        "normalized": name,
+                        "rule": "defined-abbreviation",
+                    }
+                )
+                taken_spans.append((used.start(), used.end()))
     for type_, words in _guide_words():
         for word in words.finditer(local, heading_end):
             if not any(s < word.end() and word.start() < end for s, end in taken_spans):

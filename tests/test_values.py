@@ -820,3 +820,13 @@ def test_a_disease_named_with_its_status_is_one_condition(
     conditions = [e["text"] for e in crit["entities"] if e["type"] == "Condition"]
     assert conditions == ([condition] if condition else [])
     assert [(k["comparator"], k["value"]) for k in crit["constraints"]] == constraints
+
+
+def test_an_abbreviation_defined_in_the_text_names_its_concept_where_it_is_written_again() -> None:
+    text = "Inclusion Criteria:\n1. Erectile dysfunction (ED) for at least 6 months\nExclusion Criteria:\n1. Failure of prior ED treatment\n2. Education (ED) level\n"
+    record = extractor.extract(text)
+    found = [(e["text"], e["type"], e.get("normalized")) for c in record["criteria"] for e in c["entities"]]
+    assert ("Erectile dysfunction (ED)", "Condition", None) in found
+    assert ("ED", "Condition", "erectile dysfunction") in found
+    # a word in brackets whose letters are not the initials of the words before it defines nothing
+    assert sum(1 for t, ty, _ in found if t == "ED" and ty == "Condition") == 1
