@@ -919,6 +919,7 @@ def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("Qualifier", word_pattern("guide_qualifier_words")),
         ("Negation", word_pattern("guide_negation_words")),
         ("Temporal", word_pattern("guide_temporal_words")),
+        ("Measurement", word_pattern("guide_measurement_words")),
     )
 
 
