@@ -138,6 +138,7 @@ def build_record(source: Source, layout: Layout, nlp: Language) -> dict[str, Any
     for criterion in criteria_out:
         _type_as_the_guide(criterion["entities"])
         _type_drug_therapies(criterion)
+        _negated_pregnancy_logic(criterion)
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "extractor": {"name": "trial-criteria-extractor", "version": __version__},
@@ -524,6 +525,7 @@ def _criterion_records(
     owner: dict[int, CriterionSpan] = {}
     ent_id: dict[int, str] = {}
     out_entities: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    guide_leaves: list[tuple[int, int, str, CriterionSpan]] = []  # "willing", "able": logic leaves too
     for e in all_entities:
         node = _innermost(nodes, base + e["start"], base + e["end"])
         eid = new_id(node.id, "e")
@@ -537,6 +539,8 @@ def _criterion_records(
         if id(e) in index_of:
             ent_id[index_of[id(e)]] = eid
             owner[index_of[id(e)]] = node
+        elif e.get("rule") == GUIDE_WORD and e["type"] in LEAF_TYPES:
+            guide_leaves.append((e["start"], e["end"], eid, node))
     # what refers to an abbreviation merged into its long form refers to the long form
     for short_id, long_e in merged_into.items():
         if short_id in index_of and id(long_e) in index_of and index_of[id(long_e)] in ent_id:
@@ -796,6 +800,8 @@ def _criterion_records(
             continue  # "Renal:\n  -  Creatinine no greater than 2.0 mg/dL": the label names the topic
         leaves[owner[i].id].append((e["start"], e["end"], ent_id[i], "entity"))
 
+    for start, end, eid, node in guide_leaves:
+        leaves[node.id].append((start, end, eid, "entity"))
     # --- "Received any of the following: (1) ...; (2) ...": sub-items inherit the lead-in's history
     _inherit_history(local, base, nodes, out_entities)
 
@@ -901,6 +907,32 @@ def _type_as_the_guide(entities: list[dict[str, Any]]) -> None:
             typed = {"id": ent["id"], "type": guide.type, "text": ent["text"], "span": ent["span"]}
             ent.clear()
             ent.update({**typed, "normalized": guide.normalized, **rest})
+
+
+def _negated_pregnancy_logic(criterion: dict[str, Any]) -> None:
+    """ "Not pregnant or nursing" is ``not(any(pregnant, nursing))``, "Not pregnant" ``not(pregnant)``:
+    the guide's Pregnancy_considerations carry no assertion, so the logic says what the "Not" denies
+    (as 74 of 74 such gold criteria read it), rather than ``all`` of two negated mentions."""
+    states = [
+        e["id"]
+        for e in criterion["entities"]
+        if e["type"] == "Pregnancy_considerations" and (e.get("assertion") or {}).get("negated")
+    ]
+    if not states:
+        return
+    logic = criterion.get("logic")
+    if logic is None:
+        others = [e for e in criterion["entities"] if e["type"] in LEAF_TYPES and e["id"] not in states]
+        if len(states) != 1 or others or criterion["constraints"] or criterion["windows"]:
+            return
+        criterion["logic"] = {"op": "not", "args": [{"ref": states[0]}]}
+    elif logic.get("op") == "all" and sorted(a.get("ref", "") for a in logic["args"]) == sorted(states):
+        criterion["logic"] = {"op": "not", "args": [{"op": "any", "args": [{"ref": s} for s in states]}]}
+    else:
+        return
+    for e in criterion["entities"]:
+        if e["id"] in states:
+            e.pop("assertion", None)
 
 
 def _type_drug_therapies(criterion: dict[str, Any]) -> None:

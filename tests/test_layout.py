@@ -1946,3 +1946,21 @@ def test_a_group_heading_is_a_pdq_group_label_of_more_than_one_word(heading: str
     from extractor.layout import is_group_heading
 
     assert is_group_heading(heading) is group
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        # a pregnancy state carries no assertion (the guide's Pregnancy_considerations): the logic denies it
+        ("Not pregnant or nursing", "not(any(pregnant, nursing))"),
+        ("Not pregnant", "not(pregnant)"),
+        ("Pregnant or nursing women", "any(Pregnant, nursing)"),
+        # a word the golds mark alone is a leaf too
+        ("Willing and able to give informed consent", "all(Willing, able, informed consent)"),
+    ],
+)
+def test_logic_over_pregnancy_states_and_guide_words(text: str, tree: str) -> None:
+    (crit,) = extractor.extract(f"Inclusion Criteria:\n{text}\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert _tree(crit["logic"], names) == tree
+    assert all("assertion" not in e for e in crit["entities"] if e["type"] == "Pregnancy_considerations")
