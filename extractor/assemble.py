@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cache
 from typing import Any
 
@@ -200,7 +200,8 @@ def _criterion_records(
     # result, as the golds (28 of 34) and Chia (5 of 8) read it; a marker's result stays one ("HBsAg
     # positive")
     statuses: list[tuple[int, int]] = []
-    for q in [q for q in qualitative if _condition_status(local, entities, q)]:
+    shared = Counter((q["start"], q["end"]) for q in qualitative)  # "HIV, HBV, or HCV positive": of each
+    for q in [q for q in qualitative if shared[(q["start"], q["end"])] == 1 and _condition_status(local, entities, q)]:
         entities[q["subject"]]["end"] = q["end"]
         entities[q["subject"]]["normalized"] = None
         statuses.append((q["start"], q["end"]))
@@ -889,7 +890,16 @@ def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, An
     if subject is None or q.get("value") not in _STATUS_RESULTS:
         return False
     e = entities[subject]
-    return e["type"] == "Condition" and e["end"] <= q["start"] and not text[e["end"] : q["start"]].strip()
+    return (
+        e["type"] == "Condition"
+        and e["end"] <= q["start"]
+        and not text[e["end"] : q["start"]].strip()
+        # ("HIV negative by serologic testing": the result of a test, named after it)
+        and not _METHOD_AFTER.match(text, q["end"])
+    )
+
+
+_METHOD_AFTER = re.compile(r"\s+(?:by|on|per|via|using|at|in)\b", re.IGNORECASE)
 
 
 def _type_as_the_guide(entities: list[dict[str, Any]]) -> None:

@@ -536,8 +536,19 @@ def _units_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Compare UCUM codes when both sides have one, else the written unit."""
     ua, ub = a.get("ucum"), b.get("ucum")
     if isinstance(ua, str) and ua.strip() and isinstance(ub, str) and ub.strip():
-        return _ucum_key(ua) == _ucum_key(ub)
+        return _ucum_key(ua) == _ucum_key(ub) or _same_magnitude(ua, ub)
     return _norm_unit(a.get("unit")) == _norm_unit(b.get("unit"))
+
+
+def _same_magnitude(a: str, b: str) -> bool:
+    """Two UCUM codes for one unit ("mL" and "cm3"): converting 1 of one gives 1 of the other."""
+    from .errors import UnitError
+    from .units import registry
+
+    try:
+        return abs(registry().convert(1.0, a.strip(), b.strip()) - 1.0) < 1e-9
+    except UnitError:
+        return False
 
 
 def _norm_duration(value: Any) -> str | None:

@@ -1094,3 +1094,11 @@ def test_counts_match_whatever_words_name_what_they_count() -> None:
     assert counts(evaluate(record("number of target lesion", "target lesion"), gold), "constraints") == (1, 0, 0)
     # a measure named otherwise is still a miss where neither side counts
     assert counts(evaluate(record("x", None), record("y", None)), "constraints") == (0, 1, 1)
+
+
+def test_two_ucum_codes_for_one_unit_score_as_the_same_unit() -> None:
+    from extractor.evaluate import _units_equal
+
+    assert _units_equal({"ucum": "mL"}, {"ucum": "cm3"})
+    assert not _units_equal({"ucum": "mL"}, {"ucum": "L"})
+    assert not _units_equal({"ucum": "mg/dL"}, {"ucum": "mmol/L"})  # needs an analyte: no match
