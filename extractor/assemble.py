@@ -458,7 +458,7 @@ def _criterion_records(
             if abbr is not None and _initials_of(long_form, abbr.group(1)):
                 name = e.get("normalized") or " ".join(long_form.lower().split())
                 defined_terms.setdefault(abbr.group(1), (e["type"], name))
-                e["end"] = abbr.end()
+                e["normalized"], e["end"] = name, abbr.end()  # (linked through its long form)
     entities_kept = [e for e in entities_kept if id(e) not in merged_into]
     # a qualifier inside a concept's name ("Chronic myelogenous leukemia", "oral temperature") is part
     # of that one mention, as the golds (no nested qualifier in 366) and Chia (72 of 3,315 train
@@ -947,6 +947,11 @@ def _negated_pregnancy_logic(criterion: dict[str, Any]) -> None:
     ]
     if not states:
         return
+    spans = sorted(e["span"] for e in criterion["entities"] if e["id"] in states)
+    if re.search(
+        r"\band\b", criterion["text"][spans[0][1] - criterion["span"][0] : spans[-1][0] - criterion["span"][0]]
+    ):
+        return  # "Not pregnant and not lactating": each negated on its own
     logic = criterion.get("logic")
     if logic is None:
         others = [e for e in criterion["entities"] if e["type"] in LEAF_TYPES and e["id"] not in states]

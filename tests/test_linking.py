@@ -272,7 +272,12 @@ def test_a_word_no_name_has_is_no_vocabulary_word() -> None:
 def test_antiretroviral_abbreviations_name_their_drugs() -> None:
     # the legacy registry's HIV trials write the nucleoside analogues by their abbreviations
     record = extractor.extract("Exclusion Criteria:\nPrior ddI, d4T, AZT or 3TC allowed\n")
-    codes = {e["text"]: [c["code"] for c in e.get("codes", [])] for c in record["criteria"] for e in c["entities"]}
+    codes = {
+        e["text"]: [c["code"] for c in e.get("codes", [])]
+        for c in record["criteria"]
+        for e in c["entities"]
+        if e["type"] == "Drug"
+    }
     assert codes == {"ddI": ["DB00900"], "d4T": ["DB00649"], "AZT": ["DB00495"], "3TC": ["DB00709"]}
 
 

@@ -302,7 +302,8 @@ def test_a_short_form_takes_its_long_forms_type_and_links_through_it() -> None:
         "Exclusion Criteria:\n- paroxysmal nocturnal hemoglobinuria (PNH) or prior stroke\n- active PNH requiring eculizumab\n"
     )
     ents = [e for c in record["criteria"] for e in c["entities"]]
-    (long_form,) = [e for e in ents if e["text"] == "paroxysmal nocturnal hemoglobinuria"]
+    # (the abbreviation in brackets after its long form is inside that one mention)
+    (long_form,) = [e for e in ents if e["text"] == "paroxysmal nocturnal hemoglobinuria (PNH)"]
     shorts = [e for e in ents if e["text"] == "PNH"]
     assert shorts and all(e["type"] == long_form["type"] == "Condition" for e in shorts)
     assert all(e["normalized"] == "paroxysmal nocturnal hemoglobinuria" for e in shorts)
