@@ -60,6 +60,7 @@ def _initials_of(long_form: str, short: str) -> bool:
     return [w[0].upper() for w in words[-len(letters) :]] == letters
 
 
+_SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
 _SEE_GROUP = re.compile(
     r"\bsee\s+(?:the\s+)?(?:disease|patient|general|prior\s+concurrent)\s+(?:characteristics|eligibility\s+criteria|therapy)\b",
     re.IGNORECASE,
@@ -479,6 +480,17 @@ def _criterion_records(
             s <= e["start"] and e["end"] <= end and (s, end) != (e["start"], e["end"]) for s, end in concept_spans
         )
     ]
+    # ... and a mention that starts with one ("written informed consent", "Known HIV infection") starts
+    # after it, the word a mention of its own (golds: "written" 69 of 72 apart)
+    leading = _guide_words()[1][1]
+    for e in entities_kept:
+        lead_word = leading.match(local, e["start"])
+        rest = _SPACE_THEN_WORD.match(local, lead_word.end(), e["end"]) if lead_word is not None else None
+        if e["type"] in _NAMING_TYPES | {"Informed_consent"} and lead_word is not None and rest is not None:
+            e["start"] = rest.end() - 1
+            derived.append(
+                {"start": lead_word.start(), "end": lead_word.end(), "type": "Qualifier", "rule": GUIDE_WORD}
+            )
     # a word the guide's readers mark alone ("willing", "able", "known", "written"), where no mention
     # or rule item holds it
     taken_spans = [(e["start"], e["end"]) for e in entities_kept] + [(d["start"], d["end"]) for d in derived] + headers
