@@ -2784,6 +2784,59 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    "NCT00000900": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.60,
+        "constraints": 0.60,
+        "windows": 0.65,
+        "drugs": 0.75,
+        "sub_items": 0.60,
+    },
+    "NCT00003758": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT00000690": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "windows": 0.75,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00462046": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+    },
+    "NCT00005850": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.60,
+        "drugs": 0.80,
+        "sub_items": 0.60,
+    },
+    "NCT00853606": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+        "constraints": 0.75,
+    },
+    "NCT00245596": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT03830788": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.60,
+        "drugs": 0.95,
+    },
 }
 
 
