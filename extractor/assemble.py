@@ -67,6 +67,7 @@ _SEE_GROUP = re.compile(
 )
 _OPEN_BRACKET = re.compile(r"[ \t]*\(")
 _SHORT_FORM = re.compile(r"(?=[A-Za-z0-9-]{0,9}[A-Z])[A-Za-z][A-Za-z0-9-]{0,9}")  # "AZT", "Cr", not "nitrates"
+_LASTING_TYPES = frozenset(("Condition", "Observation", "Drug", "Procedure", "Device"))
 _NAMING_TYPES = frozenset(("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device"))
 
 
@@ -1969,8 +1970,10 @@ def _state_window(
     )
     if measure not in ("duration", "time since"):
         return []
-    if measure == "duration" and subs and entities[subs[0]]["type"] not in ("Condition", "Observation"):
-        return []  # "prednisone for more than 2 weeks": how long an exposure lasted, which may be over
+    if measure == "duration" and subs and entities[subs[0]]["type"] not in _LASTING_TYPES:
+        return []
+    # ("taking the drug for > 6 weeks", "maintenance on AZT for at least 6 weeks": how long an exposure
+    # has lasted is a window too, as the golds read all 157 "for at least N weeks" they mark)
     out = []
     for comparator, value in bounds:
         iso, days = iso_duration(float(value or 0), t["ucum"])  # (every bound is a number: checked above)

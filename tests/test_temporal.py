@@ -248,8 +248,14 @@ def test_an_event_word_that_qualifies_a_noun_is_no_time() -> None:
         ("History of myocardial infarction less than 6 months ago", ("<", "P6M"), ["myocardial infarction"]),
         ("At least a 3-month history of erectile dysfunction", (">=", "P3M"), ["erectile dysfunction"]),
         ("Pain existing longer than one year", (">", "P1Y"), ["Pain"]),
-        # how long an exposure lasted may be over: a duration, no window
-        ("Prednisone for more than 2 weeks", None, None),
+        # how long an exposure has lasted is a window too, as the golds read all 157 "for at least N
+        # weeks" they mark
+        ("Prednisone for more than 2 weeks", (">", "P2W"), ["Prednisone"]),
+        (
+            "No concurrent oral or IV corticosteroids for more than 2 consecutive weeks",
+            (">", "P2W"),
+            ["corticosteroids"],
+        ),
     ],
 )
 def test_how_long_a_state_has_lasted_is_a_window(

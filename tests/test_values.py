@@ -826,7 +826,7 @@ def test_an_abbreviation_defined_in_the_text_names_its_concept_where_it_is_writt
     text = "Inclusion Criteria:\n1. Erectile dysfunction (ED) for at least 6 months\nExclusion Criteria:\n1. Failure of prior ED treatment\n2. Education (ED) level\n"
     record = extractor.extract(text)
     found = [(e["text"], e["type"], e.get("normalized")) for c in record["criteria"] for e in c["entities"]]
-    assert ("Erectile dysfunction (ED)", "Condition", None) in found
+    assert ("Erectile dysfunction (ED)", "Condition", "erectile dysfunction") in found  # linked through its long form
     assert ("ED", "Condition", "erectile dysfunction") in found
     # a word in brackets whose letters are not the initials of the words before it defines nothing
     assert sum(1 for t, ty, _ in found if t == "ED" and ty == "Condition") == 1
