@@ -247,6 +247,8 @@ def test_a_mention_led_by_a_guide_qualifier_starts_after_it() -> None:
     # "written informed consent": the golds read "written" apart (69 of 72)
     import extractor
 
-    record = extractor.extract("Inclusion Criteria:\nProvide written informed consent\n")
+    record = extractor.extract("Inclusion Criteria:\nProvide written informed consent\nSigned informed consent form\n")
     found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
     assert ("written", "Qualifier") in found and ("informed consent", "Informed_consent") in found
+    # (the form is part of the consent's mention: golds 40 of 42)
+    assert ("Signed", "Qualifier") in found and ("informed consent form", "Informed_consent") in found
