@@ -1004,6 +1004,7 @@ def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("Negation", word_pattern("guide_negation_words")),
         ("Temporal", word_pattern("guide_temporal_words")),
         ("Measurement", word_pattern("guide_measurement_words")),
+        ("Condition", word_pattern("guide_condition_words")),
     )
 
 
