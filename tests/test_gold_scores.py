@@ -2837,6 +2837,60 @@ OTHER_TRIALS = {
         "constraints": 0.60,
         "drugs": 0.95,
     },
+    "NCT00003802": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.60,
+        "sub_items": 0.85,
+    },
+    "NCT00491244": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.35,
+    },
+    "NCT00004014": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.85,
+        "constraints": 0.85,
+        "windows": 0.80,
+        "drugs": 0.80,
+        "sub_items": 0.90,
+    },
+    "NCT00005660": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "windows": 0.25,
+        "drugs": 0.25,
+    },
+    "NCT06064448": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.65,
+    },
+    "NCT01718704": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.95,
+    },
+    "NCT04864288": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.95,
+    },
+    "NCT04664634": {
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "windows": 0.60,
+    },
 }
 
 
