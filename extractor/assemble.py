@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .brat import GUIDE_WORD, PARTICIPANT_WORD
+from .brat import GUIDE_WORD, PARTICIPANT_WORD, QUALIFIED
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
@@ -463,6 +463,21 @@ def _criterion_records(
                 defined_terms.setdefault(abbr.group(1), (e["type"], name))
                 e["normalized"], e["end"] = name, abbr.end()  # (linked through its long form)
     entities_kept = [e for e in entities_kept if id(e) not in merged_into]
+    # "active infection", "symptomatic brain metastases": one Condition, as the golds read them (the
+    # BRAT writer writes Chia's two mentions back: ``brat.QUALIFIED``)
+    condition_at = {e["start"]: e for e in entities_kept if e["type"] == "Condition"}
+    of_condition = _qualifiers_of_the_condition()
+    absorbed: set[int] = set()
+    for e in entities_kept:
+        if e["type"] != "Qualifier" or not of_condition.fullmatch(local[e["start"] : e["end"]]):
+            continue
+        next_word = _SPACE_THEN_WORD.match(local, e["end"])
+        condition = condition_at.get(next_word.end() - 1) if next_word else None
+        if condition is not None:
+            condition["start"] = e["start"]
+            condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}"
+            absorbed.add(id(e))
+    entities_kept = [e for e in entities_kept if id(e) not in absorbed]
     # the form or document after an informed consent is part of its mention ("signed informed consent
     # form", as the golds read 40 of 42 and Chia marks it)
     for e in entities_kept:
@@ -1006,6 +1021,11 @@ def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
         ("Measurement", word_pattern("guide_measurement_words")),
         ("Condition", word_pattern("guide_condition_words")),
     )
+
+
+@cache
+def _qualifiers_of_the_condition() -> re.Pattern[str]:
+    return word_pattern("qualifiers_of_the_condition")
 
 
 @cache

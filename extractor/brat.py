@@ -22,6 +22,9 @@ PARTICIPANT_WORD = "participant-word"
 #: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``; the anchor inside "at
 #: screening"): in the record, not in BRAT
 GUIDE_WORD = "guide-word"
+#: the suffix of the rule of a Condition that holds the qualifier before it ("active infection", as the
+#: golds read it); Chia marks the two apart, and the BRAT writer writes them so
+QUALIFIED = "+qualifier"
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,15 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
                 guide = guide_types().get(" ".join(e["text"].lower().split()))
                 if guide is not None and guide.type == type_:
                     type_ = guide.chia_type
+            start, end = e["span"]
+            if str((e.get("provenance") or {}).get("rule", "")).endswith(QUALIFIED):
+                word_end = start + len(e["text"].split(None, 1)[0])
+                rest = start + len(e["text"]) - len(e["text"].split(None, 1)[1]) if " " in e["text"].strip() else end
+                if wanted is None or "Qualifier" in wanted:
+                    out.add((start, word_end, "Qualifier"))
+                start = rest
             if wanted is None or type_ in wanted:
-                out.add((e["span"][0], e["span"][1], type_))
+                out.add((start, end, type_))
     return sorted(out)
 
 

@@ -252,3 +252,18 @@ def test_a_mention_led_by_a_guide_qualifier_starts_after_it() -> None:
     assert ("written", "Qualifier") in found and ("informed consent", "Informed_consent") in found
     # (the form is part of the consent's mention: golds 40 of 42)
     assert ("Signed", "Qualifier") in found and ("informed consent form", "Informed_consent") in found
+
+
+def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_record_two_in_brat() -> None:
+    # "Symptomatic brain metastases": one Condition in the golds (symptomatic 36 of 48), a Qualifier
+    # and a Condition in Chia (40 against 2)
+    import extractor
+
+    text = "Exclusion Criteria:\nSymptomatic brain metastases\n"
+    record = extractor.extract(text)
+    found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
+    assert found == [("Symptomatic brain metastases", "Condition")]
+    assert sorted((text[s:e], t) for s, e, t in brat.record_spans(record)) == [
+        ("Symptomatic", "Qualifier"),
+        ("brain metastases", "Condition"),
+    ]
