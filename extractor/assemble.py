@@ -2000,6 +2000,13 @@ def _state_window(
         return []
     if measure == "duration" and subs and entities[subs[0]]["type"] not in _LASTING_TYPES:
         return []
+    if (
+        measure == "duration"
+        and subs
+        and entities[subs[0]]["type"] not in ("Condition", "Observation")
+        and not _FOR_BEFORE.search(text, max(0, base + t["start"] - 12), base + t["start"])
+    ):
+        return []  # "a tapering schedule of oral steroids lasting <7 days": how long a course lasts
     # ("taking the drug for > 6 weeks", "maintenance on AZT for at least 6 weeks": how long an exposure
     # has lasted is a window too, as the golds read all 157 "for at least N weeks" they mark)
     out = []
