@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .brat import GUIDE_WORD, PARTICIPANT_WORD, QUALIFIED
+from .brat import GUIDE_WORD, PARTICIPANT_WORD, QUALIFIED, WITH_PARTICIPANTS
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
@@ -478,6 +478,21 @@ def _criterion_records(
             condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}"
             absorbed.add(id(e))
     entities_kept = [e for e in entities_kept if id(e) not in absorbed]
+    # "Male patients", "Female subjects": one Person, as the golds read them (male 27 of 36, female 15
+    # of 29 as one span); Chia marks the first word alone, which the BRAT writer writes
+    # (``brat.WITH_PARTICIPANTS``)
+    people_at = {e["start"]: e for e in entities_kept if e.get("rule") == PARTICIPANT_WORD}
+    joined: set[int] = set()
+    for e in entities_kept:
+        if e["type"] != "Person" or e.get("rule") == PARTICIPANT_WORD or id(e) in joined:
+            continue
+        next_word = _SPACE_THEN_WORD.match(local, e["end"])
+        participants = people_at.get(next_word.end() - 1) if next_word else None
+        if participants is not None and " " not in local[e["start"] : e["end"]].strip():
+            e["end"] = participants["end"]
+            e["rule"] = f"{e.get('rule', 'lexicon')}{WITH_PARTICIPANTS}"
+            joined.add(id(participants))
+    entities_kept = [e for e in entities_kept if id(e) not in joined]
     # the form or document after an informed consent is part of its mention ("signed informed consent
     # form", as the golds read 40 of 42 and Chia marks it)
     for e in entities_kept:

@@ -25,6 +25,9 @@ GUIDE_WORD = "guide-word"
 #: the suffix of the rule of a Condition that holds the qualifier before it ("active infection", as the
 #: golds read it); Chia marks the two apart, and the BRAT writer writes them so
 QUALIFIED = "+qualifier"
+#: the suffix of the rule of a Person that holds the word for every participant after it ("Male
+#: patients", as the golds read it); Chia marks the first word alone, and the BRAT writer writes that
+WITH_PARTICIPANTS = "+participants"
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
                 if guide is not None and guide.type == type_:
                     type_ = guide.chia_type
             start, end = e["span"]
+            if str((e.get("provenance") or {}).get("rule", "")).endswith(WITH_PARTICIPANTS):
+                end = start + len(e["text"].split(None, 1)[0])
             if str((e.get("provenance") or {}).get("rule", "")).endswith(QUALIFIED):
                 word_end = start + len(e["text"].split(None, 1)[0])
                 rest = start + len(e["text"]) - len(e["text"].split(None, 1)[1]) if " " in e["text"].strip() else end

@@ -267,3 +267,14 @@ def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_rec
         ("Symptomatic", "Qualifier"),
         ("brain metastases", "Condition"),
     ]
+
+
+def test_a_person_with_the_word_for_every_participant_is_one_mention_in_the_record() -> None:
+    # "Male patients": one Person in the golds (27 of 36); Chia marks "Male" alone
+    import extractor
+
+    text = "Inclusion Criteria:\nMale patients aged 18-65\n"
+    record = extractor.extract(text)
+    people = [e["text"] for c in record["criteria"] for e in c["entities"] if e["type"] == "Person"]
+    assert "Male patients" in people and "patients" not in people
+    assert ("Male", "Person") in {(text[s:e], t) for s, e, t in brat.record_spans(record)}
