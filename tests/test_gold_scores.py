@@ -2891,6 +2891,58 @@ OTHER_TRIALS = {
         "constraints": 0.60,
         "windows": 0.60,
     },
+    "NCT00003780": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00497328": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.80,
+        "drugs": 0.70,
+    },
+    "NCT00004568": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.50,
+        "constraints": 0.60,
+    },
+    "NCT00000686": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT05335226": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
+    "NCT01978912": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT04686916": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.60,
+    },
+    "NCT03058588": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "sub_items": 0.45,
+    },
 }
 
 
