@@ -473,7 +473,8 @@ def _criterion_records(
             continue
         next_word = _SPACE_THEN_WORD.match(local, e["end"])
         condition = condition_at.get(next_word.end() - 1) if next_word else None
-        if condition is not None:
+        # (not over a coordination it qualifies as a whole: "Active hepatitis B or C")
+        if condition is not None and _QUALIFIER_JOIN.match(local, condition["end"]) is None:
             condition["start"] = e["start"]
             condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}"
             absorbed.add(id(e))

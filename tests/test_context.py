@@ -113,7 +113,7 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ),
         (
             "Exclusion Criteria:\nNo other active malignancy except nonmetastatic skin cancer",
-            "malignancy",
+            "active malignancy",
             "negated",
             True,
         ),
