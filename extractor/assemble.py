@@ -483,13 +483,18 @@ def _criterion_records(
     # of 29 as one span); Chia marks the first word alone, which the BRAT writer writes
     # (``brat.WITH_PARTICIPANTS``)
     people_at = {e["start"]: e for e in entities_kept if e.get("rule") == PARTICIPANT_WORD}
+    measured = {id(entities[i]) for i in referenced}
     joined: set[int] = set()
     for e in entities_kept:
         if e["type"] != "Person" or e.get("rule") == PARTICIPANT_WORD or id(e) in joined:
             continue
         next_word = _SPACE_THEN_WORD.match(local, e["end"])
         participants = people_at.get(next_word.end() - 1) if next_word else None
-        if participants is not None and " " not in local[e["start"] : e["end"]].strip():
+        if (
+            participants is not None
+            and " " not in local[e["start"] : e["end"]].strip()
+            and id(participants) not in measured  # (a threshold's subject stays its own mention)
+        ):
             e["end"] = participants["end"]
             e["rule"] = f"{e.get('rule', 'lexicon')}{WITH_PARTICIPANTS}"
             joined.add(id(participants))
