@@ -61,6 +61,14 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+
+
+def _mention_at_next_word(text: str, end: int, by_start: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The mention of ``by_start`` that starts at the word after ``end``, past spaces on the line."""
+    next_word = _SPACE_THEN_WORD.match(text, end)
+    return by_start.get(next_word.end() - 1) if next_word else None
+
+
 _CONSENT_FORM = re.compile(r"[ \t]+(?:forms?|documents?)\b", re.IGNORECASE)
 _SEE_GROUP = re.compile(
     r"\bsee\s+(?:the\s+)?(?:disease|patient|general|prior\s+concurrent)\s+(?:characteristics|eligibility\s+criteria|therapy)\b",
@@ -471,8 +479,7 @@ def _criterion_records(
     for e in entities_kept:
         if e["type"] != "Qualifier" or not of_condition.fullmatch(local[e["start"] : e["end"]]):
             continue
-        next_word = _SPACE_THEN_WORD.match(local, e["end"])
-        condition = condition_at.get(next_word.end() - 1) if next_word else None
+        condition = _mention_at_next_word(local, e["end"], condition_at)
         # (not over a coordination it qualifies as a whole: "Active hepatitis B or C")
         if condition is not None and _QUALIFIER_JOIN.match(local, condition["end"]) is None:
             condition["start"] = e["start"]
@@ -488,8 +495,7 @@ def _criterion_records(
     for e in entities_kept:
         if e["type"] != "Person" or e.get("rule") == PARTICIPANT_WORD or id(e) in joined:
             continue
-        next_word = _SPACE_THEN_WORD.match(local, e["end"])
-        participants = people_at.get(next_word.end() - 1) if next_word else None
+        participants = _mention_at_next_word(local, e["end"], people_at)
         if (
             participants is not None
             and " " not in local[e["start"] : e["end"]].strip()
