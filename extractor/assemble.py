@@ -532,7 +532,7 @@ def _criterion_records(
     ]
     # ... and a mention that starts with one ("written informed consent", "Known HIV infection") starts
     # after it, the word a mention of its own (golds: "written" 69 of 72 apart)
-    leading = _guide_words()[1][1]
+    leading = _guide_words()["Qualifier"]
     for e in entities_kept:
         lead_word = leading.match(local, e["start"])
         rest = _SPACE_THEN_WORD.match(local, lead_word.end(), e["end"]) if lead_word is not None else None
@@ -560,7 +560,7 @@ def _criterion_records(
                     }
                 )
                 taken_spans.append((used.start(), used.end()))
-    for type_, words in _guide_words():
+    for type_, words in _guide_words().items():
         for word in words.finditer(local, heading_end):
             if not any(s < word.end() and word.start() < end for s, end in taken_spans):
                 derived.append({"start": word.start(), "end": word.end(), "type": type_, "rule": GUIDE_WORD})
@@ -1039,15 +1039,10 @@ def _type_drug_therapies(criterion: dict[str, Any]) -> None:
 
 
 @cache
-def _guide_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return (
-        ("Observation", word_pattern("guide_observation_words")),
-        ("Qualifier", word_pattern("guide_qualifier_words")),
-        ("Negation", word_pattern("guide_negation_words")),
-        ("Temporal", word_pattern("guide_temporal_words")),
-        ("Measurement", word_pattern("guide_measurement_words")),
-        ("Condition", word_pattern("guide_condition_words")),
-    )
+def _guide_words() -> dict[str, re.Pattern[str]]:
+    """``words.json`` ``guide_<type>_words`` by the mention type they name."""
+    types = ("Observation", "Qualifier", "Negation", "Temporal", "Measurement", "Condition")
+    return {type_: word_pattern(f"guide_{type_.lower()}_words") for type_ in types}
 
 
 @cache
@@ -2025,17 +2020,17 @@ def _state_window(
     )
     if measure not in ("duration", "time since"):
         return []
-    if measure == "duration" and subs and entities[subs[0]]["type"] not in _LASTING_TYPES:
-        return []
-    if (
-        measure == "duration"
-        and subs
-        and entities[subs[0]]["type"] not in ("Condition", "Observation")
-        and not _FOR_BEFORE.search(text, max(0, base + t["start"] - 12), base + t["start"])
-    ):
-        return []  # "a tapering schedule of oral steroids lasting <7 days": how long a course lasts
-    # ("taking the drug for > 6 weeks", "maintenance on AZT for at least 6 weeks": how long an exposure
-    # has lasted is a window too, as the golds read all 157 "for at least N weeks" they mark)
+    if measure == "duration" and subs:
+        subject_type = entities[subs[0]]["type"]
+        if subject_type not in _LASTING_TYPES:
+            return []
+        # how long an exposure has lasted is a window too ("maintenance on AZT for at least 6 weeks", as
+        # the golds read all 157 "for at least N weeks" they mark), not how long a course lasts ("a
+        # tapering schedule of oral steroids lasting <7 days")
+        if subject_type not in ("Condition", "Observation") and not _FOR_BEFORE.search(
+            text, max(0, base + t["start"] - 12), base + t["start"]
+        ):
+            return []
     out = []
     for comparator, value in bounds:
         iso, days = iso_duration(float(value or 0), t["ucum"])  # (every bound is a number: checked above)

@@ -6,6 +6,7 @@ which is how BRAT, INCEpTION and the Chia corpus count them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ PARTICIPANT_WORD = "participant-word"
 #: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``; the anchor inside "at
 #: screening"): in the record, not in BRAT
 GUIDE_WORD = "guide-word"
+_FIRST_WORD = re.compile(r"(\S+)\s+(?=\S)")
 #: the suffix of the rule of a Condition that holds the qualifier before it ("active infection", as the
 #: golds read it); Chia marks the two apart, and the BRAT writer writes them so
 QUALIFIED = "+qualifier"
@@ -135,14 +137,14 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
                 if guide is not None and guide.type == type_:
                     type_ = guide.chia_type
             start, end = e["span"]
-            if str((e.get("provenance") or {}).get("rule", "")).endswith(WITH_PARTICIPANTS):
-                end = start + len(e["text"].split(None, 1)[0])
-            if str((e.get("provenance") or {}).get("rule", "")).endswith(QUALIFIED):
-                word_end = start + len(e["text"].split(None, 1)[0])
-                rest = start + len(e["text"]) - len(e["text"].split(None, 1)[1]) if " " in e["text"].strip() else end
+            rule = str((e.get("provenance") or {}).get("rule", ""))
+            first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
+            if first is not None and rule.endswith(WITH_PARTICIPANTS):
+                end = start + len(first.group(1))
+            elif first is not None and rule.endswith(QUALIFIED):
                 if wanted is None or "Qualifier" in wanted:
-                    out.add((start, word_end, "Qualifier"))
-                start = rest
+                    out.add((start, start + len(first.group(1)), "Qualifier"))
+                start += first.end()
             if wanted is None or type_ in wanted:
                 out.add((start, end, type_))
     return sorted(out)
