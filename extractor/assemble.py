@@ -61,6 +61,8 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
+_HYPHENED_AFTER = re.compile(r"-[A-Za-z]+\b")
 
 
 def _mention_at_next_word(text: str, end: int, by_start: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
@@ -562,8 +564,13 @@ def _criterion_records(
                 taken_spans.append((used.start(), used.end()))
     for type_, words in _guide_words().items():
         for word in words.finditer(local, heading_end):
-            if not any(s < word.end() and word.start() < end for s, end in taken_spans):
-                derived.append({"start": word.start(), "end": word.end(), "type": type_, "rule": GUIDE_WORD})
+            # the whole of a hyphened word ("non-compliance", "well-documented"), never half of it
+            before = _HYPHENED_BEFORE.search(local, 0, word.start())
+            after = _HYPHENED_AFTER.match(local, word.end())
+            start = before.start() if before is not None else word.start()
+            end_ = after.end() if after is not None else word.end()
+            if not any(s < end_ and start < end for s, end in taken_spans):
+                derived.append({"start": start, "end": end_, "type": type_, "rule": GUIDE_WORD})
     # an organ system's label in a PDQ listing ("Hepatic: Bilirubin ...") names what its items measure,
     # the organ's function, as the golds read it (hepatic 70 of 72, renal 70 of 72, hematopoietic 69)
     function_labels = _function_headings()

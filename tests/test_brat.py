@@ -231,6 +231,30 @@ def test_a_word_the_guide_marks_alone_is_in_the_record_but_no_chia_annotation() 
     assert "HIV infection" in spans
 
 
+@pytest.mark.parametrize(
+    ("text", "word", "type_"),
+    [
+        # golds: unable 29 Observation of 52 marked alone (23 Negation), inability 15 of 17,
+        # unwillingness 8 of 8, refusal 5 of 5, compliance 14 exact and 30 inside a longer Observation
+        # of 48, unlikely 11 Qualifier of 12
+        ("Exclusion Criteria:\nUnable to swallow tablets\n", "Unable", "Observation"),
+        ("Exclusion Criteria:\nInability to give informed consent\n", "Inability", "Observation"),
+        ("Exclusion Criteria:\nUnwillingness to use contraception\n", "Unwillingness", "Observation"),
+        ("Exclusion Criteria:\nRefusal of blood transfusion\n", "Refusal", "Observation"),
+        # the whole of a hyphened word
+        ("Exclusion Criteria:\nHistory of non-compliance with study procedures\n", "non-compliance", "Observation"),
+        ("Exclusion Criteria:\nPatients unlikely to survive 3 months\n", "unlikely", "Qualifier"),
+    ],
+)
+def test_words_the_guide_marks_alone(text: str, word: str, type_: str) -> None:
+    import extractor
+
+    record = extractor.extract(text)
+    found = {(e["text"], e["type"]): e for c in record["criteria"] for e in c["entities"]}
+    assert found[(word, type_)]["provenance"]["rule"] == brat.GUIDE_WORD
+    assert word not in {text[s:e] for s, e, _ in brat.record_spans(record)}
+
+
 def test_the_anchor_inside_at_screening_is_a_mention_in_the_record_but_no_chia_annotation() -> None:
     # the golds mark "screening" apart in 68 of 86 "at screening"; Chia in 29 of 102
     import extractor
