@@ -261,6 +261,21 @@ def test_with_or_without_is_no_negation_mention() -> None:
     assert "Negation" not in types
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exclusion Criteria:\nActive opportunistic infection not specifically allowed.\n",
+        "Exclusion Criteria:\nConcurrent chemotherapy not permitted\n",
+    ],
+)
+def test_not_allowed_is_no_negation_mention(text: str) -> None:
+    # the golds mark none of 8 "not (specifically) allowed / permitted"; what is excluded is there
+    record = extractor.extract(text)
+    types = [e["type"] for c in record["criteria"] for e in c["entities"]]
+    assert "Negation" not in types
+    assert not any(e["assertion"]["negated"] for c in record["criteria"] for e in c["entities"] if "assertion" in e)
+
+
 def test_negated_and_excepted_drugs_keep_their_drug_records() -> None:
     record = extractor.extract(
         "Exclusion Criteria:\n* Subjects who take anticoagulants, except for antiplatelet agents\n"

@@ -259,6 +259,13 @@ def test_pneumocystis_pneumonia_is_one_condition() -> None:
     assert conditions == [("Pneumocystis carinii pneumonia", "pneumocystis pneumonia")]
 
 
+def test_an_overdose_is_one_condition_with_its_drug() -> None:
+    record = extractor.extract("Exclusion Criteria:\n* Opioid overdose within the past year\n")
+    found = [(e["text"], e["type"]) for e in record["criteria"][0]["entities"]]
+    assert ("Opioid overdose", "Condition") in found
+    assert ("Opioid", "Drug") not in found
+
+
 def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     text = (
         "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
