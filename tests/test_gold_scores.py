@@ -2943,6 +2943,63 @@ OTHER_TRIALS = {
         "entities_overlap": 0.60,
         "sub_items": 0.45,
     },
+    "NCT00496938": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.50,
+        "windows": 0.80,
+        "drugs": 0.65,
+    },
+    "NCT00003354": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004996": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00000660": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.25,
+        "windows": 0.55,
+        "drugs": 0.70,
+        "sub_items": 0.90,
+    },
+    "NCT03086122": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT04925570": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.60,
+    },
+    "NCT05100654": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT06076850": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.45,
+        "drugs": 0.75,
+    },
 }
 
 
