@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .brat import GUIDE_WORD, PARTICIPANT_WORD, QUALIFIED, WITH_PARTICIPANTS
+from .brat import GUIDE_WORD, PARTICIPANT_WORD, PARTNER_WORD, QUALIFIED, WITH_PARTICIPANTS
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
@@ -400,9 +400,17 @@ def _criterion_records(
     for e in entities:
         if e.get("unconfirmed") and e["type"] == "Person" and local[e["start"] : e["end"]].lower() in _everyone():
             e["unconfirmed"], e["rule"] = False, PARTICIPANT_WORD
+        elif e.get("unconfirmed") and e["type"] == "Person" and local[e["start"] : e["end"]].lower() in _partners():
+            e["unconfirmed"], e["rule"] = False, PARTNER_WORD  # ("partner", "sexual partners")
         elif e.get("unconfirmed") and e["type"] == "Person" and _MODAL_AFTER.match(local, e["end"]):
             # ("Fertile patients must use effective contraception": what they must do is a condition on them)
             e["unconfirmed"] = False
+    # ... and a Person word right before a partner is the partner's ("female partner"), all of it in the
+    # record only
+    partner_at = {e["start"]: e for e in entities if e.get("rule") == PARTNER_WORD}
+    for e in entities:
+        if e.get("unconfirmed") and e["type"] == "Person" and _mention_at_next_word(local, e["end"], partner_at):
+            e["unconfirmed"], e["rule"] = False, PARTNER_WORD
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
 
     def targeted(e: dict[str, Any]) -> bool:
@@ -491,7 +499,7 @@ def _criterion_records(
     # "Male patients", "Female subjects": one Person, as the golds read them (male 27 of 36, female 15
     # of 29 as one span); Chia marks the first word alone, which the BRAT writer writes
     # (``brat.WITH_PARTICIPANTS``)
-    people_at = {e["start"]: e for e in entities_kept if e.get("rule") == PARTICIPANT_WORD}
+    people_at = {e["start"]: e for e in entities_kept if e.get("rule") in (PARTICIPANT_WORD, PARTNER_WORD)}
     measured = {id(entities[i]) for i in referenced}
     joined: set[int] = set()
     for e in entities_kept:
@@ -504,7 +512,8 @@ def _criterion_records(
             and id(participants) not in measured  # (a threshold's subject stays its own mention)
         ):
             e["end"] = participants["end"]
-            e["rule"] = f"{e.get('rule', 'lexicon')}{WITH_PARTICIPANTS}"
+            if e.get("rule") != PARTNER_WORD:
+                e["rule"] = f"{e.get('rule', 'lexicon')}{WITH_PARTICIPANTS}"
             joined.add(id(participants))
     entities_kept = [e for e in entities_kept if id(e) not in joined]
     # the form or document after an informed consent is part of its mention ("signed informed consent
@@ -1472,6 +1481,11 @@ def _has_any(node: dict[str, Any]) -> bool:
 @cache
 def _everyone() -> frozenset[str]:
     return frozenset(word_list("everyone"))
+
+
+@cache
+def _partners() -> frozenset[str]:
+    return frozenset(word_list("partner_words"))
 
 
 def _refs(tree: dict[str, Any]) -> list[str]:

@@ -23,6 +23,9 @@ PARTICIPANT_WORD = "participant-word"
 #: ``words.json`` ``guide_observation_words``, ``guide_qualifier_words``; the anchor inside "at
 #: screening"): in the record, not in BRAT
 GUIDE_WORD = "guide-word"
+#: the rule of a Person mention that names a participant's partner ("partner", "sexual partners": golds
+#: 50 of 56 a Person; Chia train marks 3 of 48 so): in the record, not in BRAT
+PARTNER_WORD = "partner-word"
 _FIRST_WORD = re.compile(r"(\S+)\s+(?=\S)")
 #: the suffix of the rule of a Condition that holds the qualifier before it ("active infection", as the
 #: golds read it); Chia marks the two apart, and the BRAT writer writes them so
@@ -125,7 +128,7 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
     out = set()
     for criterion in record.get("criteria", []):
         for e in criterion.get("entities", []):
-            if (e.get("provenance") or {}).get("rule") in (PARTICIPANT_WORD, GUIDE_WORD):
+            if (e.get("provenance") or {}).get("rule") in (PARTICIPANT_WORD, GUIDE_WORD, PARTNER_WORD):
                 continue
             type_ = e["type"]
             if type_ == "Drug" and drug_therapy(e["text"]) is not None:

@@ -47,6 +47,7 @@ def _words() -> dict[str, Any]:
         re.IGNORECASE,
     )
     w["_exception"] = re.compile(rf"[\s,;(]*(?:{trie_pattern(sorted(word_list('exception_leads')))})\b", re.IGNORECASE)
+    w["partners"] = frozenset(word_list("partner_words"))
     w["_or"] = re.compile(w["connector_or"], re.IGNORECASE)
     w["_and"] = re.compile(w["connector_and"], re.IGNORECASE)
     # joined analytes ("AST/ALT", "Cr or BUN", "AST, ALT and ALP"): a real connector, not mere adjacency
@@ -209,6 +210,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             and not (posture and entities[i]["start"] >= posture.start())
             and entities[i]["end"] <= t["end"]
             and entities[i].get("normalized") not in words["context_only_normalized"]  # "History of >1 fall"
+            # a partner's months are how long the partnership or a pregnancy lasted ("a sexual partner of
+            # at least 6 months", "partner is more than 3 months pregnant"), not the partner's age
+            and not (
+                entities[i]["type"] == "Person"
+                and text[entities[i]["start"] : entities[i]["end"]].lower() in words["partners"]
+            )
             # a person is measured in years (an age), never in drinks a day ("For women: more than 3
             # drinks in a single day"), nor by a score ("Sexual Health Inventory-Male (SHI-M) score of 21")
             and not (
