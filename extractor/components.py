@@ -1162,6 +1162,11 @@ def _non_concept_names() -> frozenset[str]:
 
 
 @cache
+def _not_qualifier_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("not_qualifier_words"))
+
+
+@cache
 def _microorganism_names() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("microorganism_names"))
 
@@ -1232,6 +1237,8 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
     of it is left."""
     if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _non_concept_names():
         return None
+    if span[2] == "Qualifier" and text[span[0] : span[1]].strip().lower() in _not_qualifier_words():
+        return None  # "Other malignancy": "other" sets nothing apart
     if span[2] in _CONCEPT_TYPES and in_citation(text, span[0], span[1]):
         return None  # "(Yang, Rendas-Baum, Varon, & Kosinski, 2011)": authors
     if span[2] == "Drug" and _NOT_A_DRUG.fullmatch(text, span[0], span[1]):
