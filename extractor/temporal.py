@@ -56,7 +56,7 @@ _LEAD = (
     # (not after "within": "within a minimum of 6 weeks prior to study treatment" is within)
     r"|(?:for\s+)?(?<!within\s)an?\s+(?:minimum|maximum)\s+of"
     r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
-    r"|greater\s+than|not?\s+(?:more|longer)\s+than|up\s+to|over|[<>≤≥]=?|=)"
+    r"|greater\s+than|not?\s+(?:more|longer|greater)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
 # ("≥ 7 days post last chemotherapy": "post" as a word of its own counts from an event, as "since" does)
 # ("14 days must have elapsed since the completion of therapy", "2 weeks must have elapsed for local
