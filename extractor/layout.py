@@ -320,10 +320,21 @@ _INLINE_HEADER = re.compile(
 )
 
 
+_TRAILING_HEADER = re.compile(
+    r"(?<=[.;)])[ \t]+(?=(?:inclusion|exclusion)[ \t]+criteria[ \t]*[:：]?[ \t]*$)", re.IGNORECASE
+)
+
+
 def _unfold_headers(text: str, line: Line) -> list[Line]:
     """A line that holds a whole list whose line breaks were lost (``_dash_cuts``: "Inclusion
     Criteria:- Males ... older. Exclusion Criteria:- Primary ...") cut before each section header
     inside it after a sentence's end; any other line as it is."""
+    trailing = _TRAILING_HEADER.search(text, line.start, line.end)
+    if trailing is not None and len(text[line.start : trailing.start()].split()) >= 3:
+        # (not a numbered header, "1. Inclusion Criteria") "Able to provide informed consent. Exclusion Criteria": a header the record's line breaks
+        # lost, at the end of the last criterion before it
+        kept, header = _trim(text, line.start, trailing.start()), (trailing.end(), line.end)
+        return [Line(kept[0], kept[1], text[kept[0] : kept[1]]), Line(*header, text[header[0] : header[1]])]
     if len(line.text) < 60 or not _dash_cuts(text, line.start, line.end):
         return [line]
     cuts = [m.end() for m in _INLINE_HEADER.finditer(text, line.start, line.end)]

@@ -1717,6 +1717,18 @@ def test_numbered_section_headers_are_headers() -> None:
     assert found["exc-1"] == ("The subject has a penile prosthesis.", None)
 
 
+def test_a_header_at_the_end_of_the_last_criterion_before_it_is_a_header() -> None:
+    # a legacy record that lost the line break before its header: "... consent. Exclusion Criteria"
+    text = (
+        "Inclusion Criteria\r\n\r\n  -  Available for follow-up for at least 6 months.\r\n\r\n"
+        "  -  Able to provide informed consent. Exclusion Criteria\r\n\r\n  -  Intractable diarrhea.\r\n"
+    )
+    found = _parents(text)
+    assert sorted(found) == ["exc-1", "inc-1", "inc-2"]
+    assert found["inc-2"][0] == "Able to provide informed consent."
+    assert found["exc-1"][0] == "Intractable diarrhea."
+
+
 def test_a_numbered_line_that_names_exclusion_is_no_header() -> None:
     found = _parents("Inclusion Criteria:\n1. Adults\n2. Exclusion of other causes of anaemia\n")
     assert found["inc-2"] == ("Exclusion of other causes of anaemia", None)
