@@ -3000,6 +3000,63 @@ OTHER_TRIALS = {
         "constraints": 0.45,
         "drugs": 0.75,
     },
+    "NCT00000710": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.45,
+        "drugs": 0.70,
+        "sub_items": 0.75,
+    },
+    "NCT00004262": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.65,
+        "drugs": 0.95,
+    },
+    "NCT00005618": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.80,
+        "constraints": 0.55,
+        "windows": 0.75,
+        "drugs": 0.85,
+        "sub_items": 0.80,
+    },
+    "NCT00492024": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.60,
+        "constraints": 0.05,
+        "windows": 0.60,
+        "sub_items": 0.50,
+    },
+    "NCT00652262": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT05756322": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00498680": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT01122264": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
