@@ -411,6 +411,11 @@ def _criterion_records(
     for e in entities:
         if e.get("unconfirmed") and e["type"] == "Person" and _mention_at_next_word(local, e["end"], partner_at):
             e["unconfirmed"], e["rule"] = False, PARTNER_WORD
+    # ... and a short form whose text is about its concept ("ED" where erections are named)
+    for e in entities:
+        about = _abbreviations_in_context().get(local[e["start"] : e["end"]]) if e.get("unconfirmed") else None
+        if about is not None and about.search(text):
+            e["unconfirmed"] = False
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
 
     def targeted(e: dict[str, Any]) -> bool:
@@ -1481,6 +1486,12 @@ def _has_any(node: dict[str, Any]) -> bool:
 @cache
 def _everyone() -> frozenset[str]:
     return frozenset(word_list("everyone"))
+
+
+@cache
+def _abbreviations_in_context() -> dict[str, re.Pattern[str]]:
+    table = load_json("words.json")["abbreviations_in_context"]
+    return {k: re.compile(v, re.IGNORECASE) for k, v in table.items() if k != "_"}
 
 
 @cache

@@ -266,6 +266,21 @@ def test_an_overdose_is_one_condition_with_its_drug() -> None:
     assert ("Opioid", "Drug") not in found
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # "ED" names erectile dysfunction where the text is about erections ...
+        ("Exclusion Criteria:\n* Men with ED of neuropathological origin\n* IIEF score below 21\n", True),
+        # ... and nothing where it is not (an emergency department)
+        ("Exclusion Criteria:\n* ED visit within 30 days\n", False),
+    ],
+)
+def test_a_short_form_names_its_concept_where_the_text_is_about_it(text: str, found: bool) -> None:
+    record = extractor.extract(text)
+    names = [(e["text"], e.get("normalized")) for c in record["criteria"] for e in c["entities"]]
+    assert (("ED", "erectile dysfunction") in names) is found
+
+
 def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     text = (
         "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
