@@ -1293,6 +1293,12 @@ def test_a_count_of_the_items_listed_is_an_at_least_tree(text: str, n: int, list
             [("heart", "heart disease"), ("lung", "lung disease"), ("liver", "liver disease")],
         ),
         ("No significant cardiac, hepatic, renal or pulmonary disease", [("cardiac", "cardiac disease")]),
+        # a medical, oncologic or CNS condition is named the same way
+        ("No medical or psychiatric condition", [("medical", "medical condition")]),
+        (
+            "No cardiovascular, oncologic, renal, or hepatic condition",
+            [("oncologic", "oncologic condition"), ("renal", "renal condition")],
+        ),
     ],
 )
 def test_organs_listed_before_a_disease_name_a_mention_each(text: str, members: list[tuple[str, str]]) -> None:
