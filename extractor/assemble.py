@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from . import __version__
 from .analysis import Analysis, analyse_spans
-from .brat import GUIDE_WORD, PARTICIPANT_WORD, PARTNER_WORD, QUALIFIED, WITH_PARTICIPANTS
+from .brat import GUIDE_WORD, PARTICIPANT_WORD, PARTNER_WORD, QUALIFIED, WITH_GRADE, WITH_PARTICIPANTS
 from .components import ASSERTED_TYPES, CONCEPT_TYPES, MODEL_COMPONENT_RULES
 from .formulas import differences_from_published
 from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_starts, starts_its_line
@@ -61,6 +61,7 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
 _HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
 _HYPHENED_AFTER = re.compile(r"-[A-Za-z]+\b")
 
@@ -603,6 +604,13 @@ def _criterion_records(
                     "rule": "function-label",
                 }
             )
+    # "grade 3 or greater neurotoxicity": the grade word is the value's, as the golds read it (41 of
+    # 62 "grade N" inside the Value); Chia leaves it out (15 of 21), and the BRAT writer writes that
+    # (rule suffix ``brat.WITH_GRADE``), unless a mention holds the word ("CTCAE grade >= 2")
+    for d in derived:
+        grade = _GRADE_BEFORE.search(local, max(0, d["start"] - 12), d["start"]) if d["type"] == "Value" else None
+        if grade is not None and not any(e["start"] < grade.end() and grade.start() < e["end"] for e in entities_kept):
+            d["start"], d["rule"] = grade.start(), f"{d['rule']}{WITH_GRADE}"
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 

@@ -33,6 +33,9 @@ QUALIFIED = "+qualifier"
 #: the suffix of the rule of a Person that holds the word for every participant after it ("Male
 #: patients", as the golds read it); Chia marks the first word alone, and the BRAT writer writes that
 WITH_PARTICIPANTS = "+participants"
+#: the suffix of the rule of a Value that holds the word "grade" before its number ("grade 3 or greater",
+#: as the golds read it); Chia marks the number and its comparator alone, and the BRAT writer writes that
+WITH_GRADE = "+grade"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
             first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
             if first is not None and rule.endswith(WITH_PARTICIPANTS):
                 end = start + len(first.group(1))
+            elif first is not None and rule.endswith(WITH_GRADE):
+                start += first.end()
             elif first is not None and rule.endswith(QUALIFIED):
                 if wanted is None or "Qualifier" in wanted:
                     out.add((start, start + len(first.group(1)), "Qualifier"))
