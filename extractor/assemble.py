@@ -607,10 +607,13 @@ def _criterion_records(
     # "grade 3 or greater neurotoxicity": the grade word is the value's, as the golds read it (41 of
     # 62 "grade N" inside the Value); Chia leaves it out (15 of 21), and the BRAT writer writes that
     # (rule suffix ``brat.WITH_GRADE``), unless a mention holds the word ("CTCAE grade >= 2")
-    for d in derived:
-        grade = _GRADE_BEFORE.search(local, max(0, d["start"] - 12), d["start"]) if d["type"] == "Value" else None
-        if grade is not None and not any(e["start"] < grade.end() and grade.start() < e["end"] for e in entities_kept):
-            d["start"], d["rule"] = grade.start(), f"{d['rule']}{WITH_GRADE}"
+    for graded in derived:
+        at = graded["start"]
+        grade_word = _GRADE_BEFORE.search(local, max(0, at - 12), at) if graded["type"] == "Value" else None
+        if grade_word is not None and not any(
+            e["start"] < grade_word.end() and grade_word.start() < e["end"] for e in entities_kept
+        ):
+            graded["start"], graded["rule"] = grade_word.start(), f"{graded['rule']}{WITH_GRADE}"
     index_of = {id(e): i for i, e in enumerate(entities)}
     all_entities = sorted(entities_kept + derived, key=lambda x: (x["start"], -x["end"]))
 
