@@ -61,6 +61,7 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
 _HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
 _HYPHENED_AFTER = re.compile(r"-[A-Za-z]+\b")
@@ -381,7 +382,11 @@ def _criterion_records(
             # stay part of the Value ("greater than or | equal to 7.5 g/dL", "0.25 | cm² to 5.0 cm²")
             cut_start = local[item["start"] : m["start"]] if m["start"] > item["start"] else ""
             cut_end = local[m["end"] : item["end"]] if m["end"] < item["end"] else ""
-            if not (cut_start and (COMPARATOR_RE.search(cut_start) or _DIGIT.search(cut_start))):
+            # (nor does one after the "no" of "no greater than 1.5 mg/dL", the comparator's first word)
+            if not (
+                cut_start
+                and (COMPARATOR_RE.search(cut_start) or _DIGIT.search(cut_start) or _NO_BEFORE.fullmatch(cut_start))
+            ):
                 item["start"] = m["start"]
             if not (cut_end and _DIGIT.search(cut_end)):
                 item["end"] = m["end"]

@@ -435,6 +435,8 @@ def test_start_guards_know_every_case_fold_of_a_letter() -> None:
         ("Hemoglobin greater than or equal to 7.5 g/dL", ["greater than or equal to 7.5 g/dL"], ["Hemoglobin"]),
         # nor one that ends before the second number and its unit
         ("Ulcer area 0.25 cm² to 5.0 cm²", ["0.25 cm² to 5.0 cm²"], ["Ulcer area"]),
+        # nor the "no" of "no greater than" (golds: 149 such Values with it)
+        ("Bilirubin no greater than 1.5 mg/dL", ["no greater than 1.5 mg/dL"], ["Bilirubin"]),
         # the measure between its bounds stays a mention, with a Value on each side
         ("7.0% ≤ HbA1c ≤ 10.5%", ["7.0%", "≤ 10.5%"], ["HbA1c"]),
     ],
