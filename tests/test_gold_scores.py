@@ -3057,6 +3057,61 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    "NCT00001632": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.65,
+        "constraints": 0.45,
+        "sub_items": 0.60,
+    },
+    "NCT00005902": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.75,
+        "drugs": 0.65,
+    },
+    "NCT00002772": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+        "windows": 0.60,
+        "drugs": 0.95,
+        "sub_items": 0.75,
+    },
+    "NCT00003878": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT06058104": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+        "constraints": 0.75,
+        "windows": 0.95,
+    },
+    "NCT00507286": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT03089294": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.85,
+        "drugs": 0.75,
+    },
+    "NCT00544076": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.20,
+        "drugs": 0.70,
+    },
 }
 
 
