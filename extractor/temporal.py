@@ -529,7 +529,11 @@ _RELATION_BEFORE = re.compile(
 )
 _AND_RE = re.compile(r"\s+and\s+(?=\S)", re.IGNORECASE)
 _DURING_RE = re.compile(
-    r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time)\b", re.IGNORECASE
+    r"\b(?:during\s+the\s+(?:same\s+)?(?:study\s+)?(?:period|trial|study)|at\s+the\s+same\s+time"
+    # ("for the duration of the study", "throughout the study": the golds' Temporal mentions, 55 of them)
+    r"|(?:for|during)\s+(?:the\s+)?(?:planned\s+|projected\s+|entire\s+|whole\s+)?duration\s+of\s+(?:the\s+)?"
+    r"(?:study|trial)(?:\s+participation)?|throughout\s+the\s+(?:entire\s+)?(?:study|trial)(?:\s+(?:duration|period))?)\b",
+    re.IGNORECASE,
 )
 
 

@@ -393,3 +393,19 @@ def test_a_time_since_an_event_names_the_duration_and_prior_as_mentions(text: st
     (criterion,) = record["criteria"]
     assert [w["text"] for w in criterion["windows"]] == [text]
     assert sorted(e["text"] for e in criterion["entities"] if e["type"] == "Temporal") == sorted(temporal)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Agree to use contraception for the duration of the study", "for the duration of the study"),
+        ("Women must use contraception throughout the study", "throughout the study"),
+        ("No other investigational drugs during the study", "during the study"),
+    ],
+)
+def test_the_study_period_is_a_temporal_mention_and_no_window(text: str, phrase: str) -> None:
+    # the golds mark 55 "for the duration of the study" / "throughout the study" as Temporal mentions,
+    # with a window in only 3; "during the study" the same
+    record = extract_lines(text)
+    assert phrase in [e["text"] for e in all_items(record, "entities") if e["type"] == "Temporal"]
+    assert not all_items(record, "windows")
