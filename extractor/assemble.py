@@ -61,6 +61,7 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
 _HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
@@ -423,6 +424,15 @@ def _criterion_records(
         if about is not None and about.search(text):
             e["unconfirmed"] = False
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
+    # what an "anti-" word acts against is no condition the patient has ("anti-tumor treatment",
+    # "anti-HIV therapy")
+    unconfirmed |= {
+        id(e)
+        for i, e in enumerate(entities)
+        if e["type"] == "Condition"
+        and i not in referenced
+        and _ANTI_BEFORE.search(local, max(0, e["start"] - 6), e["start"])
+    }
 
     def targeted(e: dict[str, Any]) -> bool:
         """A model Drug in the list a targeting phrase leads is what drugs act on ("any drug targeting

@@ -281,6 +281,12 @@ def test_a_short_form_names_its_concept_where_the_text_is_about_it(text: str, fo
     assert (("ED", "erectile dysfunction") in names) is found
 
 
+def test_what_an_anti_word_acts_against_is_no_condition() -> None:
+    record = extractor.extract("Exclusion Criteria:\n* Prior systemic anti-tumor treatment\n* Brain tumor\n")
+    conditions = [e["text"] for c in record["criteria"] for e in c["entities"] if e["type"] == "Condition"]
+    assert conditions == ["Brain tumor"]
+
+
 def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     text = (
         "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
