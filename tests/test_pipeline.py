@@ -236,6 +236,13 @@ def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str)
     assert drugs[mention]["name"] == name and drugs[mention]["is_class"] is True
 
 
+def test_a_participants_relationship_is_an_observation() -> None:
+    # golds: "heterosexual relationship" 22 of 22, "sexual relationship" 9 of 9 an Observation
+    record = extractor.extract("Inclusion Criteria:\n* In a stable heterosexual relationship for 6 months\n")
+    found = [(e["text"], e["type"]) for e in record["criteria"][0]["entities"]]
+    assert ("heterosexual relationship", "Observation") in found
+
+
 def test_common_procedures_come_from_the_lexicon() -> None:
     nlp = extractor.load(model=False)
     doc = nlp("Prior PCI or CABG; planned bronchoscopy or chemoradiotherapy")
