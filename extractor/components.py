@@ -1235,6 +1235,10 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
     """A model span's edges after the checks on them (bullet, brackets, final preposition, a place's
     or an everyday service's name as a concept: "Hawaii" and "wifi" are no Drugs); None where nothing
     of it is left."""
+    start = span[0]
+    while 0 < start < span[1] and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1  # "A1C level": the model's finer tokens split "A1C"; a span starts at a word's start
+    span = (start, *span[1:])
     if span[2] in _CONCEPT_TYPES and text[span[0] : span[1]].strip().lower() in _non_concept_names():
         return None
     if span[2] == "Qualifier" and text[span[0] : span[1]].strip().lower() in _not_qualifier_words():

@@ -536,6 +536,13 @@ def test_names_of_single_icd10cm_conditions_are_condition_mentions(text: str, co
     assert all(found[k]["type"] == "Condition" for k in conditions)
 
 
+def test_a_model_span_starts_at_a_words_start() -> None:
+    # the model's finer tokens split "A1C" into "A" and "1C"; a span never starts inside the word
+    record = extractor.extract("Exclusion Criteria:\nA1C level above 8.5%\n")
+    measurements = [e["text"] for c in record["criteria"] for e in c["entities"] if e["type"] == "Measurement"]
+    assert measurements == ["A1C level"]
+
+
 def test_vocabulary_names_can_be_switched_off() -> None:
     nlp = load({"criteria_model_entities": {"condition_names": False, "drug_names": False}})
     doc = nlp("Persistent diarrhea after esmolol")
