@@ -218,8 +218,13 @@ def _criterion_records(
     statuses: list[tuple[int, int]] = []
     shared = Counter((q["start"], q["end"]) for q in qualitative)  # "HIV, HBV, or HCV positive": of each
     for q in [q for q in qualitative if shared[(q["start"], q["end"])] == 1 and _condition_status(local, entities, q)]:
-        entities[q["subject"]]["end"] = q["end"]
-        entities[q["subject"]]["normalized"] = None
+        condition = entities[q["subject"]]
+        condition["end"] = q["end"]
+        if q.get("value") == "negative" and "assertion" in condition:
+            # ("HIV negative": no HIV infection, the disease's name kept, as the golds read 19 of 21)
+            condition["assertion"]["negated"] = True
+        elif q.get("value") != "negative":
+            condition["normalized"] = None
         statuses.append((q["start"], q["end"]))
         qualitative.remove(q)
     targets = window_targets(local, entities, windows, thresholds, subjects, heading_end)
