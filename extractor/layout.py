@@ -321,7 +321,9 @@ _INLINE_HEADER = re.compile(
 
 
 _TRAILING_HEADER = re.compile(
-    r"(?<=[.;)])[ \t]+(?=(?:inclusion|exclusion)[ \t]+criteria[ \t]*[:：]?[ \t]*$)", re.IGNORECASE
+    r"(?<=[.;)])[ \t]+(?=(?i:inclusion|exclusion)[ \t]+(?i:criteria)[ \t]*[:：]?[ \t]*$)"
+    # ("... for the duration of the study Exclusion Criteria:": no stop before it, its capitals and colon)
+    r"|(?<=\w)[ \t]+(?=(?:Inclusion|Exclusion|INCLUSION|EXCLUSION)[ \t]+(?:Criteria|CRITERIA)[ \t]*[:：][ \t]*$)"
 )
 
 
@@ -330,9 +332,10 @@ def _unfold_headers(text: str, line: Line) -> list[Line]:
     Criteria:- Males ... older. Exclusion Criteria:- Primary ...") cut before each section header
     inside it after a sentence's end; any other line as it is."""
     trailing = _TRAILING_HEADER.search(text, line.start, line.end)
-    if trailing is not None and len(text[line.start : trailing.start()].split()) >= 3:
-        # (not a numbered header, "1. Inclusion Criteria") "Able to provide informed consent. Exclusion Criteria": a header the record's line breaks
-        # lost, at the end of the last criterion before it
+    if trailing is not None and len(text[line.start : trailing.start()].split()) >= 3 and _BULLET.match(line.text):
+        # "Able to provide informed consent. Exclusion Criteria": a header the record's line breaks lost,
+        # at the end of the last bullet before it (not a numbered header, "1. Inclusion Criteria", nor
+        # a cohort's, "Erectile dysfunction cohort Inclusion Criteria:")
         kept, header = _trim(text, line.start, trailing.start()), (trailing.end(), line.end)
         return [Line(kept[0], kept[1], text[kept[0] : kept[1]]), Line(*header, text[header[0] : header[1]])]
     if len(line.text) < 60 or not _dash_cuts(text, line.start, line.end):

@@ -1733,6 +1733,11 @@ def test_a_header_at_the_end_of_the_last_criterion_before_it_is_a_header() -> No
     assert sorted(found) == ["exc-1", "inc-1", "inc-2"]
     assert found["inc-2"][0] == "Able to provide informed consent."
     assert found["exc-1"][0] == "Intractable diarrhea."
+    # ... also without a stop before it, where its capitals and colon say what it is
+    text = "Inclusion Criteria:\n* Age 18 or older\n* Contraception for the duration of the study Exclusion Criteria:\n* HIV\n"
+    found = _parents(text)
+    assert sorted(found) == ["exc-1", "inc-1", "inc-2"]
+    assert found["inc-2"][0] == "Contraception for the duration of the study"
 
 
 def test_a_numbered_line_that_names_exclusion_is_no_header() -> None:
