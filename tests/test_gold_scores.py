@@ -3112,6 +3112,62 @@ OTHER_TRIALS = {
         "windows": 0.20,
         "drugs": 0.70,
     },
+    "NCT00004276": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "windows": 0.75,
+        "drugs": 0.80,
+        "sub_items": 0.80,
+    },
+    "NCT00002174": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.65,
+        "sub_items": 0.80,
+    },
+    "NCT00006060": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.35,
+        "windows": 0.35,
+        "drugs": 0.55,
+        "sub_items": 0.85,
+    },
+    "NCT00003764": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.65,
+        "drugs": 0.20,
+        "sub_items": 0.95,
+    },
+    "NCT06605508": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+        "drugs": 0.95,
+    },
+    "NCT02492386": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.50,
+        "windows": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT01230762": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT06504472": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "drugs": 0.25,
+    },
 }
 
 
