@@ -220,6 +220,7 @@ def _criterion_records(
     for q in [q for q in qualitative if shared[(q["start"], q["end"])] == 1 and _condition_status(local, entities, q)]:
         condition = entities[q["subject"]]
         condition["end"] = q["end"]
+        condition["unconfirmed"] = False  # (its status says the lexicon's disease name is one here)
         if q.get("value") == "negative" and "assertion" in condition:
             # ("HIV negative": no HIV infection, the disease's name kept, as the golds read 19 of 21)
             condition["assertion"]["negated"] = True

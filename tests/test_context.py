@@ -158,6 +158,14 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         # a disease named with a negative status is no disease ("HIV negative": golds 19 of 21 negated)
         ("Inclusion Criteria:\nOther: HIV negative", "HIV negative", "negated", True),
         ("Inclusion Criteria:\nHIV seropositive", "HIV seropositive", "negated", False),
+        # ... whatever the criterion before it (the model's confirmation of "HIV" varies with its context)
+        (
+            "Inclusion Criteria:\r\n  -  No severe pulmonary disease including dyspnea with moderate to severe "
+            "exertion\r\n\r\n  -  HIV negative",
+            "HIV negative",
+            "negated",
+            True,
+        ),
         # "no more than" is a comparator, not a negation
         ("Inclusion Criteria:\nNo more than 1 prior chemotherapy regimen", "chemotherapy regimen", "negated", False),
         # what a participant must abstain from, refrain from or avoid is not to be there
