@@ -61,6 +61,7 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_NOT_RIGHT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:be\s+)?$", re.IGNORECASE)
 _ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
@@ -606,7 +607,12 @@ def _criterion_records(
             start = before.start() if before is not None else word.start()
             end_ = after.end() if after is not None else word.end()
             if not any(s < end_ and start < end for s, end in taken_spans):
-                derived.append({"start": start, "end": end_, "type": type_, "rule": GUIDE_WORD})
+                word_item: dict[str, Any] = {"start": start, "end": end_, "type": type_, "rule": GUIDE_WORD}
+                if type_ in ASSERTED:
+                    # ("not able to", "not willing to": negated, as the golds read 8 of 8)
+                    negated = _NOT_RIGHT_BEFORE.search(local, max(0, start - 12), start) is not None
+                    word_item["assertion"] = {"negated": negated, "historical": False, "hypothetical": False}
+                derived.append(word_item)
     # an organ system's label in a PDQ listing ("Hepatic: Bilirubin ...") names what its items measure,
     # the organ's function, as the golds read it (hepatic 70 of 72, renal 70 of 72, hematopoietic 69)
     function_labels = _function_headings()
