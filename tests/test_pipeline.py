@@ -217,6 +217,8 @@ def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
     ("text", "mention", "name"),
     [
         ("Use of NSAIDs within 2 weeks", "NSAIDs", "nsaids"),
+        ("Current use of recreational drugs", "recreational drugs", "recreational drugs"),
+        ("Use of street drugs", "street drugs", "illicit drugs"),
         ("Current treatment with beta-blockers", "beta-blockers", "beta blockers"),
         ("Taking an SSRI or SNRI", "SSRI", "ssris"),
         ("Chronic use of proton pump inhibitors", "proton pump inhibitors", "proton pump inhibitors"),
