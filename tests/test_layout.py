@@ -1740,6 +1740,12 @@ def test_a_header_at_the_end_of_the_last_criterion_before_it_is_a_header() -> No
     assert found["inc-2"][0] == "Contraception for the duration of the study"
 
 
+def test_a_number_after_a_bullet_symbol_is_the_items_marker() -> None:
+    text = "Inclusion Criteria:\n\n* 1)Age 20-60\n* 2)Presenting to the clinic\n* 3) history of low back pain\n"
+    found = _parents(text)
+    assert [found[k][0] for k in sorted(found)] == ["Age 20-60", "Presenting to the clinic", "history of low back pain"]
+
+
 def test_a_numbered_line_that_names_exclusion_is_no_header() -> None:
     found = _parents("Inclusion Criteria:\n1. Adults\n2. Exclusion of other causes of anaemia\n")
     assert found["inc-2"] == ("Exclusion of other causes of anaemia", None)
