@@ -3168,6 +3168,62 @@ OTHER_TRIALS = {
         "entities_overlap": 0.60,
         "drugs": 0.25,
     },
+    "NCT00006474": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.85,
+        "constraints": 0.90,
+        "windows": 0.80,
+        "drugs": 0.90,
+        "sub_items": 0.85,
+    },
+    "NCT00000848": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.70,
+        "drugs": 0.75,
+        "sub_items": 0.75,
+    },
+    "NCT00496678": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.25,
+        "windows": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004902": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00731666": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
+    "NCT03835182": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
+    "NCT05412966": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.50,
+        "drugs": 0.80,
+    },
+    "NCT03899298": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
 }
 
 
