@@ -193,6 +193,13 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             True,
         ),
+        # what the participant is to refrain from is also to come (golds 8 of 10 after "refrain from")
+        (
+            "Inclusion Criteria:\nRefrain from using recreational drugs during the study",
+            "recreational drugs",
+            "hypothetical",
+            True,
+        ),
         # ... within a few words of the cue: a mention further on is a mention of its own
         (
             "Inclusion Criteria:\nWomen abstaining from sexual intercourse as their usual lifestyle or "
