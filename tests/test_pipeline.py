@@ -280,6 +280,8 @@ def test_an_overdose_is_one_condition_with_its_drug() -> None:
     [
         # "ED" names erectile dysfunction where the text is about erections ...
         ("Exclusion Criteria:\n* Men with ED of neuropathological origin\n* IIEF score below 21\n", True),
+        # ... and a treatment of it, where a therapy word follows, is one Procedure
+        ("Exclusion Criteria:\n* Previous ED therapy within 4 weeks\n* IIEF score below 21\n", False),
         # ... and nothing where it is not (an emergency department)
         ("Exclusion Criteria:\n* ED visit within 30 days\n", False),
     ],
@@ -288,6 +290,8 @@ def test_a_short_form_names_its_concept_where_the_text_is_about_it(text: str, fo
     record = extractor.extract(text)
     names = [(e["text"], e.get("normalized")) for c in record["criteria"] for e in c["entities"]]
     assert (("ED", "erectile dysfunction") in names) is found
+    if "ED therapy" in text:
+        assert ("ED therapy", "erectile dysfunction treatment") in names
 
 
 def test_what_an_anti_word_acts_against_is_no_condition() -> None:
