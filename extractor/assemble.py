@@ -61,6 +61,12 @@ def _initials_of(long_form: str, short: str) -> bool:
 
 
 _SPACE_THEN_WORD = re.compile(r"[ \t]+\w")
+_AGE_OF_NO_ONE_BEFORE = re.compile(
+    r"\b(?:for|childbearing|child-bearing|reproductive|gestational|onset)\s+$", re.IGNORECASE
+)
+_AGE_OF_NO_ONE_AFTER = re.compile(
+    r"(?:-|\s+)(?:adjusted|corrected|matched|appropriate)\b|\s+of\s+onset\b", re.IGNORECASE
+)
 _NOT_RIGHT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:be\s+)?$", re.IGNORECASE)
 _ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
@@ -432,6 +438,18 @@ def _criterion_records(
         if about is not None and about.search(text):
             e["unconfirmed"] = False
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
+    # "age" that is no participant's ("normal for age", "women of childbearing age", "age-adjusted")
+    unconfirmed |= {
+        id(e)
+        for i, e in enumerate(entities)
+        if e["type"] == "Person"
+        and i not in referenced
+        and local[e["start"] : e["end"]].lower() == "age"
+        and (
+            _AGE_OF_NO_ONE_BEFORE.search(local, max(0, e["start"] - 16), e["start"])
+            or _AGE_OF_NO_ONE_AFTER.match(local, e["end"])
+        )
+    }
     # what an "anti-" word acts against is no condition the patient has ("anti-tumor treatment",
     # "anti-HIV therapy")
     unconfirmed |= {

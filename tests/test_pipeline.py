@@ -300,6 +300,20 @@ def test_what_an_anti_word_acts_against_is_no_condition() -> None:
     assert conditions == ["Brain tumor"]
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Creatinine within upper limit of normal for age", False),
+        ("Age-adjusted Charlson index below 5", False),
+        ("Age 18 to 65", True),
+    ],
+)
+def test_an_age_that_is_no_participants_is_no_person(text: str, kept: bool) -> None:
+    record = extractor.extract(f"Inclusion Criteria:\n* {text}\n")
+    people = [e["text"].lower() for e in record["criteria"][0]["entities"] if e["type"] == "Person"]
+    assert ("age" in people) is kept
+
+
 def test_names_from_a_hard_wrapped_long_form_hold_single_spaces() -> None:
     text = (
         "Exclusion Criteria:\r\n\r\n  -  Patients with acute myeloid\r\n     leukemia (AML) in first remission\r\n\r\n"
