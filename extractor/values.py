@@ -1942,6 +1942,7 @@ _TNM_TOKEN = re.compile(
     r"(?:(?![A-Za-z0-9+])|(?=[NM][0-4xX]))"
 )
 _TNM_GUARD = re.compile(r"[TNM](?:[0-4xX]|is|[ \t]any)")
+_STAGE_RIGHT_BEFORE = re.compile(r"\b(?P<clinical>clinical\s+)?(?:tumou?r\s+)?stag(?:e|ing)\s{1,3}$", re.IGNORECASE)
 _TNM_GAP = re.compile(r"[ \t]*(?:[,/]|\b(?:or|and)\b)?[ \t]*")
 _TNM_PREFIX = {"c": "clinical ", "p": "pathological ", "y": "post-therapy ", "yp": "post-therapy pathological "}
 _STAGE_COMPARATOR_BEFORE = re.compile(
@@ -2031,7 +2032,13 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
         if single and led is None and _STAGE_AFTER.match(text, chain[0].end()):
             # ... or after a comparator, the word stage after it ("<=T2a stage disease")
             led = _COMPARATOR_RIGHT_BEFORE.search(text, max(0, chain[0].start() - 30), chain[0].start())
-        if len(cats) < 2 and not led:
+        # ... or a range of it after the word stage ("clinical stage T1-T4")
+        ranged = (
+            _STAGE_RIGHT_BEFORE.search(text, max(0, chain[0].start() - 30), chain[0].start())
+            if single and not led and chain[0].group("high")
+            else None
+        )
+        if len(cats) < 2 and not led and not ranged:
             continue
         for m in chain:
             if m.group("any"):
@@ -2041,6 +2048,8 @@ def _tnm_categories(text: str, taken: _Taken) -> Iterator[Threshold]:
             if m.group("high"):
                 found = Threshold(m.start(), m.end(), "between", "tnm-category", low=low, high=m.group("high"))
                 found.extra["inclusive"] = True
+                if ranged is not None and ranged.group("clinical") and not m.group("prefix"):
+                    measure = f"clinical {measure}"
             elif led:
                 found = Threshold(
                     led.start("comp"), m.end(), comparator_of(led.group("comp")), "tnm-category", value=low
