@@ -3224,6 +3224,62 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "windows": 0.95,
     },
+    "NCT00492622": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.20,
+        "windows": 0.95,
+        "drugs": 0.45,
+    },
+    "NCT00001502": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.80,
+        "constraints": 0.50,
+        "windows": 0.85,
+        "drugs": 0.75,
+        "sub_items": 0.80,
+    },
+    "NCT00002302": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.60,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT00007488": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.75,
+        "windows": 0.70,
+        "drugs": 0.35,
+    },
+    "NCT04219462": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.60,
+        "windows": 0.60,
+    },
+    "NCT00242138": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "windows": 0.80,
+        "drugs": 0.80,
+    },
+    "NCT06924710": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT02384928": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
