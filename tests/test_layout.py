@@ -1744,6 +1744,14 @@ def test_a_number_after_a_bullet_symbol_is_the_items_marker() -> None:
     text = "Inclusion Criteria:\n\n* 1)Age 20-60\n* 2)Presenting to the clinic\n* 3) history of low back pain\n"
     found = _parents(text)
     assert [found[k][0] for k in sorted(found)] == ["Age 20-60", "Presenting to the clinic", "history of low back pain"]
+    # ... unless more numbered items follow on its line: they are the bullet's sub-items
+    text = "Exclusion Criteria:\n\n* 1)lower extremity deficit, 2) infectious back pain. 3) spinal surgery\n"
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"] if "." in c["id"]] == [
+        "lower extremity deficit",
+        "infectious back pain.",
+        "spinal surgery",
+    ]
 
 
 def test_a_numbered_line_that_names_exclusion_is_no_header() -> None:
