@@ -621,7 +621,7 @@ def _criterion_records(
     for type_, words in _guide_words().items():
         for word in words.finditer(local, heading_end):
             # the whole of a hyphened word ("non-compliance", "well-documented"), never half of it
-            before = _HYPHENED_BEFORE.search(local, 0, word.start())
+            before = _HYPHENED_BEFORE.search(local, max(0, word.start() - 40), word.start())
             after = _HYPHENED_AFTER.match(local, word.end())
             start = before.start() if before is not None else word.start()
             end_ = after.end() if after is not None else word.end()
