@@ -3280,6 +3280,57 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    "NCT00492128": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00000802": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "drugs": 0.85,
+        "sub_items": 0.80,
+    },
+    "NCT00003580": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00001550": {
+        "segmentation": 0.45,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT06121674": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "drugs": 0.75,
+    },
+    "NCT04855630": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+    },
+    "NCT00080808": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.85,
+        "constraints": 0.60,
+        "windows": 0.60,
+        "drugs": 0.95,
+    },
+    "NCT03924700": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.35,
+    },
 }
 
 
