@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from spacy.language import Language
@@ -434,8 +434,7 @@ def _criterion_records(
             e["unconfirmed"], e["rule"] = False, PARTNER_WORD
     # ... and a short form whose text is about its concept ("ED" where erections are named)
     for e in entities:
-        about = _abbreviations_in_context().get(local[e["start"] : e["end"]]) if e.get("unconfirmed") else None
-        if about is not None and about.search(text):
+        if e.get("unconfirmed") and _text_is_about(local[e["start"] : e["end"]], text):
             e["unconfirmed"] = False
     unconfirmed = {id(e) for i, e in enumerate(entities) if e.get("unconfirmed") and i not in referenced}
     # "age" that is no participant's ("normal for age", "women of childbearing age", "age-adjusted")
@@ -1567,6 +1566,14 @@ def _everyone() -> frozenset[str]:
 def _abbreviations_in_context() -> dict[str, re.Pattern[str]]:
     table = load_json("words.json")["abbreviations_in_context"]
     return {k: re.compile(v, re.IGNORECASE) for k, v in table.items() if k != "_"}
+
+
+@lru_cache(maxsize=64)
+def _text_is_about(short: str, text: str) -> bool:
+    """Whether ``text`` (a whole source) names what the short form stands for
+    (``words.json`` ``abbreviations_in_context``); read once per source, not once per criterion."""
+    about = _abbreviations_in_context().get(short)
+    return about is not None and about.search(text) is not None
 
 
 @cache
