@@ -271,6 +271,42 @@ def test_batched_and_single_document_predictions_agree() -> None:
     assert m.predict_scored_many(texts) == [m.predict_scored_long(t) for t in texts]
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("  -  Vitamin A level less than 75 IU/ml.", "Vitamin A level less than 75 IU/ml."),
+        ("* Age 21 - 75 years", "Age 21 - 75 years"),
+        ("12. Prior stroke", "Prior stroke"),
+        ("(b) Prior stroke", "Prior stroke"),
+        ("a) Prior stroke", "Prior stroke"),
+        # no marker: a sign, a decimal, an abbreviation, a marker alone on its line
+        ("-5 mg/dL or lower", "-5 mg/dL or lower"),
+        ("1.5 times ULN", "1.5 times ULN"),
+        ("e.g. asbestos", "e.g. asbestos"),
+        ("  -  ", None),
+    ],
+)
+def test_the_model_reads_a_list_item_from_its_first_word(text: str, read: str | None) -> None:
+    # Chia's training lines mostly start with their first word; a marker before it changed what the
+    # 4-token window read ("  -  Vitamin A level less than 75 IU/ml" found no Measurement after a line)
+    m = entity_model.shared_model()
+    seen: list[str] = []
+    real = m.pipe_scored
+
+    def recording(pieces: Any, batch_size: int = 64) -> Any:
+        pieces = list(pieces)
+        seen.extend(pieces)
+        return real(pieces, batch_size)
+
+    m.pipe_scored = recording  # type: ignore[method-assign]
+    try:
+        (spans,) = m.predict_scored_many([text])
+    finally:
+        del m.pipe_scored
+    assert seen == ([read] if read is not None else [])
+    assert all(text[s:e] in read for s, e, _, _ in spans) if read else not spans
+
+
 def test_scores_read_from_the_matrix_are_spacys_span_groups() -> None:
     # the direct read of the SpanCategorizer's scores must give what spaCy's span groups give, in order
     # (the scores up to float32 rounding: the direct read computes them per token, extractor.spancat_fast)
