@@ -2340,6 +2340,14 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
         and _IF_OR_PEOPLE_BEFORE.search(text, max(0, base + t["start"] - 30), base + t["start"])
     ):
         return True  # "consent of parent or guardian required if under 18": a bare age
+    if (
+        t.get("ucum") is None
+        and (subject is None or subject["type"] == "Person")
+        and isinstance(t.get("value"), int | float)
+        and 0 < t["value"] <= 120
+        and _OLDER_YOUNGER.match(text, base + t["start"])
+    ):
+        return True  # "Younger than 5 -- no greater than 1.2": a bare number older or younger than is an age
     if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
         # "Males 18 and older": a bare number said to be older or younger than is an age in years
         return (
@@ -2392,6 +2400,7 @@ _SINCE_AFTER = re.compile(
 _AGE_RANGE_GAP = re.compile(r"\s*(?:(?:between|aged?|ages)\s+)?", re.IGNORECASE)
 _OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
 _AGE_COMPARATOR = re.compile(r"\bage\b", re.IGNORECASE)
+_OLDER_YOUNGER = re.compile(r"(?:older|younger)\s+than\s", re.IGNORECASE)
 _UNDER_OVER = re.compile(r"(?:under|over|younger\s+than|older\s+than)\s", re.IGNORECASE)
 _IF_OR_PEOPLE_BEFORE = re.compile(
     r"\b(?:if|when|those|anyone|persons?|participants?|patients?|subjects?|children|minors?)\s+(?:(?:are|is|aged?)\s+)?$",

@@ -428,6 +428,9 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
                 # "≤ 2 x ULN (≤ 3 x ULN for patients with Gilbert's syndrome)": the bracket states
                 # another limit for the same measure, in the same terms (as does "- or" before it)
                 or ((_BRACKET_OPEN.match(gap) or _DASHED_OR.match(gap)) and _same_terms(prev, t))
+                # "SGOT no greater than 150 IU (or no greater than 3 times normal)": a bracket that opens
+                # with "or" states the same limit in other terms
+                or (_BRACKET_OR.match(gap) and t.get("ucum") not in DURATION_UCUM)
                 # "<= 2.5 x ULN; if liver metastases are present, then <= 5 x ULN": the limit for
                 # some of the people, on the same measure
                 or (_CONDITIONAL_GAP.match(gap) and len(gap) <= 120 and _same_terms(prev, t))
@@ -652,6 +655,7 @@ _SEX_RIGHT_BEFORE = re.compile(
     r"(?:\b(?:for|in)\s{1,3})?\b(?:males?|females?|men|women|boys|girls)\s{0,2}[:=]?\s{0,2}$", re.IGNORECASE
 )
 # "=< 3 x ULN - or =< 5 x ULN if related to leukemic involvement": an alternative set off by a dash
+_BRACKET_OR = re.compile(r"^\s*[(\[]\s*or\s+$", re.IGNORECASE)
 _DASHED_OR = re.compile(r"^\s*[-–—]{1,2}\s*(?:or|and/or)\s*$", re.IGNORECASE)
 
 
