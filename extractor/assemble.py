@@ -19,6 +19,7 @@ from .layout import CriterionSpan, Layout, flatten, is_group_heading, list_item_
 from .link import (
     DURATION_SUBJECT_TYPES,
     LEAF_TYPES,
+    LOGIC_LEAF_TYPES,
     TARGETING,
     build_logic,
     change_after,
@@ -680,7 +681,7 @@ def _criterion_records(
         if id(e) in index_of:
             ent_id[index_of[id(e)]] = eid
             owner[index_of[id(e)]] = node
-        elif e.get("rule") == GUIDE_WORD and e["type"] in LEAF_TYPES:
+        elif e.get("rule") == GUIDE_WORD and e["type"] in LOGIC_LEAF_TYPES:
             guide_leaves.append((e["start"], e["end"], eid, node))
     # what refers to an abbreviation merged into its long form refers to the long form
     for short_id, long_e in merged_into.items():
@@ -700,6 +701,9 @@ def _criterion_records(
     state_windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     leaf_groups: dict[str, tuple[str, list[str]]] = {}  # first constraint id -> (op, ids sharing a threshold)
     leaves: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+    # thresholds read as a drug's dose or as how long a state has lasted (a state window): what they
+    # are of stays a leaf of the criterion's logic
+    leaf_subjects: set[int] = set()
     for ti, t in enumerate(thresholds):
         node = _innermost(nodes, base + t["start"], base + t["end"])
         subs = subjects[ti]
@@ -727,6 +731,7 @@ def _criterion_records(
                     "ucum": t["ucum"],
                     "span": [base + t["start"], base + t["end"]],
                 }
+            leaf_subjects.add(ti)
             constraint_ids.append([])
             continue
         ids: list[str] = []
@@ -748,6 +753,7 @@ def _criterion_records(
                 state = {"id": new_id(node.id, "w"), **state}
                 state_windows[node.id].append(state)
                 leaves[node.id].append((t["start"], t["end"], state["id"], "window"))
+            leaf_subjects.add(ti)
             constraint_ids.append([])
             continue
         for i in subs or [None]:  # type: ignore[list-item]
@@ -785,7 +791,12 @@ def _criterion_records(
         }
         out_constraints[node.id].append(c)
         leaves[node.id].append((q["start"], q["end"], c["id"], "constraint"))
-    used_as_subject = {i for group in subjects for i in group} | {q["subject"] for q in qualitative}
+    # (a dosed drug and what a state window times stay leaves: "Erectile Dysfunction for at least 6
+    # months" is all(the dysfunction, the window), "prednisone ≥ 100 mg/d within 90 days" all(the
+    # prednisone, the window), as a limit's subject is not)
+    used_as_subject = {i for ti, group in enumerate(subjects) if ti not in leaf_subjects for i in group} | {
+        q["subject"] for q in qualitative
+    }
     _measures_from_labels(local, base, nodes, entities, owner, out_constraints, reg)
     # what still measures nothing in a top-level criterion, a bare number of years alone on its line,
     # is the patient's age (a sub-item's label may name another duration: "Disease duration:")
@@ -932,7 +943,7 @@ def _criterion_records(
     for i, e in enumerate(entities):
         if i not in ent_id or i in used_as_subject or e["end"] <= heading_end or i in member_of or i in listed:
             continue
-        if e["type"] not in LEAF_TYPES and i not in coordinated:
+        if e["type"] not in LOGIC_LEAF_TYPES and i not in coordinated:
             continue
         if e.get("normalized") in skip_norm:
             continue
@@ -1327,8 +1338,13 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
             return False
         # the negation leads the list itself, not a concept the list qualifies ("No active infection
         # requiring oral or IV antibiotics": no such infection, whichever antibiotics it needs)
+        # (a qualifier there qualifies the list: "No known valvular disease or ...")
         if any(
-            e["id"] in leaves and negation.start() <= e["span"][0] and e["span"][1] <= first for e in rec["entities"]
+            e["id"] in leaves
+            and e["type"] != "Qualifier"
+            and negation.start() <= e["span"][0]
+            and e["span"][1] <= first
+            for e in rec["entities"]
         ):
             return False
         # ... and no member is what another requires or is caused by ("No active infection requiring
@@ -1344,7 +1360,11 @@ def neither_nor(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
         refs = list_members(node)
         if refs and _has_any(node) and negated_list(refs):
             return {"op": "all", "args": [{"ref": r} for r in refs]}
-        return {**node, "args": [turn(a) for a in node["args"]]}
+        args = [turn(a) for a in node["args"]]
+        # (a list turned "all" inside an "all" is one "all": "No known A or B" is all(known, A, B))
+        if node["op"] == "all":
+            args = [b for a in args for b in (a["args"] if a.get("op") == "all" else [a])]
+        return {**node, "args": args}
 
     return turn(logic)
 

@@ -135,7 +135,10 @@ def test_elliptic_coordination_names_each_member() -> None:
     (crit,) = record["criteria"]
     conditions = [(e["text"], e.get("normalized")) for e in crit["entities"] if e["type"] == "Condition"]
     assert conditions == [("hepatitis B", None), ("C", "hepatitis c")]
-    assert crit["logic"]["op"] == "any" and len(crit["logic"]["args"]) == 2
+    # (the qualifier before them is a leaf of its own, as the golds have it: all(Active, any(B, C)))
+    assert crit["logic"]["op"] == "all"
+    (either,) = [a for a in crit["logic"]["args"] if a.get("op") == "any"]
+    assert len(either["args"]) == 2
 
 
 def test_chrome_inside_a_section_is_reported_not_dropped() -> None:
@@ -590,7 +593,8 @@ def _tree(node: dict, names: dict[str, str]) -> str:
         (
             "Inclusion",
             "At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas or mitomycin C) and recovered",
-            "all(any(not(chemotherapy), all(W, chemotherapy)),"
+            # ("and recovered" joins by its own "and", not by the bracket's "or")
+            "all(any(not(chemotherapy), all(W, chemotherapy, recovered)),"
             " any(not(any(nitrosoureas, mitomycin)), all(any(nitrosoureas, mitomycin), W)))",
         ),
         # a recent event is asked for, not excused
@@ -712,12 +716,13 @@ def _leaf_texts(crit: dict[str, Any]) -> list[str]:
     ("text", "leaves"),
     [
         # what an allergy or a contraindication is to names it: no leaf of its own, nor what is listed with it
-        ("Known allergy or intolerance to study medications", ["allergy", "intolerance"]),
+        # (the qualifier "Known" is a leaf of its own)
+        ("Known allergy or intolerance to study medications", ["Known", "allergy", "intolerance"]),
         ("Allergy to penicillin, amoxicillin or cephalosporins; asthma", ["Allergy", "asthma"]),
         ("Allergy to penicillin or history of asthma", ["Allergy", "asthma"]),
         (
             "Known hypersensitivity to PDE-5 inhibitors, such as Viagra, Levitra or Cialis; asthma",
-            ["hypersensitivity", "asthma"],
+            ["Known", "hypersensitivity", "asthma"],
         ),
         # a mention of another type after the object is a criterion of its own
         ("Allergy to penicillin, diabetes", ["Allergy", "diabetes"]),
@@ -788,7 +793,7 @@ def test_states_held_one_at_a_time_are_alternatives_in_an_exclusion(side: str, t
         (
             "Inclusion",
             "No known valvular disease or ischemic peripheral vascular disease",
-            ("all", ["valvular disease", "ischemic peripheral vascular disease"]),
+            ("all", ["known", "valvular disease", "ischemic peripheral vascular disease"]),
         ),
         (
             "Inclusion",
@@ -807,7 +812,8 @@ def test_a_negated_list_holds_when_none_of_its_members_is_there(side: str, text:
     (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
     assert _shape(crit) == shape
     negated = [e["text"] for e in crit["entities"] if (e.get("assertion") or {}).get("negated")]
-    assert negated == (shape[1] if shape[0] == "all" else [])
+    # (a qualifier of the list, "known", is a leaf, not negated)
+    assert negated == ([m for m in shape[1] if m != "known"] if shape[0] == "all" else [])
 
 
 def test_a_list_the_negated_concept_requires_keeps_its_alternatives() -> None:
