@@ -870,7 +870,11 @@ _TEST_WORDS = re.compile(
     # (a test, testing; never testosterone, testicular, "intestinal")
     # (an imaging study's result too: "a negative bone scan", "normal mammogram", "negative chest x-ray")
     r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))"
-    r"|\bscans?\b|mammogra|scintigra|guaiac|occult\s+blood",
+    r"|\bscans?\b|mammogra|scintigra|guaiac|occult\s+blood"
+    # (and an exam or imaging study: "Abnormal EEG, CT scan, or MRI", "normal physical exam", "abnormal
+    # electroencephalogram", "Abnormal parotid sialography")
+    r"|\b(?:EEG|MRI|CT|CBC)\b|electroencephalogra|sialogra|\bexam(?:ination)?s?\b|x-?rays?\b|radiogra"
+    r"|ultraso(?:und|nogra)|angiogra|tympanometr",
     re.IGNORECASE,
 )
 # "normal" that names a range or limit, no result ("creatinine normal range 0.5-1.2")
@@ -973,6 +977,10 @@ def qualitative_results(
                 and not (m.group()[0].islower() and _mention_ends_at(entities, text, m.start()))
             ):
                 subject = i
+                if value in ("normal", "abnormal") and not normal_of:
+                    # "Abnormal EEG, CT scan, or MRI", "an abnormal chest X-ray or ECG": the result of
+                    # each test listed after it
+                    normal_of = _joined_tests(text, entities, i, words["_connector"])
                 break
             if (
                 e["end"] <= m.start()
@@ -1205,6 +1213,22 @@ def _joined_measurements(
         else:
             out.append(j)
         j += step
+    return out
+
+
+def _joined_tests(text: str, entities: list[dict[str, Any]], i: int, connector: re.Pattern[str]) -> list[int]:
+    """Test ``i`` and the tests (measurements, procedures) joined after it by connectors, in text order."""
+    out = [i]
+    for j in range(i + 1, len(entities)):
+        a, b = entities[out[-1]], entities[j]
+        if (
+            b["type"] not in ("Measurement", "Procedure")
+            or a["end"] > b["start"]
+            or not connector.match(text[a["end"] : b["start"]])
+            or not _TEST_WORDS.search(text, b["start"], b["end"])
+        ):
+            break
+        out.append(j)
     return out
 
 
