@@ -2368,6 +2368,14 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
         and _OLDER_YOUNGER.match(text, base + t["start"])
     ):
         return True  # "Younger than 5 -- no greater than 1.2": a bare number older or younger than is an age
+    highest = t.get("value") if t.get("value") is not None else t.get("high")
+    if (
+        t.get("ucum") is None
+        and isinstance(highest, int | float)
+        and 0 < highest <= 120
+        and _AGE_RIGHT_AFTER.match(text, base + t["end"])
+    ):
+        return True  # "≥19 age": the word age right after a bare number
     if t.get("ucum") is None and t.get("rule") == "number-postfix-comparator" and subject is not None:
         # "Males 18 and older": a bare number said to be older or younger than is an age in years
         return (
@@ -2420,6 +2428,9 @@ _SINCE_AFTER = re.compile(
 _AGE_RANGE_GAP = re.compile(r"\s*(?:(?:between|aged?|ages)\s+)?", re.IGNORECASE)
 _OF_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b", re.IGNORECASE)
 _AGE_COMPARATOR = re.compile(r"\bage\b", re.IGNORECASE)
+_AGE_RIGHT_AFTER = re.compile(
+    r"[ \t]{0,2}(?:years?[ \t]+)?age\b(?![ \t]*(?:of|at|when|group|range|adjusted|-))", re.IGNORECASE
+)
 _OLDER_YOUNGER = re.compile(r"(?:older|younger)\s+than\s", re.IGNORECASE)
 _UNDER_OVER = re.compile(r"(?:under|over|younger\s+than|older\s+than)\s", re.IGNORECASE)
 _IF_OR_PEOPLE_BEFORE = re.compile(

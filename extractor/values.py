@@ -197,7 +197,8 @@ _LIMIT = (
     r"(?:institutional\s+)?norm(?:al)?\b|normal\s+limits?|limits?\s+normal"
     # "3 times the upper limit in presence of liver metastases": a limit with its "of normal" left out
     r"|limits?\b(?!\s+of\b))"
-    r"|normal\s+(?:upper|lower)\s+limits?)(?:\s+range|\s+value)?"
+    # ("3 times more than normal upper range")
+    r"|normal\s+(?:upper|lower)\s+(?:limits?|range))(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
 # number words ("at least two years", "three times ULN")

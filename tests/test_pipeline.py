@@ -254,6 +254,24 @@ def test_common_procedures_come_from_the_lexicon() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # an acronym in capitals names its concept; the same letters in lower case are another word
+        ("Diagnosis of APL confirmed by PCR or FISH", {"FISH": ("Procedure", "fluorescence in situ hybridization")}),
+        ("Allergy to fish or shellfish", {"fish": None}),
+        ("Not previously treated with ATO", {"ATO": ("Drug", "arsenic trioxide")}),
+    ],
+)
+def test_a_case_sensitive_acronym_names_its_concept_in_capitals_only(
+    text: str, found: dict[str, tuple[str, str | None] | None]
+) -> None:
+    nlp = extractor.load(model=False)
+    doc = nlp(text)
+    got = {doc.text[s:e]: (v["type"], v.get("normalized")) for (s, e), v in doc._.entity_info.items()}
+    assert {k: got.get(k) for k in found} == found
+
+
 def test_fertile_patients_are_one_person_mention() -> None:
     record = extractor.extract("Inclusion Criteria:\n* Fertile patients must use effective contraception\n")
     people = [e["text"] for e in record["criteria"][0]["entities"] if e["type"] == "Person"]
