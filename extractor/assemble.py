@@ -987,6 +987,7 @@ def _criterion_records(
         rec["logic"] = conditional_on_person(text, rec, sole=own_leaves[0][2] if len(own_leaves) == 1 else None)
         rec["logic"] = neither_nor(text, rec)
         rec["logic"] = never_or_long_ago(rec)
+        rec["logic"] = allowed_on_condition(text, rec)
         rec["logic"] = either_bound(rec)
         rec["logic"] = if_then(text, rec)
         rec["logic"] = unless_exception(text, rec, own_leaves, base)
@@ -1426,6 +1427,44 @@ def never_or_long_ago(rec: dict[str, Any]) -> dict[str, Any] | None:
         return {**node, "args": args}
 
     return turn(logic)
+
+
+# "Systemic chemotherapy allowed after pleurodesis": what an inclusion criterion allows
+_ALLOWED_WORD = re.compile(r"\b(?:allowed|permitted)\b", re.IGNORECASE)
+_ALLOWABLE_TYPES = frozenset(("Drug", "Procedure", "Condition"))
+_TAKEN_BACK = re.compile(r"\b(?:unless|except|excluding|other\s+than|but\s+not)\b", re.IGNORECASE)
+
+
+def allowed_on_condition(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The logic of an inclusion criterion that allows something on a condition ("Systemic
+    chemotherapy allowed after pleurodesis", "Concurrent steroids allowed if dose stable for at least
+    2 weeks", "Prior hormonal therapy allowed and recovered"): what is allowed need not be there at all,
+    and where it is, the condition holds: any(not(it), the criterion's tree). The allowed thing is
+    what the tree names before the word (treatments or conditions, none negated), the condition what
+    it names after; "Prior surgery allowed" alone has no tree and asks nothing."""
+    logic = rec.get("logic")
+    if logic is None or rec["side"] != "inclusion" or logic.get("op") != "all":
+        return logic
+    start, end = rec["span"]
+    m = _ALLOWED_WORD.search(text, start, end)
+    # (never an allowance in brackets: "Hemoglobin at least 9 g/dL (transfusion allowed)")
+    if m is None or text.count("(", start, m.start()) > text.count(")", start, m.start()):
+        return logic
+    if _TAKEN_BACK.search(text, m.end(), end):
+        return logic  # "Prior carcinoma in situ allowed unless treated with radiation": no condition
+    spans = _item_spans(rec)
+    types = {e["id"]: e["type"] for e in rec["entities"]}
+    refs = set(_refs(logic))
+    before = {r for r in refs if spans.get(r, (end, end))[1] <= m.start()}
+    if not before or before == refs or before & _negated_ids(rec):
+        return logic
+    if any(types.get(r) not in _ALLOWABLE_TYPES for r in before):
+        return logic
+    allowed = [a for a in logic["args"] if set(_refs(a)) <= before]
+    if any(set(_refs(a)) & before and not set(_refs(a)) <= before for a in logic["args"]):
+        return logic  # (the allowed thing and its condition are not apart in the tree)
+    event = allowed[0] if len(allowed) == 1 else {"op": "all", "args": allowed}
+    return {"op": "any", "args": [{"op": "not", "args": [event]}, logic]}
 
 
 # "If receiving steroids, must be on a stable dose ...": the condition, up to its comma or "then"

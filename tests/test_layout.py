@@ -634,6 +634,31 @@ def test_a_condition_that_opens_a_criterion_is_a_condition_on_the_rest(side: str
 
 
 @pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        # what an inclusion criterion allows on a condition need not be there; where it is, the
+        # condition holds
+        (
+            "Systemic chemotherapy allowed after pleurodesis",
+            "any(not(Systemic chemotherapy), all(Systemic chemotherapy, pleurodesis))",
+        ),
+        (
+            "Prior hormonal therapy allowed and recovered",
+            "any(not(hormonal therapy), all(hormonal therapy, recovered))",
+        ),
+        # an allowance in brackets, or one with no condition, asks nothing of the criterion's tree
+        ("Hemoglobin at least 9 g/dL (transfusion allowed)", None),
+        ("Prior surgery allowed", None),
+    ],
+)
+def test_what_an_inclusion_criterion_allows_on_a_condition_need_not_be_there(text: str, tree: str | None) -> None:
+    (crit,) = extractor.extract("Inclusion Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {w["id"]: "W" for w in crit["windows"]}
+    names |= {c["id"]: c["text"] for c in crit["constraints"]}
+    assert (_tree(crit["logic"], names) if crit["logic"] else None) == tree
+
+
+@pytest.mark.parametrize(
     ("side", "text", "tree"),
     [
         # an exception led by "unless": on the inclusion side what is required, or the exception ...
