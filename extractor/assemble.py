@@ -974,9 +974,12 @@ def _criterion_records(
         rec["drugs"] = out_drugs.get(node.id, [])
         rec["formulas"] = out_formulas.get(node.id, [])
         own_leaves = leaves.get(node.id, [])
+        # (an inclusion criterion that names whom it keeps out reads its list as an exclusion does:
+        # "Pregnant women and nursing mothers are ineligible" keeps out either; it is negated below)
+        stated_out = node.side == "inclusion" and _STATED_INELIGIBLE.search(text, node.start, node.end) is not None
         rec["logic"] = build_logic(
             local,
-            node.side,
+            "exclusion" if stated_out else node.side,
             own_leaves,
             leaf_groups,
             lo=node.start - base,
@@ -988,6 +991,7 @@ def _criterion_records(
         rec["logic"] = neither_nor(text, rec)
         rec["logic"] = never_or_long_ago(rec)
         rec["logic"] = allowed_on_condition(text, rec)
+        rec["logic"] = stated_ineligible(text, rec, own_leaves[0][2] if len(own_leaves) == 1 else None)
         rec["logic"] = either_bound(rec)
         rec["logic"] = if_then(text, rec)
         rec["logic"] = unless_exception(text, rec, own_leaves, base)
@@ -1465,6 +1469,35 @@ def allowed_on_condition(text: str, rec: dict[str, Any]) -> dict[str, Any] | Non
         return logic  # (the allowed thing and its condition are not apart in the tree)
     event = allowed[0] if len(allowed) == 1 else {"op": "all", "args": allowed}
     return {"op": "any", "args": [{"op": "not", "args": [event]}, logic]}
+
+
+# "Pregnant women and nursing mothers are ineligible.", "Prior chemotherapy or radiation therapy will
+# make a patient ineligible.": an inclusion criterion that names whom it keeps out
+_STATED_INELIGIBLE = re.compile(
+    r"\b(?:(?:is|are|will\s+be|shall\s+be)\s+(?:ineligible|not\s+eligible|excluded)"
+    r"|(?:will\s+)?make\s+(?:a\s+|the\s+)?(?:patient|subject|participant)s?\s+ineligible)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_ineligible(text: str, rec: dict[str, Any], sole: str | None) -> dict[str, Any] | None:
+    """The logic of an inclusion criterion that says what makes a patient ineligible ("Patients with
+    known CNS metastases are not eligible."): not what it names (``sole`` is the criterion's one leaf,
+    where it has no tree). Only where everything the criterion names comes before those words."""
+    logic = rec.get("logic")
+    if rec["side"] != "inclusion":
+        return logic
+    start, end = rec["span"]
+    m = _STATED_INELIGIBLE.search(text, start, end)
+    if m is None:
+        return logic
+    tree = logic if logic is not None else ({"ref": sole} if sole is not None else None)
+    if tree is None or tree.get("op") == "not":
+        return logic
+    spans = _item_spans(rec)
+    if any(spans.get(r, (end, end))[1] > m.start() for r in _refs(tree)):
+        return logic
+    return {"op": "not", "args": [tree]}
 
 
 # "If receiving steroids, must be on a stable dose ...": the condition, up to its comma or "then"

@@ -636,6 +636,27 @@ def test_a_condition_that_opens_a_criterion_is_a_condition_on_the_rest(side: str
 @pytest.mark.parametrize(
     ("text", "tree"),
     [
+        # an inclusion criterion that names whom it keeps out: not what it names, its list read as an
+        # exclusion reads it (either state keeps out)
+        ("Pregnant women and nursing mothers are ineligible.", "not(any(Pregnant, nursing))"),
+        (
+            "Prior chemotherapy or radiation therapy will make a patient ineligible.",
+            "not(any(chemotherapy, radiation therapy))",
+        ),
+        ("Patients with known CNS metastases are not eligible.", "not(all(known, CNS metastases))"),
+        # being ineligible for something is what the criterion asks
+        ("Ineligible for higher priority GOG protocol", None),
+    ],
+)
+def test_an_inclusion_criterion_naming_whom_it_keeps_out_is_negated(text: str, tree: str | None) -> None:
+    (crit,) = extractor.extract("Inclusion Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert (_tree(crit["logic"], names) if crit["logic"] else None) == tree
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
         # what an inclusion criterion allows on a condition need not be there; where it is, the
         # condition holds
         (
