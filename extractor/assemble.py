@@ -756,7 +756,9 @@ def _criterion_records(
             leaf_subjects.add(ti)
             constraint_ids.append([])
             continue
-        for i in subs or [None]:  # type: ignore[list-item]
+        for k, i in enumerate(subs or [None]):  # type: ignore[list-item, assignment]
+            if k and i is not None and _restated_name(local, entities, subs[k - 1], i):
+                continue  # "AST/SGOT ≤ 3 times ULN": one analyte by its two names, one constraint
             c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
             if i is not None and owner.get(i) is not node:
                 c["subject"] = None  # the measured mention sits in another (sub-)criterion; measure names it
@@ -940,8 +942,13 @@ def _criterion_records(
     for whole, members in _group_by_value(member_of).items():
         if whole in ent_id and all(m in ent_id for m in members):
             leaf_groups[ent_id[whole]] = ("any", [ent_id[whole], *(ent_id[m] for m in members)])
+    # (a short form merged into a measure's long form, "SGOT (AST) ... less than 2.5 times ULN", is that
+    # measure, the limit's subject, too)
+    subject_ids = {ent_id[j] for j in used_as_subject if j in ent_id}
     for i, e in enumerate(entities):
         if i not in ent_id or i in used_as_subject or e["end"] <= heading_end or i in member_of or i in listed:
+            continue
+        if ent_id[i] in subject_ids:
             continue
         if e["type"] not in LOGIC_LEAF_TYPES and i not in coordinated:
             continue
@@ -1702,6 +1709,17 @@ def _group_by_value(mapping: dict[int, int]) -> dict[int, list[int]]:
     for key, value in sorted(mapping.items()):
         groups[value].append(key)
     return groups
+
+
+def _restated_name(local: str, entities: list[dict[str, Any]], before: int, i: int) -> bool:
+    """Whether mention ``i`` names again, after a slash, the analyte mention ``before`` names ("AST/SGOT",
+    "ALT/SGPT": the same normalised name)."""
+    a, b = entities[before], entities[i]
+    return (
+        a.get("normalized") is not None
+        and a.get("normalized") == b.get("normalized")
+        and local[a["end"] : b["start"]].strip() == "/"
+    )
 
 
 def _count_end(local: str, t: dict[str, Any]) -> int:

@@ -654,6 +654,13 @@ def test_an_inclusion_criterion_naming_whom_it_keeps_out_is_negated(text: str, t
     assert (_tree(crit["logic"], names) if crit["logic"] else None) == tree
 
 
+def test_a_measures_merged_short_form_is_no_leaf_beside_its_limit() -> None:
+    # "SGOT (AST)": the short form is the measure the limit bounds, no leaf of its own
+    (crit,) = extractor.extract("Inclusion Criteria:\nSGOT (AST) and SGPT (ALT) less than 2.5 times ULN\n")["criteria"]
+    assert crit["logic"] == {"op": "all", "args": [{"ref": c["id"]} for c in crit["constraints"]]}
+    assert len(crit["constraints"]) == 2
+
+
 @pytest.mark.parametrize(
     ("text", "tree"),
     [
