@@ -261,9 +261,13 @@ def test_common_procedures_come_from_the_lexicon() -> None:
         ("Diagnosis of APL confirmed by PCR or FISH", {"FISH": ("Procedure", "fluorescence in situ hybridization")}),
         ("Allergy to fish or shellfish", {"fish": None}),
         ("Not previously treated with ATO", {"ATO": ("Drug", "arsenic trioxide")}),
+        # treatments named by what they are against or how new they are: drug classes
+        ("Prior PCP prophylaxis", {"PCP prophylaxis": ("Drug", "pneumocystis pneumonia prophylaxis")}),
+        ("Change in anti-HIV therapy", {"anti-HIV therapy": ("Drug", "antiretrovirals")}),
+        ("Experimental therapies", {"Experimental therapies": ("Drug", "investigational drugs")}),
     ],
 )
-def test_a_case_sensitive_acronym_names_its_concept_in_capitals_only(
+def test_lexicon_lines_for_acronyms_in_capitals_and_treatment_classes(
     text: str, found: dict[str, tuple[str, str | None] | None]
 ) -> None:
     nlp = extractor.load(model=False)
