@@ -3558,6 +3558,62 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.85,
     },
+    # round 100 (session 32): an NCRR and a PDQ run-on listing, a bulleted PDQ listing, a modern list, API v2
+    # records (erectile dysfunction, a healthy-volunteer study, insomnia, lung cancer surgery)
+    "NCT00004806": {
+        "segmentation": 0.50,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.80,
+    },
+    "NCT00003090": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT00463372": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "windows": 0.95,
+    },
+    "NCT00004862": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.80,
+        "constraints": 0.90,
+        "windows": 0.75,
+        "drugs": 0.70,
+        "sub_items": 0.80,
+    },
+    "NCT00313898": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.60,
+        "drugs": 0.80,
+    },
+    "NCT01241032": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.95,
+    },
+    "NCT05809544": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.45,
+        "windows": 0.60,
+    },
+    "NCT06317558": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.30,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
 }
 
 
