@@ -983,10 +983,10 @@ def _criterion_records(
         own_leaves = leaves.get(node.id, [])
         # (an inclusion criterion that names whom it keeps out reads its list as an exclusion does:
         # "Pregnant women and nursing mothers are ineligible" keeps out either; it is negated below)
-        stated_out = node.side == "inclusion" and _STATED_INELIGIBLE.search(text, node.start, node.end) is not None
+        stated_out = _STATED_INELIGIBLE.search(text, node.start, node.end) if node.side == "inclusion" else None
         rec["logic"] = build_logic(
             local,
-            "exclusion" if stated_out else node.side,
+            "exclusion" if stated_out is not None else node.side,
             own_leaves,
             leaf_groups,
             lo=node.start - base,
@@ -998,7 +998,7 @@ def _criterion_records(
         rec["logic"] = neither_nor(text, rec)
         rec["logic"] = never_or_long_ago(rec)
         rec["logic"] = allowed_on_condition(text, rec)
-        rec["logic"] = stated_ineligible(text, rec, own_leaves[0][2] if len(own_leaves) == 1 else None)
+        rec["logic"] = stated_ineligible(rec, stated_out, own_leaves[0][2] if len(own_leaves) == 1 else None)
         rec["logic"] = either_bound(rec)
         rec["logic"] = if_then(text, rec)
         rec["logic"] = unless_exception(text, rec, own_leaves, base)
@@ -1487,17 +1487,16 @@ _STATED_INELIGIBLE = re.compile(
 )
 
 
-def stated_ineligible(text: str, rec: dict[str, Any], sole: str | None) -> dict[str, Any] | None:
+def stated_ineligible(rec: dict[str, Any], stated: re.Match[str] | None, sole: str | None) -> dict[str, Any] | None:
     """The logic of an inclusion criterion that says what makes a patient ineligible ("Patients with
-    known CNS metastases are not eligible."): not what it names (``sole`` is the criterion's one leaf,
-    where it has no tree). Only where everything the criterion names comes before those words."""
+    known CNS metastases are not eligible."; ``stated`` is where it says so, ``_STATED_INELIGIBLE`` in
+    the criterion's text, or None): not what it names (``sole`` is the criterion's one leaf, where it
+    has no tree). Only where everything the criterion names comes before those words."""
     logic = rec.get("logic")
-    if rec["side"] != "inclusion":
+    if stated is None or rec["side"] != "inclusion":
         return logic
-    start, end = rec["span"]
-    m = _STATED_INELIGIBLE.search(text, start, end)
-    if m is None:
-        return logic
+    end = rec["span"][1]
+    m = stated
     tree = logic if logic is not None else ({"ref": sole} if sole is not None else None)
     if tree is None or tree.get("op") == "not":
         return logic
