@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -941,7 +941,7 @@ def qualitative_results(
         if subject is not None:
             # "PT and aPTT normal", "Serum calcium, magnesium and phosphorus within normal limits": the
             # result of each measurement listed before it
-            normal_of = _joined_measurements(text, entities, subject, -1, words["_connector"])
+            normal_of = _joined_mentions(text, entities, subject, -1, words["_connector"], _is_measurement)
         elif (
             said_normal
             and value == "normal"
@@ -955,7 +955,7 @@ def qualitative_results(
                 and entities[first]["type"] == "Measurement"
                 and _SPACES_ONLY.fullmatch(text, m.end(), entities[first]["start"])
             ):
-                normal_of = _joined_measurements(text, entities, first, 1, words["_connector"])
+                normal_of = _joined_mentions(text, entities, first, 1, words["_connector"], _is_measurement)
         right_before = False
         for i, e in [] if subject is not None else tests:
             if normal_of and e["start"] >= entities[normal_of[0]]["start"]:
@@ -980,7 +980,7 @@ def qualitative_results(
                 if value in ("normal", "abnormal") and not normal_of:
                     # "Abnormal EEG, CT scan, or MRI", "an abnormal chest X-ray or ECG": the result of
                     # each test listed after it
-                    normal_of = _joined_tests(text, entities, i, words["_connector"])
+                    normal_of = _joined_mentions(text, entities, i, 1, words["_connector"], _test_of(text))
                 break
             if (
                 e["end"] <= m.start()
@@ -1193,20 +1193,21 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
     return out
 
 
-def _joined_measurements(
-    text: str, entities: list[dict[str, Any]], i: int, step: int, connector: re.Pattern[str]
+def _joined_mentions(
+    text: str,
+    entities: list[dict[str, Any]],
+    i: int,
+    step: int,
+    connector: re.Pattern[str],
+    joins: Callable[[dict[str, Any]], bool],
 ) -> list[int]:
-    """Measurement ``i`` and the measurements joined to it by connectors, going back (``step`` -1) or
-    on (``step`` 1) from it, in text order."""
+    """Mention ``i`` and the mentions ``joins`` accepts joined to it by connectors, going back
+    (``step`` -1) or on (``step`` 1) from it, in text order."""
     out = [i]
     j = i + step
     while 0 <= j < len(entities):
         a, b = (entities[j], entities[out[0]]) if step < 0 else (entities[out[-1]], entities[j])
-        if (
-            entities[j]["type"] != "Measurement"
-            or a["end"] > b["start"]
-            or not connector.match(text[a["end"] : b["start"]])
-        ):
+        if not joins(entities[j]) or a["end"] > b["start"] or not connector.match(text[a["end"] : b["start"]]):
             break
         if step < 0:
             out.insert(0, j)
@@ -1216,20 +1217,15 @@ def _joined_measurements(
     return out
 
 
-def _joined_tests(text: str, entities: list[dict[str, Any]], i: int, connector: re.Pattern[str]) -> list[int]:
-    """Test ``i`` and the tests (measurements, procedures) joined after it by connectors, in text order."""
-    out = [i]
-    for j in range(i + 1, len(entities)):
-        a, b = entities[out[-1]], entities[j]
-        if (
-            b["type"] not in ("Measurement", "Procedure")
-            or a["end"] > b["start"]
-            or not connector.match(text[a["end"] : b["start"]])
-            or not _TEST_WORDS.search(text, b["start"], b["end"])
-        ):
-            break
-        out.append(j)
-    return out
+def _is_measurement(e: dict[str, Any]) -> bool:
+    return bool(e["type"] == "Measurement")
+
+
+def _test_of(text: str) -> Callable[[dict[str, Any]], bool]:
+    """Whether a mention names a test (a measurement or procedure whose words say so: "CT scan", "ECG")."""
+    return lambda e: (
+        e["type"] in ("Measurement", "Procedure") and _TEST_WORDS.search(text, e["start"], e["end"]) is not None
+    )
 
 
 def _short_form_of(text: str, entities: list[dict[str, Any]], i: int) -> bool:
