@@ -1157,7 +1157,13 @@ def _group_under_labels(
     return ordered
 
 
-_BARE_LABEL = re.compile(r"[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*(?:[ \t]+[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*){0,3}")
+# (a visit's number may close it: "At Visit1", "Visit 2")
+_BARE_LABEL = re.compile(
+    r"[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*(?:[ \t]+[A-Z][A-Za-z&'\-]*(?:/[A-Za-z&'\-]+)*){0,3}(?:[ \t]?\d{1,2})?"
+)
+# a list item's marker: a bullet, or the number that starts a list ("1.", "1)")
+_ITEM_OPENS = re.compile(r"[-*•·]|1[.)]")
+_ITEM_MARKER = re.compile(r"[-*•·]+|\d{1,2}[.)]")
 
 
 _NO_CRITERIA = re.compile(
@@ -1185,11 +1191,12 @@ def _drop_empty_items(text: str, criteria: list[CriterionSpan], unrecognised: li
 
 def _drop_bare_labels(text: str, criteria: list[CriterionSpan], unrecognised: list[Span] | None) -> list[CriterionSpan]:
     """A short label in title case on a line of its own, with no bullet, no colon and no full stop,
-    over bulleted criteria ("Disease Characteristics", "Prior/Concurrent Therapy", "Other") states
-    no criterion: it is reported, as a label with a colon is."""
+    over bulleted criteria ("Disease Characteristics", "Prior/Concurrent Therapy", "Other") or over a
+    numbered list it starts ("At Visit1\n\n1. ≥19 age") states no criterion: it is reported, as a
+    label with a colon is."""
     out: list[CriterionSpan] = []
-    # (in a list that bullets its criteria: an unbulleted list has one-word criteria, "Sarcoidosis")
-    bulleted = any(text[_line_start(text, c.start) : c.start].strip()[:1] in ("-", "*", "•", "·") for c in criteria)
+    # (in a list that bullets or numbers its criteria: an unmarked list has one-word criteria, "Sarcoidosis")
+    bulleted = any(_ITEM_MARKER.fullmatch(text[_line_start(text, c.start) : c.start].strip()) for c in criteria)
     for k, crit in enumerate(criteria):
         nxt = criteria[k + 1] if k + 1 < len(criteria) else None
         if (
@@ -1198,7 +1205,7 @@ def _drop_bare_labels(text: str, criteria: list[CriterionSpan], unrecognised: li
             and not crit.children
             and _BARE_LABEL.fullmatch(text, crit.start, crit.end)
             and not text[_line_start(text, crit.start) : crit.start].strip()
-            and text[_line_start(text, nxt.start) : nxt.start].strip()[:1] in ("-", "*", "•", "·")
+            and _ITEM_OPENS.fullmatch(text[_line_start(text, nxt.start) : nxt.start].strip()[:2])
         ):
             if unrecognised is not None:
                 unrecognised.append((crit.start, crit.end))

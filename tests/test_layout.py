@@ -1267,6 +1267,21 @@ def test_a_title_case_label_with_no_colon_over_bullets_is_no_criterion() -> None
     assert [u["text"] for u in record["unparsed"]] == ["Disease Characteristics", "Prior/Concurrent Therapy"]
 
 
+def test_a_visit_label_over_the_numbered_list_it_starts_is_no_criterion() -> None:
+    text = (
+        "At Visit1\n\n1. ≥19 age\n2. Hypertension\n\nAt Visit2\n\n1. 90≤ sitSBP < 140 mmHg\n\n"
+        "Exclusion Criteria:\n\n1. Diabetes\n"
+    )
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"]] == ["≥19 age", "Hypertension", "90≤ sitSBP < 140 mmHg", "Diabetes"]
+    assert [u["text"] for u in record["unparsed"]] == ["At Visit1", "At Visit2"]
+
+
+def test_a_title_case_criterion_in_a_numbered_list_stays_a_criterion() -> None:
+    record = extractor.extract("Exclusion Criteria:\n\n1. Diabetes\n2. Heart Failure\n3. Stroke\n")
+    assert [c["text"] for c in record["criteria"]] == ["Diabetes", "Heart Failure", "Stroke"]
+
+
 def test_one_word_criteria_of_an_unbulleted_list_stay_criteria() -> None:
     record = extractor.extract(
         "Exclusion Criteria:\n\nPre-existing lymphoma\n\nSarcoidosis\n\nGraft versus host disease\n"
