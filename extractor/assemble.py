@@ -321,7 +321,7 @@ def _criterion_records(
             # (the period a window after an event shares with it, "during and for 3 months after
             # study", is named by that window's anchor mention)
             and w["rule"]
-            not in ("at-anchor", "direction-event", "during-event", "during-and-after", "before-and-after")
+            not in ("at-anchor", "on-anchor", "direction-event", "during-event", "during-and-after", "before-and-after")
             # (one mention for an anchor two windows share: "1 month before, during, and 3 months after study")
             and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
         ):
@@ -329,7 +329,7 @@ def _criterion_records(
                 {"start": w["anchor_start"], "end": w["anchor_end"], "type": w["anchor_type"], "rule": "anchor"}
             )
         elif (
-            w["rule"] == "at-anchor"
+            w["rule"] in ("at-anchor", "on-anchor")
             and w.get("anchor_start") is not None
             and not any(d["start"] == w["anchor_start"] and d["end"] == w["anchor_end"] for d in derived)
         ):

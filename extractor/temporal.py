@@ -476,6 +476,19 @@ _DAY_RANGE_RE = re.compile(
 # the length of a period written before its name ("during the 4-week run-in phase")
 _PERIOD_LENGTH = re.compile(r"\b(?P<n>\d{1,3})[- ](?P<unit>day|week|month)\b", re.IGNORECASE)
 _AT_ANCHOR_RE = re.compile(r"\b(?:at(?:\s{1,3}the\s{1,3}time\s{1,3}of)?|during)(?=\s{1,3}\S)", re.IGNORECASE)
+# "opportunistic infection on enrollment", "testosterone < 270 ng/dL on screening": "on" an event of the
+# study's own calendar (not "based on screening date", "depending on baseline")
+_ON_ANCHOR_RE = re.compile(r"(?<!based )(?<!depending )(?<!dependent )\bon(?=\s{1,3}\S)", re.IGNORECASE)
+_ON_ANCHORS = frozenset(
+    {"enrollment", "screening", "baseline", "admission", "randomization", "screening visit", "baseline visit"}
+)
+# ... the event's word before the examination it dates ("abnormality on screening ECG", "on screening
+# MRI"): the event alone is the window's mention
+_DATED_EXAM = re.compile(
+    r"[ \t]{1,3}(?:ECGs?|EKGs?|electrocardiograms?|echocardiograms?|MRIs?|CTs?|scans?|x-rays?|labs?|laboratory"
+    r"|tests?|examinations?|exams?|biopsy|biopsies|assessments?)\b",
+    re.IGNORECASE,
+)
 # "during the study" is the study period (a Temporal mention only), not a time at enrolment
 _NOT_DURING = frozenset({"enrollment", "end of study", "treatment start"})
 # ... not where the event's word qualifies a noun after it ("at entry doses", "at screening levels")
@@ -1002,6 +1015,33 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
         out.append(w)
         taken.append((m.start(), anchor[1]))
+    for m in _ON_ANCHOR_RE.finditer(text) if "on" in low else ():
+        anchor = match_anchor(text, m.end())
+        if (
+            anchor is None
+            or anchor[2] not in _ON_ANCHORS
+            or _ANCHOR_AS_MODIFIER.match(text, anchor[1])
+            or _BARE_STUDY.fullmatch(text, anchor[0], anchor[1])  # "while on study": the study period
+        ):
+            continue
+        dated_exam = _DATED_EXAM.match(text, anchor[1])
+        if (
+            not dated_exam
+            and re.match(r"[ \t]{1,3}[A-Za-z]", text[anchor[1] : anchor[1] + 4])
+            and not re.match(
+                r"[ \t]{1,3}(?:and|or|in|into|to|of|for|with|the|at|by|as|per|is|are|was|were|must|should|will)\b",
+                text[anchor[1] : anchor[1] + 10],
+                re.IGNORECASE,
+            )
+        ):
+            continue  # "on screening day 1": what the anchor's word names is longer than the anchor
+        start = anchor[0] if dated_exam else m.start()
+        if not free(start, anchor[1]):
+            continue
+        w = Window(start, anchor[1], "during", anchor[2], "on-anchor")
+        w.anchor_start, w.anchor_end, w.anchor_type = anchor[0], anchor[1], anchor[3]
+        out.append(w)
+        taken.append((start, anchor[1]))
     for m in _DURING_EVENT_RE.finditer(text) if "during" in low or "whil" in low or "throughout" in low else ():
         # "during radiotherapy", "while receiving tamoxifen", "throughout the treatment phase": a
         # clinical event or a named period of the study (not "during the study": see _DURING_RE)

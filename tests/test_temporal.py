@@ -94,6 +94,9 @@ def test_a_window_times_a_prior_trial_participation() -> None:
         "Age between 18 and 65 years",
         "Inadequate coordination between dosing and sexual activity",
         "Heavily pretreated patients",
+        # "on" the study is its period; "based on" an event measures from it, not at it
+        "Patients who become pregnant while on study will remain on study",
+        "Pregnancy test repeated based on screening results",
     ],
 )
 def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
