@@ -35,6 +35,8 @@ _SUB_STYLES = (
     re.compile(r"(?<![\w(])([a-h])\)"),  # a) b)
     re.compile(r"\(([a-h])\)"),  # (a) (b)
     re.compile(r"(?<=[\s:;])([a-h])\.[ \t]+(?=[A-Z])"),  # a. Willing ...; b. Received ...
+    # "criteria:1.Age between 21-65 years; 2.IIEF-5 score ≤ 21; ...": numbers inside one bullet
+    re.compile(r"(?<=[\s:;])(\d{1,2})\.[ \t]*(?=[A-Z])"),
 )
 _HEADING = re.compile(r"(?P<h>[A-Za-z][\w /,&'()\-]{1,60}?)\s*[:：]\s+(?=\S)")
 
@@ -566,8 +568,13 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -> list[tuple[Span, list[Any]]]:
     """Inline numbered sub-items of text[start:end]: a list of (span, children) trees."""
-    if text.find(")", start, end) < 0 and text.find("）", start, end) < 0 and text.find("a.", start, end) < 0:
-        return []  # every style's marker ends with a bracket or is "a.": most criteria have none
+    if (
+        text.find(")", start, end) < 0
+        and text.find("）", start, end) < 0
+        and text.find("a.", start, end) < 0
+        and text.find("1.", start, end) < 0
+    ):
+        return []  # every style's marker ends with a bracket or is "a." or "1.": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq or any(text.startswith(",", m.end()) for m in seq):

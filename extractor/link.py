@@ -141,6 +141,49 @@ _DIPSTICK_GRADE = re.compile(r"[0-4]\+")
 _BLANKS = re.compile(r"[ \t]*")
 
 
+_MEMBERS_BRACKET_BEFORE = re.compile(
+    r"(?<=\S)\s{0,2}\((?P<inner>[^()]{2,60})\)\s{0,2}(?:(?:levels?|values?|concentrations?)\s{1,3})?$", re.IGNORECASE
+)
+_MEMBER_JOIN = re.compile(r"\s*(?:,|/|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+
+def _bracketed_members_before(text: str, entities: list[dict[str, Any]], starts: list[int], start: int) -> list[int]:
+    """The analytes a bracket right before a threshold lists after a group's name ("Liver enzyme (AST,
+    ALT) level exceeds 1.5 times ...", "Transaminases (AST/ALT) > 2.5 x ULN"): each of them is
+    limited, not the group. Empty where the bracket holds anything else."""
+    m = _MEMBERS_BRACKET_BEFORE.search(text, max(0, start - 90), start)
+    if m is None:
+        return []
+    lo, hi = m.start("inner"), m.end("inner")
+    inside = [
+        i
+        for i in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi))
+        if entities[i]["end"] <= hi and entities[i]["type"] == "Measurement"
+    ]
+    before = [i for i in range(bisect.bisect_left(starts, lo)) if entities[i]["end"] <= m.start() + 1]
+    if len(inside) < 2 or not before or entities[before[-1]]["type"] != "Measurement":
+        return []
+    if text[entities[before[-1]]["end"] : lo - 1].strip():
+        return []  # the group's name is written right before the bracket
+    # (the bracket holds the analytes and their joining words only)
+    rest = _MEMBER_JOIN.sub(
+        "", "".join(text[a:b] for a, b in _gaps(lo, hi, [(entities[i]["start"], entities[i]["end"]) for i in inside]))
+    )
+    return inside if not rest.strip() else []
+
+
+def _gaps(lo: int, hi: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of [lo, hi) no span covers (spans sorted, not overlapping)."""
+    out, pos = [], lo
+    for a, b in spans:
+        if a > pos:
+            out.append((pos, a))
+        pos = max(pos, b)
+    if pos < hi:
+        out.append((pos, hi))
+    return out
+
+
 def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[dict[str, Any]]) -> list[list[int]]:
     """For each threshold, the indices of the entities it constrains (one per joined analyte)."""
     words = _words()
@@ -174,6 +217,10 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "7.0% ≤ HbA1c ≤ 10.5%": the measure is written between the bounds ("HbA1c 7% ≤ x ≤ 10%"
             # names none there, and is linked as any threshold)
             out.append(between)
+            continue
+        members = _bracketed_members_before(text, entities, starts, t["start"])
+        if members:
+            out.append(members)
             continue
         if t.get("rule") == "must-be-age":
             # "Participant must be 18 years of age": the age named right after the number

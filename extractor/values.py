@@ -198,7 +198,9 @@ _LIMIT = (
     # "3 times the upper limit in presence of liver metastases": a limit with its "of normal" left out
     r"|limits?\b(?!\s+of\b))"
     # ("3 times more than normal upper range")
-    r"|normal\s+(?:upper|lower)\s+(?:limits?|range))(?:\s+range|\s+value)?"
+    r"|normal\s+(?:upper|lower)\s+(?:limits?|range)"
+    # ("one and a half times more than maximum normal range": its upper limit)
+    r"|max(?:imum|\.)?\s+normal\s+(?:range|limits?|values?))(?:\s+range|\s+value)?"
     r"(?:\s*\(\s*(?:ULN|LLN|UNL)\s*\))?|(?:(?:the\s+)?institutional\s+)?(?:ULN|LLN|UNL))"
 )
 # number words ("at least two years", "three times ULN")
@@ -969,7 +971,7 @@ class _Taken:
         self.ends[lo:hi] = [e]
 
 
-_UPPER = re.compile(r"upper|ULN|UNL", re.IGNORECASE)
+_UPPER = re.compile(r"upper|max|ULN|UNL", re.IGNORECASE)
 
 
 def _reference(m: re.Match[str]) -> str:

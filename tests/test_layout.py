@@ -270,6 +270,9 @@ def test_outline_numbers_are_bullets_and_a_paragraph_under_one_wraps_back_to_it(
         "(b) Chemistry: AST <= 2.5 x ULN",
         "Criteria related to transplant: a. Willing to undergo transplant; b. Has evidence of graft versus "
         "host disease",
+        # numbers glued to their item, the list's line breaks lost (NCT06543628)
+        "Participants will be recruited based on the following inclusion criteria:1.Age between 21-65 years; "
+        "2.IIEF-5 score ≤ 21;",
     ],
 )
 def test_lettered_items_inside_a_criterion_are_its_sub_items(text: str) -> None:
