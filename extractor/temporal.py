@@ -1105,12 +1105,12 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
 # "within 7 days before or after surgery", "at least 4 weeks before or after HIV immunizations"
 # ("15 days before and 15 days after radioembolization": each its own length, one event)
 _THEN_AFTER = re.compile(
-    r"[ \t]+(?:and\s*/\s*or|or|and)[ \t]+(?P<own>\d{1,4}[ \t]+(?:days?|weeks?|months?|years?|hours?)[ \t]+)?"
-    r"(?:after|following)[ \t]+",
+    r"\s{1,20}(?:and\s*/\s*or|or|and)\s{1,20}(?P<own>\d{1,4}\s{1,20}(?:days?|weeks?|months?|years?|hours?)\s{1,20})?"
+    r"(?:after|following)\s{1,20}",
     re.IGNORECASE,
 )
 _BEFORE_THEN_AFTER = re.compile(
-    r"\b(?:before|prior\s+to)[ \t]+(?:and\s*/\s*or|or|and)[ \t]+(?:after|following)[ \t]+(?:(?:the|an?)[ \t]+)?$",
+    r"\b(?:before|prior\s+to)\s{1,20}(?:and\s*/\s*or|or|and)\s{1,20}(?:after|following)\s{1,20}(?:(?:the|an?)\s{1,20})?$",
     re.IGNORECASE,
 )
 

@@ -264,6 +264,12 @@ def test_common_procedures_come_from_the_lexicon() -> None:
         # treatments named by what they are against or how new they are: drug classes
         ("Prior PCP prophylaxis", {"PCP prophylaxis": ("Drug", "pneumocystis pneumonia prophylaxis")}),
         ("Change in anti-HIV therapy", {"anti-HIV therapy": ("Drug", "antiretrovirals")}),
+        ("Disease progression on prior BTKi therapy", {"BTKi": ("Drug", "bruton tyrosine kinase inhibitors")}),
+        (
+            "No prior traditional Chinese medicine",
+            {"traditional Chinese medicine": ("Drug", "traditional chinese medicine")},
+        ),
+        ("Drugs known to be CYP3A4 substrates", {"CYP3A4 substrates": ("Drug", "cyp3a4 substrates")}),
         ("Experimental therapies", {"Experimental therapies": ("Drug", "investigational drugs")}),
     ],
 )
