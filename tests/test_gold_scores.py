@@ -3614,6 +3614,63 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.60,
     },
+    # round 101 (session 33): a modern-style legacy listing, a PDQ run-on and a bulleted PDQ listing, an
+    # NIH Clinical Center listing, API v2 records (erectile dysfunction, CLL, a healthy-volunteer study)
+    "NCT00006242": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.80,
+    },
+    "NCT00002980": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00001582": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+    },
+    "NCT00006462": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "windows": 0.60,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT06543628": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.75,
+        "windows": 0.75,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT05645172": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT05385822": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT02239484": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.60,
+    },
 }
 
 
