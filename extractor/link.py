@@ -141,6 +141,28 @@ _DIPSTICK_GRADE = re.compile(r"[0-4]\+")
 _BLANKS = re.compile(r"[ \t]*")
 
 
+_AGE_UCUM = frozenset({None, "a", "mo", "wk", "d"})
+_AGE_WORD = re.compile(r"age[ds]?", re.IGNORECASE)
+_OF_AGE = re.compile(r"\s{1,20}of\s{1,20}", re.IGNORECASE)
+
+
+def _age_word_of(text: str, entities: list[dict[str, Any]], starts: list[int], t: dict[str, Any]) -> list[int]:
+    """[the "age" mention that a duration is "of", right after it ("patients < 18 years of\r\n age",
+    "subjects aged between 18 and 65 years of age"), or []."""
+    for i in range(bisect.bisect_left(starts, t["start"]), len(entities)):
+        e = entities[i]
+        if e["start"] > t["end"] + 25:
+            break
+        if (
+            e["type"] == "Person"
+            and _AGE_WORD.fullmatch(text, e["start"], e["end"])
+            and e["start"] >= t["end"]
+            and _OF_AGE.fullmatch(text, t["end"], e["start"])
+        ):
+            return [i]
+    return []
+
+
 _MEMBERS_BRACKET_BEFORE = re.compile(
     r"(?<=\S)\s{0,2}\((?P<inner>[^()]{2,60})\)\s{0,2}(?:(?:levels?|values?|concentrations?)\s{1,3})?$", re.IGNORECASE
 )
@@ -217,6 +239,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             # "7.0% ≤ HbA1c ≤ 10.5%": the measure is written between the bounds ("HbA1c 7% ≤ x ≤ 10%"
             # names none there, and is linked as any threshold)
             out.append(between)
+            continue
+        age = _age_word_of(text, entities, starts, t) if t.get("ucum") in _AGE_UCUM else []
+        if age:
+            # "patients < 18 years of age": the age the number is, as the golds link it (89 of 93 where
+            # "of age" follows), not the people named before it
+            out.append(age)
             continue
         members = _bracketed_members_before(text, entities, starts, t["start"])
         if members:

@@ -591,8 +591,17 @@ def test_a_temperatures_scale_letter_alone(text: str, ucum: str | None) -> None:
     assert found.ucum == ucum
 
 
-def test_an_age_range_before_of_age_is_the_age_mentions() -> None:
-    (crit,) = extract_lines("Adult male subjects of 40 to 65 years of age, inclusive.")["criteria"]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Adult male subjects of 40 to 65 years of age, inclusive.",
+        # the people named before the number are not what it measures
+        "Male subjects aged between 18 and 65 years of age inclusive",
+        "Written consent from a parent for patients < 18 years of\r\n     age.",
+    ],
+)
+def test_an_age_range_before_of_age_is_the_age_mentions(text: str) -> None:
+    (crit,) = extract_lines(text)["criteria"]
     (constraint,) = crit["constraints"]
     subject = next(e for e in crit["entities"] if e["id"] == constraint["subject"])
     assert (constraint["measure"], subject["text"]) == ("age", "age")
