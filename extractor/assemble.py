@@ -1058,6 +1058,8 @@ def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, An
         and not text[e["end"] : q["start"]].strip()
         # ("HIV negative by serologic testing": the result of a test, named after it)
         and not _METHOD_AFTER.match(text, q["end"])
+        # ("HIV seropositive", "HIV seropositivity": an antibody test's result, as the golds read 11 of 12)
+        and not text[q["start"] : q["end"]].lower().startswith("sero")
     )
 
 

@@ -1254,8 +1254,17 @@ def _model_span_edges(text: str, span: tuple[int, int, str, float]) -> tuple[int
     if span[2] == "Drug" and _names_organism_alone(text, span[0], span[1]):
         # "Legionella, Cryptosporidium, Isospora": the organism names the infection, no drug
         span = (span[0], span[1], "Condition", span[3])
+    if span[2] == "Condition":
+        serology = _SEROLOGY_AFTER.search(text, span[0], span[1])
+        if serology is not None and serology.end() == span[1] and serology.start() > span[0]:
+            # "HIV seropositive": the virus, and an antibody test's result after it (a Value with its
+            # constraint, as the golds read 11 of 12)
+            span = (span[0], serology.start(), *span[2:])
     bracketed = _within_brackets(text, _without_bullet(text, span))
     return None if bracketed is None else _without_final_preposition(text, bracketed)
+
+
+_SEROLOGY_AFTER = re.compile(r"[ \t-]+sero-?(?:positive|positivity|negative|negativity)$", re.IGNORECASE)
 
 
 def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
