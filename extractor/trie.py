@@ -53,6 +53,8 @@ def _as_written(ch: str, fold: bool) -> str:
     if ch == " ":
         return r"\s"
     if fold and ch.lower() != ch.upper():
+        if "\u00c0" <= ch <= "\u00fe" and ch not in "\u00c5\u00d7\u00df\u00e5\u00f7":
+            return ch.lower() + ch.upper()  # a Latin-1 letter ("â" of a mis-decoded "≤") has its two cases only
         if not ch.isascii():
             raise ValueError(f"no case folds known for {ch!r}")
         return ch.lower() + ch.upper() + _CASE_FOLDS.get(ch.lower(), "")

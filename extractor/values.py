@@ -167,6 +167,10 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
     ("≤", "<="),
     ("≦", "<="),
     ("⩽", "<="),
+    # the signs' UTF-8 bytes once read as Windows-1252, as some registry records hold them ("score of
+    # â‰¤ 25", NCT00249730)
+    ("â‰¥", ">="),
+    ("â‰¤", "<="),
     (">", ">"),
     ("<", "<"),
     ("=", "="),
