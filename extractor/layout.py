@@ -910,11 +910,7 @@ def segment(
                 or prose
                 or lettered
                 or joined
-                or (
-                    bullet
-                    and (indent > parent_indent or not parent_bullet)
-                    and text[parent_top.start : _first_line_end(text, parent_top)].rstrip().endswith(":")
-                )
+                or (bullet and (indent > parent_indent or not parent_bullet) and _own_text_announces(text, parent_top))
                 # (and under a PDQ topic label that lost its colon, inside a PDQ group: "PRIOR CONCURRENT
                 # THERAPY:\n\nBiologic therapy\n\n  -  No concurrent growth factors ...")
                 or (
@@ -1610,6 +1606,21 @@ def _announcing_item(text: str, item: CriterionSpan) -> bool:
     """A bulleted item, childless, that announces what the bullets after it are ("Excluded within 60 days
     of study entry:"), as an unbulleted announcement line does (``_announces``)."""
     return not item.children and _announces(text[item.start : item.end])
+
+
+_TRAILING_MARKER = re.compile(r"(?:\s*(?:[-*•·◦▪‣]|\(?\d{1,2}[.)]|\(?[a-z][.)]))?\s*$")
+
+
+def _own_text_announces(text: str, crit: CriterionSpan) -> bool:
+    """Whether a criterion's own text (before its first sub-item) ends with a colon: its first line
+    ("Excluded:"), or the last line of a paragraph ("Be a known carrier of immunodeficiency
+    disease.\r\nSpecific disorders may include but are not limited to:")."""
+    if text[crit.start : _first_line_end(text, crit)].rstrip().endswith(":"):
+        return True
+    end = crit.children[0].start if crit.children else crit.end
+    own = text[crit.start : end]
+    marker = _TRAILING_MARKER.search(own) if crit.children else None
+    return own[: marker.start() if marker else len(own)].rstrip().endswith(":")
 
 
 def _first_line_end(text: str, crit: CriterionSpan) -> int:

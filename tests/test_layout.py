@@ -492,6 +492,19 @@ def test_a_bulleted_line_indented_deeper_under_a_bulleted_one_is_its_sub_item(
     assert [c["parent"] for c in record["criteria"]] == parents
 
 
+def test_bullets_under_a_wrapped_paragraph_whose_last_line_announces_them_are_its_sub_items() -> None:
+    # NCT00001582: "Be a known or potential carrier ... disease.\r\nSpecific disorders may include but are
+    # not limited to:" is one hard-wrapped paragraph; the bullets after it are its examples
+    text = (Path(__file__).parent.parent / "corpus" / "NCT00001582" / "criteria.txt").read_text(encoding="utf-8")
+    record = extractor.extract(text)
+    by_id = {c["id"]: c for c in record["criteria"]}
+    (parent,) = [c for c in record["criteria"] if "Specific disorders may include" in c["text"] and not c["parent"]]
+    assert parent["text"].startswith("Be a known or potential carrier")
+    children = [c["text"] for c in record["criteria"] if c["parent"] == parent["id"]]
+    assert children[0] == "X-linked (severe combined immunodeficiency)" and children[-1] == "Infection with HTLV-1"
+    assert len(children) == 8 and by_id[parent["id"]]["sub_items"]["op"] == "any"
+
+
 def test_a_label_line_names_what_its_bullets_measure() -> None:
     text = "Inclusion Criteria:\nAge:\n  - 18 and over\nLife expectancy:\n  - At least 2 months\n"
     record = extractor.extract(text)
