@@ -3671,6 +3671,66 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "windows": 0.60,
     },
+    # round 102 (session 33): a PDQ run-on listing, an ACTG listing, a modern-style legacy listing with
+    # nested bullets, an NCRR listing, API v2 records (erectile dysfunction twice, one with a mis-decoded
+    # "≤"; chronic myeloid leukemia)
+    "NCT00002818": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.80,
+        "drugs": 0.55,
+        "sub_items": 0.60,
+    },
+    "NCT00000764": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.65,
+        "constraints": 0.25,
+        "windows": 0.50,
+        "drugs": 0.70,
+        "sub_items": 0.85,
+    },
+    "NCT00006110": {
+        "segmentation": 0.60,
+        "entities_overlap": 0.70,
+        "constraints": 0.40,
+        "sub_items": 0.45,
+    },
+    "NCT00004664": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.20,
+        "windows": 0.95,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT00607282": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT00249730": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT04434352": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT05682924": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
