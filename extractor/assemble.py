@@ -220,6 +220,7 @@ def _criterion_records(
     windows = doc.windows
     formulas = doc.formulas
     subjects = link_subjects(local, entities, thresholds)
+    thresholds, subjects = _without_ungraded(thresholds, subjects)
     qualitative = qualitative_results(local, entities, thresholds)
     # "HIV negative", "HIV seropositive": a disease named with its status is one Condition, no test
     # result, as the golds (28 of 34) and Chia (5 of 8) read it; a marker's result stays one ("HBsAg
@@ -1044,6 +1045,25 @@ def _model_made(e: dict[str, Any]) -> bool:
 
 
 _STATUS_RESULTS = frozenset(("positive", "negative"))
+
+
+def _without_ungraded(
+    thresholds: list[dict[str, Any]], subjects: list[list[int]]
+) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    """The thresholds and their subjects, less a single grade that grades no mention ("No grade 2
+    heart toxicity" where no mention of the toxicity was found): a grade of nothing named is no
+    constraint (its words stay covered by no item, and are reported unparsed like any others)."""
+    drop = {ti for ti, t in enumerate(thresholds) if t.get("rule") == "single-grade" and not subjects[ti]}
+    if not drop:
+        return thresholds, subjects
+    new_index = {old: new for new, old in enumerate(ti for ti in range(len(thresholds)) if ti not in drop)}
+    kept = []
+    for ti, t in enumerate(thresholds):
+        if ti in drop:
+            continue
+        ref = t.get("equivalent_of")
+        kept.append({**t, "equivalent_of": new_index.get(ref)} if ref is not None else t)
+    return kept, [s for ti, s in enumerate(subjects) if ti not in drop]
 
 
 def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, Any]) -> bool:

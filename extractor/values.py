@@ -490,6 +490,14 @@ ORDINAL_OR_RE = re.compile(
     r"\b(?P<word>(?i:stage|grade))\s{1,3}(?P<low>(?:IV|I{1,3})[A-C]?|[0-5])(?:\s{1,3}(?i:or|and|and/or)\s{1,3}|\s{0,2}/\s{0,2})"
     r"(?:(?i:stage|grade)\s{1,3})?(?P<high>(?:IV|I{1,3})[A-C]?|[0-5])(?![\w.,-])"
 )
+# "No grade 2 heart toxicity", "Grade IV intraventricular hemorrhage": one grade after the word (no
+# range, list or "or higher" after it, no "+" of a dipstick or a cell count)
+SINGLE_GRADE_RE = re.compile(
+    r"\b(?i:grade)\s{1,3}(?P<grade>IV|I{1,3}|[0-4])(?![\w,+/-]|\.\d)"
+    r"(?!\s{0,3}(?:[-–~/]|(?i:or|and|to|through|and/or)\b)\s{0,3}(?:(?i:grade)\s{1,3})?(?:IV|V|I|[0-5]))"
+    r"(?!\s{0,3}(?i:or|and)\s{1,3}(?:higher|greater|above|more|less|lower|below|worse|better|over|under)\b)"
+)
+_GRADE_WORD_IN = re.compile(r"grade", re.IGNORECASE)
 # "Stage IV breast cancer", "clinical stage IIIB": one stage after the word (no range, no list after it)
 SINGLE_STAGE_RE = re.compile(
     r"\b(?i:stage)\s{1,3}(?P<stage>(?:IV|I{1,3})[A-C]?[1-3]?)(?![\w.-])"
@@ -1720,6 +1728,14 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         t = Threshold(m.start("stage"), m.end(), "=", "single-stage", value=m.group("stage"))
         t.extra["measure"] = _stage_measure(text, m.start())
         out.append(t)
+        taken.append((m.start(), m.end()))
+    for m in SINGLE_GRADE_RE.finditer(text) if _GRADE_WORD_IN.search(text) else ():
+        # "No grade 2 heart toxicity", "Grade IV intraventricular hemorrhage": one grade, of what is
+        # named after (or before) it
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        grade = m.group("grade")
+        out.append(Threshold(m.start(), m.end(), "=", "single-grade", value=int(grade) if grade.isdigit() else grade))
         taken.append((m.start(), m.end()))
     # "≥ 5% blasts in the bone marrow": a percentage of blasts names its measure after it (or before
     # it: "Blasts in peripheral blood > 20%"), and "≥ 10% plasma cells", "no more than 55%

@@ -609,6 +609,14 @@ def test_an_age_range_before_of_age_is_the_age_mentions(text: str) -> None:
     assert (constraint["measure"], subject["text"]) == ("age", "age")
 
 
+def test_a_single_grade_of_nothing_named_is_no_constraint() -> None:
+    # no mention of what is graded: no constraint on nothing, and the words are reported unparsed
+    record = extract_lines("Must be grade 2.")
+    (crit,) = record["criteria"]
+    assert crit["constraints"] == []
+    assert any("grade 2" in u["text"] for u in crit["unparsed"])
+
+
 def test_a_multiple_of_a_limit_across_a_hard_wrap() -> None:
     # legacy XML wraps at about 90 columns: the line break and the indent fall inside the phrase
     text = "AST no greater than 3 times ULN (no greater than 5 times\r\n     ULN in case of liver involvement)"
