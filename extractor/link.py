@@ -595,9 +595,10 @@ def _change_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
     kinds = {w: kind for kind in ("increase", "decrease") for w in words[kind]}
     nouns = trie_pattern(sorted(kinds))
     # "increase in serum creatinine of", "PSA rise of", "a reduction of": the change noun, at most a
-    # few words naming what changed, then "of"/"by" right before the threshold
+    # few words naming what changed, then "of"/"by" right before the threshold (or the noun right
+    # before it: "weight loss 5% to 15% below ideal weight", "weight loss ≥ 10%")
     pattern = re.compile(
-        rf"\b(?P<noun>{nouns})(?:e?s)?(?:\s{{1,3}}(?:in|of)(?:\s{{1,3}}[^\s,;.()<>≤≥=\d]+){{1,4}}?)?\s{{1,3}}(?:of|by)\s{{1,3}}$",
+        rf"\b(?P<noun>{nouns})(?:e?s)?(?:(?:\s{{1,3}}(?:in|of)(?:\s{{1,3}}[^\s,;.()<>≤≥=\d]+){{1,4}}?)?\s{{1,3}}(?:of|by))?\s{{1,3}}$",
         re.IGNORECASE,
     )
     return pattern, kinds
