@@ -1528,9 +1528,12 @@ def stated_ineligible(rec: dict[str, Any], stated: re.Match[str] | None, sole: s
     return {"op": "not", "args": [tree]}
 
 
-# "If receiving steroids, must be on a stable dose ...": the condition, up to its comma or "then"
+# "If receiving steroids, must be on a stable dose ...": the condition, up to its comma or "then" (or
+# up to whom the requirement is for: "If on PDE5i patient will discontinue medication ...")
 _IF_CONDITION = re.compile(
-    r"[\s\-*•·]*(?:\d{1,2}[.)]\s*)?if\b[^,;:.]{3,160}?(?:,|\bthen\b|(?=\s(?:must|should)\b))", re.IGNORECASE
+    r"[\s\-*•·]*(?:\d{1,2}[.)]\s*)?if\b[^,;:.]{3,160}?(?:,|\bthen\b"
+    r"|(?=\s(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+)?(?:must|should|will|shall)\b))",
+    re.IGNORECASE,
 )
 
 
@@ -1549,13 +1552,24 @@ def if_then(text: str, rec: dict[str, Any]) -> dict[str, Any] | None:
     negated = _negated_ids(rec)
     refs = _refs(logic)
     before = {r for r in refs if spans.get(r, (m.end(), 0))[0] < m.end()}
-    if not before or before == set(refs) or before & negated:
+    if not before or before == set(refs) or before & negated or before & _refs_under_not(logic):
+        # (a condition already read as one, "If female, must ...": any(not(female), ...), stays)
         return logic
     condition = _without_refs(logic, set(refs) - before)
     required = _without_refs(logic, before)
     if condition is None or required is None:
         return logic
     return {"op": "any", "args": [{"op": "not", "args": [condition]}, required]}
+
+
+def _refs_under_not(node: dict[str, Any] | None, under: bool = False) -> set[str]:
+    """The references a "not" holds, at any depth."""
+    if node is None:
+        return set()
+    if "ref" in node:
+        return {node["ref"]} if under else set()
+    inside = under or node.get("op") == "not"
+    return {r for arg in node.get("args", []) for r in _refs_under_not(arg, inside)}
 
 
 # "Bilirubin <= 1.5 mg/dL (unless due to Gilbert's syndrome)", "..., unless treated solely by surgery"

@@ -641,12 +641,20 @@ def test_a_time_since_the_patients_own_event_excuses_never_having_had_it(side: s
             "If prior cardiac disease, left ventricular ejection fraction must be at least 50% by echocardiogram",
             "any(not(cardiac disease), at least 50%)",
         ),
+        # the condition up to whom the requirement is for, no comma written (NCT04434352)
+        (
+            "Inclusion",
+            "If on PDE5i patient will discontinue medication for 2 weeks before baseline IIEF.",
+            "any(not(PDE5i), all(medication, W, IIEF))",
+        ),
+        # a condition on the people named, already read as one, is not read twice
+        ("Inclusion", "If female, must not be pregnant", "any(not(female), pregnant)"),
     ],
 )
 def test_a_condition_that_opens_a_criterion_is_a_condition_on_the_rest(side: str, text: str, tree: str) -> None:
     (crit,) = extractor.extract(f"{side} Criteria:\n" + text + "\n")["criteria"]
     names = {e["id"]: e["text"] for e in crit["entities"]} | {c["id"]: c["text"] for c in crit["constraints"]}
-    assert _tree(crit["logic"], names) == tree
+    assert _tree(crit["logic"], names | {w["id"]: "W" for w in crit["windows"]}) == tree
 
 
 @pytest.mark.parametrize(
