@@ -23,10 +23,11 @@ Span = tuple[int, int]
 # an outline number, "1.1 Patients with ..." or "2.1 <84 days from mastectomy", before a capital, a
 # comparator or a bracket: a hard-wrapped line that starts with a decimal, "1.5 times ULN", is none)
 _BULLET = re.compile(
-    # ("* 1)Age 20-60": a number written after a list's symbol is the item's own marker)
+    # ("* 1)Age 20-60": a number written after a list's symbol is the item's own marker; "* .Sign the
+    # consent", ". DM 1-2": a stray full stop is a marker too)
     # (not where more numbered items follow on the line: "* 1)lower ..., 2) infectious ...")
     r"^(?:[-*•·▪◦‣●○■□►–—][ \t]*(?=\d{1,2}[.)](?![\d.])[ \t]*[A-Za-z](?![^\n]*[\s,;.]\d{1,2}\)[ \t]*[A-Za-z])))?"
-    r"(?:[-*•·▪◦‣●○■□►–—]|[①-⑳](?=\s)|[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?(?=[ \t]+[A-Z<>≤≥(])|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s))\s*(?:[.:•·▪◦‣●○■□►][ \t]+(?=\S))?"
+    r"(?:[-*•·▪◦‣●○■□►–—]|[①-⑳](?=\s)|[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?(?=[ \t]+[A-Z<>≤≥(])|\d{1,2}[.)](?![\d.])|\(\d{1,2}\)|[a-zA-Z][.)](?=\s)|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s)|\.(?=[ \t]+[A-Z]))\s*(?:[.:•·▪◦‣●○■□►](?:[ \t]+(?=\S)|(?=[A-Z])))?"
 )
 _OUTLINE_NUMBER = re.compile(r"[1-9]\d?\.[1-9]\d?(?:\.[1-9]\d?)?\.?[ \t]")
 _SUB_STYLES = (

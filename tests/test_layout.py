@@ -102,6 +102,18 @@ def test_bullets_and_numbering_are_stripped() -> None:
         assert text[c["span"][0] : c["span"][1]] == c["text"]
 
 
+def test_a_stray_full_stop_before_an_item_is_a_marker() -> None:
+    # NCT03905018: "* .Sign the inform consent form.", ". DM 1-2" (no bullet)
+    text = "Inclusion Criteria:\n\n* Male patients\n* .Sign the inform consent form.\n\nExclusion Criteria:\n\n. DM 1-2\n\n* Active smoking\n"
+    record = extractor.extract(text)
+    assert [c["text"] for c in record["criteria"]] == [
+        "Male patients",
+        "Sign the inform consent form.",
+        "DM 1-2",
+        "Active smoking",
+    ]
+
+
 def test_nothing_silently_dropped(record: dict[str, Any]) -> None:
     # every criterion yields structure, and stretches no item covers are reported with offsets
     for c in record["criteria"]:
