@@ -3731,6 +3731,66 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    # round 103 (session 33): a bulleted and a run-on PDQ listing, an ACTG listing with "Required:" and
+    # "Either:", a short bulleted PDQ listing, API v2 records (psychogenic and spinal cord injury
+    # erectile dysfunction, obesity, an opioid-use disorder app)
+    "NCT00002700": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00002114": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+        "windows": 0.70,
+        "drugs": 0.80,
+        "sub_items": 0.70,
+    },
+    "NCT00002858": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00005586": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.25,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT01153204": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.60,
+        "drugs": 0.60,
+    },
+    "NCT03905018": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT04542642": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.70,
+    },
+    "NCT00654680": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
 }
 
 
