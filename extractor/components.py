@@ -986,7 +986,8 @@ def is_value_phrase(text: str) -> bool:
     return bool(_VALUE_PHRASE.search(text)) and not _BARE_COMPARATOR.fullmatch(text)
 
 
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']*[A-Za-z0-9]")
+# (a capital letter alone is a word of a name after another word: "vitamin C", "hepatitis B")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']*[A-Za-z0-9]|(?<=[A-Za-z] )[A-Z]\b")
 
 
 @dataclasses.dataclass(frozen=True)

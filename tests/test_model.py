@@ -539,6 +539,8 @@ def test_a_head_noun_class_does_not_name_a_longer_model_span(text: str, span: st
         ("Urine test positive for cocaine", set()),  # mostly not a drug mention in Chia (stoplist)
         # a therapeutic drug stays one, however few of its Chia train mentions were marked
         ("Patients may receive hydroxyurea as needed", {"hydroxyurea"}),
+        # a name ending in a capital letter alone (NCT00002114)
+        ("Daily Vitamin C dosage greater than 1,000 mg", {"Vitamin C"}),
     ],
 )
 def test_names_of_single_drugbank_drugs_are_drug_mentions(text: str, drugs: set[str]) -> None:
