@@ -609,6 +609,14 @@ def test_an_age_range_before_of_age_is_the_age_mentions(text: str) -> None:
     assert (constraint["measure"], subject["text"]) == ("age", "age")
 
 
+@pytest.mark.parametrize("text", ["Stage IV breast cancer", "Completely resected stage II or III colorectal cancer"])
+def test_a_stage_is_of_the_word_stage_written_before_it(text: str) -> None:
+    (crit,) = extract_lines(text)["criteria"]
+    (stage,) = crit["constraints"]
+    subject = next(e for e in crit["entities"] if e["id"] == stage["subject"])
+    assert (stage["measure"], subject["text"].lower(), subject["type"]) == ("tumor stage", "stage", "Measurement")
+
+
 def test_a_single_grade_of_nothing_named_is_no_constraint() -> None:
     # no mention of what is graded: no constraint on nothing, and the words are reported unparsed
     record = extract_lines("Must be grade 2.")
