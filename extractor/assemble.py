@@ -766,7 +766,12 @@ def _criterion_records(
             if c["subject"] is None and "stage" in (c.get("measure") or ""):
                 # "Stage IV breast cancer", "stage II or III colorectal cancer": the word stage names
                 # the measure, as the golds link it (95 of 152 stages)
-                c["subject"] = _stage_word_before(local, t["start"], guide_leaves, node)
+                measures = [
+                    (e["start"], e["end"], ent_id[k], owner[k])
+                    for k, e in enumerate(entities)
+                    if e["type"] == "Measurement" and k in ent_id
+                ]
+                c["subject"] = _stage_word_before(local, t["start"], guide_leaves + measures, node)
             _check_plausible(c, reg, warnings, node.id)
             prior_ids = constraint_ids[t["equivalent_of"]] if t.get("equivalent_of") is not None else []
             prior = _find(out_constraints[node.id], prior_ids[min(len(ids), len(prior_ids) - 1)]) if prior_ids else None

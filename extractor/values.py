@@ -1659,7 +1659,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()) or first == last or not (set(first + last) - set("IV")):
             continue  # plain roman ranges ("stage III-IV") are the ordinal range's
         if _stage_rank(first) <= _stage_rank(last):
-            out.append(Threshold(m.start(), m.end(), "between", "stage-range", low=first, high=last))
+            # (the word stage is no part of the value: it names the measure, as in all 12 gold stage ranges)
+            out.append(Threshold(m.start("low"), m.end(), "between", "stage-range", low=first, high=last))
             out[-1].extra["inclusive"] = True
             # the word stage names it: a cancer's stage, as the golds name it, or the staging system's
             # written before it ("FIGO stage IIIB-IVA")
@@ -1669,11 +1670,19 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
         if taken.overlaps(m.start(), m.end()):
             continue
         if check_range_ordered(m.group("low"), m.group("high")):
+            staged = _STAGES_LEAD.match(text, m.start()) is not None
             out.append(
-                Threshold(m.start(), m.end(), "between", "ordinal-range", low=m.group("low"), high=m.group("high"))
+                Threshold(
+                    m.start("low") if staged else m.start(),
+                    m.end(),
+                    "between",
+                    "ordinal-range",
+                    low=m.group("low"),
+                    high=m.group("high"),
+                )
             )
             out[-1].extra["inclusive"] = True
-            if _STAGES_LEAD.match(text, m.start()):
+            if staged:
                 # "stage III-IV disease", "AJCC stages III-IV": the word stage names it, as it does one stage
                 out[-1].extra["measure"] = _stage_measure(text, m.start())
             taken.append((m.start(), m.end()))
