@@ -602,6 +602,9 @@ _OWN_NUMBER = re.compile(r"(?<![\w.])" + _LABEL + r"[.)]\s*$")
 _LEADING_NUMBER = re.compile(_LABEL + r"\.\s+")
 _INLINE_BRACKET_NUMBER = re.compile(r"(?<=[\s.;,])[(（](\d{1,2})[)）][ \t]+")
 _INLINE_NUMBER = re.compile(r"(?<=[\s.;,)])" + _LABEL + r"\.\s+(?=[A-Z(])")
+# "1) Score of 24 or lower on the ASI-3, 2) score of 30 and below on the PCL-5, 3) no PTSD diagnosis":
+# numbers closed by a bracket run on in the line numbered "1)" (one number may be skipped: "6) ..., 8)")
+_INLINE_PAREN_NUMBER = re.compile(r"(?<=[\s.;,])(\d{1,2})\)[ \t]+(?=\S)")
 
 
 def _following(label: str) -> str | None:
@@ -645,12 +648,38 @@ def _dash_pieces(text: str, start: int, end: int) -> list[Span]:
     return [(s, e) for s, e in pieces if e > s]
 
 
+# "patients in good physical health; ②patients aged 20 to 55 years ...; ③patients who agree ...":
+# circled numbers run on in one line (the first one may be lost with the line's own marker)
+_INLINE_CIRCLED = re.compile(r"(?<=[\s;,.])[②-⑳]")
+
+
+def _circled_pieces(text: str, start: int, end: int) -> list[Span]:
+    if not any("②" <= ch <= "⑳" for ch in text[start:end]):
+        return [(start, end)]
+    cuts, expected = [], None
+    for m in _INLINE_CIRCLED.finditer(text, start, end):
+        if expected is None or m.group() == expected:
+            cuts.append(m)
+            expected = chr(ord(m.group()) + 1)
+    if not cuts:
+        return [(start, end)]
+    bounds = [start, *(m.start() for m in cuts), end]
+    starts = [start, *(m.end() for m in cuts)]
+    pieces = [_trim(text, s, e) for s, e in zip(starts, bounds[1:], strict=True)]
+    return [(s, e) for s, e in pieces if e > s]
+
+
 def numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     """The criteria a line holds when numbered items run on in it: the line is numbered k (its
     bullet, or a number leading its text) and "k+1. ", "k+2. ", ... follow inside it, in order,
-    each before a capital letter; or when dash bullets do (``_dash_cuts``). One span, the line's,
-    where there are none."""
-    return [piece for s, e in _numbered_pieces(text, start, end) for piece in _dash_pieces(text, s, e)]
+    each before a capital letter; or when dash bullets or circled numbers do (``_dash_cuts``,
+    ``_INLINE_CIRCLED``). One span, the line's, where there are none."""
+    return [
+        piece
+        for s, e in _numbered_pieces(text, start, end)
+        for dashed in _dash_pieces(text, s, e)
+        for piece in _circled_pieces(text, *dashed)
+    ]
 
 
 def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
@@ -660,14 +689,17 @@ def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     # ("     (4) recent weight loss ..., (5) pain ..., (6) nausea": a bracketed number's line goes on
     # with the next bracketed numbers)
     bracketed = own is not None and text[own.start() - 1 : own.start()] in ("(", "（")
-    if number is None or (not bracketed and text.find(". ", start, end) < 0):
+    closed = own is not None and not bracketed and own.group().rstrip().endswith(")") and own.group(1).isdigit()
+    if number is None or (not bracketed and not closed and text.find(". ", start, end) < 0):
         return [(start, end)]
     expected = _following(number.group(1))
     cuts: list[re.Match[str]] = []
-    for m in (_INLINE_BRACKET_NUMBER if bracketed else _INLINE_NUMBER).finditer(text, start, end):
-        if expected is not None and m.group(1) == expected:
+    pattern = _INLINE_BRACKET_NUMBER if bracketed else _INLINE_PAREN_NUMBER if closed else _INLINE_NUMBER
+    for m in pattern.finditer(text, start, end):
+        skipped = _following(expected) if closed and expected is not None else None
+        if expected is not None and m.group(1) in (expected, skipped):
             cuts.append(m)
-            expected = _following(expected)
+            expected = _following(m.group(1))
     if not cuts:
         return [(start, end)]
     first = lead.end() if lead else start

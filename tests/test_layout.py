@@ -1149,6 +1149,16 @@ def test_a_pdq_paragraph_starts_a_criterion_after_a_bracket_an_acronym_or_a_limi
             ["Men and women, ages 21 to 65. Angina pectoris at rest."],
         ),
         ("Inclusion Criteria:\n3. Creatinine < 2. 5. Bilirubin normal\n", ["Creatinine < 2. 5. Bilirubin normal"]),
+        # numbers closed by a bracket, one of them skipped (NCT06868446)
+        (
+            "Exclusion Criteria:\n\n1) Score of 24 or lower on the ASI-3, 2) no PTSD diagnosis, 4) active psychosis\n",
+            ["Score of 24 or lower on the ASI-3", "no PTSD diagnosis", "active psychosis"],
+        ),
+        # circled numbers, the first one lost with the bullet (NCT05649592)
+        (
+            "Inclusion Criteria:\n\n* patients in good physical health; ②patients aged 20 to 55 years; ③informed consent.\n",
+            ["patients in good physical health", "patients aged 20 to 55 years", "informed consent."],
+        ),
     ],
 )
 def test_numbered_criteria_run_on_in_one_line_are_criteria(text: str, criteria: list[str]) -> None:
