@@ -270,6 +270,8 @@ def test_common_procedures_come_from_the_lexicon() -> None:
             {"traditional Chinese medicine": ("Drug", "traditional chinese medicine")},
         ),
         ("Drugs known to be CYP3A4 substrates", {"CYP3A4 substrates": ("Drug", "cyp3a4 substrates")}),
+        ("Score of 24 or lower on the ASI-3", {"ASI-3": ("Measurement", "anxiety sensitivity index-3")}),
+        ("score of 30 and below on the PCL-5", {"PCL-5": ("Measurement", "ptsd checklist for dsm-5")}),
         ("Experimental therapies", {"Experimental therapies": ("Drug", "investigational drugs")}),
     ],
 )
