@@ -3791,6 +3791,63 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.60,
     },
+    # round 104 (session 33): an NIH listing with no headers, a nested and a run-on PDQ listing, an ACTG
+    # listing, API v2 records (circled numbers and a "Removing criteria" section, PTSD with inline
+    # "1) ... 2)" items, obesity and erectile dysfunction twice)
+    "NCT00001906": {
+        "segmentation": 0.20,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.55,
+        "drugs": 0.70,
+    },
+    "NCT00006258": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.75,
+        "windows": 0.60,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00003772": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.80,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.60,
+    },
+    "NCT00002316": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.60,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT05649592": {
+        "segmentation": 0.20,
+        "entities_overlap": 0.65,
+        "constraints": 0.60,
+    },
+    "NCT06868446": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+    },
+    "NCT04623840": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.60,
+    },
+    "NCT04136288": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
