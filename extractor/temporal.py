@@ -55,7 +55,9 @@ _LEAD = (
     # ("for a minimum of 30 days prior to study entry": at least that long)
     # (not after "within": "within a minimum of 6 weeks prior to study treatment" is within)
     r"|(?:for\s+)?(?<!within\s)an?\s+(?:minimum|maximum)\s+of"
-    r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|for|at\s+least|less\s+than|more\s+than|longer\s+than"
+    # ("at least for 3 years post treatment": the bound before "for")
+    r"|for\s+(?:at\s+least|more\s+than|over|longer\s+than|less\s+than)|at\s+least\s+for|for|at\s+least|less\s+than"
+    r"|more\s+than|longer\s+than"
     r"|greater\s+than|not?\s+(?:more|longer|greater)\s+than|up\s+to|over|[<>≤≥]=?|=)"
 )
 # ("≥ 7 days post last chemotherapy": "post" as a word of its own counts from an event, as "since" does)
@@ -852,7 +854,9 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
             days,
         )
         # ("for 3 years post treatment" lasts after the event: a window after it, as "after" reads)
-        lasting = (direction_word or "").lower() == "post" and (lead or "").lower().startswith("for")
+        lasting = (direction_word or "").lower() == "post" and re.match(
+            r"(?:at\s+least\s+)?for\b", (lead or "").lower()
+        ) is not None
         # ... as "<84 days from mastectomy", "within 84 days of axillary dissection" count from the
         # patient's own surgery or treatment (``words.json`` event_anchor_heads)
         own_event = (
