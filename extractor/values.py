@@ -189,7 +189,7 @@ _NUM = r"\d{1,7}(?:[.,]\d{1,6})?"
 #: the line break of hard-wrapped registry text, with the indent around it (bounded)
 WRAPPED_BREAK = r"[ \t]{0,3}\r?\n[ \t]{0,12}"
 _UNIT_GAP = rf"(?:{WRAPPED_BREAK}|\s{{0,3}})"
-_RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and)\s{0,3}"
+_RANGE_SEP = r"\s{0,3}(?:~|～|-|–|—|to|and|through)\s{0,3}"
 _ROMAN = r"(?:IV|V|I{1,3})"
 
 COMPARATOR_RE = re.compile(rf"(?P<comp>{_COMP})", re.IGNORECASE)
@@ -278,7 +278,7 @@ COUNT_RE = re.compile(
 RANGE_RE = re.compile(
     rf"(?<![0-9.,mM])(?P<low>{_NUM})(?:[ \t]{{0,3}}(?P<u1>UNIT))?"
     # after a unit, on the same line: "2 years\n- 18-45 years" is two items
-    rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
+    rf"(?(u1)[ \t]{{0,3}}(?:~|～|-|–|—|to|and|through)[ \t]{{0,3}}|{_RANGE_SEP})(?P<high>{_NUM}){_UNIT_GAP}(?P<unit>UNIT)?",
     re.IGNORECASE,
 )
 _LIST_BEFORE = re.compile(r"\d[ \t]*,[ \t]*$")
