@@ -3848,6 +3848,63 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    # round 105 (session 33): an NCRR run-on listing, an NIH listing with a lead-in and no headers, a
+    # nested PDQ listing, an ACTG listing, API v2 records (erectile dysfunction twice, a healthy-volunteer
+    # study, spine surgery)
+    "NCT00004404": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.80,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00001190": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.65,
+        "constraints": 0.20,
+        "windows": 0.95,
+    },
+    "NCT00008424": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.90,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00000750": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.50,
+        "drugs": 0.55,
+        "sub_items": 0.85,
+    },
+    "NCT06583590": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.65,
+        "windows": 0.60,
+        "drugs": 0.75,
+    },
+    "NCT01095588": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.55,
+    },
+    "NCT05161130": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+    },
+    "NCT00655590": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.50,
+        "constraints": 0.15,
+        "windows": 0.95,
+    },
 }
 
 
