@@ -536,6 +536,7 @@ _UNICODE_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "I
 
 
 _STAGE_WORD = re.compile(r"stage", re.IGNORECASE)
+_TANNER_BEFORE = re.compile(r"\bTanner\s{1,3}$", re.IGNORECASE)
 _STAGES_LEAD = re.compile(r"stages?\b", re.IGNORECASE)
 _ORDINAL_WORD = re.compile(r"stage|grade", re.IGNORECASE)
 _STAGE_KIND_BEFORE = re.compile(r"\b(pathologic(?:al)?|clinical)\s{1,3}$", re.IGNORECASE)
@@ -1685,6 +1686,8 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
             if staged:
                 # "stage III-IV disease", "AJCC stages III-IV": the word stage names it, as it does one stage
                 out[-1].extra["measure"] = _stage_measure(text, m.start())
+            elif _TANNER_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                out[-1].extra["measure"] = "tanner stage"  # "Tanner II-V pubertal development"
             taken.append((m.start(), m.end()))
     for m in _matches_at(ORDINAL_COMPARISON_RE, text, comp_at):
         if taken.overlaps(m.start(), m.end()):
