@@ -714,6 +714,8 @@ def _criterion_records(
             and t.get("count_of") is None
             # "At least 21 days ... from prior treatment with antibodies" is no dose
             and (t.get("ucum") is None or is_dose_unit(t["ucum"]))
+            # a grade or a stage is no dose ("grade II follicular mixed cell"): a dose is a number
+            and all(isinstance(t.get(k), (int, float)) for k in ("value", "low", "high") if t.get(k) is not None)
             # a range is a dose only in a dose unit ("meperidine 25 - 50 mg"), never a bare pair of numbers
             and (t["comparator"] != "between" or (t.get("ucum") is not None and _numeric_range(t)))
         ):

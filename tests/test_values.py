@@ -617,6 +617,17 @@ def test_a_stage_is_of_the_word_stage_written_before_it(text: str) -> None:
     assert (stage["measure"], subject["text"].lower(), subject["type"]) == ("tumor stage", "stage", "Measurement")
 
 
+def test_a_grade_is_never_a_drugs_dose() -> None:
+    # NCT00005626: "grade II follicular mixed cell", where the model read a Drug after the grade; a dose
+    # is a number (the record failed validation with a dose of "II")
+    text = (
+        "Histologically proven low grade (diffuse small lymphocytic/marginal zone, grade I follicular small "
+        "cleaved cell, or grade II follicular mixed cell) OR Mantle cell"
+    )
+    record = extract_lines(text)
+    assert all("dose" not in d for d in all_items(record, "drugs"))
+
+
 def test_a_single_grade_of_nothing_named_is_no_constraint() -> None:
     # no mention of what is graded: no constraint on nothing, and the words are reported unparsed
     record = extract_lines("Must be grade 2.")
