@@ -3905,6 +3905,65 @@ OTHER_TRIALS = {
         "constraints": 0.15,
         "windows": 0.95,
     },
+    # round 106 (session 33): a PDQ run-on and a nested PDQ listing, an ACTG listing, a modern-style legacy
+    # listing, API v2 records (prostate cancer surgery and radiotherapy, amblyopia, obesity)
+    "NCT00009698": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.85,
+        "constraints": 0.75,
+        "windows": 0.75,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00002404": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.50,
+    },
+    "NCT00005966": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.50,
+        "sub_items": 0.95,
+    },
+    "NCT00495898": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.15,
+        "windows": 0.45,
+        "drugs": 0.95,
+    },
+    "NCT06521710": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.80,
+        "windows": 0.25,
+        "sub_items": 0.95,
+    },
+    "NCT03608150": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.10,
+        "windows": 0.70,
+    },
+    "NCT04573296": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "drugs": 0.35,
+    },
+    "NCT01105130": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.70,
+        "drugs": 0.80,
+    },
 }
 
 
