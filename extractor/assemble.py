@@ -2273,6 +2273,11 @@ def _bare_duration(
     )
 
 
+_LOOK_BACK_RANGE = re.compile(
+    r"\b(?:within|in|during|over)\s+(?:the\s+)?(?:past|last|previous|preceding)\s*$", re.IGNORECASE
+)
+
+
 def _state_window(
     text: str,
     base: int,
@@ -2295,6 +2300,26 @@ def _state_window(
         if ranged
         else [(t["comparator"], t.get("value"))]
     )
+    look_back = (
+        _LOOK_BACK_RANGE.search(text, max(0, base + t["start"] - 40), base + t["start"])
+        if ranged and t.get("ucum") in DURATION_UCUM
+        else None
+    )
+    if look_back is not None and all(isinstance(v, (int, float)) for _, v in bounds):
+        # "with ablative therapy within the past 30-90 days": how long ago, between the two bounds
+        span = _span_text(text, look_back.start(), base + t["end"])
+        return [
+            {
+                "comparator": comparator,
+                "duration": iso_duration(float(value or 0), t["ucum"])[0],
+                "days": iso_duration(float(value or 0), t["ucum"])[1],
+                "direction": "before",
+                "anchor": {"name": "index"},
+                **span,
+                "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+look-back"},
+            }
+            for comparator, value in bounds
+        ]
     if (not subs and not bare) or t.get("ucum") not in DURATION_UCUM:
         return []  # (most thresholds: no time unit, and no reading of their measure here)
     if not all(isinstance(v, (int, float)) for _, v in bounds):

@@ -1454,10 +1454,14 @@ def window_targets(
                 )
                 # ("during and for 3 months after study": the window after, inside the one during)
                 or (windows[wi - 1].get("rule") == "during-and-after" and windows[wi - 1]["end"] >= w["end"])
-                # ("within 7 days before or after surgery": the window after, over the same words)
+                # ("within 7 days before or after surgery": the window after, over the same words; "60-100
+                # days after infusion": the range's two bounds)
                 or (
-                    w.get("rule") == "before-and-after"
-                    and (windows[wi - 1]["start"], windows[wi - 1]["end"]) == (w["start"], w["end"])
+                    (windows[wi - 1]["start"], windows[wi - 1]["end"]) == (w["start"], w["end"])
+                    and (
+                        w.get("rule") == "before-and-after"
+                        or windows[wi - 1].get("anchor_name") == w.get("anchor_name")
+                    )
                 )
             )
         ):

@@ -1103,7 +1103,41 @@ def find_windows(text: str, masked: list[tuple[int, int]] | None = None, stops: 
         taken.append((m.start(), event_to[1]))
     out += _during_and_after(text, out)
     out += _before_and_after(text, out)
+    out += _range_lows(text, out)
     return sorted(out, key=lambda w: w.start)
+
+
+# "60-100 days after autologous stem cell infusion", "for 60 to 104 days before study treatment": the
+# number and separator before a window's own duration (its lower bound)
+_RANGE_LOW_BEFORE = re.compile(r"(?<![\d.,])(?P<low>\d{1,4})[ \t]{0,2}(?:-|–|to)[ \t]{0,2}$", re.IGNORECASE)
+
+
+def _range_lows(text: str, windows: list[Window]) -> list[Window]:
+    """A window whose duration is the upper bound of a range written before it ("60-100 days after
+    infusion") holds the range: it runs from the range's first number, and a second window over the
+    same words bounds it from below (at least 60 days after), as the golds read all five such ranges."""
+    out = []
+    for w in windows:
+        if w.duration is None or w.days is None or w.comparator not in ("<=", None) or w.half_lives is not None:
+            continue
+        low = _RANGE_LOW_BEFORE.search(text, max(0, w.start - 12), w.start)
+        if low is None:
+            continue
+        unit = w.duration[-1]
+        iso, days = (
+            iso_duration(int(low.group("low")), _ISO_UNIT_NAMES[unit]) if unit in _ISO_UNIT_NAMES else (None, None)
+        )
+        if iso is None or days is None or days >= w.days:
+            continue
+        w.start, w.comparator = low.start(), "<="
+        lower = Window(w.start, w.end, w.direction, w.anchor_name, w.rule, ">=", iso, days)
+        lower.anchor_start, lower.anchor_end, lower.anchor_type = w.anchor_start, w.anchor_end, w.anchor_type
+        lower.event_start, lower.event_end = w.event_start, w.event_end
+        out.append(lower)
+    return out
+
+
+_ISO_UNIT_NAMES = {"D": "day", "W": "week", "M": "month", "Y": "year"}
 
 
 # "within 7 days before or after surgery", "at least 4 weeks before or after HIV immunizations"
