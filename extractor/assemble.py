@@ -1062,10 +1062,11 @@ _STAGE_WORD_GAP = re.compile(r"\s{0,3}")
 
 
 def _stage_word_before(
-    local: str, start: int, guide_leaves: list[tuple[int, int, str, CriterionSpan]], node: CriterionSpan
+    local: str, start: int, candidates: list[tuple[int, int, str, CriterionSpan]], node: CriterionSpan
 ) -> str | None:
-    """The id of the word "stage" (a guide-word Measurement) written right before a stage at ``start``."""
-    for s, e, eid, owner in guide_leaves:
+    """The id of the word "stage" (a Measurement: the guide's word, or the model's or the lexicon's
+    mention) written right before a stage at ``start``; ``candidates`` are (start, end, id, criterion)."""
+    for s, e, eid, owner in candidates:
         if (
             owner is node
             and e <= start
@@ -2308,17 +2309,18 @@ def _state_window(
     if look_back is not None and all(isinstance(v, (int, float)) for _, v in bounds):
         # "with ablative therapy within the past 30-90 days": how long ago, between the two bounds
         span = _span_text(text, look_back.start(), base + t["end"])
+        durations = [(comparator, *iso_duration(float(value or 0), t["ucum"])) for comparator, value in bounds]
         return [
             {
                 "comparator": comparator,
-                "duration": iso_duration(float(value or 0), t["ucum"])[0],
-                "days": iso_duration(float(value or 0), t["ucum"])[1],
+                "duration": iso,
+                "days": days,
                 "direction": "before",
                 "anchor": {"name": "index"},
                 **span,
                 "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+look-back"},
             }
-            for comparator, value in bounds
+            for comparator, iso, days in durations
         ]
     if (not subs and not bare) or t.get("ucum") not in DURATION_UCUM:
         return []  # (most thresholds: no time unit, and no reading of their measure here)
