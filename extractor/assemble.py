@@ -256,6 +256,13 @@ def _criterion_records(
             unit_end = _count_end(local, t)
             derived.append({"start": t["start"], "end": unit_end, "type": "Multiplier", "rule": t["rule"]})
             derived.append({"start": grade, "end": grade + 1, "type": "Value", "rule": t["rule"]})
+        elif (
+            t["comparator"] == "between"
+            and t.get("ucum") in DURATION_UCUM
+            and (looked_back := _LOOK_BACK_RANGE.search(local, max(0, t["start"] - 40), t["start"])) is not None
+        ):
+            # "within the past 30-90 days": a time phrase, the look-back words with it
+            derived.append({"start": looked_back.start(), "end": key[1], "type": "Temporal", "rule": t["rule"]})
         elif is_duration_of_state(
             local,
             t,
@@ -753,6 +760,14 @@ def _criterion_records(
             # ago": how long ago the state began or the event was, a window before the index date
             for state in states:
                 state["applies_to"] = [ent_id[i] for i in subs if i in ent_id and owner.get(i) is node]
+                if not state["applies_to"] and state["provenance"]["rule"].endswith("+look-back"):
+                    # "with ablative therapy within the past 30-90 days": the event named right before
+                    event_at = _event_right_before(local, entities, t["start"])
+                    state["applies_to"] = (
+                        [ent_id[event_at]]
+                        if event_at is not None and event_at in ent_id and owner.get(event_at) is node
+                        else []
+                    )
                 state = {"id": new_id(node.id, "w"), **state}
                 state_windows[node.id].append(state)
                 leaves[node.id].append((t["start"], t["end"], state["id"], "window"))
@@ -2272,6 +2287,26 @@ def _bare_duration(
         and t["rule"] != "time-units-range"
         and not _IN_BRACKETS_ALONE.search(text, max(0, start - 4), start)
     )
+
+
+_EVENT_TYPES = frozenset({"Condition", "Procedure", "Drug", "Observation"})
+_TO_LOOK_BACK = re.compile(r"[\s,]*(?:(?:for|of)\s+[\w\s-]{1,30}?\s+)?(?:within|in|during|over)\s", re.IGNORECASE)
+
+
+def _event_right_before(local: str, entities: list[dict[str, Any]], start: int) -> int | None:
+    """The index of the event mention (a condition, procedure, drug or observation) that ends right
+    before a look-back ("ablative therapy within the past 30-90 days", "transplantation for AML within
+    the past 28 to 100 days"), or None."""
+    before = [i for i, e in enumerate(entities) if e["type"] in _EVENT_TYPES and e["end"] <= start]
+    if not before:
+        return None
+    last = max(before, key=lambda i: entities[i]["end"])
+    gap_end = _LOOK_BACK_RANGE.search(local, max(0, start - 40), start)
+    if gap_end is None or not _TO_LOOK_BACK.match(local, entities[last]["end"], gap_end.end()):
+        return None
+    # ("transplantation for AML within ...": the event the clause is about, before what it was for)
+    first_of_clause = [i for i in before if _TO_LOOK_BACK.match(local, entities[i]["end"], gap_end.end())]
+    return min(first_of_clause, key=lambda i: entities[i]["start"]) if first_of_clause else last
 
 
 _LOOK_BACK_RANGE = re.compile(

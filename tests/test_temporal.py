@@ -63,6 +63,24 @@ def test_a_window_after_a_list_of_drug_targets_times_the_drugs() -> None:
     assert {d["text"] for d in crit["drugs"]} == {"drug therapy", "antibody", "inhibitor", "agonist"}
 
 
+@pytest.mark.parametrize(
+    ("text", "timed"),
+    [
+        ("Ablative therapy within the past 30-90 days", "Ablative therapy"),
+        (
+            "Autologous stem cell transplantation for AML within the past 28 to 100 days",
+            "Autologous stem cell transplantation",
+        ),
+    ],
+)
+def test_a_look_back_range_is_a_time_phrase_timing_the_event_before_it(text: str, timed: str) -> None:
+    (crit,) = extract_lines(text, side="inclusion")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert sorted(w["comparator"] for w in crit["windows"]) == ["<=", ">="]
+    assert all(timed in [names[a] for a in w["applies_to"]] for w in crit["windows"])
+    assert any(e["type"] == "Temporal" and e["text"].startswith("within the past") for e in crit["entities"])
+
+
 def test_a_window_times_a_prior_trial_participation() -> None:
     record = extract_lines("Participated in any clinical study within 3 months prior to enrollment", side="exclusion")
     (crit,) = record["criteria"]
