@@ -708,6 +708,9 @@ def _numbered_pieces(text: str, start: int, end: int) -> list[Span]:
     return [_trim(text, s, e) for s, e in zip(starts, bounds[1:], strict=True)]
 
 
+_MARKDOWN_BULLET = re.compile(r"\*[ \t]")
+
+
 def _bare_topic(text: str, start: int, end: int) -> Span | None:
     """The first line of text[start:end] when it is a topic label written without its colon
     ("Biologic therapy", ``sections.json`` ``topic_labels_without_colon``), else None."""
@@ -945,12 +948,16 @@ def segment(
                 or joined
                 or (bullet and (indent > parent_indent or not parent_bullet) and _own_text_announces(text, parent_top))
                 # (and under a PDQ topic label that lost its colon, inside a PDQ group: "PRIOR CONCURRENT
-                # THERAPY:\n\nBiologic therapy\n\n  -  No concurrent growth factors ...")
+                # THERAPY:\n\nBiologic therapy\n\n  -  No concurrent growth factors ..."; in an API v2
+                # record its Markdown bullets stand at the label's own indent: "Age\n\n* Not specified")
                 or (
                     bullet
                     and bool(group_labels)
                     and not parent_bullet
-                    and indent > parent_indent
+                    and (
+                        indent > parent_indent
+                        or (indent == parent_indent and _MARKDOWN_BULLET.match(text, _line_start(text, line.start)))
+                    )
                     and _bare_topic(text, parent_top.start, parent_top.end) is not None
                 )
             ):

@@ -517,6 +517,23 @@ def test_bullets_under_a_wrapped_paragraph_whose_last_line_announces_them_are_it
     assert len(children) == 8 and by_id[parent["id"]]["sub_items"]["op"] == "any"
 
 
+def test_a_pdq_topic_label_without_its_colon_heads_markdown_bullets_at_its_own_indent() -> None:
+    # NCT00084552 (API v2): "Age\n\n* Not specified", the label's colon lost and its bullets not indented
+    text = (
+        "PATIENT CHARACTERISTICS:\n\nAge\n\n* Not specified\n\nPerformance status\n\n* Zubrod 0-1\n\n"
+        "Other\n\n* Fertile patients must use effective contraception\n* No other active malignancy\n"
+    )
+    found = [(c["id"], (c.get("heading") or {}).get("text")) for c in extractor.extract(text)["criteria"]]
+    assert found == [
+        ("inc-1", "PATIENT CHARACTERISTICS"),
+        ("inc-1.1", "Age"),
+        ("inc-1.2", "Performance status"),
+        ("inc-1.3", "Other"),
+        ("inc-1.3.1", None),
+        ("inc-1.3.2", None),
+    ]
+
+
 def test_a_label_line_names_what_its_bullets_measure() -> None:
     text = "Inclusion Criteria:\nAge:\n  - 18 and over\nLife expectancy:\n  - At least 2 months\n"
     record = extractor.extract(text)
