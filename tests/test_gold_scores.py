@@ -3964,6 +3964,64 @@ OTHER_TRIALS = {
         "windows": 0.70,
         "drugs": 0.80,
     },
+    # round 107 (session 33): an NCRR listing with an "OR" line, a PDQ run-on listing, an NIH listing with
+    # a lead-in, an ACTG listing, API v2 records (erectile dysfunction twice, depression after brain
+    # injury, a PDQ listing whose topic labels lost their colons)
+    "NCT00005100": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.80,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.85,
+    },
+    "NCT00003642": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.55,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
+    "NCT00001250": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.30,
+        "windows": 0.95,
+    },
+    "NCT00000976": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+        "windows": 0.60,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT02224846": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.60,
+        "drugs": 0.95,
+    },
+    "NCT05615454": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.75,
+    },
+    "NCT05147506": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.50,
+        "constraints": 0.75,
+        "windows": 0.95,
+        "drugs": 0.60,
+    },
+    "NCT00084552": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.60,
+        "sub_items": 0.95,
+    },
 }
 
 
