@@ -2343,20 +2343,9 @@ def _state_window(
     )
     if look_back is not None and all(isinstance(v, (int, float)) for _, v in bounds):
         # "with ablative therapy within the past 30-90 days": how long ago, between the two bounds
-        span = _span_text(text, look_back.start(), base + t["end"])
-        durations = [(comparator, *iso_duration(float(value or 0), t["ucum"])) for comparator, value in bounds]
-        return [
-            {
-                "comparator": comparator,
-                "duration": iso,
-                "days": days,
-                "direction": "before",
-                "anchor": {"name": "index"},
-                **span,
-                "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+look-back"},
-            }
-            for comparator, iso, days in durations
-        ]
+        return _windows_before_index(
+            bounds, t["ucum"], _span_text(text, look_back.start(), base + t["end"]), f"{t['rule']}+look-back"
+        )
     if (not subs and not bare) or t.get("ucum") not in DURATION_UCUM:
         return []  # (most thresholds: no time unit, and no reading of their measure here)
     if not all(isinstance(v, (int, float)) for _, v in bounds):
@@ -2381,9 +2370,19 @@ def _state_window(
             text, max(0, base + t["start"] - 12), base + t["start"]
         ):
             return []
+    # (every bound is a number: checked above)
+    span = _span_text(text, base + t["start"], base + t["end"])
+    return _windows_before_index(bounds, t["ucum"], span, f"{t['rule']}+{measure.replace(' ', '-')}")
+
+
+def _windows_before_index(
+    bounds: list[tuple[str, Any]], ucum: str, span: dict[str, Any], rule: str
+) -> list[dict[str, Any]]:
+    """A window before the index date for each (comparator, number) bound of a duration in ``ucum``,
+    over the words of ``span``."""
     out = []
     for comparator, value in bounds:
-        iso, days = iso_duration(float(value or 0), t["ucum"])  # (every bound is a number: checked above)
+        iso, days = iso_duration(float(value or 0), ucum)
         out.append(
             {
                 "comparator": comparator,
@@ -2391,8 +2390,8 @@ def _state_window(
                 "days": days,
                 "direction": "before",
                 "anchor": {"name": "index"},
-                **_span_text(text, base + t["start"], base + t["end"]),
-                "provenance": {"component": "criteria_values", "rule": f"{t['rule']}+{measure.replace(' ', '-')}"},
+                **span,
+                "provenance": {"component": "criteria_values", "rule": rule},
             }
         )
     return out
