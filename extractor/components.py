@@ -1074,6 +1074,30 @@ def vocabulary_names(
     return out
 
 
+def _qualifier_in_name(text: str, info: dict[tuple[int, int], dict[str, Any]], kind: VocabularyNames) -> None:
+    """A Qualifier right before a mention of the kind's type, where the two together are exactly one
+    name of the vocabulary, is part of that name, and one mention ("Restless legs syndrome", not
+    "Restless" and "legs syndrome"): a qualifier inside a concept's name is no mention of its own."""
+    from .linking import LINKED, link_whole_name
+
+    qualifiers = {k[1]: k for k, v in info.items() if v["type"] == "Qualifier"}
+    for key, entry in list(info.items()):
+        if entry["type"] != kind.type:
+            continue
+        before = next((qualifiers[end] for end in (key[0] - 1,) if end in qualifiers), None)
+        if before is None or before not in info or text[before[1] : key[0]] != " ":
+            continue
+        linked = link_whole_name(text[before[0] : key[1]], kind.type)
+        if linked.status != LINKED or linked.codes[0].code.startswith(kind.excluded_codes):
+            continue
+        del info[before], info[key]
+        info[(before[0], key[1])] = {
+            **entry,
+            "normalized": None,
+            "rule": f"{entry.get('rule', 'lexicon')}+qualified-name",
+        }
+
+
 @lru_cache(maxsize=len(VOCABULARY_NAMES))
 def _name_stoplist(key: str, type_: str) -> frozenset[str]:
     """The stoplist's names as the type's vocabulary normalises them ("donors" is "donor")."""
@@ -1501,6 +1525,8 @@ class CriteriaModelEntities:
         named = [k for k, v in info.items() if v["type"] not in _HOLDING_TYPES]
         for start, end, kind in vocabulary_names(text, named, self.vocabulary_names):
             info[(start, end)] = {"type": kind.type, "normalized": None, "is_class": False, "rule": kind.rule}
+        for kind in self.vocabulary_names:
+            _qualifier_in_name(text, info, kind)
         # an elliptic coordination the model read as one mention holds a mention per member, as Chia
         # marks them ("Gastrointestinal or genitourinary bleeding": "genitourinary bleeding" too), and
         # the whole names its first member ("gastrointestinal bleeding")

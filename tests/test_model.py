@@ -574,6 +574,37 @@ def test_names_of_single_icd10cm_conditions_are_condition_mentions(text: str, co
     assert all(found[k]["type"] == "Condition" for k in conditions)
 
 
+@pytest.mark.parametrize(
+    ("text", "model_spans", "whole", "kept"),
+    [
+        # "Restless" and "legs syndrome" from the model: together one ICD-10-CM name (G25.81), one mention
+        (
+            "Restless legs syndrome",
+            [("Restless", "Qualifier", 0.6), ("legs syndrome", "Condition", 0.6)],
+            "Restless legs syndrome",
+            [],
+        ),
+        # "Severe aortic stenosis" names no code as a whole: the qualifier stays its own mention
+        (
+            "Severe aortic stenosis",
+            [("Severe", "Qualifier", 0.6), ("aortic stenosis", "Condition", 0.6)],
+            None,
+            ["Severe", "aortic stenosis"],
+        ),
+    ],
+)
+def test_a_qualifier_inside_a_vocabulary_name_is_part_of_the_mention(
+    text: str, model_spans: list[tuple[str, str, float]], whole: str | None, kept: list[str]
+) -> None:
+    found = _entities_with(text, model_spans)
+    if whole is not None:
+        assert found[whole]["type"] == "Condition"
+        assert found[whole]["rule"] == "model:fixed+qualified-name"
+        assert set(found) == {whole}
+    for mention in kept:
+        assert mention in found
+
+
 def test_a_model_span_starts_at_a_words_start() -> None:
     # the model's finer tokens split "A1C" into "A" and "1C"; a span never starts inside the word
     record = extractor.extract("Exclusion Criteria:\nA1C level above 8.5%\n")
