@@ -1653,6 +1653,23 @@ def test_a_misspelt_criteria_word_still_heads_its_section(header: str) -> None:
     assert [s["side"] for s in sections] == ["inclusion", "exclusion"]
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "sides"),
+    [
+        # side words misspelt in the registry samples (NCT00001664, with a stray dash before it)
+        ("-  IINCLUSION CRITERIA:", "EXCLUSION CRITERIA:", ["inclusion", "exclusion"]),
+        ("Inclusioin Criteria:", "Exlcusion Criteria:", ["inclusion", "exclusion"]),
+    ],
+)
+def test_a_misspelt_side_word_still_heads_its_section(first: str, second: str, sides: list[str]) -> None:
+    text = f"{first}\r\n\r\nPatients 18 years or older\r\n\r\n{second}\r\n\r\nPregnancy\r\n"
+    record = extractor.extract(text)
+    assert [s["side"] for s in record["sections"]] == sides
+    start, end = record["sections"][0]["header"]
+    assert text[start:end] == first.lstrip("- ").rstrip(":")
+    assert "Patients 18 years or older" in [c["text"] for c in record["criteria"]]
+
+
 def test_a_roman_list_at_a_numbered_items_level_is_that_items() -> None:
     # (the registry's Markdown keeps no indent for a third level: "i." starts a list of another kind)
     text = (
