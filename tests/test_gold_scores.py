@@ -4022,6 +4022,57 @@ OTHER_TRIALS = {
         "windows": 0.60,
         "sub_items": 0.95,
     },
+    # round 108 (session 34): a PDQ run-on listing with inline topic markers, a PDQ listing of labels run
+    # on in wrapped paragraphs, a bulleted XML listing, an NIH listing with a misspelt header and an
+    # unbulleted list under a lead-in, API v2 records (erectile dysfunction three times, prostate cancer)
+    "NCT00004316": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.65,
+        "sub_items": 0.45,
+    },
+    "NCT00005816": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT00499980": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.65,
+        "windows": 0.45,
+    },
+    "NCT00001664": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+    },
+    "NCT02665520": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT04861194": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00648596": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT03823014": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "windows": 0.95,
+    },
 }
 
 
