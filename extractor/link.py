@@ -1884,7 +1884,11 @@ def _build_logic(
         pending: list[tuple[dict[str, Any], str]] = []
         for pi, phrase in enumerate(phrases):
             if any(leaf[3] == "constraint" for leaf in phrase):
-                phrase = [leaf for leaf in phrase if leaf[3] != "entity"]
+                phrase = [
+                    leaf
+                    for k, leaf in enumerate(phrase)
+                    if leaf[3] != "entity" or _joined_before(text, phrase, k, types)
+                ]
             items: list[tuple[dict[str, Any], str]] = []
             for k, leaf in enumerate(phrase):
                 if leaf[3] == "window":
@@ -1916,6 +1920,25 @@ def _build_logic(
     if not clause_nodes:
         return None
     return _clean(_combine(clause_nodes, default))
+
+
+# a concept named before a threshold's phrase and joined to it by a bare "and"/"or" ("Hypertension and
+# creatinine < 2 mg/dL"): a condition of its own, no qualifier of the threshold
+_JOINED_TYPES = frozenset(("Condition", "Drug", "Procedure"))
+_BARE_CONJUNCTION = re.compile(r"\s+(?:and/or|and|or)\s+", re.IGNORECASE)
+
+
+def _joined_before(text: str, phrase: list[tuple[int, int, str, str]], k: int, types: dict[str, str] | None) -> bool:
+    if (
+        k + 1 >= len(phrase)
+        or k
+        and phrase[k - 1][3] != "entity"
+        or (types or {}).get(phrase[k][2]) not in _JOINED_TYPES
+    ):
+        return False
+    # (the threshold's subject is no leaf: "and creatinine" before "< 2 mg/dL")
+    gap = _BARE_CONJUNCTION.match(text, phrase[k][1], phrase[k + 1][0])
+    return gap is not None and phrase[k + 1][3] == "constraint" and "," not in text[gap.end() : phrase[k + 1][0]]
 
 
 # between two items of one list: a connector, after any unrecognised items ("ginseng, L-citrulline,

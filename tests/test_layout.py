@@ -742,6 +742,22 @@ def test_what_an_inclusion_criterion_allows_on_a_condition_need_not_be_there(tex
 @pytest.mark.parametrize(
     ("side", "text", "tree"),
     [
+        # a condition joined by a bare "and"/"or" to a threshold's phrase is a leaf of its own ...
+        ("Exclusion", "Hypertension and creatinine < 2 mg/dL", "all(Hypertension, < 2 mg/dL)"),
+        ("Exclusion", "Diabetes or HbA1c > 7%", "any(Diabetes, > 7%)"),
+        # ... while a method or a setting in the phrase qualifies the threshold
+        ("Inclusion", "Creatinine clearance by Cockcroft-Gault >= 60 mL/min", None),
+    ],
+)
+def test_a_concept_joined_to_a_thresholds_phrase_is_a_leaf(side: str, text: str, tree: str | None) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n" + text + "\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {c["id"]: c["text"] for c in crit["constraints"]}
+    assert (_tree(crit["logic"], names) if crit["logic"] else None) == tree
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "tree"),
+    [
         # an exception led by "unless": on the inclusion side what is required, or the exception ...
         ("Inclusion", "Serum creatinine <= 1.5 mg/dL unless due to tumor", "any(<= 1.5 mg/dL, tumor)"),
         # ... on the exclusion side what excludes, and not the exception

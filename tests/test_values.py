@@ -472,6 +472,11 @@ def test_a_measure_between_its_bounds_in_a_later_criterion() -> None:
         # abbreviation part of the mention
         ("Pittsburgh Sleep Quality Index (PSQI) score equal to or greater than 10", "pittsburgh sleep quality index"),
         ("International Index of Erectile Function (IIEF) score ≤ 21", "international index of erectile function"),
+        # (the short form "SHI-M" after the long one with a hyphen, NCT00648596)
+        (
+            "ED confirmed by a Sexual Health Inventory-Male (SHI-M) score of 21 or less",
+            "sexual health inventory for men",
+        ),
         (
             "Center for Epidemiological Studies Depression Scale score ≥ 16",
             "center for epidemiological studies depression scale",
@@ -488,6 +493,8 @@ def test_a_named_scale_is_the_measure_of_its_threshold(text: str, measure: str) 
     [
         # a questionnaire or prognostic index written as its acronym takes a bare range after it
         ("ED indicated by SHIM 12-16", "sexual health inventory for men", 12, 16),
+        # a singular spelling of the BI-RADS assessment category (NCT00499980)
+        ("Suspicious lesion (BIRAD 4 or 5) identified by mammography", "bi-rads category", 4, 5),
         ("IIEF-ED: 11-25 at visit 1", "international index of erectile function - erectile function domain", 11, 25),
         ("MMSE 10-26", "mini-mental state examination", 10, 26),
         ("Age-adjusted IPI 2-3.", "international prognostic index", 2, 3),
