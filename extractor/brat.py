@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnnotationError
-from .rules import drug_therapy, guide_types
+from .rules import brat_unmarked_mentions, drug_therapy, guide_types
 
 #: the rule of a Person mention that names every participant ("Patients", "subjects"): a Person in the
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
@@ -134,6 +134,8 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
             if (e.get("provenance") or {}).get("rule") in (PARTICIPANT_WORD, GUIDE_WORD, PARTNER_WORD):
                 continue
             type_ = e["type"]
+            if (type_, " ".join(e["text"].lower().split())) in brat_unmarked_mentions():
+                continue  # a mention the golds mark and Chia almost never does ("therapy" alone)
             if type_ == "Drug" and drug_therapy(e["text"]) is not None:
                 type_ = "Procedure"  # Chia types a treatment by a class of drugs ("chemotherapy") so
             else:

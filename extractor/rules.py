@@ -242,6 +242,21 @@ def guide_types() -> dict[str, GuideType]:
 
 
 @cache
+def brat_unmarked_mentions() -> frozenset[tuple[str, str]]:
+    """``words.json`` ``brat_unmarked_mentions``: (type, lower-cased phrase) of mentions the record keeps
+    and the BRAT writer leaves out, as Chia almost never marks them alone."""
+    table = load_json("words.json")["brat_unmarked_mentions"]
+    out = set()
+    for type_, phrases in table.items():
+        if type_ == "_":
+            continue
+        if type_ not in ENTITY_TYPES:
+            raise RuleError(f"unknown type {type_!r}", source="words.json brat_unmarked_mentions")
+        out |= {(type_, " ".join(p.lower().split())) for p in phrases}
+    return frozenset(out)
+
+
+@cache
 def _drug_therapy_pattern() -> re.Pattern[str]:
     words = sorted(word_list("drug_therapy_classes"), key=len, reverse=True)
     return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(w) for w in words)})(?![\w-])", re.IGNORECASE)

@@ -183,6 +183,40 @@ def test_a_treatment_by_a_class_of_drugs_is_a_drug_in_the_record_and_a_procedure
     assert (ent["span"][0], ent["span"][1], "Procedure") in brat.record_spans(record)
 
 
+@pytest.mark.parametrize(
+    ("text", "word", "type_"),
+    [
+        ("Exclusion Criteria:\nPrior radiation therapy or other therapy for the tumor\n", "therapy", "Procedure"),
+        ("Exclusion Criteria:\nParticipation in another clinical trial\n", "clinical trial", "Observation"),
+    ],
+)
+def test_a_mention_chia_almost_never_marks_alone_is_in_the_record_but_not_in_brat(
+    text: str, word: str, type_: str
+) -> None:
+    import extractor
+
+    record = extractor.extract(text)
+    found = [e for c in record["criteria"] for e in c["entities"] if e["text"] == word and e["type"] == type_]
+    assert found, [e["text"] for c in record["criteria"] for e in c["entities"]]
+    spans = brat.record_spans(record)
+    assert all((e["span"][0], e["span"][1], type_) not in spans for e in found)
+
+
+def test_an_unmarked_mention_of_an_unknown_type_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import rules
+    from extractor.errors import RuleError
+
+    words = dict(rules.load_json("words.json"))
+    words["brat_unmarked_mentions"] = {"Procedur": ["therapy"]}
+    monkeypatch.setattr(rules, "load_json", lambda name: words)
+    rules.brat_unmarked_mentions.cache_clear()
+    try:
+        with pytest.raises(RuleError, match="unknown type"):
+            rules.brat_unmarked_mentions()
+    finally:
+        rules.brat_unmarked_mentions.cache_clear()
+
+
 def test_a_guide_type_entry_with_an_unknown_key_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     from extractor import rules
     from extractor.errors import RuleError
