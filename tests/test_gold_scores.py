@@ -4073,6 +4073,60 @@ OTHER_TRIALS = {
         "entities_overlap": 0.70,
         "windows": 0.95,
     },
+    # round 109 (session 34): a PDQ run-on listing, an NIH listing of long paragraphs, an ACTG listing with
+    # lead-in sentences, a numbered XML listing under a lead-in, API v2 records (erectile dysfunction
+    # three times, one with a bare "Male" line; Behcet disease)
+    "NCT00003206": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00001618": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.30,
+        "drugs": 0.85,
+    },
+    "NCT00000878": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.65,
+        "windows": 0.45,
+        "drugs": 0.90,
+    },
+    "NCT00492908": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.85,
+        "drugs": 0.75,
+    },
+    "NCT04386824": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "drugs": 0.65,
+    },
+    "NCT01026818": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.85,
+    },
+    "NCT00547092": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "drugs": 0.95,
+    },
+    "NCT00422734": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.95,
+    },
 }
 
 
