@@ -1505,7 +1505,9 @@ def _capitalised_starts(text: str, start: int, end: int) -> list[int]:
     for m in _CAPITALISED_AFTER.finditer(text, start, end):
         word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
         before = word.group() if word else ""
-        if not before or before.lower() in not_before:
+        # ("... front-line therapy for ALL Initial diagnosis ...": "ALL" in capitals is the leukemia,
+        # an acronym that ends a criterion, not the word "all")
+        if not before or (before.lower() in not_before and before != "ALL"):
             continue
         if word and _ENUMERATION.fullmatch(before) and not _closes_bracket(text, start, word.start()):
             continue
