@@ -780,7 +780,7 @@ def _criterion_records(
             c = {"id": new_id(node.id, "c"), **_constraint(text, base, t, i, entities, ent_id, measure_of, reg)}
             if i is not None and owner.get(i) is not node:
                 c["subject"] = None  # the measured mention sits in another (sub-)criterion; measure names it
-            if c["subject"] is None and "stage" in (c.get("measure") or ""):
+            if "stage" in (c.get("measure") or ""):
                 # "Stage IV breast cancer", "stage II or III colorectal cancer": the word stage names
                 # the measure, as the golds link it (95 of 152 stages)
                 measures = [
@@ -788,7 +788,7 @@ def _criterion_records(
                     for k, e in enumerate(entities)
                     if e["type"] == "Measurement" and k in ent_id
                 ]
-                c["subject"] = _stage_word_before(local, t["start"], guide_leaves + measures, node)
+                c["subject"] = _stage_word_before(local, t["start"], guide_leaves + measures, node) or c["subject"]
             _check_plausible(c, reg, warnings, node.id)
             prior_ids = constraint_ids[t["equivalent_of"]] if t.get("equivalent_of") is not None else []
             prior = _find(out_constraints[node.id], prior_ids[min(len(ids), len(prior_ids) - 1)]) if prior_ids else None
