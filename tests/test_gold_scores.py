@@ -4127,6 +4127,67 @@ OTHER_TRIALS = {
         "windows": 0.85,
         "drugs": 0.95,
     },
+    # round 110 (session 34): four PDQ run-on listings (one whose "ALL" ends a criterion), an ACTG listing
+    # with lead-in sentences, API v2 records (lung cancer with EGFR mutations, erectile dysfunction,
+    # prostate cancer with a header "Inclusion criteria include:")
+    "NCT00003708": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00003010": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.85,
+        "constraints": 0.75,
+        "windows": 0.60,
+        "drugs": 0.85,
+        "sub_items": 0.90,
+    },
+    "NCT00003790": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.60,
+        "windows": 0.95,
+        "sub_items": 0.65,
+    },
+    "NCT00006444": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.35,
+        "windows": 0.85,
+        "drugs": 0.85,
+    },
+    "NCT04114240": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.65,
+        "drugs": 0.95,
+    },
+    "NCT05209256": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.75,
+        "drugs": 0.90,
+    },
+    "NCT05109208": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.65,
+    },
+    "NCT00002816": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.55,
+        "windows": 0.35,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
 }
 
 

@@ -1121,6 +1121,16 @@ def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lowe
     assert "Other: Men who are taking Tamoxifen are not excluded" in texts
 
 
+def test_all_in_capitals_ends_a_pdq_criterion_as_the_leukemia() -> None:
+    # NCT00002816's run-on paragraph: "ALL" is acute lymphoblastic leukemia, not the word "all" that
+    # keeps the capitalised word after it in its clause
+    text = read_source(ROOT / "corpus" / "NCT00002816" / "criteria.txt")
+    found = layout.analyse(text)
+    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
+    assert "Relapse occurred during or following front-line therapy for ALL" in texts
+    assert "Initial diagnosis of more than 25% blasts of L1 or L2 morphology" in texts
+
+
 # the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
 # limit, or at the start of a wrapped line; and a two-word label wrapped over a line end
 _PDQ_LIMITS = (
