@@ -2568,13 +2568,14 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     if _is_adult_age_limit(text, base + t["start"], base + t["end"], t):
         return True  # "... failed interferon treatment Over 55 years": an item of its own, an age
     if (
-        t.get("ucum") is None
+        t.get("ucum") in (None, "a")
         and isinstance(t.get("value"), int)
         and 0 < t["value"] <= 120
         and _UNDER_OVER.match(text, base + t["start"])
         and _IF_OR_PEOPLE_BEFORE.search(text, max(0, base + t["start"] - 30), base + t["start"])
     ):
-        return True  # "consent of parent or guardian required if under 18": a bare age
+        # "consent of parent or guardian required if under 18", "... if under 18 years": an age
+        return True
     if (
         t.get("ucum") is None
         and (subject is None or subject["type"] == "Person")
