@@ -4188,6 +4188,66 @@ OTHER_TRIALS = {
         "drugs": 0.95,
         "sub_items": 0.95,
     },
+    # round 111 (session 34): PDQ listings run on in paragraphs and bulleted under group labels, an ACTG
+    # listing with topics and announcements, API v2 records (lumbar disc herniation, erectile dysfunction)
+    "NCT00003724": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00003982": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00002082": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.55,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.85,
+    },
+    "NCT00006120": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.90,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004178": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00006096": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.65,
+        "sub_items": 0.95,
+    },
+    "NCT05233254": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+    },
+    "NCT05439486": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
