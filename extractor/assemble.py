@@ -2565,6 +2565,8 @@ def _is_age(text: str, base: int, t: dict[str, Any], subject: dict[str, Any] | N
     followed by 'of age' / 'old'."""
     if t.get("ucum") is None and _AGE_COMPARATOR.search(text, base + t["start"], base + t["end"]):
         return True  # "under the age of 80", "over age 65"
+    if str(t.get("rule", "")).endswith("+shared-unit") and _SHARED_AGE_AFTER.match(text, base + t["end"]):
+        return True  # "less than 55 or greater than or equal to 75 years of age": both bounds are ages
     if _is_adult_age_limit(text, base + t["start"], base + t["end"], t):
         return True  # "... failed interferon treatment Over 55 years": an item of its own, an age
     if (
@@ -2648,6 +2650,10 @@ _AGE_RIGHT_AFTER = re.compile(
     r"[ \t]{0,2}(?:years?[ \t]+)?age\b(?![ \t]*(?:of|at|when|group|range|adjusted|-))", re.IGNORECASE
 )
 _OLDER_YOUNGER = re.compile(r"(?:older|younger)\s+than\s", re.IGNORECASE)
+# after the first of two thresholds sharing the second's unit: the second said to be an age
+_SHARED_AGE_AFTER = re.compile(
+    r"\s*(?:or|and|to|-)\s+[^.;:\n]{0,50}?\b(?:years?|yrs?)\s+(?:of\s+age|old)\b", re.IGNORECASE
+)
 _UNDER_OVER = re.compile(r"(?:under|over|younger\s+than|older\s+than)\s", re.IGNORECASE)
 _IF_OR_PEOPLE_BEFORE = re.compile(
     r"\b(?:if|when|those|anyone|persons?|participants?|patients?|subjects?|children|minors?)\s+(?:(?:are|is|aged?)\s+)?$",
