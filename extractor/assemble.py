@@ -268,6 +268,9 @@ def _criterion_records(
             t,
             [entities[i] for i in subjects[ti]] if ti < len(thresholds) else [],
             _local_bounds(_innermost(nodes, base + t["start"], base + t["end"]), base),
+        ) and not (
+            # (an age is a Value: "if under 18 years", "less than 55 or ... 75 years of age")
+            ti < len(thresholds) and _is_age(local, 0, t, entities[subjects[ti][0]] if subjects[ti] else None)
         ):
             # "pain for at least 3 months", "amenorrhea > 1 year": how long something has lasted is a
             # time phrase (Chia's Temporal); the constraint keeps comparator, number and unit
@@ -2652,7 +2655,7 @@ _AGE_RIGHT_AFTER = re.compile(
 _OLDER_YOUNGER = re.compile(r"(?:older|younger)\s+than\s", re.IGNORECASE)
 # after the first of two thresholds sharing the second's unit: the second said to be an age
 _SHARED_AGE_AFTER = re.compile(
-    r"\s*(?:or|and|to|-)\s+[^.;:\n]{0,50}?\b(?:years?|yrs?)\s+(?:of\s+age|old)\b", re.IGNORECASE
+    r"\s*(?:or|and|to|-)\s+[^.;:]{0,60}?\b(?:years?|yrs?)\s+(?:of\s+age|old)\b", re.IGNORECASE
 )
 _UNDER_OVER = re.compile(r"(?:under|over|younger\s+than|older\s+than)\s", re.IGNORECASE)
 _IF_OR_PEOPLE_BEFORE = re.compile(
