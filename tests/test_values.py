@@ -886,3 +886,18 @@ def test_an_abbreviation_defined_in_the_text_names_its_concept_where_it_is_writt
     assert ("ED", "Condition", "erectile dysfunction") in found
     # a word in brackets whose letters are not the initials of the words before it defines nothing
     assert sum(1 for t, ty, _ in found if t == "ED" and ty == "Condition") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Have written consent of a parent or guardian if under 18 years.", "under 18 years"),
+        ("Men who are less than 55 or greater than or equal to 75\r\n     years of age", "less than 55"),
+    ],
+)
+def test_an_age_is_a_value_mention_not_a_duration(text: str, value: str) -> None:
+    (crit,) = extract_lines(text)["criteria"]
+    typed = {e["text"]: e["type"] for e in crit["entities"]}
+    assert typed.get(value) != "Temporal", typed
+    assert not crit["windows"], crit["windows"]
+    assert any(c["measure"] == "age" and c["text"] == value for c in crit["constraints"])
