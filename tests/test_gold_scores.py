@@ -4248,6 +4248,69 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    # round 112 (session 34): PDQ listings (run on, bulleted, a PROTOCOL ENTRY listing with "OR" inside
+    # bullets), an XML listing with only an exclusion header and NOTE bullets, API v2 records (erectile
+    # dysfunction, screen addiction)
+    "NCT00004444": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.85,
+        "drugs": 0.80,
+        "sub_items": 0.75,
+    },
+    "NCT00002540": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.75,
+        "sub_items": 0.45,
+    },
+    "NCT00005788": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.65,
+        "sub_items": 0.85,
+    },
+    "NCT00003110": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "drugs": 0.90,
+        "sub_items": 0.80,
+    },
+    "NCT00004920": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.90,
+        "windows": 0.75,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00005076": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "windows": 0.70,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT04363918": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.80,
+        "windows": 0.95,
+    },
+    "NCT06648538": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
 }
 
 
