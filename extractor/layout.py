@@ -1581,9 +1581,15 @@ def _clause_starts(text: str, start: int, end: int) -> list[int]:
             # "... 2 times ULN No ...", never a conjunction in capitals ("... at diagnosis OR If ...")
             or (len(before) > 1 and before.isupper() and before.lower() not in not_before)
             or before in ends
+            # "... Rifabutin Quinolones Aminoglycosides At least 12 weeks since pentoxifylline": a wait
+            # since prior therapy starts a criterion after any name
+            or (before.lower() not in not_before and _SINCE_CLAUSE.match(text, m.end()) is not None)
         ):
             out.append(m.end())
     return out
+
+
+_SINCE_CLAUSE = re.compile(r"At\s+least\s+\d+(?:\.\d+)?\s+(?:days?|weeks?|months?|years?)\s+since\b")
 
 
 def _closes_bracket(text: str, start: int, at: int) -> bool:

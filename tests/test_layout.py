@@ -1131,6 +1131,16 @@ def test_all_in_capitals_ends_a_pdq_criterion_as_the_leukemia() -> None:
     assert "Initial diagnosis of more than 25% blasts of L1 or L2 morphology" in texts
 
 
+def test_a_wait_since_prior_therapy_starts_a_pdq_criterion_after_a_name() -> None:
+    # NCT00004806: "... At least 2 months since DNase At\r\nleast 4 months since corticosteroids": the
+    # wait starts a criterion after the drug's name, a capitalised word
+    text = read_source(ROOT / "corpus" / "NCT00004806" / "criteria.txt")
+    found = layout.analyse(text)
+    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
+    assert "At least 2 months since DNase" in texts
+    assert "At least 4 months since corticosteroids" in texts
+
+
 # the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
 # limit, or at the start of a wrapped line; and a two-word label wrapped over a line end
 _PDQ_LIMITS = (
