@@ -1328,6 +1328,48 @@ def _label_its_items(text: str, crit: CriterionSpan, merge_one: bool) -> None:
         crit.children = []
 
 
+@lru_cache(maxsize=1)
+def _inline_note_pattern() -> re.Pattern[str] | None:
+    notes = [n for n in load_json("sections.json")["inline_notes"] if not n.startswith("_ ")]
+    return re.compile("|".join(f"(?:{n})" for n in notes), re.IGNORECASE) if notes else None
+
+
+def _without_inline_notes(text: str, criteria: list[CriterionSpan], unrecognised: list[Span]) -> list[CriterionSpan]:
+    """The criteria less an editor's note written inside a paragraph (``sections.json`` inline_notes:
+    "A new classification scheme for adult non-Hodgkin's lymphoma has been adopted by PDQ. ..."): a
+    criterion inside a note is dropped, one running into it ends before it, and the note's span is
+    reported unparsed; ids are numbered again where a criterion went."""
+    pattern = _inline_note_pattern()
+    if pattern is None or "PDQ" not in text:
+        return criteria
+    notes = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    if not notes:
+        return criteria
+
+    def trimmed(crits: list[CriterionSpan]) -> list[CriterionSpan]:
+        kept = []
+        for c in crits:
+            c.children = trimmed(c.children)
+            for ns, ne in notes:
+                if ns <= c.start and c.end <= ne:
+                    break  # inside the note
+                if c.start < ns < c.end <= ne:
+                    c.end = _trim(text, c.start, ns)[1]  # runs into the note: ends before it
+            else:
+                if c.start < c.end:
+                    kept.append(c)
+        return kept
+
+    out = trimmed(criteria)
+    unrecognised.extend(notes)
+    unrecognised.sort()
+    counters = {"inclusion": 0, "exclusion": 0}
+    for crit in out:
+        counters[crit.side] += 1
+        _renumber(crit, f"{_ID_PREFIX[crit.side]}-{counters[crit.side]}", None)
+    return out
+
+
 def _renumber(crit: CriterionSpan, cid: str, parent: str | None) -> None:
     crit.id, crit.parent = cid, parent
     for n, child in enumerate(crit.children, 1):
@@ -1817,6 +1859,7 @@ def analyse(text: str, source_name: str | None = None) -> Layout:
     unrecognised: list[Span] = []
     soft_wraps: list[Span] = []
     criteria = segment(text, sections, unrecognised, soft_wraps)
+    criteria = _without_inline_notes(text, criteria, unrecognised)
     if not criteria:
         raise NoCriteriaError("criteria sections are empty", source=source_name)
     first = min(s.start for s in sections)

@@ -1141,6 +1141,19 @@ def test_a_wait_since_prior_therapy_starts_a_pdq_criterion_after_a_name() -> Non
     assert "At least 4 months since corticosteroids" in texts
 
 
+def test_an_editors_note_inside_a_pdq_paragraph_is_unparsed() -> None:
+    # NCT00003110: PDQ's note on lymphoma terms, written inside the disease paragraph, is no criterion
+    text = read_source(ROOT / "corpus" / "NCT00003110" / "criteria.txt")
+    found = layout.analyse(text)
+    note = text.index("A new classification")
+    assert all(not (c.start <= note < c.end) for c in layout.flatten(found.criteria) if not c.children)
+    assert any(
+        s <= note < e and " ".join(text[s:e].split()).endswith("former terminology.") for s, e in found.unrecognised
+    )
+    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
+    assert any(t.startswith("No clinical or radiographic evidence of parenchymal CNS") for t in texts)
+
+
 # the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
 # limit, or at the start of a wrapped line; and a two-word label wrapped over a line end
 _PDQ_LIMITS = (
