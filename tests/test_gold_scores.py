@@ -4311,6 +4311,67 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.95,
     },
+    # round 113 (session 34): five PDQ listings (run on and bulleted), an ACTG listing with NOTE bullets
+    # and lines that lost their bullets, API v2 records (erectile dysfunction in diabetes, lumbar pain)
+    "NCT00004172": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00003322": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.80,
+    },
+    "NCT00003888": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.80,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00003346": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00003684": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00000866": {
+        "segmentation": 0.80,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+        "windows": 0.85,
+        "drugs": 0.55,
+        "sub_items": 0.85,
+    },
+    "NCT06058832": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT04653792": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "drugs": 0.75,
+    },
 }
 
 
