@@ -4372,6 +4372,67 @@ OTHER_TRIALS = {
         "entities_overlap": 0.80,
         "drugs": 0.75,
     },
+    # round 114 (session 34): three ACTG listings (topics, announcements, lead-ins), two PDQ listings, API
+    # v2 records (erectile dysfunction twice, type 2 diabetes)
+    "NCT00000996": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.90,
+    },
+    "NCT00001994": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.75,
+        "sub_items": 0.45,
+    },
+    "NCT00002078": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.60,
+    },
+    "NCT00003432": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00002928": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.65,
+        "windows": 0.90,
+        "drugs": 0.95,
+        "sub_items": 0.90,
+    },
+    "NCT00665496": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT01274156": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT04616482": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.95,
+        "windows": 0.95,
+    },
 }
 
 
