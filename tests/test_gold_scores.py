@@ -4433,6 +4433,67 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "windows": 0.95,
     },
+    # round 115 (session 34): an ACTG listing, four PDQ listings (one with "ALL the following", one with a
+    # drug list after "i.e.:"), API v2 records (numbered items, depression, indented bullets of one list)
+    "NCT00002090": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.75,
+    },
+    "NCT00003276": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.90,
+        "windows": 0.85,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00003686": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.85,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00006264": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.90,
+        "windows": 0.45,
+        "drugs": 0.45,
+        "sub_items": 0.95,
+    },
+    "NCT00002790": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.90,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.80,
+        "sub_items": 0.85,
+    },
+    "NCT01601262": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.95,
+        "windows": 0.40,
+        "drugs": 0.35,
+    },
+    "NCT04524598": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.70,
+        "windows": 0.65,
+    },
+    "NCT05288634": {
+        "segmentation": 0.35,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.30,
+    },
 }
 
 
