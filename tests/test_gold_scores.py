@@ -4494,6 +4494,64 @@ OTHER_TRIALS = {
         "constraints": 0.95,
         "windows": 0.30,
     },
+    # round 116 (session 34): a prose paragraph with no headers, four PDQ listings (one PROTOCOL ENTRY with
+    # two groups of people), API v2 records (hypertension and erectile dysfunction, disc bulge, urology)
+    "NCT00000120": {
+        "entities_overlap": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00006248": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.85,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00005610": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT00005088": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004332": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.75,
+        "sub_items": 0.70,
+    },
+    "NCT00150358": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT06359470": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.35,
+        "windows": 0.65,
+        "drugs": 0.65,
+    },
+    "NCT03222388": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.55,
+        "constraints": 0.95,
+    },
 }
 
 
