@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,34 +203,34 @@ def test_a_mention_chia_almost_never_marks_alone_is_in_the_record_but_not_in_bra
     assert all((e["span"][0], e["span"][1], type_) not in spans for e in found)
 
 
-def test_an_unmarked_mention_of_an_unknown_type_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("key", "entry", "loader", "message"),
+    [
+        (
+            "guide_types",
+            {"pregnant": {"type": "Pregnancy_considerations", "chia": "Condition", "normalized": "x"}},
+            "guide_types",
+            "unknown keys",
+        ),
+        ("brat_unmarked_mentions", {"Procedur": ["therapy"]}, "brat_unmarked_mentions", "unknown type"),
+    ],
+)
+def test_a_words_table_entry_that_does_not_fit_is_rejected(
+    monkeypatch: pytest.MonkeyPatch, key: str, entry: dict[str, Any], loader: str, message: str
+) -> None:
     from extractor import rules
     from extractor.errors import RuleError
 
     words = dict(rules.load_json("words.json"))
-    words["brat_unmarked_mentions"] = {"Procedur": ["therapy"]}
+    words[key] = entry
     monkeypatch.setattr(rules, "load_json", lambda name: words)
-    rules.brat_unmarked_mentions.cache_clear()
+    load = getattr(rules, loader)
+    load.cache_clear()
     try:
-        with pytest.raises(RuleError, match="unknown type"):
-            rules.brat_unmarked_mentions()
+        with pytest.raises(RuleError, match=message):
+            load()
     finally:
-        rules.brat_unmarked_mentions.cache_clear()
-
-
-def test_a_guide_type_entry_with_an_unknown_key_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    from extractor import rules
-    from extractor.errors import RuleError
-
-    words = dict(rules.load_json("words.json"))
-    words["guide_types"] = {"pregnant": {"type": "Pregnancy_considerations", "chia": "Condition", "normalized": "x"}}
-    monkeypatch.setattr(rules, "load_json", lambda name: words)
-    rules.guide_types.cache_clear()
-    try:
-        with pytest.raises(RuleError, match="unknown keys"):
-            rules.guide_types()
-    finally:
-        rules.guide_types.cache_clear()
+        load.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -1121,24 +1121,33 @@ def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lowe
     assert "Other: Men who are taking Tamoxifen are not excluded" in texts
 
 
-def test_all_in_capitals_ends_a_pdq_criterion_as_the_leukemia() -> None:
-    # NCT00002816's run-on paragraph: "ALL" is acute lymphoblastic leukemia, not the word "all" that
-    # keeps the capitalised word after it in its clause
-    text = read_source(ROOT / "corpus" / "NCT00002816" / "criteria.txt")
+def _leaf_texts(text: str) -> list[str]:
+    """The leaf criteria of a source, whitespace collapsed."""
     found = layout.analyse(text)
-    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
-    assert "Relapse occurred during or following front-line therapy for ALL" in texts
-    assert "Initial diagnosis of more than 25% blasts of L1 or L2 morphology" in texts
+    return [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
 
 
-def test_a_wait_since_prior_therapy_starts_a_pdq_criterion_after_a_name() -> None:
-    # NCT00004806: "... At least 2 months since DNase At\r\nleast 4 months since corticosteroids": the
-    # wait starts a criterion after the drug's name, a capitalised word
-    text = read_source(ROOT / "corpus" / "NCT00004806" / "criteria.txt")
-    found = layout.analyse(text)
-    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
-    assert "At least 2 months since DNase" in texts
-    assert "At least 4 months since corticosteroids" in texts
+@pytest.mark.parametrize(
+    ("trial", "criteria"),
+    [
+        # "ALL" in capitals is acute lymphoblastic leukemia, an acronym ending a criterion, not the word
+        # "all" that keeps the capitalised word after it in its clause
+        (
+            "NCT00002816",
+            [
+                "Relapse occurred during or following front-line therapy for ALL",
+                "Initial diagnosis of more than 25% blasts of L1 or L2 morphology",
+            ],
+        ),
+        # "... At least 2 months since DNase At\r\nleast 4 months since corticosteroids": a wait since
+        # prior therapy starts a criterion after a drug's name, a capitalised word
+        ("NCT00004806", ["At least 2 months since DNase", "At least 4 months since corticosteroids"]),
+    ],
+)
+def test_where_a_pdq_run_on_criterion_ends(trial: str, criteria: list[str]) -> None:
+    texts = _leaf_texts(read_source(ROOT / "corpus" / trial / "criteria.txt"))
+    for criterion in criteria:
+        assert criterion in texts
 
 
 def test_an_editors_note_inside_a_pdq_paragraph_is_unparsed() -> None:
@@ -1150,8 +1159,7 @@ def test_an_editors_note_inside_a_pdq_paragraph_is_unparsed() -> None:
     assert any(
         s <= note < e and " ".join(text[s:e].split()).endswith("former terminology.") for s, e in found.unrecognised
     )
-    texts = [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
-    assert any(t.startswith("No clinical or radiographic evidence of parenchymal CNS") for t in texts)
+    assert any(t.startswith("No clinical or radiographic evidence of parenchymal CNS") for t in _leaf_texts(text))
 
 
 # the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
