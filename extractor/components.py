@@ -1084,7 +1084,7 @@ def _qualifier_in_name(text: str, info: dict[tuple[int, int], dict[str, Any]], k
     for key, entry in list(info.items()):
         if entry["type"] != kind.type:
             continue
-        before = next((qualifiers[end] for end in (key[0] - 1,) if end in qualifiers), None)
+        before = qualifiers.get(key[0] - 1)
         if before is None or before not in info or text[before[1] : key[0]] != " ":
             continue
         linked = link_whole_name(text[before[0] : key[1]], kind.type)

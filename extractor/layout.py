@@ -1340,9 +1340,7 @@ def _without_inline_notes(text: str, criteria: list[CriterionSpan], unrecognised
     criterion inside a note is dropped, one running into it ends before it, and the note's span is
     reported unparsed; ids are numbered again where a criterion went."""
     pattern = _inline_note_pattern()
-    if pattern is None or "PDQ" not in text:
-        return criteria
-    notes = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    notes = [(m.start(), m.end()) for m in pattern.finditer(text)] if pattern is not None else []
     if not notes:
         return criteria
 

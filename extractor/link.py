@@ -1929,16 +1929,16 @@ _BARE_CONJUNCTION = re.compile(r"\s+(?:and/or|and|or)\s+", re.IGNORECASE)
 
 
 def _joined_before(text: str, phrase: list[tuple[int, int, str, str]], k: int, types: dict[str, str] | None) -> bool:
-    if (
-        k + 1 >= len(phrase)
-        or k
-        and phrase[k - 1][3] != "entity"
-        or (types or {}).get(phrase[k][2]) not in _JOINED_TYPES
-    ):
+    """Whether the entity leaf ``phrase[k]`` is joined by a bare "and"/"or" to the threshold right after
+    it (and follows no leaf other than an entity)."""
+    nxt = phrase[k + 1] if k + 1 < len(phrase) else None
+    if nxt is None or nxt[3] != "constraint" or (k and phrase[k - 1][3] != "entity"):
+        return False
+    if (types or {}).get(phrase[k][2]) not in _JOINED_TYPES:
         return False
     # (the threshold's subject is no leaf: "and creatinine" before "< 2 mg/dL")
-    gap = _BARE_CONJUNCTION.match(text, phrase[k][1], phrase[k + 1][0])
-    return gap is not None and phrase[k + 1][3] == "constraint" and "," not in text[gap.end() : phrase[k + 1][0]]
+    gap = _BARE_CONJUNCTION.match(text, phrase[k][1], nxt[0])
+    return gap is not None and "," not in text[gap.end() : nxt[0]]
 
 
 # between two items of one list: a connector, after any unrecognised items ("ginseng, L-citrulline,
