@@ -1121,8 +1121,8 @@ def test_a_pdq_paragraph_starts_a_criterion_at_any_capitalised_word_after_a_lowe
     assert "Other: Men who are taking Tamoxifen are not excluded" in texts
 
 
-def _leaf_texts(text: str) -> list[str]:
-    """The leaf criteria of a source, whitespace collapsed."""
+def _source_leaf_texts(text: str) -> list[str]:
+    """The leaf criteria of a source as the layout cuts it, whitespace collapsed."""
     found = layout.analyse(text)
     return [" ".join(text[c.start : c.end].split()) for c in layout.flatten(found.criteria) if not c.children]
 
@@ -1145,7 +1145,7 @@ def _leaf_texts(text: str) -> list[str]:
     ],
 )
 def test_where_a_pdq_run_on_criterion_ends(trial: str, criteria: list[str]) -> None:
-    texts = _leaf_texts(read_source(ROOT / "corpus" / trial / "criteria.txt"))
+    texts = _source_leaf_texts(read_source(ROOT / "corpus" / trial / "criteria.txt"))
     for criterion in criteria:
         assert criterion in texts
 
@@ -1159,7 +1159,9 @@ def test_an_editors_note_inside_a_pdq_paragraph_is_unparsed() -> None:
     assert any(
         s <= note < e and " ".join(text[s:e].split()).endswith("former terminology.") for s, e in found.unrecognised
     )
-    assert any(t.startswith("No clinical or radiographic evidence of parenchymal CNS") for t in _leaf_texts(text))
+    assert any(
+        t.startswith("No clinical or radiographic evidence of parenchymal CNS") for t in _source_leaf_texts(text)
+    )
 
 
 # the same listing where a criterion starts after a bracket, after an acronym, with an acronym after a
