@@ -1800,8 +1800,9 @@ def _build_logic(
       so are mentions in a sentence that defines a formula (``masked``), and what an allergy or a
       contraindication is to, with the mentions of its type listed after it ("allergy to penicillin,
       amoxicillin or cephalosporins");
-    - in a comma-delimited phrase that states a threshold, the other mentions qualify it (the method,
-      the setting): only the thresholds are leaves;
+    - in a comma-delimited phrase that states a threshold, qualifiers, observations and measures other
+      than its subject qualify it (the method, the setting): they are no leaves; conditions, drugs,
+      procedures and persons stay leaves beside it (``_BESIDE_THRESHOLD``);
     - a bare "or"/"and" joins the leaves of a phrase ("and" binds tighter); a time window applies to
       everything before it in its clause;
     - a comma joins phrases ("', or'" = any, "', and'" = all, a bare comma or slash = all in inclusion
@@ -1885,9 +1886,7 @@ def _build_logic(
         for pi, phrase in enumerate(phrases):
             if any(leaf[3] == "constraint" for leaf in phrase):
                 phrase = [
-                    leaf
-                    for k, leaf in enumerate(phrase)
-                    if leaf[3] != "entity" or _joined_before(text, phrase, k, types)
+                    leaf for leaf in phrase if leaf[3] != "entity" or (types or {}).get(leaf[2]) in _BESIDE_THRESHOLD
                 ]
             items: list[tuple[dict[str, Any], str]] = []
             for k, leaf in enumerate(phrase):
@@ -1907,6 +1906,8 @@ def _build_logic(
                 c = _gap_connector(text[phrase[k - 1][1] : leaf[0]]) if k else "default"
                 if c == "all" and default == "any" and _exclusive_states(text, phrase[k - 1], leaf):
                     c = "any"  # "Pregnant and lactating women" excludes either
+                elif c == "all" and _both_sexes(text, phrase[k - 1], leaf):
+                    c = "any"  # "Male and female subjects" are either
                 items.append((node(leaf), c if k else "default"))
             if items:
                 # after a window in this phrase, the first item's own connector joins it ("within 5
@@ -1922,23 +1923,11 @@ def _build_logic(
     return _clean(_combine(clause_nodes, default))
 
 
-# a concept named before a threshold's phrase and joined to it by a bare "and"/"or" ("Hypertension and
-# creatinine < 2 mg/dL"): a condition of its own, no qualifier of the threshold
-_JOINED_TYPES = frozenset(("Condition", "Drug", "Procedure"))
-_BARE_CONJUNCTION = re.compile(r"\s+(?:and/or|and|or)\s+", re.IGNORECASE)
-
-
-def _joined_before(text: str, phrase: list[tuple[int, int, str, str]], k: int, types: dict[str, str] | None) -> bool:
-    """Whether the entity leaf ``phrase[k]`` is joined by a bare "and"/"or" to the threshold right after
-    it (and follows no leaf other than an entity)."""
-    nxt = phrase[k + 1] if k + 1 < len(phrase) else None
-    if nxt is None or nxt[3] != "constraint" or (k and phrase[k - 1][3] != "entity"):
-        return False
-    if (types or {}).get(phrase[k][2]) not in _JOINED_TYPES:
-        return False
-    # (the threshold's subject is no leaf: "and creatinine" before "< 2 mg/dL")
-    gap = _BARE_CONJUNCTION.match(text, phrase[k][1], nxt[0])
-    return gap is not None and "," not in text[gap.end() : nxt[0]]
+# in a phrase that states a threshold, what stays a leaf beside it: a condition, drug, procedure or person
+# is a requirement of its own ("Moderate or severe ED (IIEF score < 21)", "Male or female aged 18 to 65",
+# "Hypertension and creatinine < 2 mg/dL"); a qualifier, an observation or a measure that is not the
+# threshold's subject only says how or where it is measured
+_BESIDE_THRESHOLD = frozenset(("Condition", "Drug", "Procedure", "Person"))
 
 
 # between two items of one list: a connector, after any unrecognised items ("ginseng, L-citrulline,
@@ -1962,6 +1951,19 @@ def _exclusive_states(text: str, a: tuple[int, int, str, str], b: tuple[int, int
     lactating; not "pregnant and will be beyond the first 3 months of pregnancy")."""
     words = _exclusive_state_words()
     return b[0] - a[1] <= 20 and text[a[0] : a[1]].lower() in words and text[b[0] : b[1]].lower() in words
+
+
+@cache
+def _sex_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("both_sexes"))
+
+
+def _both_sexes(text: str, a: tuple[int, int, str, str], b: tuple[int, int, str, str]) -> bool:
+    """Whether two leaves a few words apart name different sexes ("Male patients and female patients")."""
+    words = _sex_words()
+    first = {w for w in re.findall(r"[a-z]+", text[a[0] : a[1]].lower()) if w in words}
+    second = {w for w in re.findall(r"[a-z]+", text[b[0] : b[1]].lower()) if w in words}
+    return b[0] - a[1] <= 20 and bool(first) and bool(second) and first != second
 
 
 def _excepted_in_bracket(text: str, pos: int) -> bool:

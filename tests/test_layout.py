@@ -668,7 +668,8 @@ def test_a_time_since_the_patients_own_event_excuses_never_having_had_it(side: s
         (
             "Inclusion",
             "If prior cardiac disease, left ventricular ejection fraction must be at least 50% by echocardiogram",
-            "any(not(cardiac disease), at least 50%)",
+            # (the method is a procedure required with the threshold, as the golds read it)
+            "any(not(cardiac disease), all(at least 50%, echocardiogram))",
         ),
         # the condition up to whom the requirement is for, no comma written (NCT04434352)
         (
@@ -745,11 +746,19 @@ def test_what_an_inclusion_criterion_allows_on_a_condition_need_not_be_there(tex
         # a condition joined by a bare "and"/"or" to a threshold's phrase is a leaf of its own ...
         ("Exclusion", "Hypertension and creatinine < 2 mg/dL", "all(Hypertension, < 2 mg/dL)"),
         ("Exclusion", "Diabetes or HbA1c > 7%", "any(Diabetes, > 7%)"),
+        # ... and so are a condition, a drug or a person anywhere in the phrase
+        ("Exclusion", "Moderate or severe ED based in IIEF criteria (score < 21)", "all(ED, < 21)"),
+        ("Inclusion", "Male or female outpatients 18 to 60 years of age", "all(any(Male, female), 18 to 60 years)"),
+        (
+            "Inclusion",
+            "Type 2 diabetes with HbA1c between 7% and 10% on stable metformin",
+            "all(Type 2 diabetes, 7% and 10%, metformin)",
+        ),
         # ... while a method or a setting in the phrase qualifies the threshold
         ("Inclusion", "Creatinine clearance by Cockcroft-Gault >= 60 mL/min", None),
     ],
 )
-def test_a_concept_joined_to_a_thresholds_phrase_is_a_leaf(side: str, text: str, tree: str | None) -> None:
+def test_a_concept_beside_a_thresholds_phrase_is_a_leaf(side: str, text: str, tree: str | None) -> None:
     (crit,) = extractor.extract(f"{side} Criteria:\n" + text + "\n")["criteria"]
     names = {e["id"]: e["text"] for e in crit["entities"]} | {c["id"]: c["text"] for c in crit["constraints"]}
     assert (_tree(crit["logic"], names) if crit["logic"] else None) == tree
@@ -904,6 +913,19 @@ def test_exceptions_and_mentions_after_a_window_join_as_written(side: str, text:
     ],
 )
 def test_states_held_one_at_a_time_are_alternatives_in_an_exclusion(side: str, text: str, shape: Any) -> None:
+    (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
+    assert _shape(crit) == shape
+
+
+@pytest.mark.parametrize(
+    ("side", "text", "shape"),
+    [
+        # "male and female" admits either sex, on either side
+        ("Inclusion", "Male and female subjects", ("any", ["Male", "female subjects"])),
+        ("Exclusion", "Men and women of childbearing potential", ("any", ["Men", "women of childbearing potential"])),
+    ],
+)
+def test_both_sexes_joined_by_and_admit_either(side: str, text: str, shape: Any) -> None:
     (crit,) = extractor.extract(f"{side} Criteria:\n{text}\n")["criteria"]
     assert _shape(crit) == shape
 
