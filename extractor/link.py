@@ -1802,7 +1802,7 @@ def _build_logic(
       amoxicillin or cephalosporins");
     - in a comma-delimited phrase that states a threshold, qualifiers, observations and measures other
       than its subject qualify it (the method, the setting): they are no leaves; conditions, drugs,
-      procedures and persons stay leaves beside it (``_BESIDE_THRESHOLD``);
+      procedures, devices and persons stay leaves beside it (``_BESIDE_THRESHOLD``);
     - a bare "or"/"and" joins the leaves of a phrase ("and" binds tighter); a time window applies to
       everything before it in its clause;
     - a comma joins phrases ("', or'" = any, "', and'" = all, a bare comma or slash = all in inclusion
@@ -1923,11 +1923,11 @@ def _build_logic(
     return _clean(_combine(clause_nodes, default))
 
 
-# in a phrase that states a threshold, what stays a leaf beside it: a condition, drug, procedure or person
-# is a requirement of its own ("Moderate or severe ED (IIEF score < 21)", "Male or female aged 18 to 65",
-# "Hypertension and creatinine < 2 mg/dL"); a qualifier, an observation or a measure that is not the
-# threshold's subject only says how or where it is measured
-_BESIDE_THRESHOLD = frozenset(("Condition", "Drug", "Procedure", "Person"))
+# in a phrase that states a threshold, what stays a leaf beside it: a condition, drug, procedure, device
+# or person is a requirement of its own ("Moderate or severe ED (IIEF score < 21)", "Male or female aged
+# 18 to 65", "Hypertension and creatinine < 2 mg/dL"); a qualifier, an observation or a measure that is
+# not the threshold's subject only says how or where it is measured
+_BESIDE_THRESHOLD = frozenset(("Condition", "Drug", "Procedure", "Device", "Person"))
 
 
 # between two items of one list: a connector, after any unrecognised items ("ginseng, L-citrulline,
