@@ -1651,6 +1651,8 @@ _RATIONALE = re.compile(
     + r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},",
     re.IGNORECASE | re.MULTILINE,
 )
+# between two listed examples: a comma or a bare "or"/"and" (the list goes on)
+_EXAMPLE_GAP = re.compile(r"\s*(?:(?P<comma>,)|(?P<serial>,\s*(?:or|and|and/or))|(?:or|and|and/or))\s*$", re.IGNORECASE)
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
 
 
@@ -1828,6 +1830,8 @@ def _build_logic(
     relation = _words()["_relation_object"]
     object_end: int | None = None
     object_type: str | None = None
+    example_end: int | None = None
+    example_comma = False  # (the examples so far are joined by bare commas)
     for leaf in sorted(leaves):
         s, e, leaf_id, kind = leaf
         if any(bs <= s < be for bs, be in blocked):
@@ -1839,7 +1843,17 @@ def _build_logic(
             last = max(text.rfind(",", lo, s), text.rfind(";", lo, s), text.rfind("(", lo, s))
             clause_start = last + 1 if last >= 0 else lo
             if _EXAMPLES.search(text[clause_start:s]):
+                example_end, example_comma = e, False
                 continue
+            # ... and so are the examples listed after it ("such as diabetes, multiple sclerosis or
+            # Parkinson's disease"; "including hepatitis B, hepatitis C, and HIV")
+            gap = _EXAMPLE_GAP.match(text, example_end, s) if example_end is not None else None
+            # (", or"/", and" goes on with a serial list, "A, B, and C", and ends one joined by a bare
+            # "or"/"and": "such as dementia or neuropathy, or asthma")
+            if gap is not None and (gap.group("serial") is None or example_comma):
+                example_end, example_comma = e, gap.group("comma") is not None
+                continue
+            example_end = None
             # "no contraindications for blood collection", "allergy or intolerance to study drugs": what
             # a contraindication or an allergy is to names it, no condition of its own ...
             if kept and kept[-1][3] == "entity" and relation.match(text[kept[-1][0] : s]):

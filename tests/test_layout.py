@@ -864,6 +864,23 @@ def test_the_object_of_an_allergy_is_no_logic_leaf(text: str, leaves: list[str])
     assert _leaf_texts(crit) == leaves
 
 
+@pytest.mark.parametrize(
+    ("text", "leaves"),
+    [
+        # every example listed after "such as"/"including" is an example of the mention before it, not
+        # only the first; what comes after the list is a leaf again
+        (
+            "Active infection including hepatitis B, hepatitis C, and HIV; or uncontrolled hypertension",
+            ["Active infection", "uncontrolled", "hypertension"],
+        ),
+        ("Neurological disease such as dementia or neuropathy, or asthma", ["Neurological disease", "asthma"]),
+    ],
+)
+def test_listed_examples_are_no_logic_leaves(text: str, leaves: list[str]) -> None:
+    (crit,) = extractor.extract(f"Exclusion Criteria:\n{text}\n")["criteria"]
+    assert _leaf_texts(crit) == leaves
+
+
 def _shape(crit: dict[str, Any]) -> Any:
     texts = {i["id"]: i["text"] for key in ("entities", "windows", "constraints") for i in crit[key]}
 
