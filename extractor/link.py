@@ -1847,11 +1847,11 @@ def _build_logic(
                 continue
             # ... and so are the examples listed after it ("such as diabetes, multiple sclerosis or
             # Parkinson's disease"; "including hepatitis B, hepatitis C, and HIV")
-            gap = _EXAMPLE_GAP.match(text, example_end, s) if example_end is not None else None
+            listed = _EXAMPLE_GAP.match(text, example_end, s) if example_end is not None else None
             # (", or"/", and" goes on with a serial list, "A, B, and C", and ends one joined by a bare
             # "or"/"and": "such as dementia or neuropathy, or asthma")
-            if gap is not None and (gap.group("serial") is None or example_comma):
-                example_end, example_comma = e, gap.group("comma") is not None
+            if listed is not None and (listed.group("serial") is None or example_comma):
+                example_end, example_comma = e, listed.group("comma") is not None
                 continue
             example_end = None
             # "no contraindications for blood collection", "allergy or intolerance to study drugs": what
