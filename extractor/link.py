@@ -1651,6 +1651,8 @@ _RATIONALE = re.compile(
     + r"(?:(?<=^)|(?<=[.;:]\s))(?:since|because|given that|as)\b[^,;.]{0,200},",
     re.IGNORECASE | re.MULTILINE,
 )
+# right before a contraindication or an allergy: none of it is allowed
+_NONE_BEFORE = re.compile(r"\b(?:no|without|free\s+of|absence\s+of)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 # between two listed examples: a comma or a bare "or"/"and" (the list goes on)
 _EXAMPLE_GAP = re.compile(r"\s*(?:(?P<comma>,)|(?P<serial>,\s*(?:or|and|and/or))|(?:or|and|and/or))\s*$", re.IGNORECASE)
 _EXAMPLES = re.compile(r"\b(?:such as|e\.?g\.?|for example|for instance|including|like)\b", re.IGNORECASE)
@@ -1798,10 +1800,10 @@ def _build_logic(
 
     ``groups`` maps a constraint id to (op, ids of the constraints sharing its threshold) ("AST or ALT
     or GGT > 3 x ULN"), which become one subtree. Reading rules, in order of binding:
-    - mentions in brackets or after "such as"/"e.g." are examples of the mention before them: left out;
-      so are mentions in a sentence that defines a formula (``masked``), and what an allergy or a
-      contraindication is to, with the mentions of its type listed after it ("allergy to penicillin,
-      amoxicillin or cephalosporins");
+    - mentions in brackets or listed after "such as"/"e.g." are examples of the mention before them:
+      left out; so are mentions in a sentence that defines a formula (``masked``);
+    - what an allergy or a contraindication is to, with the mentions of its type listed after it, is one
+      leaf, any of them, held with it ("allergy to penicillin, amoxicillin or cephalosporins");
     - in a comma-delimited phrase that states a threshold, qualifiers, observations and measures other
       than its subject qualify it (the method, the setting): they are no leaves; conditions, drugs,
       procedures, devices and persons stay leaves beside it (``_BESIDE_THRESHOLD``);
@@ -1830,6 +1832,7 @@ def _build_logic(
     relation = _words()["_relation_object"]
     object_end: int | None = None
     object_type: str | None = None
+    objects: list[str] = []
     example_end: int | None = None
     example_comma = False  # (the examples so far are joined by bare commas)
     for leaf in sorted(leaves):
@@ -1855,11 +1858,19 @@ def _build_logic(
                 continue
             example_end = None
             # "no contraindications for blood collection", "allergy or intolerance to study drugs": what
-            # a contraindication or an allergy is to names it, no condition of its own ...
+            # a contraindication or an allergy is to is a leaf held with it ...
             if kept and kept[-1][3] == "entity" and relation.match(text[kept[-1][0] : s]):
                 object_end, object_type = e, (types or {}).get(leaf_id)
+                objects = [leaf_id]
+                # (... but where none is allowed, "no other contraindications for blood collection", it
+                # only says what it is to)
+                if not _NONE_BEFORE.search(text, max(lo, kept[-1][0] - 30), kept[-1][0]):
+                    kept.append(leaf)
+                else:
+                    objects = []
                 continue
-            # ... and so do the mentions of its type listed with it ("allergy to penicillin or cephalosporins")
+            # ... with the mentions of its type listed after it, one leaf, any of them ("allergy to
+            # penicillin, amoxicillin or cephalosporins"), whatever the criterion's side
             if (
                 object_end is not None
                 and (types or {}).get(leaf_id) == object_type
@@ -1867,6 +1878,10 @@ def _build_logic(
                 and _LIST_GAP.match(text[object_end:s])
             ):
                 object_end = e
+                if objects:
+                    objects.append(leaf_id)
+                    kept[-1] = (kept[-1][0], e, objects[0], "entity")
+                    groups = {**groups, objects[0]: ("any", list(objects))}
                 continue
             object_end = None
         kept.append(leaf)

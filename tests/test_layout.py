@@ -844,24 +844,38 @@ def _leaf_texts(crit: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("text", "leaves"),
+    ("text", "shape"),
     [
-        # what an allergy or a contraindication is to names it: no leaf of its own, nor what is listed with it
+        # what an allergy or a contraindication is to is a leaf held with it, any of what is listed with it
         # (the qualifier "Known" is a leaf of its own)
-        ("Known allergy or intolerance to study medications", ["Known", "allergy", "intolerance"]),
-        ("Allergy to penicillin, amoxicillin or cephalosporins; asthma", ["Allergy", "asthma"]),
-        ("Allergy to penicillin or history of asthma", ["Allergy", "asthma"]),
+        (
+            "Known allergy or intolerance to study medications",
+            ("all", ["Known", ("any", ["allergy", "intolerance"]), "study medications"]),
+        ),
+        (
+            "Allergy to penicillin, amoxicillin or cephalosporins; asthma",
+            ("any", [("all", ["Allergy", ("any", ["penicillin", "amoxicillin", "cephalosporins"])]), "asthma"]),
+        ),
+        ("Contraindication to MRI", ("all", ["Contraindication", "MRI"])),
+        # examples of the object are no leaves of their own
         (
             "Known hypersensitivity to PDE-5 inhibitors, such as Viagra, Levitra or Cialis; asthma",
-            ["Known", "hypersensitivity", "asthma"],
+            ("any", [("all", ["Known", "hypersensitivity", "PDE-5 inhibitors"]), "asthma"]),
         ),
         # a mention of another type after the object is a criterion of its own
-        ("Allergy to penicillin, diabetes", ["Allergy", "diabetes"]),
+        ("Allergy to penicillin, diabetes", ("any", [("all", ["Allergy", "penicillin"]), "diabetes"])),
     ],
 )
-def test_the_object_of_an_allergy_is_no_logic_leaf(text: str, leaves: list[str]) -> None:
+def test_the_object_of_an_allergy_is_held_with_it(text: str, shape: Any) -> None:
     (crit,) = extractor.extract(f"Exclusion Criteria:\n{text}\n")["criteria"]
-    assert _leaf_texts(crit) == leaves
+    assert _shape(crit) == shape
+
+
+def test_what_no_contraindication_is_to_is_no_leaf() -> None:
+    # where none is allowed, what a contraindication is to only says which
+    text = "Inclusion Criteria:\nGood venous access and no contraindications to blood collection\n"
+    (crit,) = extractor.extract(text)["criteria"]
+    assert _shape(crit) == ("all", ["Good venous access", "contraindications"])
 
 
 @pytest.mark.parametrize(
