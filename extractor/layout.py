@@ -36,6 +36,8 @@ _SUB_STYLES = (
     re.compile(r"(?<![\w(])([a-h])\)"),  # a) b)
     re.compile(r"\(([a-h])\)"),  # (a) (b)
     re.compile(r"(?<=[\s:;])([a-h])\.[ \t]+(?=[A-Z])"),  # a. Willing ...; b. Received ...
+    # "the following medical history A. Gentamicin hypersensitivity B. Solid cancer ... C. ..."
+    re.compile(r"(?<=[\s:;])([A-H])\.[ \t]+(?=[A-Z])"),
     # "criteria:1.Age between 21-65 years; 2.IIEF-5 score ≤ 21; ...": numbers inside one bullet
     re.compile(r"(?<=[\s:;])(\d{1,2})\.[ \t]*(?=[A-Z])"),
 )
@@ -579,7 +581,7 @@ def _sequence(matches: list[re.Match[str]]) -> list[re.Match[str]]:
     expected = None
     for m in matches:
         label = m.group(1)
-        first = "1" if label.isdigit() else "a"
+        first = "1" if label.isdigit() else "A" if label.isupper() else "a"
         if label == first and not seq:
             seq = [m]
             expected = _next(label)
@@ -607,9 +609,10 @@ def _sub_items(text: str, start: int, end: int, styles: list[re.Pattern[str]]) -
         text.find(")", start, end) < 0
         and text.find("）", start, end) < 0
         and text.find("a.", start, end) < 0
+        and text.find("A.", start, end) < 0
         and text.find("1.", start, end) < 0
     ):
-        return []  # every style's marker ends with a bracket or is "a." or "1.": most criteria have none
+        return []  # every style's marker ends with a bracket or is "a.", "A." or "1.": most criteria have none
     for i, style in enumerate(styles):
         seq = _sequence(list(style.finditer(text, start, end)))
         if not seq or any(text.startswith(",", m.end()) for m in seq):

@@ -285,6 +285,8 @@ def test_outline_numbers_are_bullets_and_a_paragraph_under_one_wraps_back_to_it(
         # numbers glued to their item, the list's line breaks lost (NCT06543628)
         "Participants will be recruited based on the following inclusion criteria:1.Age between 21-65 years; "
         "2.IIEF-5 score ≤ 21;",
+        # capital letters, the list run on in one item (NCT04594850)
+        "Those with the following medical history A. Gentamicin hypersensitivity reaction B. Stroke",
     ],
 )
 def test_lettered_items_inside_a_criterion_are_its_sub_items(text: str) -> None:
@@ -327,6 +329,9 @@ def test_text_before_the_first_header_is_read_as_inclusion_criteria() -> None:
         ("INCLUSION CRITERIA FOR HEALTHY CONTROLS:", "inclusion"),
         ("-  INCLUSION CRITERIA - DEPRESSED WOMEN:", "inclusion"),
         ("Exclusion criteria for control participants:", "exclusion"),
+        # a word before the side says which criteria these are (NCT04594850's randomisation criteria)
+        ("Random Inclusion Criteria:", "inclusion"),
+        ("Additional Exclusion Criteria:", "exclusion"),
     ],
 )
 def test_a_header_may_name_the_group_it_is_for(line: str, side: str) -> None:
