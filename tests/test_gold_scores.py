@@ -4552,6 +4552,69 @@ OTHER_TRIALS = {
         "entities_overlap": 0.55,
         "constraints": 0.95,
     },
+    # round 117 (session 35): an ACTG listing with topic labels and a requirement block under the exclusion
+    # header, two PDQ listings with deep bullets, a PROTOCOL ENTRY listing with run-on lists, API v2 records
+    # (premature ejaculation, penile rehabilitation, a translated stem-cell trial, vaping cessation)
+    "NCT00000702": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.60,
+        "windows": 0.80,
+        "drugs": 0.70,
+        "sub_items": 0.85,
+    },
+    "NCT00003912": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.50,
+        "windows": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00006476": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.55,
+        "windows": 0.80,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00004310": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.85,
+        "constraints": 0.75,
+        "windows": 0.90,
+        "drugs": 0.85,
+        "sub_items": 0.70,
+    },
+    "NCT00210704": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.80,
+        "drugs": 0.95,
+    },
+    "NCT01660152": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
+    "NCT04594850": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.40,
+        "windows": 0.85,
+        "drugs": 0.70,
+        "sub_items": 0.65,
+    },
+    "NCT06909500": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.45,
+        "constraints": 0.40,
+        "windows": 0.45,
+        "drugs": 0.65,
+    },
 }
 
 
