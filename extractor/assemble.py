@@ -2671,8 +2671,9 @@ def _find(items: list[dict[str, Any]], cid: str) -> dict[str, Any] | None:
 def _agreement(
     c: dict[str, Any], other: dict[str, Any] | None, reg: Any, warnings: list[dict[str, Any]], cid: str
 ) -> str:
-    """Do two statements of one threshold in different units agree after conversion (within 1%)? A
-    range agrees where both its bounds do."""
+    """Do two statements of one threshold in different units agree after conversion? Within 1%, or
+    within the rounding of the number as written ("LDL > 130 mg/dL (3.4 mmol/L)": 130 mg/dL is 3.36
+    mmol/L, which written to one decimal is 3.4). A range agrees where both its bounds do."""
     keys = ("value",) if c.get("value") is not None else ("low", "high")
     if other is None or not all(
         isinstance(c.get(k), (int, float)) and isinstance(other.get(k), (int, float)) for k in keys
@@ -2680,9 +2681,14 @@ def _agreement(
         return "not_comparable"
     try:
         converted = [reg.convert(float(other[k]), other["ucum"], c["ucum"], c.get("measure")) for k in keys]
+        back = [reg.convert(float(c[k]), c["ucum"], other["ucum"], c.get("measure")) for k in keys]
     except Exception:
         return "not_comparable"
-    agrees = all(abs(v - float(c[k])) <= 0.01 * abs(float(c[k])) for v, k in zip(converted, keys, strict=True))
+    agrees = all(
+        abs(v - float(c[k])) <= max(0.01 * abs(float(c[k])), _rounding(c[k]))
+        or abs(b - float(other[k])) <= _rounding(other[k])
+        for v, b, k in zip(converted, back, keys, strict=True)
+    )
     if not agrees:
         written = "-".join(f"{v:.4g}" for v in converted)
         warnings.append(
@@ -2694,6 +2700,15 @@ def _agreement(
             }
         )
     return "agrees" if agrees else "disagrees"
+
+
+def _rounding(number: float) -> float:
+    """Half a unit in the last decimal a number is written to (3.4: 0.05; 130: 0.5), a little over."""
+    written = repr(number)
+    decimals = (
+        len(written.split(".")[1]) if "." in written and "e" not in written and not float(number).is_integer() else 0
+    )
+    return 0.5 * 10.0**-decimals * 1.0001
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
