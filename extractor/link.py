@@ -417,9 +417,12 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             if lead:
                 scale = _mention_starting_at(entities, starts, lead.end(), ("Measurement",))
                 group = scale or [i for i in group if entities[i]["type"] == "Measurement"]
-        if not group and _SCORE_BEFORE.search(text, max(0, t["start"] - 20), t["start"]):
+        if not group and (
+            _SCORE_BEFORE.search(text, max(0, t["start"] - 20), t["start"]) or t.get("ucum") == "{score}"
+        ):
             # "a score of 20 or more on the HAM-D", "a score of >= 3 (mildly ill) for CGI-SCH positive
-            # symptoms": the scale, named after the score
+            # symptoms", "Scoring at least 12 points on the Insomnia Severity Index": the scale, named
+            # after the score
             lead = _SCALE_AFTER.match(text, t["end"])
             group = _mention_starting_at(entities, starts, lead.end(), ("Measurement",)) if lead else []
         word_gap = t.get("extra", {}).get("measure_word_gap") if not group else None
@@ -823,7 +826,7 @@ _CONDITIONAL_GAP = re.compile(
 _HISTORY_OF = re.compile(
     r"\s{1,3}(?:cumulative\s+|documented\s+)?(?:history|duration|diagnosis)\s+of\s+(?:the\s+)?", re.IGNORECASE
 )
-_SCORE_BEFORE = re.compile(r"\bscores?\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
+_SCORE_BEFORE = re.compile(r"\b(?:scores?|scored|scoring)\s{1,3}(?:of\s{1,3})?$", re.IGNORECASE)
 # "cumulative dose is no greater than", "total dose of": the dose a threshold limits, its drug named
 # earlier in the clause
 _DOSE_WORD_BEFORE = re.compile(
