@@ -4615,6 +4615,68 @@ OTHER_TRIALS = {
         "windows": 0.45,
         "drugs": 0.65,
     },
+    # round 118 (session 35): two ACTG listings with topic labels and announcements, an NIH listing of
+    # unbulleted paragraphs, a bulleted XML ophthalmology listing, API v2 records (penile rehabilitation,
+    # leukaemia, multiple sclerosis and insomnia, a translated lung-cancer trial with cohort sub-items)
+    "NCT00000792": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.90,
+    },
+    "NCT00002192": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.85,
+        "drugs": 0.80,
+        "sub_items": 0.75,
+    },
+    "NCT00001944": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.85,
+        "windows": 0.70,
+        "drugs": 0.75,
+    },
+    "NCT00492284": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.35,
+        "windows": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT01315262": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.60,
+        "windows": 0.75,
+        "drugs": 0.75,
+    },
+    "NCT04747912": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+        "windows": 0.70,
+        "drugs": 0.55,
+        "sub_items": 0.95,
+    },
+    "NCT06113666": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.65,
+        "constraints": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT06944470": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.35,
+        "windows": 0.85,
+        "drugs": 0.50,
+        "sub_items": 0.65,
+    },
 }
 
 
