@@ -130,12 +130,12 @@ def test_prednisone_dose_is_a_drug_dose_not_a_constraint() -> None:
         ),
         (
             "treated with steroids equivalent to 1 mg/kg/day",
-            "glucocorticoids",
+            "corticosteroids",
             ("=", 1, "mg/kg/d", "1 mg/kg/day"),
             None,
         ),
         # a dose that another drug follows is that drug's, not the class's before it
-        ("IV corticosteroids (180 mg dexamethasone)", "glucocorticoids", None, None),
+        ("IV corticosteroids (180 mg dexamethasone)", "corticosteroids", None, None),
         ("IV corticosteroids (180 mg dexamethasone)", "dexamethasone", ("=", 180, "mg", "180 mg"), None),
         # a threshold before its drug is its dose
         ("(> 5mg prednisone daily or equivalent)", "prednisone", (">", 5, "mg", "> 5mg"), "/d"),
