@@ -4677,6 +4677,65 @@ OTHER_TRIALS = {
         "drugs": 0.50,
         "sub_items": 0.65,
     },
+    # round 119 (session 35): a bulleted AIDS/CMV retinitis listing, a PDQ listing with an "OR" between
+    # sizes, a numbered XML listing with inline "1)" sub-items, an HIV prevention listing, API v2 records
+    # (one prose paragraph per side, a note bullet on further criteria, penile rehabilitation, back pain)
+    "NCT00000142": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.70,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00006468": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.65,
+        "windows": 0.65,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00462670": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.60,
+        "windows": 0.80,
+        "drugs": 0.75,
+        "sub_items": 0.90,
+    },
+    "NCT00498056": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "windows": 0.90,
+        "drugs": 0.85,
+    },
+    "NCT00645268": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT00738400": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "windows": 0.95,
+    },
+    "NCT03142542": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.85,
+        "windows": 0.75,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT06508918": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.45,
+    },
 }
 
 
