@@ -2703,12 +2703,11 @@ def _agreement(
 
 
 def _rounding(number: float) -> float:
-    """Half a unit in the last decimal a number is written to (3.4: 0.05; 130: 0.5), a little over."""
-    written = repr(number)
-    decimals = (
-        len(written.split(".")[1]) if "." in written and "e" not in written and not float(number).is_integer() else 0
-    )
-    return 0.5 * 10.0**-decimals * 1.0001
+    """Half a unit in the last decimal a number is written to (3.4: 0.05; 130: 0.5; 1.5e-05:
+    0.0000005), a little over."""
+    mantissa, _, exponent = repr(float(number)).partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa and not float(mantissa).is_integer() else 0
+    return 0.5 * 10.0 ** -(decimals - int(exponent or 0)) * 1.0001
 
 
 _CONTENT = re.compile(r"[A-Za-zΑ-ω]{3,}")
