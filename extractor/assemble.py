@@ -1880,10 +1880,14 @@ def _constraint(
         c["measure"] = " ".join(text[lo:hi].lower().split())
     elif c.get("measure") in _pressure_words() and t.get("ucum") == "mm[Hg]":
         c["measure"] = f"{c['measure']} blood pressure"  # "systolic > 150 mmHg"
-    elif not c.get("measure") and _WHO_PERFORMANCE_BEFORE.search(
-        text, max(0, base + t["start"] - 60), base + t["start"]
+    elif (
+        not c.get("measure")
+        and _WHO_PERFORMANCE_BEFORE.search(text, max(0, base + t["start"] - 60), base + t["start"])
+        or c.get("measure") in (None, "ecog performance status")
+        and _WHO_ITEM_BEFORE.search(text, max(0, base + t["start"] - 12), base + t["start"])
     ):
-        # "Performance status: WHO 0-2": the topic's scale is the WHO's ("WHO" alone names no mention)
+        # "Performance status: WHO 0-2", "Performance status:\n  -  ECOG 0-2\n  -  WHO 0-2": the topic's
+        # scale is the WHO's ("WHO" alone names no mention; the topic's label reads as ECOG's)
         c["measure"] = "who performance status"
     elif not t.get("ucum") and (
         platform := _PLATFORM_VERSION_BEFORE.search(text, max(0, base + t["start"] - 50), base + t["start"])
@@ -1996,6 +2000,8 @@ def _pair_time_unit_bounds(
                     one["canonical"] = canonical
 
 
+# "WHO" in capitals opening an item, right before its score
+_WHO_ITEM_BEFORE = re.compile(r"(?:^|[\n:]|[-*•]\s)\s*WHO\s*$")
 _WHO_PERFORMANCE_BEFORE = re.compile(
     r"performance\s+status\s*:\s*(?:WHO|World\s+Health\s+Organi[sz]ation)\s*(?:\(WHO\)\s*)?$", re.IGNORECASE
 )
