@@ -4736,6 +4736,62 @@ OTHER_TRIALS = {
         "windows": 0.95,
         "drugs": 0.45,
     },
+    # round 120 (session 35): an NIH listing with a bulleted capitalised header, three PDQ listings (one
+    # run on in paragraphs), API v2 records (erectile dysfunction, a healthy-volunteer drug study, a
+    # translated erectile dysfunction trial, yoga after prostatectomy)
+    "NCT00001686": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.60,
+    },
+    "NCT00003284": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.85,
+        "constraints": 0.75,
+        "drugs": 0.75,
+        "sub_items": 0.90,
+    },
+    "NCT00004924": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00005600": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "sub_items": 0.95,
+    },
+    "NCT01037244": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
+    "NCT01415128": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.80,
+        "windows": 0.90,
+        "drugs": 0.65,
+    },
+    "NCT03039504": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "windows": 0.95,
+    },
+    "NCT05929300": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
 }
 
 
