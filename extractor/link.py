@@ -1836,6 +1836,7 @@ def _build_logic(
     object_end: int | None = None
     object_type: str | None = None
     objects: list[str] = []
+    object_at = 0  # (where the object's leaf is in ``kept``)
     example_end: int | None = None
     example_comma = False  # (the examples so far are joined by bare commas)
     for leaf in sorted(leaves):
@@ -1864,13 +1865,12 @@ def _build_logic(
             # a contraindication or an allergy is to is a leaf held with it ...
             if kept and kept[-1][3] == "entity" and relation.match(text[kept[-1][0] : s]):
                 object_end, object_type = e, (types or {}).get(leaf_id)
-                objects = [leaf_id]
                 # (... but where none is allowed, "no other contraindications for blood collection", it
                 # only says what it is to)
-                if not _NONE_BEFORE.search(text, max(lo, kept[-1][0] - 30), kept[-1][0]):
+                objects = [] if _NONE_BEFORE.search(text, max(lo, kept[-1][0] - 30), kept[-1][0]) else [leaf_id]
+                if objects:
+                    object_at = len(kept)
                     kept.append(leaf)
-                else:
-                    objects = []
                 continue
             # ... with the mentions of its type listed after it, one leaf, any of them ("allergy to
             # penicillin, amoxicillin or cephalosporins"), whatever the criterion's side
@@ -1879,6 +1879,8 @@ def _build_logic(
                 and (types or {}).get(leaf_id) == object_type
                 and s - object_end <= 60
                 and _LIST_GAP.match(text[object_end:s])
+                # (nothing kept since the object: a window or a threshold between ends the list)
+                and (not objects or object_at == len(kept) - 1)
             ):
                 object_end = e
                 if objects:
