@@ -135,6 +135,9 @@ def test_a_duration_that_is_no_state_is_not_a_window(text: str) -> None:
         ("At least 4 weeks since prior chemotherapy\r\n No concurrent chemotherapy", "chemotherapy"),
         ("within 28 days prior to Day 1", "day 1"),
         ("within 14 days prior to the Screening Visit", "screening visit"),
+        # who is enrolled, or taking part in the trial, is enrollment too
+        ("within 4 weeks prior to subject enrollment", "enrollment"),
+        ("before participating in the trial", "enrollment"),
         # a comparator after the event starts a threshold on it
         (
             "At least 6 months since prior involved-field radiotherapy greater than 1,500 cGy",
