@@ -454,6 +454,9 @@ POSTFIX_RE = re.compile(
     r"(?(unit)|(?:\s{1,3}(?P<unit_after>UNIT))?)",
     re.IGNORECASE,
 )
+# "aged 40+", "18+ years of age", "Age 65+": an age's lower bound written with a plus
+AGE_PLUS_RE = re.compile(r"(?<![\w.+])(?P<num>\d{1,3})\+(?![\w+])(?:\s{0,2}(?P<unit>years?|yrs?)\b)?", re.IGNORECASE)
+_AGE_WORD_BEFORE = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", re.IGNORECASE)
 # "(2.5mg/dl)" right after a threshold: the same threshold in another unit
 # ("Hemoglobin <90 g/L (<9 g/dL)": the restatement may repeat the comparator)
 EQUIVALENT_RE = re.compile(
@@ -1497,6 +1500,15 @@ def find_thresholds(text: str, masked: list[tuple[int, int]] | None = None) -> l
                 ucum=ucum,
             )
         )
+        taken.append((m.start(), m.end()))
+    for m in AGE_PLUS_RE.finditer(text) if "+" in text else ():
+        # "aged 40+", "18+ years of age": a plus after an age is its lower bound (never a dipstick's "2+")
+        if taken.overlaps(m.start(), m.end()) or not (
+            m.group("unit") or _AGE_WORD_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        ):
+            continue
+        unit, ucum = unit_fields(m.group("unit")) if m.group("unit") else (None, None)
+        out.append(Threshold(m.start(), m.end(), ">=", "age-plus", value=_number(m.group("num")), unit=unit, ucum=ucum))
         taken.append((m.start(), m.end()))
     counted_at = (
         number_or_comparator_starts(text, comp_at, _COUNT_NUMBER_AT) if has_digit or _NUMBER_WORD.search(text) else []
