@@ -25,7 +25,7 @@ from spacy.util import minibatch, registry
 
 from . import extensions
 from .formulas import find_formulas
-from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list, word_pattern
+from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list, word_pattern, word_set
 from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import casefree_lower, led_trie, trie_pattern
@@ -562,8 +562,8 @@ def _elliptic_members(text: str, found: list[dict[str, Any]]) -> list[dict[str, 
 
 @lru_cache(maxsize=1)
 def _organ_list_pattern() -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
-    organs = frozenset(w.lower() for w in word_list("organ_modifiers"))
-    heads = frozenset(w.lower() for w in word_list("organ_disease_heads"))
+    organs = word_set("organ_modifiers")
+    heads = word_set("organ_disease_heads")
     word = r"[A-Za-z][A-Za-z-]{2,}"
     # "heart, lung, liver, or " right before the mention: words joined by commas or slashes, the last
     # by "or"/"and"
@@ -1183,17 +1183,17 @@ def _within_brackets(text: str, span: tuple[int, int, str, float]) -> tuple[int,
 
 @cache
 def _non_concept_names() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("non_concept_names"))
+    return word_set("non_concept_names")
 
 
 @cache
 def _not_qualifier_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("not_qualifier_words"))
+    return word_set("not_qualifier_words")
 
 
 @cache
 def _microorganism_names() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("microorganism_names"))
+    return word_set("microorganism_names")
 
 
 # the lower-case words that may follow a genus in an organism's name: a species ("albicans",

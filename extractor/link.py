@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-from .rules import load_json, word_list
+from .rules import load_json, word_list, word_set
 from .trie import start_guard, trie_pattern
 from .units import DURATION_UCUM, registry
 
@@ -1836,7 +1836,6 @@ def _build_logic(
     object_end: int | None = None
     object_type: str | None = None
     objects: list[str] = []
-    object_at = 0  # (where the object's leaf is in ``kept``)
     example_end: int | None = None
     example_comma = False  # (the examples so far are joined by bare commas)
     for leaf in sorted(leaves):
@@ -1869,7 +1868,6 @@ def _build_logic(
                 # only says what it is to)
                 objects = [] if _NONE_BEFORE.search(text, max(lo, kept[-1][0] - 30), kept[-1][0]) else [leaf_id]
                 if objects:
-                    object_at = len(kept)
                     kept.append(leaf)
                 continue
             # ... with the mentions of its type listed after it, one leaf, any of them ("allergy to
@@ -1880,7 +1878,7 @@ def _build_logic(
                 and s - object_end <= 60
                 and _LIST_GAP.match(text[object_end:s])
                 # (nothing kept since the object: a window or a threshold between ends the list)
-                and (not objects or object_at == len(kept) - 1)
+                and (not objects or kept[-1][2] == objects[0])
             ):
                 object_end = e
                 if objects:
@@ -1975,26 +1973,16 @@ _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
 
 
-@cache
-def _exclusive_state_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("exclusive_states"))
-
-
 def _exclusive_states(text: str, a: tuple[int, int, str, str], b: tuple[int, int, str, str]) -> bool:
     """Whether two leaves a few words apart name states a participant is in one at a time (pregnant,
     lactating; not "pregnant and will be beyond the first 3 months of pregnancy")."""
-    words = _exclusive_state_words()
+    words = word_set("exclusive_states")
     return b[0] - a[1] <= 20 and text[a[0] : a[1]].lower() in words and text[b[0] : b[1]].lower() in words
-
-
-@cache
-def _sex_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("both_sexes"))
 
 
 def _both_sexes(text: str, a: tuple[int, int, str, str], b: tuple[int, int, str, str]) -> bool:
     """Whether two leaves a few words apart name different sexes ("Male patients and female patients")."""
-    words = _sex_words()
+    words = word_set("both_sexes")
     first = {w for w in re.findall(r"[a-z]+", text[a[0] : a[1]].lower()) if w in words}
     second = {w for w in re.findall(r"[a-z]+", text[b[0] : b[1]].lower()) if w in words}
     return b[0] - a[1] <= 20 and bool(first) and bool(second) and first != second

@@ -198,6 +198,12 @@ def word_list(key: str) -> list[str]:
     return [w for w in load_json("words.json")[key] if not w.startswith("_ ")]
 
 
+@cache
+def word_set(key: str) -> frozenset[str]:
+    """The words of one ``words.json`` list in lower case, for case-insensitive membership tests."""
+    return frozenset(w.lower() for w in word_list(key))
+
+
 def word_pattern(key: str) -> re.Pattern[str]:
     """One ``words.json`` list as a case-insensitive regex: each entry at a word start, a whole word
     unless it ends in "*" (a stem: "hypertensi*" is "hypertension" and "hypertensive")."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .rules import AnchorRule, load_rules, word_list
+from .rules import AnchorRule, load_rules, word_set
 from .trie import start_guard
 from .values import WRAPPED_BREAK
 
@@ -169,7 +169,7 @@ def _anchors() -> tuple[tuple[re.Pattern[str], AnchorRule], ...]:
 
 @lru_cache(maxsize=1)
 def _event_heads() -> frozenset[str]:
-    return frozenset(w.lower() for w in word_list("event_anchor_heads"))
+    return word_set("event_anchor_heads")
 
 
 def _clinical_event(name: str) -> bool:

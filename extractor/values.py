@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .rules import word_list, word_pattern
+from .rules import word_list, word_pattern, word_set
 from .trie import casefree_lower, led_trie_starts, start_guard, trie_pattern
 from .units import DURATION_UCUM, registry
 
@@ -664,9 +664,9 @@ def _score_patterns() -> _ScorePatterns:
     return _ScorePatterns(
         values=values,
         name_before=name_before,
-        letter_graded=frozenset(w.lower() for w in word_list("score_letter_grades")),
+        letter_graded=word_set("score_letter_grades"),
         capitals=frozenset(w for w in word_list("score_names") if w.isupper() and len(w) <= 4),
-        needing_tail=frozenset(w.lower() for w in word_list("score_names_needing_tail")),
+        needing_tail=word_set("score_names_needing_tail"),
     )
 
 
