@@ -77,6 +77,37 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ),
         ("Exclusion Criteria:\nReceived live vaccine within 30 days", "live vaccine", "historical", True),
         ("Exclusion Criteria:\nplanning to undergo surgery", "surgery", "hypothetical", True),
+        # what a participant is able, willing or agrees to do, is a candidate or (un)fit for, and what
+        # "unless" excepts, is to come or conditional
+        ("Inclusion Criteria:\nWilling and able to undergo apheresis", "apheresis", "hypothetical", True),
+        (
+            "Inclusion Criteria:\nAgree not to use any other ED treatment during the study",
+            "ED treatment",
+            "hypothetical",
+            True,
+        ),
+        # ... and "agree" leaves the "not" after it its negation
+        (
+            "Inclusion Criteria:\nAgree not to use any other ED treatment during the study",
+            "ED treatment",
+            "negated",
+            True,
+        ),
+        (
+            "Inclusion Criteria:\nHepatic function normal unless due to liver metastases",
+            "liver metastases",
+            "hypothetical",
+            True,
+        ),
+        (
+            "Inclusion Criteria:\nLesions amenable to minimally invasive resection",
+            "minimally invasive resection",
+            "hypothetical",
+            True,
+        ),
+        ("Inclusion Criteria:\nEligible for radical prostatectomy", "radical prostatectomy", "hypothetical", True),
+        ("Exclusion Criteria:\nDonor unfit to receive G-CSF", "G-CSF", "hypothetical", True),
+        ("Exclusion Criteria:\nHistory of myocardial infarction", "myocardial infarction", "hypothetical", False),
         (
             "Inclusion Criteria:\nPatients scheduled to undergo dual chamber pacemaker implantation",
             "dual chamber pacemaker implantation",
