@@ -76,6 +76,30 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             True,
         ),
         ("Exclusion Criteria:\nReceived live vaccine within 30 days", "live vaccine", "historical", True),
+        # what was had, failed or happened some time since is past; a causal "Since" dates nothing
+        ("Exclusion Criteria:\nAt least 4 weeks since major surgery", "major surgery", "historical", True),
+        (
+            "Inclusion Criteria:\nSince the effect of CAR T cell therapy on the fetus is unknown, women must agree",
+            "CAR T cell therapy",
+            "historical",
+            False,
+        ),
+        ("Exclusion Criteria:\nPatients who have had chemotherapy within 4 weeks", "chemotherapy", "historical", True),
+        ("Inclusion Criteria:\nLymphoma refractory to standard therapy", "standard therapy", "historical", True),
+        # "prior or concurrent" is past and present alike; a heading about both passes on no history
+        (
+            "Exclusion Criteria:\nPrior or concurrent opportunistic infection",
+            "opportunistic infection",
+            "historical",
+            False,
+        ),
+        (
+            "Inclusion Criteria:\nPRIOR CONCURRENT THERAPY:\n  -  No concurrent radiotherapy\n  -  No prior chemotherapy",
+            "radiotherapy",
+            "historical",
+            False,
+        ),
+        ("Exclusion Criteria:\nPrior therapy:\n  -  Cisplatin\n  -  Carboplatin", "Carboplatin", "historical", True),
         ("Exclusion Criteria:\nplanning to undergo surgery", "surgery", "hypothetical", True),
         # what a participant is able, willing or agrees to do, is a candidate or (un)fit for, and what
         # "unless" excepts, is to come or conditional
