@@ -59,6 +59,16 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             False,
         ),
         ("Exclusion Criteria:\nHIV positive", "HIV positive", "negated", False),
+        # the method or the treatment after "on", "by", "requiring" is not what "No" denies
+        ("Exclusion Criteria:\nNo metastases on chest x-ray", "chest x-ray", "negated", False),
+        ("Exclusion Criteria:\nNo metastases on chest x-ray", "metastases", "negated", True),
+        (
+            "Exclusion Criteria:\nNo active infection requiring intravenous antibiotics",
+            "intravenous antibiotics",
+            "negated",
+            False,
+        ),
+        ("Exclusion Criteria:\nNo brain metastases confirmed by MRI", "MRI", "negated", False),
         # "not required" negates what is right before it, not the whole criterion
         ("Exclusion Criteria:\nKnown HIV or hepatitis B infection (screening not required)", "HIV", "negated", False),
         # a treatment going on now is not history
