@@ -32,7 +32,7 @@ from .link import (
     route_of,
     window_targets,
 )
-from .rules import drug_therapy, guide_types, load_json, word_list, word_pattern
+from .rules import drug_therapy, guide_types, load_json, word_list, word_pattern, word_set
 from .source import Source
 from .sub_items import sub_items
 from .temporal import iso_duration
@@ -216,6 +216,7 @@ def _criterion_records(
                 "hypothetical": False,
             }
         entities.append(ent)
+    _hormones_given(local, entities)
     thresholds = doc.thresholds
     windows = doc.windows
     formulas = doc.formulas
@@ -1221,6 +1222,49 @@ def _negated_pregnancy_logic(criterion: dict[str, Any]) -> None:
     for e in criterion["entities"]:
         if e["id"] in states:
             e.pop("assertion", None)
+
+
+# what says a hormone is taken or given rather than measured: a word for taking it, its route or form
+# before it ("Take high doses of", "transdermal or oral"), or a word for a treatment after it
+_GIVEN_BEFORE = re.compile(
+    r"\b(?:take|takes|taking|took|taken|use|uses|using|used|usage|doses?|treat(?:ed|ment)\s+with|therapy\s+with"
+    r"|receiv(?:e|es|ed|ing)|prescribed|oral|transdermal|topical|intramuscular|injectable|injections?|exogenous"
+    r"|supplemental)\b(?:\s+of)?(?:\s+(?:or|and|\w+)){0,3}\s+$",
+    re.IGNORECASE,
+)
+_GIVEN_AFTER = re.compile(
+    r"\s*(?:therapy|treatment|replacement|supplement\w*|injections?|gel|patch(?:es)?|undecanoate|cypionate"
+    r"|enanthate|usage|use)\b",
+    re.IGNORECASE,
+)
+# a drug listed right before it ("androgens (e.g. testosterone)", "thyroid medication, testosterone") or
+# right after it ("testosterone, clomiphene or ...")
+_LIST_GAP = re.compile(
+    r"\s*(?:,|/|\bor\b|\band\b|\(\s*(?:e\.g\.|i\.e\.|eg|ie|ex|such as|including)?)\s*$", re.IGNORECASE
+)
+
+
+def _hormones_given(local: str, entities: list[dict[str, Any]]) -> None:
+    """A hormone the lexicon names as a Measurement (its level) is a Drug where the criterion names it as
+    taken or given (``words.json`` ``hormones_given_as_drugs``)."""
+    names = word_set("hormones_given_as_drugs")
+    for i, e in enumerate(entities):
+        if e["type"] != "Measurement" or local[e["start"] : e["end"]].lower() not in names:
+            continue
+        clause = max(local.rfind(c, 0, e["start"]) for c in ".;:\n") + 1
+        before = local[max(clause, e["start"] - 60) : e["start"]]
+        listed = any(
+            o["type"] == "Drug"
+            and (
+                (o["end"] <= e["start"] and _LIST_GAP.fullmatch(local[o["end"] : e["start"]]))
+                or (o["start"] >= e["end"] and _LIST_GAP.fullmatch(local[e["end"] : o["start"]].rstrip() + " "))
+            )
+            for j, o in enumerate(entities)
+            if j != i
+        )
+        if _GIVEN_BEFORE.search(before) or _GIVEN_AFTER.match(local, e["end"]) or listed:
+            e["type"] = "Drug"
+            e["normalized"] = e.get("normalized") or local[e["start"] : e["end"]].lower()
 
 
 def _type_drug_therapies(criterion: dict[str, Any]) -> None:

@@ -227,6 +227,17 @@ def test_a_drug_class_is_named_alike_in_the_singular_and_the_plural() -> None:
         # a treatment named by its class, a short or hyphenated name of it
         ("HIV-positive patients on HAART", "HAART", "highly active antiretroviral therapy"),
         ("Patients receiving anti-retroviral therapy", "anti-retroviral therapy", "antiretroviral therapy"),
+        ("Androgen therapy", "Androgen therapy", "androgen therapy"),
+        ("No concurrent estrogen therapy", "estrogen therapy", "estrogen therapy"),
+        ("Receiving hormonal treatment", "hormonal treatment", "hormonal treatment"),
+        (
+            "At least 4 weeks since any prior investigational therapy",
+            "investigational therapy",
+            "investigational therapy",
+        ),
+        # a contraceptive agent and what is transfused are drugs (classes) too
+        ("Diaphragm with spermicide", "spermicide", "spermicides"),
+        ("Blood products within 3 months", "Blood products", "blood products"),
     ],
 )
 def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str) -> None:
@@ -236,6 +247,29 @@ def test_drug_classes_are_named_drug_classes(text: str, mention: str, name: str)
     drugs = {d["text"]: d for d in all_items(record, "drugs")}
     assert mention in drugs, drugs
     assert drugs[mention]["name"] == name and drugs[mention]["is_class"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "type_"),
+    [
+        ("Take high doses of testosterone.", "testosterone", "Drug"),
+        ("Use of transdermal or oral testosterone within 4 weeks", "testosterone", "Drug"),
+        ("Patients who are taking androgens (e.g. testosterone), trazodone", "testosterone", "Drug"),
+        ("Hormone usage, other than testosterone, clomiphene or thyroid medication", "testosterone", "Drug"),
+        # its level stays a measurement
+        ("Serum testosterone < 300 ng/dL", "Serum testosterone", "Measurement"),
+        ("Low testosterone levels", "testosterone", "Measurement"),
+        ("testosterone < 300 ng/dL", "testosterone", "Measurement"),
+    ],
+)
+def test_a_hormone_taken_is_a_drug_and_its_level_a_measurement(text: str, mention: str, type_: str) -> None:
+    from .conftest import all_items, extract_lines
+
+    record = extract_lines(text, side="exclusion")
+    types = {e["text"]: e["type"] for e in all_items(record, "entities")}
+    assert types.get(mention) == type_, types
+    named = {d["text"] for d in all_items(record, "drugs")}
+    assert (mention in named) == (type_ == "Drug")
 
 
 def test_a_participants_relationship_is_an_observation() -> None:
