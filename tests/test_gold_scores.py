@@ -4794,6 +4794,69 @@ OTHER_TRIALS = {
         "drugs": 0.95,
         "sub_items": 0.95,
     },
+    # round 121 (session 36): two PDQ listings (one run on in paragraphs), an ACTG-style vaccine listing
+    # with topic labels, an NIH lupus listing with 'And/or:' lines, API v2 records (erectile dysfunction
+    # twice, lung cancer with lead-in bullets, a translated lung cancer trial with inline sub-items)
+    "NCT00000886": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.25,
+        "windows": 0.85,
+        "drugs": 0.70,
+        "sub_items": 0.70,
+    },
+    "NCT00004244": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00005646": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.90,
+        "constraints": 0.80,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.80,
+    },
+    "NCT00005778": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.70,
+        "constraints": 0.55,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT02369484": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.55,
+    },
+    "NCT02450188": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.35,
+        "windows": 0.95,
+        "drugs": 0.90,
+    },
+    "NCT03642366": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.70,
+        "drugs": 0.90,
+    },
+    "NCT05005468": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.75,
+        "drugs": 0.80,
+        "sub_items": 0.95,
+    },
 }
 
 
