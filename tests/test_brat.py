@@ -282,6 +282,11 @@ def test_a_word_the_guide_marks_alone_is_in_the_record_but_no_chia_annotation() 
         # the whole of a hyphened word
         ("Exclusion Criteria:\nHistory of non-compliance with study procedures\n", "non-compliance", "Observation"),
         ("Exclusion Criteria:\nPatients unlikely to survive 3 months\n", "unlikely", "Qualifier"),
+        # golds: alone 22 Qualifier of 25, newly diagnosed 13 of 16, potent 15 of 17, recurrent 39 of 68
+        ("Exclusion Criteria:\nPrior radiotherapy alone\n", "alone", "Qualifier"),
+        ("Inclusion Criteria:\nNewly diagnosed glioblastoma\n", "Newly diagnosed", "Qualifier"),
+        ("Exclusion Criteria:\nPotent CYP3A4 inhibitors\n", "Potent", "Qualifier"),
+        ("Inclusion Criteria:\nRecurrent ovarian cancer\n", "Recurrent", "Qualifier"),
     ],
 )
 def test_words_the_guide_marks_alone(text: str, word: str, type_: str) -> None:
