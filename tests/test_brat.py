@@ -287,6 +287,9 @@ def test_a_word_the_guide_marks_alone_is_in_the_record_but_no_chia_annotation() 
         ("Inclusion Criteria:\nNewly diagnosed glioblastoma\n", "Newly diagnosed", "Qualifier"),
         ("Exclusion Criteria:\nPotent CYP3A4 inhibitors\n", "Potent", "Qualifier"),
         ("Inclusion Criteria:\nRecurrent ovarian cancer\n", "Recurrent", "Qualifier"),
+        # golds: anticipate 8 Observation of 14, agreed 5 of 5
+        ("Exclusion Criteria:\nPatients who anticipate surgery during the study\n", "anticipate", "Observation"),
+        ("Inclusion Criteria:\nAgreed to use contraception\n", "Agreed", "Observation"),
     ],
 )
 def test_words_the_guide_marks_alone(text: str, word: str, type_: str) -> None:
