@@ -972,6 +972,16 @@ def _measurement_right_before(text: str, entities: list[dict[str, Any]], start: 
     return None
 
 
+def _own_result_between(
+    text: str, entities: list[dict[str, Any]], start: int, end: int, results: re.Pattern[str]
+) -> bool:
+    """Whether a mention and then a result word of its own lie between ``start`` and ``end``."""
+    later = results.search(text, start, end)
+    return later is not None and any(
+        start <= e["start"] and e["end"] <= later.start() for e in entities if e["type"] in _RESULT_SUBJECT_TYPES
+    )
+
+
 _RESULT_SUBJECT_TYPES = frozenset({"Measurement", "Condition", "Observation", "Procedure", "Drug", "Device"})
 
 
@@ -1022,17 +1032,25 @@ def qualitative_results(
             # result of each measurement listed before it
             normal_of = _joined_mentions(text, entities, subject, -1, words["_connector"], _is_measurement)
         elif (
-            said_normal
-            and value == "normal"
-            and m.group().lower() == "normal"
-            and not _NORMAL_QUALIFIED.search(text, max(0, m.start() - 12), m.start())
-        ):
-            # "Normal PT and PTT", "normal serum creatinine": the measurements named right after it
+            (said_normal and value == "normal" and m.group().lower() == "normal") or m.group().lower() == "abnormal"
+        ) and not _NORMAL_QUALIFIED.search(text, max(0, m.start() - 12), m.start()):
+            # "Normal PT and PTT", "normal serum creatinine", "Abnormal testosterone levels": the
+            # measurements named right after it
             first = next((i for i, e in enumerate(entities) if e["start"] >= m.end()), None)
+            line_end = text.find("\n", m.end()) % (len(text) + 1)
             if (
                 first is not None
                 and entities[first]["type"] == "Measurement"
                 and _SPACES_ONLY.fullmatch(text, m.end(), entities[first]["start"])
+                # ("Abnormal testosterone levels lower than 300 ng/dL", "Abnormal Laboratory Values:": the
+                # threshold after it, or the items under it, say what is abnormal)
+                and not (
+                    value == "abnormal"
+                    and (
+                        any(m.end() <= a < line_end for a, _ in inside)
+                        or text[entities[first]["end"] : line_end].strip().startswith(":")
+                    )
+                )
             ):
                 normal_of = _joined_mentions(text, entities, first, 1, words["_connector"], _is_measurement)
         right_before = False
@@ -1048,6 +1066,9 @@ def qualitative_results(
             if (
                 e["start"] >= m.end()
                 and len(after) <= 30
+                # ("a positive PPD and a normal chest x-ray": a mention with a result of its own comes
+                # between; not "Normal or abnormal retinal examination")
+                and not _own_result_between(text, entities, m.end(), e["start"], words["_qualitative"])
                 # (a hard-wrapped line may break between the two: "Negative\r\npregnancy test")
                 and not (_NO_RESULT_GAP.search(after) and not _WRAPPED_GAP.fullmatch(text, m.end(), e["start"] + 1))
                 # ("HBsAg positive and peripheral blood HBV-DNA ...", "HIV negative Hepatitis B surface
