@@ -4857,6 +4857,70 @@ OTHER_TRIALS = {
         "drugs": 0.80,
         "sub_items": 0.95,
     },
+    # round 122 (session 36): an NIH listing with group labels for controls and patients, an NIH listing of
+    # bare paragraphs, two PDQ listings (one run on in paragraphs), API v2 records (sexual dysfunction on
+    # methadone, a translated EGFR lung cancer trial with nested bullets, prostate radiotherapy, EGFR-mutant
+    # lung cancer)
+    "NCT00001284": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.70,
+        "constraints": 0.45,
+        "windows": 0.70,
+        "sub_items": 0.55,
+    },
+    "NCT00001688": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT00003450": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.70,
+        "windows": 0.70,
+        "drugs": 0.65,
+        "sub_items": 0.95,
+    },
+    "NCT00004936": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.45,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT02593396": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.85,
+        "drugs": 0.65,
+    },
+    "NCT02795884": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.60,
+        "drugs": 0.65,
+        "sub_items": 0.75,
+    },
+    "NCT03525262": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.45,
+        "windows": 0.75,
+        "drugs": 0.65,
+        "sub_items": 0.65,
+    },
+    "NCT05773092": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.60,
+        "drugs": 0.75,
+        "sub_items": 0.95,
+    },
 }
 
 
