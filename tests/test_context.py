@@ -383,12 +383,13 @@ def test_negated_and_excepted_drugs_keep_their_drug_records() -> None:
         ("Fertile patients must use effective contraception", "effective contraception", True),
         ("Medical condition that would preclude surgery", "surgery", True),
         ("Medical condition that would preclude surgery", "Medical condition", False),
-        ("Patients at high risk of developing acute renal failure", "acute renal failure", True),
+        # a risk is a state now, not what is to come (the golds: 54 fewer false flags, 7 fewer right)
+        ("Patients at high risk of developing acute renal failure", "acute renal failure", False),
         ("History of myocardial infarction", "myocardial infarction", False),
     ],
 )
 def test_what_a_criterion_asks_to_come_is_hypothetical(text: str, word: str, hypothetical: bool) -> None:
-    # the golds: a method of contraception to use (175 of 213), what an illness would preclude, a risk
+    # the golds: a method of contraception to use (175 of 213), what an illness would preclude
     record = extractor.extract(text)
     found = {e["text"]: e for c in record["criteria"] for e in c["entities"]}
     assert found[word]["assertion"]["hypothetical"] is hypothetical
