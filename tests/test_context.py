@@ -69,6 +69,20 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             False,
         ),
         ("Exclusion Criteria:\nNo brain metastases confirmed by MRI", "MRI", "negated", False),
+        # what a participant is not taking (a list of drugs) or is to suspend is negated, all of it
+        (
+            "Inclusion Criteria:\nNot currently taking cyclosporine, gemfibrozil, other fibrates or clarithromycin",
+            "clarithromycin",
+            "negated",
+            True,
+        ),
+        (
+            "Inclusion Criteria:\nAgree to suspend all ED therapy for the duration of the study",
+            "ED therapy",
+            "negated",
+            True,
+        ),
+        ("Inclusion Criteria:\nMust not have used dietary supplements", "dietary supplements", "negated", True),
         # "not required" negates what is right before it, not the whole criterion
         ("Exclusion Criteria:\nKnown HIV or hepatitis B infection (screening not required)", "HIV", "negated", False),
         # a treatment going on now is not history
