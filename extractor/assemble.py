@@ -1810,7 +1810,8 @@ def _text_is_about(short: str, text: str) -> bool:
 
 @cache
 def _partners() -> frozenset[str]:
-    return frozenset(word_list("partner_words"))
+    """A participant's partner and the other people around a participant ("parent or legal guardian")."""
+    return frozenset(w.lower() for w in word_list("partner_words") + word_list("relative_words"))
 
 
 def _refs(tree: dict[str, Any]) -> list[str]:

@@ -24,7 +24,8 @@ PARTICIPANT_WORD = "participant-word"
 #: screening"): in the record, not in BRAT
 GUIDE_WORD = "guide-word"
 #: the rule of a Person mention that names a participant's partner ("partner", "sexual partners": golds
-#: 50 of 56 a Person; Chia train marks 3 of 48 so): in the record, not in BRAT
+#: 50 of 56 a Person; Chia train marks 3 of 48 so) or another person around a participant ("parent or
+#: legal guardian", ``words.json`` ``relative_words``): in the record, not in BRAT
 PARTNER_WORD = "partner-word"
 _FIRST_WORD = re.compile(r"(\S+)\s+(?=\S)")
 #: the suffix of the rule of a Condition that holds the qualifier before it ("active infection", as the

@@ -269,6 +269,17 @@ def test_a_word_the_guide_marks_alone_is_in_the_record_but_no_chia_annotation() 
     assert "HIV infection" in spans
 
 
+def test_the_people_around_a_participant_are_persons_in_the_record_not_in_brat() -> None:
+    # the golds: parent 33 Person of 36, legal guardian 11 of 15; Chia train marks neither alone
+    import extractor
+
+    text = "Inclusion Criteria:\nConsent signed by a parent or legal guardian\n"
+    record = extractor.extract(text)
+    found = {(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]}
+    assert {("parent", "Person"), ("legal guardian", "Person")} <= found
+    assert not {text[s:e] for s, e, _ in brat.record_spans(record)} & {"parent", "legal guardian"}
+
+
 @pytest.mark.parametrize(
     ("text", "word", "type_"),
     [
