@@ -4921,6 +4921,73 @@ OTHER_TRIALS = {
         "drugs": 0.75,
         "sub_items": 0.95,
     },
+    # round 123 (session 36): four PDQ listings (three run on in paragraphs, one with bullets three deep), API
+    # v2 records (durvalumab consolidation in lung cancer, an AML trial with three headers, a translated
+    # pharmacokinetic study with grouped exclusions, a paediatric oncology trial with a stray bullet)
+    "NCT00002764": {
+        "segmentation": 0.70,
+        "entities_overlap": 0.85,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.85,
+    },
+    "NCT00003220": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00004080": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
+    "NCT00005638": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.55,
+        "windows": 0.75,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT03955198": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.75,
+        "drugs": 0.55,
+        "sub_items": 0.45,
+    },
+    "NCT04714372": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.65,
+        "windows": 0.75,
+        "drugs": 0.55,
+        "sub_items": 0.65,
+    },
+    "NCT05208814": {
+        "segmentation": 0.65,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.80,
+        "drugs": 0.60,
+        "sub_items": 0.45,
+    },
+    "NCT05658640": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.75,
+        "windows": 0.85,
+        "drugs": 0.60,
+        "sub_items": 0.85,
+    },
 }
 
 
