@@ -30,6 +30,7 @@ from .link import (
     plain_dose,
     qualitative_results,
     route_of,
+    state_right_before,
     window_targets,
 )
 from .rules import drug_therapy, guide_types, load_json, word_list, word_pattern, word_set
@@ -772,6 +773,15 @@ def _criterion_records(
                         if event_at is not None and event_at in ent_id and owner.get(event_at) is node
                         else []
                     )
+                lasting = state_right_before(local, entities, t["start"])
+                if (
+                    lasting is not None
+                    and lasting in ent_id
+                    and owner.get(lasting) is node
+                    and ent_id[lasting] not in state["applies_to"]
+                ):
+                    # ("Stable dose of medication for at least 4 weeks": the stable state is timed too)
+                    state["applies_to"].append(ent_id[lasting])
                 state = {"id": new_id(node.id, "w"), **state}
                 state_windows[node.id].append(state)
                 leaves[node.id].append((t["start"], t["end"], state["id"], "window"))

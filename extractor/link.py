@@ -1444,7 +1444,7 @@ def window_targets(
     clinical = [
         i
         for i, e in enumerate(entities)
-        if e["type"] in LEAF_TYPES - {"Informed_consent"} and e.get("normalized") not in skip and i not in subject_ids
+        if e["type"] in LEAF_TYPES and e.get("normalized") not in skip and i not in subject_ids
     ]
     clinical_starts = [entities[i]["start"] for i in clinical]
     threshold_ends = sorted((t["end"], ti) for ti, t in enumerate(thresholds))
@@ -1564,8 +1564,34 @@ def window_targets(
                 and e.get("normalized") not in skip
                 and i not in targets
             ]
+        # "dose has been stable for at least 6 weeks", "symptoms controlled for 3 months": how long the
+        # state has held is what the window times, its qualifier too (``words.json`` ``timed_states``)
+        state = state_right_before(text, entities, w["start"], clause_start)
+        if state is not None and state not in targets:
+            targets = [*targets, state]
         out.append(targets)
     return out
+
+
+# (up to four words between the state and its window, no punctuation: "Stable dose of medication for
+# at least 4 weeks")
+_STATE_GAP = re.compile(r"[ \t\r\n]*(?:[A-Za-z]+[ \t\r\n]+){0,4}")
+
+
+def state_right_before(text: str, entities: list[dict[str, Any]], start: int, clause_start: int = 0) -> int | None:
+    """The index of a Qualifier naming a state that lasts ("stable", "controlled") right before a window
+    that starts at ``start`` (``words.json`` ``timed_states``), or None."""
+    states = word_set("timed_states")
+    for i, e in enumerate(entities):
+        if (
+            e["type"] == "Qualifier"
+            and clause_start <= e["start"]
+            and e["end"] <= start
+            and " ".join(text[e["start"] : e["end"]].lower().split()) in states
+            and _STATE_GAP.fullmatch(text, e["end"], start)
+        ):
+            return i
+    return None
 
 
 _EXAMPLES_AFTER = re.compile(r"\s*,?\s*(?:such\s+as|e\.g\.,?|for\s+example|including)\s+", re.IGNORECASE)

@@ -63,6 +63,16 @@ def test_a_window_after_a_list_of_drug_targets_times_the_drugs() -> None:
     assert {d["text"] for d in crit["drugs"]} == {"drug therapy", "antibody", "inhibitor", "agonist"}
 
 
+def test_consent_is_timed_by_the_window_after_it() -> None:
+    # "Signed informed consent prior to any study specific procedures": the golds time the consent
+    (crit,) = extract_lines(
+        "Signed informed consent obtained prior to any study specific procedures", side="inclusion"
+    )["criteria"]
+    (window,) = crit["windows"]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert [names[i] for i in window["applies_to"]] == ["informed consent"]
+
+
 @pytest.mark.parametrize(
     ("text", "timed"),
     [
@@ -344,6 +354,12 @@ def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
         ("No other prior malignancy within the past 5 years except basal cell carcinoma", ["malignancy"]),
         # but not beside a mention that is asserted
         ("Major surgery, other than diagnostic surgery, within 4 weeks prior to Day 1", ["Major surgery"]),
+        # a state that lasts is timed with what it qualifies
+        ("Stable dose of medication for at least 4 weeks", ["medication", "Stable"]),
+        (
+            "Antiretrovirals allowed provided dose has been stable for at least 6 weeks prior to study entry",
+            ["Antiretrovirals", "stable"],
+        ),
     ],
 )
 def test_what_a_window_times(text: str, applies_to: list[str]) -> None:
