@@ -949,7 +949,7 @@ _TEST_WORDS = re.compile(
     # (a test, testing; never testosterone, testicular, "intestinal")
     # (an imaging study's result too: "a negative bone scan", "normal mammogram", "negative chest x-ray")
     r"\btest(?!oster|ic|is\b|es\b)|function|result|screen|biops|cultur|antigen|antibod|serolog|assay|urinalys|\b(?:RNA|DNA|PCR|EKG|ECG|CXR|electrocardiogra|echocardiogra|chest\s+(?:x-?rays?|radiographs?))"
-    r"|\bscans?\b|mammogra|scintigra|guaiac|occult\s+blood"
+    r"|\bscans?\b|mammogra|scintigra|guaiac|occult\s+blood|\bsmears?\b|\bblots?\b|\bELISA\b"
     # (and an exam or imaging study: "Abnormal EEG, CT scan, or MRI", "normal physical exam", "abnormal
     # electroencephalogram", "Abnormal parotid sialography")
     r"|\b(?:EEG|MRI|CT|CBC)\b|electroencephalogra|sialogra|\bexam(?:ination)?s?\b|x-?rays?\b|radiogra"
@@ -1077,9 +1077,9 @@ def qualitative_results(
                 and not (m.group()[0].islower() and _mention_ends_at(entities, text, m.start()))
             ):
                 subject = i
-                if value in ("normal", "abnormal") and not normal_of:
-                    # "Abnormal EEG, CT scan, or MRI", "an abnormal chest X-ray or ECG": the result of
-                    # each test listed after it
+                if not normal_of:
+                    # "Abnormal EEG, CT scan, or MRI", "an abnormal chest X-ray or ECG", "a positive ELISA
+                    # and Western blot": the result of each test listed after it
                     normal_of = _joined_mentions(text, entities, i, 1, words["_connector"], _test_of(text))
                 break
             if (
@@ -1268,6 +1268,12 @@ def _markers_before(text: str, entities: list[dict[str, Any]], pos: int, connect
     as its long form's ("hepatitis B surface antigen (HBsAg), treponema pallidum antibody (anti-TP)
     positive")."""
     last = next((i for i in range(len(entities) - 1, -1, -1) if entities[i]["end"] <= pos), None)
+    # ("HIV antibody (by federally licensed ELISA test) positive": the method in brackets is an aside)
+    if last is not None:
+        opened = text.rfind("(", 0, entities[last]["start"])
+        aside = opened >= 0 and ")" not in text[opened : entities[last]["start"]]
+        if aside and ")" in text[entities[last]["end"] : pos]:
+            last = next((i for i in range(last - 1, -1, -1) if entities[i]["end"] <= opened), None)
     if last is not None and last > 0 and _short_form_of(text, entities, last):
         last -= 1
     if (
