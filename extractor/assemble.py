@@ -1239,7 +1239,7 @@ def _negated_pregnancy_logic(criterion: dict[str, Any]) -> None:
 _GIVEN_BEFORE = re.compile(
     r"\b(?:take|takes|taking|took|taken|use|uses|using|used|usage|doses?|treat(?:ed|ment)\s+with|therapy\s+with"
     r"|receiv(?:e|es|ed|ing)|prescribed|oral|transdermal|topical|intramuscular|injectable|injections?|exogenous"
-    r"|supplemental)\b(?:\s+of)?(?:\s+(?:or|and|\w+)){0,3}\s+$",
+    r"|supplemental)\b(?:\s+of)?(?:\s+\w+){0,3}\s+$",
     re.IGNORECASE,
 )
 _GIVEN_AFTER = re.compile(

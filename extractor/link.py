@@ -1037,7 +1037,8 @@ def qualitative_results(
             # "Normal PT and PTT", "normal serum creatinine", "Abnormal testosterone levels": the
             # measurements named right after it
             first = next((i for i, e in enumerate(entities) if e["start"] >= m.end()), None)
-            line_end = text.find("\n", m.end()) % (len(text) + 1)
+            line_end = text.find("\n", m.end())
+            line_end = len(text) if line_end < 0 else line_end
             if (
                 first is not None
                 and entities[first]["type"] == "Measurement"
