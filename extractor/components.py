@@ -565,13 +565,18 @@ def _organ_list_pattern() -> tuple[frozenset[str], frozenset[str], re.Pattern[st
     organs = word_set("organ_modifiers")
     heads = word_set("organ_disease_heads")
     word = r"[A-Za-z][A-Za-z-]{2,}"
+    # blanks with at most one line break: a hard-wrapped list ("hematologic, cardiovascular,\n     or
+    # psychiatric disorder") is one list, a blank line ends it
+    gap = r"[ \t]*(?:\r?\n[ \t]*)?"
     # "heart, lung, liver, or " right before the mention: words joined by commas or slashes, the last
     # by "or"/"and"
     # (or joined by commas before a mention that holds the last "or" itself: "cardiac, hepatic, renal or
     # pulmonary disease" read as "renal or pulmonary disease")
+    # (a word may carry a bracketed aside: "cardiac (NYHA class III or IV), hepatic, or renal disease")
+    item = rf"{word}(?:[ \t]*\([^()\r\n]{{1,60}}\))?"
     listed = re.compile(
-        rf"(?P<list>(?:{word}\s{{0,2}}[,/]\s{{0,2}})*{word}\s{{0,2}},?\s{{1,3}}(?:or|and|and/or)\s{{1,3}}"
-        rf"|(?:{word}\s{{0,2}}[,/]\s{{0,2}})+)$",
+        rf"(?P<list>(?:{item}{gap}[,/]{gap})*{item}{gap},?{gap}(?<=[\s,])(?:or|and|and/or)\s{gap}"
+        rf"|(?:{item}{gap}[,/]{gap})+)$",
         re.IGNORECASE,
     )
     return organs, heads, listed
@@ -595,10 +600,17 @@ def _listed_organ_members(text: str, spans: Iterable[tuple[int, int]]) -> list[t
         m = listed.search(text, max(0, start - 120), start)
         if m is None:
             continue
+        # (the words of a bracketed aside are no members)
+        unbracketed = re.sub(r"\([^()]*\)", lambda b: " " * len(b.group()), m.group("list"))
         words = [
-            w for w in re.finditer(r"[A-Za-z][A-Za-z-]{2,}", m.group("list")) if w.group().lower() not in ("or", "and")
+            w for w in re.finditer(r"[A-Za-z][A-Za-z-]{2,}", unbracketed) if w.group().lower() not in ("or", "and")
         ]
-        if not words or any(w.group().lower() not in organs for w in words):
+        # the organs that end the list ("serious infections or cardiovascular, oncologic, renal, or
+        # hepatic condition": not the infections)
+        others = [i for i, w in enumerate(words) if w.group().lower() not in organs]
+        if others:
+            words = words[others[-1] + 1 :]
+        if not words:
             continue
         for w in words:
             s, e = m.start("list") + w.start(), m.start("list") + w.end()

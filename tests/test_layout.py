@@ -1553,6 +1553,23 @@ def test_a_count_of_the_items_listed_is_an_at_least_tree(text: str, n: int, list
             "No cardiovascular, oncologic, renal, or hepatic condition",
             [("oncologic", "oncologic condition"), ("renal", "renal condition")],
         ),
+        # a hard-wrapped list is one list
+        (
+            "No active gastrointestinal, renal, endocrine, cardiovascular,\n     or psychiatric disorder",
+            [("gastrointestinal", "gastrointestinal disorder"), ("cardiovascular", "cardiovascular disorder")],
+        ),
+        # a bracketed aside after a member is no member
+        (
+            "No significant cardiac (NYHA class III or IV), hepatic, renal, or neurologic disorder",
+            [("cardiac", "cardiac disorder"), ("hepatic", "hepatic disorder"), ("renal", "renal disorder")],
+        ),
+        # the kinds of an infection
+        ("No active bacterial, viral, or fungal infection", [("bacterial", "bacterial infection")]),
+        # only the organs that end the list
+        (
+            "No serious cardiovascular, infections, oncologic, renal, or hepatic condition",
+            [("oncologic", "oncologic condition"), ("renal", "renal condition")],
+        ),
     ],
 )
 def test_organs_listed_before_a_disease_name_a_mention_each(text: str, members: list[tuple[str, str]]) -> None:
