@@ -298,6 +298,10 @@ def test_the_people_around_a_participant_are_persons_in_the_record_not_in_brat()
         ("Inclusion Criteria:\nNewly diagnosed glioblastoma\n", "Newly diagnosed", "Qualifier"),
         ("Exclusion Criteria:\nPotent CYP3A4 inhibitors\n", "Potent", "Qualifier"),
         ("Inclusion Criteria:\nRecurrent ovarian cancer\n", "Recurrent", "Qualifier"),
+        # golds: incurable 8 of 9, at rest 8 of 12, curative intent 6 of 8
+        ("Inclusion Criteria:\nDisease deemed incurable by standard therapy\n", "incurable", "Qualifier"),
+        ("Exclusion Criteria:\nDyspnea at rest\n", "at rest", "Qualifier"),
+        ("Exclusion Criteria:\nRadiotherapy with curative intent\n", "curative intent", "Qualifier"),
         # golds: anticipate 8 Observation of 14, agreed 5 of 5
         ("Exclusion Criteria:\nPatients who anticipate surgery during the study\n", "anticipate", "Observation"),
         ("Inclusion Criteria:\nAgreed to use contraception\n", "Agreed", "Observation"),
