@@ -1021,7 +1021,7 @@ def _criterion_records(
         rec["windows"] = out_windows.get(node.id, [])
         rec["drugs"] = out_drugs.get(node.id, [])
         rec["formulas"] = out_formulas.get(node.id, [])
-        own_leaves = leaves.get(node.id, [])
+        own_leaves = _window_after_its_list(leaves.get(node.id, []), rec["windows"])
         # (an inclusion criterion that names whom it keeps out reads its list as an exclusion does:
         # "Pregnant women and nursing mothers are ineligible" keeps out either; it is negated below)
         stated_out = _STATED_INELIGIBLE.search(text, node.start, node.end) if node.side == "inclusion" else None
@@ -1049,6 +1049,37 @@ def _criterion_records(
             )
         rec["unparsed"] = _unparsed(text, node, rec)
         out.append(rec)
+    return out
+
+
+def _window_after_its_list(
+    leaves: list[tuple[int, int, str, str]], windows: list[dict[str, Any]]
+) -> list[tuple[int, int, str, str]]:
+    """The leaves, a window that holds the first of the events it times and precedes the rest ("At
+    least 12 hours since prior diuretics, mannitol, or dopamine") placed after the last of them, so
+    that it times the whole list as a window after a list does, not its first member alone (and not
+    what follows the list: "since prior carboplatin or cisplatin induction or adjuvant
+    chemotherapy")."""
+    out = list(leaves)
+    entity_leaves = sorted(leaf for leaf in leaves if leaf[3] == "entity")
+    for w in windows:
+        timed = set(w.get("applies_to") or ())
+        if len(timed) < 2:
+            continue
+        at = next((k for k, leaf in enumerate(out) if leaf[2] == w["id"] and leaf[3] == "window"), None)
+        if at is None:
+            continue
+        ws, we = out[at][0], out[at][1]
+        events = [leaf for leaf in entity_leaves if leaf[2] in timed]
+        inside = [leaf for leaf in events if ws <= leaf[0] and leaf[1] <= we]
+        after = [leaf for leaf in events if leaf[0] >= we]
+        if len(inside) != 1 or not after or len(inside) + len(after) != len(events):
+            continue
+        # (the list runs on to its last member with no other mention between)
+        last_end = after[-1][1]
+        if any(we <= leaf[0] < last_end and leaf[2] not in timed for leaf in entity_leaves):
+            continue
+        out[at] = (last_end, last_end, w["id"], "window")
     return out
 
 

@@ -2024,6 +2024,9 @@ _LIST_GAP = re.compile(
     re.IGNORECASE,
 )
 _BARE_AND = re.compile(r"\s*and\s*", re.IGNORECASE)
+_BARE_OR = re.compile(r"\s*or\s*", re.IGNORECASE)
+_BARE_COMMA = re.compile(r"\s*,\s*")
+_BARE_COMMA_OR = re.compile(r"\s*,\s*(?:or\s+)?", re.IGNORECASE)
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
 
 
@@ -2052,15 +2055,36 @@ def _excepted_in_bracket(text: str, pos: int) -> bool:
 def _serial_list(text: str, phrases: list[list[tuple[int, int, str, str]]], conns: list[str]) -> None:
     """A list of single mentions "A, B and C" / "A, B, and C" is one list, read by the criterion's
     side like its commas ("History of erectile dysfunction, priapism and Peyronie disease": any of the
-    three in an exclusion criterion, all three in an inclusion one), not "A, (B and C)". In place."""
+    three in an exclusion criterion, all three in an inclusion one), not "A, (B and C)"; "A, B, or C"
+    and "A, B or C", their members joined by bare commas, are any of them on either side ("Prior
+    chemotherapy, radiotherapy, or surgery"), not "(A and B) or C". In place."""
     if len(phrases) < 2 or any(len(p) != 1 or p[0][3] != "entity" for p in phrases[:-1]):
         return
     if any(c != "default" for c in conns[:-1]):
         return
     last = phrases[-1]
     gap = text[phrases[-2][-1][1] : last[0][0]]
+    # (an "or" list is one where its members are joined by bare commas: "Neutropenia, due either to
+    # zidovudine or HIV infection" is none)
+    bare_commas = all(
+        _BARE_COMMA.fullmatch(text, a[-1][1], b[0][0]) for a, b in zip(phrases[:-2], phrases[1:-1], strict=True)
+    ) and _BARE_COMMA_OR.fullmatch(text, phrases[-2][-1][1], last[0][0])
     if len(last) == 1 and last[0][3] == "entity" and conns[-1] == "all" and _AND_WORD.search(gap):  # "A, B, and C"
         conns[-1] = "default"
+    elif (
+        bare_commas and last[0][3] == "entity" and conns[-1] == "any" and all(leaf[3] == "window" for leaf in last[1:])
+    ):
+        # "A, B, or C" is any of them (also with a window after it, which times the whole list)
+        conns[:-1] = ["any"] * (len(conns) - 1)
+    elif (
+        bare_commas
+        and len(last) == 2
+        and conns[-1] == "default"
+        and all(leaf[3] == "entity" for leaf in last)
+        and _BARE_OR.fullmatch(text, last[0][1], last[1][0])
+    ):  # "A, B or C"
+        phrases[-1:] = [[last[0]], [last[1]]]
+        conns[:] = ["any"] * (len(conns) + 1)
     elif (
         len(last) == 2
         and conns[-1] == "default"

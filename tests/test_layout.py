@@ -636,7 +636,7 @@ def _tree(node: dict, names: dict[str, str]) -> str:
         (
             "Inclusion",
             "At least 6 weeks since mitomycin or nitrosoureas",
-            "any(not(any(mitomycin, nitrosoureas)), all(W, any(mitomycin, nitrosoureas)))",
+            "any(not(any(mitomycin, nitrosoureas)), all(any(mitomycin, nitrosoureas), W))",
         ),
         ("Inclusion", "More than 2 weeks since prior major surgery", "any(not(major surgery), all(W, major surgery))"),
         # ... and for what a bracket names with its own duration, the same reading
@@ -828,6 +828,9 @@ def test_limits_no_value_meets_at_once_stay_alternatives_beside_a_window() -> No
         ("Exclusion", "Hypertension, diabetes, and asthma", "any"),
         ("Inclusion", "Hypertension, diabetes and asthma", "all"),
         ("Exclusion", "Epilepsy, psychosis, or dementia", "any"),
+        # an "or" list is any of them on either side
+        ("Inclusion", "Epilepsy, psychosis, or dementia", "any"),
+        ("Inclusion", "Epilepsy, psychosis or dementia", "any"),
     ],
 )
 def test_a_serial_list_is_one_list(side: str, text: str, op: str) -> None:
@@ -835,6 +838,29 @@ def test_a_serial_list_is_one_list(side: str, text: str, op: str) -> None:
     leaves = [{"ref": e["id"]} for e in crit["entities"] if e["type"] == "Condition"]
     assert len(leaves) == 3
     assert crit["logic"] == {"op": op, "args": leaves}
+
+
+def test_an_or_list_needs_bare_commas() -> None:
+    # ("due either to" relates the first mention to the others: no list of three)
+    (crit,) = extractor.extract("Inclusion Criteria:\nNeutropenia, due either to zidovudine or HIV infection\n")[
+        "criteria"
+    ]
+    names = {e["id"]: e["text"] for e in crit["entities"]}
+    assert _tree(crit["logic"], names) == "all(Neutropenia, any(zidovudine, HIV infection))"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At least 12 hours since prior diuretics, mannitol, or\n     dopamine",
+        "At least 4 weeks since prior chemotherapy, radiotherapy, or surgery",
+    ],
+)
+def test_a_window_since_a_listed_event_times_the_whole_list(text: str) -> None:
+    (crit,) = extractor.extract(f"Inclusion Criteria:\n  -  {text}\n")["criteria"]
+    names = {e["id"]: e["text"] for e in crit["entities"]} | {w["id"]: "W" for w in crit["windows"]}
+    a, b, c = (e["text"] for e in crit["entities"] if e["type"] != "Temporal")
+    assert _tree(crit["logic"], names) == f"any(not(any({a}, {b}, {c})), all(any({a}, {b}, {c}), W))"
 
 
 def _leaf_texts(crit: dict[str, Any]) -> list[str]:
