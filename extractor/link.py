@@ -1668,6 +1668,15 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
             rest[a:b] = " " * (b - a)
         leftover = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", "".join(rest))
         if any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", leftover)):
+            # (a lead-in before the first member of a list of three or more, "The subjects who took
+            # Viagra, Cialis, Levitra ...": the member that ends the phrase is in the list, what leads
+            # to it is not; never one inside a bracket, "(such as cyclosporine, ...)")
+            outside = [span for span in covered if depths[prev + span[0]] == depths[pos]]
+            if k < len(commas) - 1 and outside:
+                last_start, last_end = max(outside, key=lambda span: span[1])
+                tail = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", phrase[last_end:])
+                if not any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", tail)):
+                    start = prev + last_start
             break
         start = prev
     return start

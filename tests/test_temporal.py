@@ -349,6 +349,17 @@ def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
         ("≥ 3 days post Tyrosine Kinase Inhibitor (TKI) use", ["Tyrosine Kinase Inhibitor (TKI)"]),
         # commas with no conjunction before the last member make no list
         ("At least 4 weeks since prior surgery, hormonal therapy allowed", ["surgery"]),
+        # a lead-in before the first member of a list of three or more is no member ...
+        (
+            "Patients who took sildenafil, tadalafil, vardenafil and others within 2 weeks before the study",
+            ["sildenafil", "tadalafil", "vardenafil"],
+        ),
+        # ... nor is a mention in a bracket at the end of the phrase before a comma
+        (
+            "Take drugs that increase risk of muscle disease (such as cyclosporine, erythromycin, and"
+            " ketoconazole), within 14 days of study entry",
+            ["muscle disease", "cyclosporine", "erythromycin", "ketoconazole"],
+        ),
         # a negated mention is timed where it is all the criterion names before the window
         ("No myocardial infarction within the past 6 months", ["myocardial infarction"]),
         ("No other prior malignancy within the past 5 years except basal cell carcinoma", ["malignancy"]),
