@@ -34,6 +34,10 @@ QUALIFIED = "+qualifier"
 #: the suffix of the rule of a Person that holds the word for every participant after it ("Male
 #: patients", as the golds read it); Chia marks the first word alone, and the BRAT writer writes that
 WITH_PARTICIPANTS = "+participants"
+#: the rule of an organ listed before a disease ("renal" of "cardiac, renal, or hepatic disease"): the
+#: record's mention is the organ word, as the golds read it; Chia marks it discontinuous, the organ and
+#: the disease word ("renal ... disease"), and the BRAT writer writes that
+ORGAN_MEMBER = "organ-coordination"
 #: the suffix of the rule of a Value that holds the word "grade" before its number ("grade 3 or greater",
 #: as the golds read it); Chia marks the number and its comparator alone, and the BRAT writer writes that
 WITH_GRADE = "+grade"
@@ -87,16 +91,25 @@ def read_ann(path: str | Path) -> list[BratEntity]:
         return list(parse_ann(fh.read(), str(path)))
 
 
-def format_ann(text: str, entities: Iterable[tuple[int, int, str]]) -> str:
+def format_ann(
+    text: str,
+    entities: Iterable[tuple[int, int, str]],
+    gaps: dict[tuple[int, int, str], tuple[int, int]] | None = None,
+) -> str:
     """``.ann`` content for ``(start, end, type)`` spans of ``text``; ids follow text order.
 
     A span's text may not hold a line break in BRAT's format: such a span is written as fragments
-    split at the line breaks, each fragment trimmed.
+    split at the line breaks, each fragment trimmed. A span in ``gaps`` leaves out the stretch given
+    there (a discontinuous annotation: "renal ... disease" of "renal, hepatic or pulmonary disease").
     """
     lines = []
     ordered = sorted(set(entities), key=lambda e: (e[0], -e[1], e[2]))
     for number, (start, end, type_) in enumerate(ordered, 1):
-        fragments = _fragments(text, start, end)
+        gap = (gaps or {}).get((start, end, type_))
+        if gap is None:
+            fragments = _fragments(text, start, end)
+        else:
+            fragments = _fragments(text, start, gap[0]) + _fragments(text, gap[1], end)
         if not fragments:
             continue
         offsets = ";".join(f"{a} {b}" for a, b in fragments)
@@ -147,6 +160,10 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
                     type_ = guide.chia_type
             start, end = e["span"]
             rule = str((e.get("provenance") or {}).get("rule", ""))
+            if rule == ORGAN_MEMBER:
+                head = _organ_member_head(criterion["entities"], e)
+                if head is not None:
+                    end = head[1]
             first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
             if first is not None and rule.endswith(WITH_PARTICIPANTS):
                 end = start + len(first.group(1))
@@ -161,11 +178,56 @@ def record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> 
     return sorted(out)
 
 
-def write_pair(out_dir: Path, source: Path, text: str, spans: Iterable[tuple[int, int, str]]) -> Path:
+def record_gaps(record: dict[str, Any]) -> dict[tuple[int, int, str], tuple[int, int]]:
+    """What each discontinuous span of :func:`record_spans` leaves out, by span: the words between an
+    organ listed before a disease and the disease word ("renal ... disease")."""
+    out: dict[tuple[int, int, str], tuple[int, int]] = {}
+    for criterion in record.get("criteria", []):
+        for e in criterion.get("entities", []):
+            if (e.get("provenance") or {}).get("rule") != ORGAN_MEMBER:
+                continue
+            head = _organ_member_head(criterion["entities"], e)
+            if head is not None:
+                out[(e["span"][0], head[1], e["type"])] = (e["span"][1], head[0])
+    return out
+
+
+def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -> tuple[int, int] | None:
+    """The (start, end) of the disease word a listed organ shares ("disease" of "pulmonary disease" for
+    "renal" of "renal, hepatic or pulmonary disease"): the last word of the first mention of its type
+    after it that ends in the word its normalised name ends in; None where there is none."""
+    word = (member.get("normalized") or "").split()[-1:]
+    if not word:
+        return None
+    after = sorted(
+        (
+            e
+            for e in entities
+            if e["type"] == member["type"]
+            and e["span"][0] >= member["span"][1]
+            and (e.get("provenance") or {}).get("rule") != ORGAN_MEMBER
+        ),
+        key=lambda e: e["span"][0],
+    )
+    for e in after[:1]:
+        last = e["text"].split()[-1:]
+        if last and last[0].lower() == word[0].lower():
+            return e["span"][1] - len(last[0]), e["span"][1]
+    return None
+
+
+def write_pair(
+    out_dir: Path,
+    source: Path,
+    text: str,
+    spans: Iterable[tuple[int, int, str]],
+    gaps: dict[tuple[int, int, str], tuple[int, int]] | None = None,
+) -> Path:
     """Write ``out_dir/X.ann`` for the input ``X.txt`` (and the text beside it, for BRAT to open, unless
-    the input already lives there). Returns the ``.ann`` path."""
+    the input already lives there); ``gaps`` as :func:`format_ann` takes them. Returns the ``.ann``
+    path."""
     ann = out_dir / (source.stem + ".ann")
-    ann.write_text(format_ann(text, spans), encoding="utf-8", newline="")
+    ann.write_text(format_ann(text, spans, gaps), encoding="utf-8", newline="")
     txt = out_dir / (source.stem + ".txt")
     if txt.resolve() != source.resolve():
         with open(txt, "w", encoding="utf-8", newline="") as fh:

@@ -408,3 +408,20 @@ def test_a_person_with_the_word_for_every_participant_is_one_mention_in_the_reco
     people = [e["text"] for c in record["criteria"] for e in c["entities"] if e["type"] == "Person"]
     assert "Male patients" in people and "patients" not in people
     assert ("Male", "Person") in {(text[s:e], t) for s, e, t in brat.record_spans(record)}
+
+
+def test_an_organ_listed_before_a_disease_is_written_discontinuous_as_chia_marks_it() -> None:
+    # the record keeps "renal" (the golds' reading); Chia marks "renal ... disease", the extent from the
+    # organ to the disease word, which is what the scorer compares
+    import extractor
+
+    text = "Exclusion Criteria:\nSignificant cardiac, renal, or pulmonary disease\n"
+    record = extractor.extract(text)
+    assert ("renal", "Condition") in {(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]}
+    spans = brat.record_spans(record)
+    assert ("renal, or pulmonary disease", "Condition") in {(text[s:e], t) for s, e, t in spans}
+    assert ("pulmonary disease", "Condition") in {(text[s:e], t) for s, e, t in spans}
+    written = list(brat.parse_ann(brat.format_ann(text, spans, brat.record_gaps(record))))
+    renal = next(e for e in written if e.text == "renal disease")
+    assert [text[a:b] for a, b in renal.fragments] == ["renal", "disease"]
+    assert (renal.start, renal.end) in {(s, e) for s, e, _ in spans}
