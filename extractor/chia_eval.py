@@ -143,5 +143,5 @@ def predict_with_pipeline(corpus_files: Iterable[chia.ChiaFile], nlp: Any = None
         except ExtractorError:
             out[f.name] = []  # scored as all misses, never skipped
             continue
-        out[f.name] = record_spans(record)
+        out[f.name] = record_spans(record, text=f.text)
     return out

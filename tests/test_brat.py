@@ -425,3 +425,34 @@ def test_an_organ_listed_before_a_disease_is_written_discontinuous_as_chia_marks
     renal = next(e for e in written if e.text == "renal disease")
     assert [text[a:b] for a, b in renal.fragments] == ["renal", "disease"]
     assert (renal.start, renal.end) in {(s, e) for s, e, _ in spans}
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "fragments"),
+    [
+        ("Prior aortic or carotid surgery", "aortic or carotid surgery", ["aortic", "surgery"]),
+        ("Obstructive or central sleep apnea", "Obstructive or central sleep apnea", ["Obstructive", "sleep apnea"]),
+    ],
+)
+def test_the_first_conjunct_of_an_elliptic_coordination_is_written_as_chia_marks_it(
+    text: str, first: str, fragments: list[str]
+) -> None:
+    import extractor
+
+    source = f"Exclusion Criteria:\n{text}\n"
+    record = extractor.extract(source)
+    spans = brat.record_spans(record, text=source)
+    assert first in {source[s:e] for s, e, _ in spans}
+    # (only given the text: the record's own spans stay as they are)
+    assert first not in {source[s:e] for s, e, _ in brat.record_spans(record)}
+    written = list(brat.parse_ann(brat.format_ann(source, spans, brat.record_gaps(record, source))))
+    (entity,) = [e for e in written if (e.start, e.end) == (source.index(first), source.index(first) + len(first))]
+    assert [source[a:b] for a, b in entity.fragments] == fragments
+
+
+def test_a_first_conjunct_that_is_a_mention_of_its_own_makes_no_coordination() -> None:
+    import extractor
+
+    source = "Exclusion Criteria:\nDiabetes or heart disease\n"
+    record = extractor.extract(source)
+    assert not brat.elliptic_gaps(source, brat.record_spans(record))
