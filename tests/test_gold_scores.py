@@ -4988,6 +4988,69 @@ OTHER_TRIALS = {
         "drugs": 0.60,
         "sub_items": 0.85,
     },
+    # round 124 (session 37): three PDQ listings (two run on in paragraphs, one with bullets three deep), an NIH
+    # rare-disease listing with "--...--" labels, API v2 records (two lung cancer trials, a short erectile
+    # dysfunction study, a long paediatric oncology trial with lettered sub-items)
+    "NCT00002994": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.95,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.95,
+        "sub_items": 0.90,
+    },
+    "NCT00003688": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.55,
+        "windows": 0.70,
+        "drugs": 0.90,
+        "sub_items": 0.95,
+    },
+    "NCT00004466": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.90,
+        "constraints": 0.60,
+        "windows": 0.65,
+        "drugs": 0.80,
+    },
+    "NCT00005832": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.85,
+        "sub_items": 0.95,
+    },
+    "NCT04044170": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.70,
+        "windows": 0.85,
+        "drugs": 0.70,
+    },
+    "NCT03058094": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.65,
+        "windows": 0.75,
+        "drugs": 0.60,
+        "sub_items": 0.95,
+    },
+    "NCT01108900": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "drugs": 0.95,
+    },
+    "NCT05751044": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.70,
+        "windows": 0.70,
+        "drugs": 0.50,
+        "sub_items": 0.90,
+    },
 }
 
 
