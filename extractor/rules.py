@@ -146,12 +146,13 @@ class ContextRule(Rule):
     pattern: tuple[Any, ...] | None = None
     max_scope: int | None = None
     #: categories of other modifiers that end this one's scope ("other than hematologic) or toxicity
-    #: to AZT": the closing bracket, a BRACKET_CLOSE modifier, ends the exception)
+    #: to AZT": the closing bracket, a BRACKET_CLOSE modifier, ends the exception; "No prior
+    #: radiotherapy for breast cancer": "for", a NEGATION_END modifier, ends the negation alone)
     terminated_by: tuple[str, ...] = ()
 
     def check(self, where: str) -> None:
         allowed = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "TERMINATE"}
-        allowed |= {"EXCEPTION", "BRACKET_CLOSE"}
+        allowed |= {"EXCEPTION", "BRACKET_CLOSE", "NEGATION_END"}
         if self.category not in allowed:
             raise RuleError(f"unknown ConText category {self.category!r}", source=where or None)
         if self.direction not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:

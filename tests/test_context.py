@@ -287,6 +287,30 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             False,
         ),
+        # "without" and a "no" inside a sentence reach past a qualifier or two ...
+        (
+            "Inclusion Criteria:\nIn good general health without clinically significant cardiac disease",
+            "cardiac disease",
+            "negated",
+            True,
+        ),
+        (
+            "Inclusion Criteria:\nPatients with no prior or concurrent brain metastases",
+            "brain metastases",
+            "negated",
+            True,
+        ),
+        # ... and what a denied treatment is for is not denied, though it stays in the past
+        ("Exclusion Criteria:\nNo prior radiotherapy for breast cancer", "radiotherapy", "negated", True),
+        ("Exclusion Criteria:\nNo prior radiotherapy for breast cancer", "breast cancer", "negated", False),
+        ("Inclusion Criteria:\nPrior chemotherapy for metastatic disease", "metastatic disease", "historical", True),
+        # a comparator with "no" negates nothing
+        (
+            "Inclusion Criteria:\nWBC no less than 3,000/mm3 and platelets no less than 100,000/mm3",
+            "platelets",
+            "negated",
+            False,
+        ),
     ],
 )
 def test_assertion(text: str, mention: str, flag: str, expected: bool) -> None:
