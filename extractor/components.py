@@ -810,6 +810,7 @@ class CriteriaContext:
                     direction=r.direction,
                     max_scope=r.max_scope,
                     terminated_by=set(r.terminated_by) or None,
+                    metadata={"also": list(r.also)} if r.also else None,
                 )
                 for r in loaded
             ]
@@ -840,9 +841,11 @@ class CriteriaContext:
             flags = {flag: False for flag in _CONTEXT_FLAGS.values()}
             excepted = False
             for modifier in span._.modifiers:
-                flag = _CONTEXT_FLAGS.get(modifier.category)
-                if flag:
-                    flags[flag] = True
+                also = (modifier.rule.metadata or {}).get("also", ())
+                for category in (modifier.category, *also):
+                    flag = _CONTEXT_FLAGS.get(category)
+                    if flag:
+                        flags[flag] = True
                 excepted |= modifier.category == "EXCEPTION"
             # an exception turns the statement around it: what "History of malignancy (other than
             # basal cell carcinoma)" excepts is not excluded (negated), what "No malignancy except

@@ -149,12 +149,16 @@ class ContextRule(Rule):
     #: to AZT": the closing bracket, a BRACKET_CLOSE modifier, ends the exception; "No prior
     #: radiotherapy for breast cancer": "for", a NEGATION_END modifier, ends the negation alone)
     terminated_by: tuple[str, ...] = ()
+    #: other categories the cue asserts too ("no history of": negated and historical, one cue, since the
+    #: longest cue wins and "history of" inside it would be lost)
+    also: tuple[str, ...] = ()
 
     def check(self, where: str) -> None:
         allowed = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "TERMINATE"}
         allowed |= {"EXCEPTION", "BRACKET_CLOSE", "NEGATION_END"}
-        if self.category not in allowed:
-            raise RuleError(f"unknown ConText category {self.category!r}", source=where or None)
+        for category in (self.category, *self.also):
+            if category not in allowed:
+                raise RuleError(f"unknown ConText category {category!r}", source=where or None)
         if self.direction not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
             raise RuleError(f"unknown ConText direction {self.direction!r}", source=where or None)
 

@@ -304,6 +304,9 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nNo prior radiotherapy for breast cancer", "radiotherapy", "negated", True),
         ("Exclusion Criteria:\nNo prior radiotherapy for breast cancer", "breast cancer", "negated", False),
         ("Inclusion Criteria:\nPrior chemotherapy for metastatic disease", "metastatic disease", "historical", True),
+        # "no history of" is a negation and a history both (one cue: "history of" inside it is no cue)
+        ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "negated", True),
+        ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "historical", True),
         # a comparator with "no" negates nothing
         (
             "Inclusion Criteria:\nWBC no less than 3,000/mm3 and platelets no less than 100,000/mm3",

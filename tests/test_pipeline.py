@@ -109,6 +109,7 @@ def test_every_rule_file_loads_and_round_trips(file: str, cls: type) -> None:
         (LexiconRule, {"type": "Measurement", "pattern": [{"LOWER": "scale"}]}),
         (UnitRule, {"ucum": "mg", "written": ["mg"], "dimension": "mass"}),
         (ContextRule, {"literal": "no", "category": "NEGATIVE"}),
+        (ContextRule, {"literal": "no history of", "category": "NEGATED_EXISTENCE", "also": ["PAST"]}),
     ],
 )
 def test_rules_reject_bad_keys(cls: type, data: dict[str, Any]) -> None:
