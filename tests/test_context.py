@@ -307,6 +307,8 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         # "no history of" is a negation and a history both (one cue: "history of" inside it is no cue)
         ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "negated", True),
         ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "historical", True),
+        # what a participant is to stop taking is denied and to come
+        ("Inclusion Criteria:\nMust discontinue warfarin before the study", "warfarin", "hypothetical", True),
         # a comparator with "no" negates nothing
         (
             "Inclusion Criteria:\nWBC no less than 3,000/mm3 and platelets no less than 100,000/mm3",
