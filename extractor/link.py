@@ -1677,6 +1677,9 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
                 tail = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", phrase[last_end:])
                 if not any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", tail)):
                     start = prev + last_start
+                    # (a member with words of its own before it, "cardiac or other vascular stenting",
+                    # lets the list run on to members before it)
+                    continue
             break
         start = prev
     return start

@@ -354,6 +354,12 @@ def test_a_range_of_how_long_a_state_has_lasted_is_a_window_per_bound() -> None:
             "Patients who took sildenafil, tadalafil, vardenafil and others within 2 weeks before the study",
             ["sildenafil", "tadalafil", "vardenafil"],
         ),
+        # ... and a member with words of its own before it lets the list run on
+        (
+            "History of myocardial infarction, unstable angina, cardiac or other vascular stenting, angioplasty,"
+            " or surgery within 12 months prior to day 1 of study",
+            ["myocardial infarction", "unstable angina", "stenting", "angioplasty", "surgery"],
+        ),
         # ... nor is a mention in a bracket at the end of the phrase before a comma
         (
             "Take drugs that increase risk of muscle disease (such as cyclosporine, erythromycin, and"
