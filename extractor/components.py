@@ -295,7 +295,13 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str], bool], 
         # ... unless a digit makes them unambiguous ("Fev1", "Hba1c", "cd4" as well as "FEV1")
         acronym = acronym and (rule.case_sensitive or not any(c.isdigit() for c in rule.phrase))
         key = rule.phrase if acronym else rule.phrase.lower()
-        tables.setdefault((rule.type in CONCEPT_TYPES, acronym), {}).setdefault(key, rule)
+        table = tables.setdefault((rule.type in CONCEPT_TYPES, acronym), {})
+        table.setdefault(key, rule)
+        # ... and a phrase its British spelling too, named by the American one ("transient ischaemic
+        # attack": transient ischemic attack; words.json british_spellings)
+        british = key if acronym else _british(key)
+        if british != key:
+            table.setdefault(british, dataclasses.replace(rule, phrase=british, normalized=rule.normalized or key))
     _LEXICON_RULES[name] = {(k[1], phrase): r for k, table in tables.items() for phrase, r in table.items()}
     out = []
     for (_concept, acronym), table in sorted(tables.items()):
@@ -310,6 +316,20 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str], bool], 
 
 
 _LEXICON_RULES: dict[str, dict[tuple[bool, str], LexiconRule]] = {}
+
+
+@cache
+def _british_spellings() -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(pair.split(">", 1)) for pair in word_list("british_spellings"))  # type: ignore[misc]
+
+
+def _british(phrase: str) -> str:
+    """A lower-case phrase in its British spelling ("oesophageal haemorrhage"), every pair of
+    ``words.json`` ``british_spellings`` applied in turn."""
+    for american, british in _british_spellings():
+        if american in phrase:
+            phrase = phrase.replace(american, british)
+    return phrase
 
 
 def _one_spaced(text: str) -> str:

@@ -280,6 +280,14 @@ def test_a_participants_relationship_is_an_observation() -> None:
     assert ("heterosexual relationship", "Observation") in found
 
 
+def test_a_lexicon_phrase_matches_its_british_spelling_named_by_the_american_one() -> None:
+    nlp = extractor.load(model=False)
+    doc = nlp("Leukaemia; oesophagectomy; tumour size > 5 cm")
+    found = {doc.text[s:e]: (v["type"], v["normalized"]) for (s, e), v in doc._.entity_info.items()}
+    assert found["Leukaemia"] == ("Condition", "leukemia")
+    assert found["oesophagectomy"] == ("Procedure", "esophagectomy")
+
+
 def test_common_procedures_come_from_the_lexicon() -> None:
     nlp = extractor.load(model=False)
     doc = nlp("Prior PCI or CABG; planned bronchoscopy or chemoradiotherapy")
