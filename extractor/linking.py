@@ -163,9 +163,19 @@ _APOSTROPHE = re.compile(r"['\u2019]s\b|['\u2019]")  # possessive 's, or any oth
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or of digits: 'HbA1c' -> hba 1 c, 'COVID-19' -> covid 19
 
 
+@lru_cache(maxsize=1)
+def _american_spelling() -> tuple[re.Pattern[str], dict[str, str]]:
+    """British spellings and their American forms (``words.json`` ``british_spellings``, read the other way)."""
+    from .rules import word_list
+
+    pairs = dict(reversed(pair.split(">", 1)) for pair in word_list("british_spellings"))
+    return re.compile("|".join(sorted(map(re.escape, pairs), key=len, reverse=True))), pairs
+
+
 class _Normalizer:
-    """Case-folds, maps Greek letters to names, drops possessives and punctuation, splits letters from digits
-    and (optionally) singularises simple plurals: 'Crohn's disease', 'Crohn disease' and 'crohns disease' agree."""
+    """Case-folds, maps Greek letters to names, drops possessives and punctuation, splits letters from digits,
+    spells British words the American way ('oesophageal haemorrhage': esophageal hemorrhage) and (optionally)
+    singularises simple plurals: 'Crohn's disease', 'Crohn disease' and 'crohns disease' agree."""
 
     def __init__(self, config: dict[str, Any], singularize: bool) -> None:
         self._char_map: tuple[tuple[str, str], ...] = tuple(config["char_map"].items())
@@ -184,6 +194,9 @@ class _Normalizer:
                     s = s.replace(src, dst)
         if "'" in s or "\u2019" in s:
             s = _APOSTROPHE.sub("", s)
+        british, american = _american_spelling()
+        if british.search(s):
+            s = british.sub(lambda m: american[m.group()], s)
         tokens = _TOKEN.findall(s)
         if not self._singularize:
             return " ".join(tokens)

@@ -28,6 +28,9 @@ ICD, DRUG, LOINC = "ICD-10-CM", "DrugBank", "LOINC"
 # (text, type, normalized) -> (vocabulary, code, display, match)
 LINKED = [
     # ICD-10-CM
+    # (a British spelling is read as the American one)
+    ("oesophageal varices", "Condition", None, ICD, "I85", "Esophageal varices", "exact"),
+    ("sulphasalazine", "Drug", None, DRUG, "DB00795", "Sulfasalazine", "exact"),
     ("type 2 diabetes", "Condition", None, ICD, "E11", "Type 2 diabetes mellitus", "synonym"),
     ("Type 2 diabetes mellitus", "Condition", None, ICD, "E11", "Type 2 diabetes mellitus", "exact"),
     ("T2DM", "Condition", None, ICD, "E11", "Type 2 diabetes mellitus", "abbreviation"),
