@@ -168,7 +168,10 @@ def _american_spelling() -> tuple[re.Pattern[str], dict[str, str]]:
     """British spellings and their American forms (``words.json`` ``british_spellings``, read the other way)."""
     from .rules import word_list
 
-    pairs = dict(reversed(pair.split(">", 1)) for pair in word_list("british_spellings"))
+    pairs: dict[str, str] = {}
+    for pair in word_list("british_spellings"):
+        american, british = pair.split(">", 1)
+        pairs[british] = american
     return re.compile("|".join(sorted(map(re.escape, pairs), key=len, reverse=True))), pairs
 
 
