@@ -873,8 +873,44 @@ class CriteriaContext:
             flags["negated"] ^= excepted
             assertions[key] = flags
         _negate_coordinated(doc_text(doc), targets, assertions)
+        _negate_examples(doc_text(doc), targets, assertions)
         doc._.assertions = assertions
         return doc
+
+
+# what leads a list of examples, and what may lie between the mention they exemplify and it ("No
+# gastrointestinal disease that requires surgical intervention, e.g., Crohn's disease, ...")
+_EXAMPLE_LEAD = re.compile(r"(?:\(\s*|,\s*|\s)(?:e\.\s?g\.?|such\s+as|for\s+example|including)[\s,:]*$", re.IGNORECASE)
+_EXAMPLE_LIST = re.compile(r"[^.;()]*$")
+
+
+def _negate_examples(text: str, targets: list[Span], assertions: dict[tuple[int, int], dict[str, bool]]) -> None:
+    """Examples of a negated mention are negated ("No clinically significant autoimmune disease (e.g.
+    rheumatoid arthritis)", "No gastrointestinal disease that requires surgical intervention, e.g.,
+    Crohn's disease, ..."): the first mention after "e.g.", "such as", "for example" or "including"
+    is negated where a mention before that lead in its sentence is (no bracket or sentence end
+    between), and the list it opens passes it on."""
+    ordered = sorted(targets, key=lambda s: s.start_char)
+    for k, span in enumerate(ordered):
+        key = (span.start_char, span.end_char)
+        if assertions[key]["negated"] or k == 0:
+            continue
+        lead = _EXAMPLE_LEAD.search(text, max(0, span.start_char - 40), span.start_char)
+        if lead is None:
+            continue
+        # the mentions before the lead in its sentence, no bracket or sentence end between
+        heads = [
+            t
+            for t in ordered[:k]
+            if t.end_char <= lead.start() and _EXAMPLE_LIST.fullmatch(text, t.end_char, lead.start()) is not None
+        ]
+        if any(assertions[(t.start_char, t.end_char)]["negated"] for t in heads):
+            assertions[key]["negated"] = True
+            # ... and the members of the list it opens
+            for before_it, member in itertools.pairwise(ordered[k:]):
+                if not _LIST_JOIN.fullmatch(text, before_it.end_char, member.start_char):
+                    break
+                assertions[(member.start_char, member.end_char)]["negated"] = True
 
 
 # only connectors between two mentions of one list: "without diabetes or hypertension"

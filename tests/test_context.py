@@ -309,6 +309,26 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "historical", True),
         # what a participant is to stop taking is denied and to come
         ("Inclusion Criteria:\nMust discontinue warfarin before the study", "warfarin", "hypothetical", True),
+        # the examples of a negated mention are negated
+        (
+            "Exclusion Criteria:\nNo clinically significant autoimmune disease (e.g. rheumatoid arthritis)",
+            "rheumatoid arthritis",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nNo gastrointestinal disease that requires surgical intervention, e.g., Crohn's"
+            " disease, chronic ulcerative disease",
+            "chronic ulcerative disease",
+            "negated",
+            True,
+        ),
+        (
+            "Exclusion Criteria:\nHistory of heart disease (e.g. myocardial infarction)",
+            "myocardial infarction",
+            "negated",
+            False,
+        ),
         # a comparator with "no" negates nothing
         (
             "Inclusion Criteria:\nWBC no less than 3,000/mm3 and platelets no less than 100,000/mm3",
