@@ -309,6 +309,13 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "historical", True),
         # what a participant is to stop taking is denied and to come
         ("Inclusion Criteria:\nMust discontinue warfarin before the study", "warfarin", "hypothetical", True),
+        # what a participant does not have, over a list
+        (
+            "Inclusion Criteria:\nThe subject does not have active urogenital infection or active skin infection",
+            "active skin infection",
+            "negated",
+            True,
+        ),
         # the examples of a negated mention are negated
         (
             "Exclusion Criteria:\nNo clinically significant autoimmune disease (e.g. rheumatoid arthritis)",
