@@ -309,6 +309,13 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
         ("Exclusion Criteria:\nNo history of congestive heart failure", "congestive heart failure", "historical", True),
         # what a participant is to stop taking is denied and to come
         ("Inclusion Criteria:\nMust discontinue warfarin before the study", "warfarin", "hypothetical", True),
+        # what follows "if" is conditional over up to ten tokens
+        (
+            "Inclusion Criteria:\nAllowed if the most recent dose of prior systemic chemotherapy was given 4 weeks before",
+            "systemic chemotherapy",
+            "hypothetical",
+            True,
+        ),
         # what a participant does not have, over a list
         (
             "Inclusion Criteria:\nThe subject does not have active urogenital infection or active skin infection",
