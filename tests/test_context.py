@@ -316,6 +316,14 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "hypothetical",
             True,
         ),
+        # ... "planned" over six: a history later in the sentence is no plan
+        (
+            "Exclusion Criteria:\nPlanned elective surgery during the study period and a history of chronic kidney"
+            " disease or diabetes mellitus",
+            "chronic kidney disease",
+            "hypothetical",
+            False,
+        ),
         # what a participant does not have, over a list
         (
             "Inclusion Criteria:\nThe subject does not have active urogenital infection or active skin infection",
