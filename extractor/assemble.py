@@ -1060,6 +1060,8 @@ def _window_after_its_list(
     that it times the whole list as a window after a list does, not its first member alone (and not
     what follows the list: "since prior carboplatin or cisplatin induction or adjuvant
     chemotherapy")."""
+    if not any(len(w.get("applies_to") or ()) > 1 for w in windows):
+        return leaves  # (most criteria: no window over a list)
     out = list(leaves)
     entity_leaves = sorted(leaf for leaf in leaves if leaf[3] == "entity")
     for w in windows:

@@ -25,7 +25,7 @@ from spacy.util import minibatch, registry
 
 from . import extensions
 from .formulas import find_formulas
-from .rules import ContextRule, LexiconRule, load_json, load_rules, word_list, word_pattern, word_set
+from .rules import ContextRule, LexiconRule, british_spellings, load_json, load_rules, word_list, word_pattern, word_set
 from .temporal import compile_patterns as compile_window_patterns
 from .temporal import find_windows
 from .trie import casefree_lower, led_trie, trie_pattern
@@ -318,15 +318,10 @@ def _lexicon(name: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str], bool], 
 _LEXICON_RULES: dict[str, dict[tuple[bool, str], LexiconRule]] = {}
 
 
-@cache
-def _british_spellings() -> tuple[tuple[str, str], ...]:
-    return tuple(tuple(pair.split(">", 1)) for pair in word_list("british_spellings"))  # type: ignore[misc]
-
-
 def _british(phrase: str) -> str:
     """A lower-case phrase in its British spelling ("oesophageal haemorrhage"), every pair of
     ``words.json`` ``british_spellings`` applied in turn."""
-    for american, british in _british_spellings():
+    for american, british in british_spellings():
         if american in phrase:
             phrase = phrase.replace(american, british)
     return phrase

@@ -166,12 +166,9 @@ _TOKEN = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or of digits: 'HbA1c' -
 @lru_cache(maxsize=1)
 def _american_spelling() -> tuple[re.Pattern[str], dict[str, str]]:
     """British spellings and their American forms (``words.json`` ``british_spellings``, read the other way)."""
-    from .rules import word_list
+    from .rules import british_spellings
 
-    pairs: dict[str, str] = {}
-    for pair in word_list("british_spellings"):
-        american, british = pair.split(">", 1)
-        pairs[british] = american
+    pairs = {british: american for american, british in british_spellings()}
     return re.compile("|".join(sorted(map(re.escape, pairs), key=len, reverse=True))), pairs
 
 

@@ -204,6 +204,16 @@ def word_list(key: str) -> list[str]:
 
 
 @cache
+def british_spellings() -> tuple[tuple[str, str], ...]:
+    """``words.json`` ``british_spellings`` as (American, British) substring pairs, in their order."""
+    pairs = []
+    for pair in word_list("british_spellings"):
+        american, british = pair.split(">", 1)
+        pairs.append((american, british))
+    return tuple(pairs)
+
+
+@cache
 def word_set(key: str) -> frozenset[str]:
     """The words of one ``words.json`` list in lower case, for case-insensitive membership tests."""
     return frozenset(w.lower() for w in word_list(key))
