@@ -222,17 +222,25 @@ def record_gaps(record: dict[str, Any], text: str | None = None) -> dict[tuple[i
     """What each discontinuous span of :func:`record_spans` leaves out, by span: the words between an
     organ listed before a disease and the disease word ("renal ... disease"), and, given the source
     ``text``, those of an elliptic coordination's first conjunct (:func:`elliptic_gaps`)."""
-    out: dict[tuple[int, int, str], tuple[int, int]] = {}
-    if text is not None:
-        out.update(elliptic_gaps(text, _record_spans(record)))
+    return record_annotations(record, text)[1]
+
+
+def record_annotations(
+    record: dict[str, Any], text: str | None = None
+) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int, str], tuple[int, int]]]:
+    """:func:`record_spans` and :func:`record_gaps` of one record at once (the record walked once), as
+    ``extract --format brat`` writes them."""
+    spans = _record_spans(record)
+    elliptic = elliptic_gaps(text, spans) if text is not None else {}
+    gaps = dict(elliptic)
     for criterion in record.get("criteria", []):
         for e in criterion.get("entities", []):
             if (e.get("provenance") or {}).get("rule") != ORGAN_MEMBER:
                 continue
             head = _organ_member_head(criterion["entities"], e)
             if head is not None:
-                out[(e["span"][0], head[1], e["type"])] = (e["span"][1], head[0])
-    return out
+                gaps[(e["span"][0], head[1], e["type"])] = (e["span"][1], head[0])
+    return sorted(set(spans) | set(elliptic)), gaps
 
 
 def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -> tuple[int, int] | None:

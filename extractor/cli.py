@@ -231,13 +231,8 @@ def _extract(args: argparse.Namespace) -> int:
                 continue
             if args.format == "brat":
                 assert out_dir is not None
-                brat.write_pair(
-                    out_dir,
-                    Path(arg),
-                    source.text,
-                    brat.record_spans(record, text=source.text),
-                    brat.record_gaps(record, source.text),
-                )
+                spans, gaps = brat.record_annotations(record, source.text)
+                brat.write_pair(out_dir, Path(arg), source.text, spans, gaps)
             elif args.format == "jsonl":
                 line = json.dumps(record, ensure_ascii=False) + "\n"
                 (jsonl or sys.stdout).write(line)

@@ -456,3 +456,14 @@ def test_a_first_conjunct_that_is_a_mention_of_its_own_makes_no_coordination() -
     source = "Exclusion Criteria:\nDiabetes or heart disease\n"
     record = extractor.extract(source)
     assert not brat.elliptic_gaps(source, brat.record_spans(record))
+
+
+def test_record_annotations_are_the_spans_and_gaps_at_once() -> None:
+    import extractor
+
+    source = "Exclusion Criteria:\nSignificant cardiac, renal, or pulmonary disease\nPrior aortic or carotid surgery\n"
+    record = extractor.extract(source)
+    spans, gaps = brat.record_annotations(record, source)
+    assert spans == brat.record_spans(record, text=source)
+    assert gaps == brat.record_gaps(record, source)
+    assert len(gaps) >= 3  # two organs and one first conjunct
