@@ -250,7 +250,7 @@ def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -
     word = (member.get("normalized") or "").split()[-1:]
     if not word:
         return None
-    after = sorted(
+    first = min(
         (
             e
             for e in entities
@@ -259,12 +259,12 @@ def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -
             and (e.get("provenance") or {}).get("rule") != ORGAN_MEMBER
         ),
         key=lambda e: e["span"][0],
+        default=None,
     )
-    for e in after[:1]:
-        last = e["text"].split()[-1:]
-        if last and last[0].lower() == word[0].lower():
-            return e["span"][1] - len(last[0]), e["span"][1]
-    return None
+    last = first["text"].split()[-1:] if first is not None else []
+    if first is None or not last or last[0].lower() != word[0].lower():
+        return None
+    return first["span"][1] - len(last[0]), first["span"][1]
 
 
 def write_pair(

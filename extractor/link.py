@@ -1653,6 +1653,12 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
     covered.
     """
     stop = _words()["_list_item_words"]
+
+    def has_own_words(piece: str) -> bool:
+        """Words outside brackets that are no list words ("The subjects who took", not "or")."""
+        unbracketed = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", piece)
+        return any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", unbracketed))
+
     commas = [i for i in _positions(text, ",", lo, pos) if depths[i] == depths[pos]]
     start = commas[-1] + 1 if commas else lo
     for k in range(len(commas) - 1, -1, -1):
@@ -1666,16 +1672,14 @@ def _list_start(text: str, lo: int, pos: int, entities: list[dict[str, Any]], de
         rest = list(phrase)
         for a, b in covered:
             rest[a:b] = " " * (b - a)
-        leftover = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", "".join(rest))
-        if any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", leftover)):
+        if has_own_words("".join(rest)):
             # (a lead-in before the first member of a list of three or more, "The subjects who took
             # Viagra, Cialis, Levitra ...": the member that ends the phrase is in the list, what leads
             # to it is not; never one inside a bracket, "(such as cyclosporine, ...)")
             outside = [span for span in covered if depths[prev + span[0]] == depths[pos]]
             if k < len(commas) - 1 and outside:
                 last_start, last_end = max(outside, key=lambda span: span[1])
-                tail = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", phrase[last_end:])
-                if not any(word.lower() not in stop for word in re.findall(r"[A-Za-z]{2,}", tail)):
+                if not has_own_words(phrase[last_end:]):
                     start = prev + last_start
                     # (a member with words of its own before it, "cardiac or other vascular stenting",
                     # lets the list run on to members before it)
@@ -2076,24 +2080,30 @@ def _serial_list(text: str, phrases: list[list[tuple[int, int, str, str]]], conn
         return
     last = phrases[-1]
     gap = text[phrases[-2][-1][1] : last[0][0]]
+
     # (an "or" list is one where its members are joined by bare commas: "Neutropenia, due either to
     # zidovudine or HIV infection" is none)
-    bare_commas = all(
-        _BARE_COMMA.fullmatch(text, a[-1][1], b[0][0]) for a, b in zip(phrases[:-2], phrases[1:-1], strict=True)
-    ) and _BARE_COMMA_OR.fullmatch(text, phrases[-2][-1][1], last[0][0])
+    def bare_commas() -> bool:
+        return all(
+            _BARE_COMMA.fullmatch(text, a[-1][1], b[0][0]) for a, b in zip(phrases[:-2], phrases[1:-1], strict=True)
+        ) and bool(_BARE_COMMA_OR.fullmatch(text, phrases[-2][-1][1], last[0][0]))
+
     if len(last) == 1 and last[0][3] == "entity" and conns[-1] == "all" and _AND_WORD.search(gap):  # "A, B, and C"
         conns[-1] = "default"
     elif (
-        bare_commas and last[0][3] == "entity" and conns[-1] == "any" and all(leaf[3] == "window" for leaf in last[1:])
+        last[0][3] == "entity"
+        and conns[-1] == "any"
+        and all(leaf[3] == "window" for leaf in last[1:])
+        and bare_commas()
     ):
         # "A, B, or C" is any of them (also with a window after it, which times the whole list)
         conns[:-1] = ["any"] * (len(conns) - 1)
     elif (
-        bare_commas
-        and len(last) == 2
+        len(last) == 2
         and conns[-1] == "default"
         and all(leaf[3] == "entity" for leaf in last)
         and _BARE_OR.fullmatch(text, last[0][1], last[1][0])
+        and bare_commas()
     ):  # "A, B or C"
         phrases[-1:] = [[last[0]], [last[1]]]
         conns[:] = ["any"] * (len(conns) + 1)
