@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch, registry
 
 from . import extensions
+from .brat import CONTRACEPTION_METHOD
 from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, british_spellings, load_json, load_rules, word_list, word_pattern, word_set
 from .temporal import compile_patterns as compile_window_patterns
@@ -375,6 +376,28 @@ def _scale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @cache
+def _contraception_pattern() -> re.Pattern[str]:
+    """A method of contraception named with its qualifiers, one Procedure as the golds read it (rule
+    ``contraception-method``): "highly effective method of contraception", "medically acceptable
+    contraceptive method", "effective barrier contraception", "appropriate barrier method"
+    (``words.json`` ``contraception_qualifiers``, ``contraception_method_words``)."""
+    space = r"(?:[ \t]*\r?\n[ \t]*|[ \t]+)"
+    qualifier = "|".join(re.escape(w) for w in sorted(word_list("contraception_qualifiers"), key=len, reverse=True))
+    method = "|".join(re.escape(w) for w in sorted(word_list("contraception_method_words"), key=len, reverse=True))
+    qualified = rf"(?:(?:{qualifier}){space}){{0,3}}"
+    head = rf"(?:contraception|birth{space}control)"
+    return re.compile(
+        rf"(?<![\w-])(?:"
+        rf"{qualified}(?:{method}){space}of{space}{qualified}{head}"
+        rf"|{qualified}(?:contraceptive|contraception|birth{space}control){space}(?:{method})"
+        rf"|(?:(?:{qualifier}){space}){{1,3}}{head}"
+        rf"|{qualified}barrier{space}(?:{method})"
+        rf")(?![\w-])",
+        re.IGNORECASE,
+    )
+
+
+@cache
 def _not_negating() -> re.Pattern[str]:
     """The words after which a negation cue negates nothing (``words.json`` ``not_negating_after``)."""
     return re.compile(rf"\s+(?:{trie_pattern(sorted(word_list('not_negating_after')))})\b", re.IGNORECASE)
@@ -396,6 +419,7 @@ class CriteriaEntities:
         self.patterns = _lexicon(lexicon)
         self.lookup = _LEXICON_RULES[lexicon]
         _scale_patterns()  # compiled with the pipeline, before batch workers are forked
+        _contraception_pattern()
         self.include_abbreviation = include_abbreviation
         self.qualifiers_inside_concepts = qualifiers_inside_concepts
         self.use_abbreviations = use_abbreviations
@@ -440,6 +464,16 @@ class CriteriaEntities:
             found.append(
                 {"start": m.start(), "end": m.end(), "type": "Measurement", "normalized": m.group().lower()}
                 | {"is_class": False, "rule": "scale-name"}
+            )
+        folded = lowered if lowered is not None else text.lower()
+        for m in (
+            _contraception_pattern().finditer(text)
+            if any(w in folded for w in ("contracep", "birth", "barrier"))
+            else ()
+        ):
+            found.append(
+                {"start": m.start(), "end": m.end(), "type": "Procedure", "normalized": "contraception"}
+                | {"is_class": False, "rule": CONTRACEPTION_METHOD}
             )
         # longest first, then leftmost
         found.sort(key=lambda f: (-(f["end"] - f["start"]), f["start"]))

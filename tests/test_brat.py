@@ -281,6 +281,64 @@ def test_the_people_around_a_participant_are_persons_in_the_record_not_in_brat()
 
 
 @pytest.mark.parametrize(
+    ("text", "method"),
+    [
+        # the golds: one Procedure with its qualifiers (effective contraception 121, highly effective
+        # method of contraception 6, barrier method 6 of 273 Procedures about contraception)
+        (
+            "Inclusion Criteria:\nWomen must be willing to use a barrier method of contraception\n",
+            "barrier method of contraception",
+        ),
+        (
+            "Inclusion Criteria:\nMust agree to use a highly effective method of contraception\n",
+            "highly effective method of contraception",
+        ),
+        (
+            "Inclusion Criteria:\nMust use a medically acceptable contraceptive method\n",
+            "medically acceptable contraceptive method",
+        ),
+        (
+            "Inclusion Criteria:\nAgree to use effective methods of birth\n  control\n",
+            "effective methods of birth\n  control",
+        ),
+        ("Inclusion Criteria:\nAgree to use a double barrier method\n", "double barrier method"),
+        ("Inclusion Criteria:\nMust use effective barrier contraception\n", "effective barrier contraception"),
+    ],
+)
+def test_a_method_of_contraception_is_one_hypothetical_procedure_in_the_record_not_in_brat(
+    text: str, method: str
+) -> None:
+    import extractor
+
+    record = extractor.extract(text)
+    found = {e["text"]: e for c in record["criteria"] for e in c["entities"]}
+    entity = found[method]
+    assert entity["type"] == "Procedure"
+    assert entity["normalized"] == "contraception"
+    assert entity["provenance"]["rule"] == brat.CONTRACEPTION_METHOD
+    assert entity["assertion"]["hypothetical"] is True  # a thing to do during the study
+    start, end = entity["span"]
+    assert not any(s < end and start < e for s, e, _ in brat.record_spans(record))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a judgement word alone names no method; "method" alone is no contraception
+        "Inclusion Criteria:\nMust use an effective method\n",
+        "Inclusion Criteria:\nAdequate birth weight\n",
+        "Inclusion Criteria:\nBarrier to communication\n",
+    ],
+)
+def test_no_method_of_contraception_without_its_name(text: str) -> None:
+    import extractor
+
+    record = extractor.extract(text)
+    rules = {(e.get("provenance") or {}).get("rule") for c in record["criteria"] for e in c["entities"]}
+    assert brat.CONTRACEPTION_METHOD not in rules
+
+
+@pytest.mark.parametrize(
     ("text", "word", "type_"),
     [
         # golds: unable 29 Observation of 52 marked alone (23 Negation), inability 15 of 17,
