@@ -5051,6 +5051,64 @@ OTHER_TRIALS = {
         "drugs": 0.50,
         "sub_items": 0.90,
     },
+    # round 125 (session 38): two PDQ listings run on in paragraphs (one with a list of diseases led by
+    # dashes), two legacy XML listings with headers over bullets, API v2 records (a sexual-function study, a
+    # prostate radiotherapy trial with sub-items, two short translated listings)
+    "NCT06273592": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+        "windows": 0.35,
+        "drugs": 0.70,
+    },
+    "NCT00931528": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.70,
+        "constraints": 0.50,
+        "windows": 0.85,
+        "drugs": 0.80,
+        "sub_items": 0.85,
+    },
+    "NCT05664230": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "constraints": 0.65,
+        "windows": 0.70,
+    },
+    "NCT02899572": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT00498628": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.60,
+        "constraints": 0.45,
+        "windows": 0.55,
+    },
+    "NCT00003396": {
+        "segmentation": 0.75,
+        "entities_overlap": 0.75,
+        "constraints": 0.85,
+        "windows": 0.65,
+        "sub_items": 0.85,
+    },
+    "NCT00005604": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.90,
+        "windows": 0.85,
+        "drugs": 0.70,
+    },
+    "NCT00004176": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.90,
+        "windows": 0.95,
+        "drugs": 0.90,
+        "sub_items": 0.90,
+    },
 }
 
 
