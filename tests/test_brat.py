@@ -442,19 +442,43 @@ def test_a_mention_led_by_a_guide_qualifier_starts_after_it() -> None:
     assert ("Signed", "Qualifier") in found and ("informed consent form", "Informed_consent") in found
 
 
-def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_record_two_in_brat() -> None:
-    # "Symptomatic brain metastases": one Condition in the golds (symptomatic 36 of 48), a Qualifier
-    # and a Condition in Chia (40 against 2)
+@pytest.mark.parametrize(
+    ("qualifier", "condition"),
+    [
+        # "Symptomatic brain metastases": one Condition in the golds (symptomatic 36 of 48), a Qualifier
+        # and a Condition in Chia (40 against 2)
+        ("Symptomatic", "brain metastases"),
+        # the golds: uncontrolled hypertension 42 one Condition against 5 apart, uncontrolled diabetes
+        # mellitus 11 against 5 (where the entity model holds a qualifier in its span, "Chronic liver
+        # disease", that span is the mention, in BRAT too)
+        ("Uncontrolled", "hypertension"),
+        ("Uncontrolled", "diabetes mellitus"),
+    ],
+)
+def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_record_two_in_brat(
+    qualifier: str, condition: str
+) -> None:
     import extractor
 
-    text = "Exclusion Criteria:\nSymptomatic brain metastases\n"
+    text = f"Exclusion Criteria:\n{qualifier} {condition}\n"
     record = extractor.extract(text)
     found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
-    assert found == [("Symptomatic brain metastases", "Condition")]
+    assert found == [(f"{qualifier} {condition}", "Condition")]
     assert sorted((text[s:e], t) for s, e, t in brat.record_spans(record)) == [
-        ("Symptomatic", "Qualifier"),
-        ("brain metastases", "Condition"),
+        (qualifier, "Qualifier"),
+        (condition, "Condition"),
     ]
+
+
+def test_the_last_of_a_run_of_qualifiers_stays_apart_from_its_condition() -> None:
+    # "Acute or chronic uncontrolled medical illness": the run qualifies the illness as a whole (the golds
+    # mark the three apart)
+    import extractor
+
+    record = extractor.extract("Exclusion Criteria:\nAcute or chronic uncontrolled medical illness\n")
+    found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
+    assert ("uncontrolled", "Qualifier") in found
+    assert not any(text.startswith("uncontrolled ") for text, _ in found)
 
 
 def test_a_person_with_the_word_for_every_participant_is_one_mention_in_the_record() -> None:
