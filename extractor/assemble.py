@@ -545,13 +545,13 @@ def _criterion_records(
     # BRAT writer writes Chia's two mentions back: ``brat.QUALIFIED``)
     condition_at = {e["start"]: e for e in entities_kept if e["type"] == "Condition"}
     of_condition = _qualifiers_of_the_condition()
-    qualifier_ends = {e["end"] for e in entities_kept if e["type"] == "Qualifier"}
+    qualifiers_ending_at = {e["end"] for e in entities_kept if e["type"] == "Qualifier"}
     absorbed: set[int] = set()
     for e in entities_kept:
         if e["type"] != "Qualifier" or not of_condition.fullmatch(local[e["start"] : e["end"]]):
             continue
-        before = local[: e["start"]].rstrip()
-        if len(before) in qualifier_ends and len(before) < e["start"]:
+        preceding = len(local[: e["start"]].rstrip())
+        if preceding in qualifiers_ending_at and preceding < e["start"]:
             continue  # (the last of a run of qualifiers stays apart: "chronic uncontrolled medical illness")
         condition = _mention_at_next_word(local, e["end"], condition_at)
         # (not over a coordination it qualifies as a whole: "Active hepatitis B or C")
