@@ -71,6 +71,7 @@ _AGE_OF_NO_ONE_AFTER = re.compile(
 )
 _NOT_RIGHT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:be\s+)?$", re.IGNORECASE)
 _ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
+_WITH_AFTER = re.compile(r"\s+with\s", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
 _HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
@@ -462,6 +463,15 @@ def _criterion_records(
             _AGE_OF_NO_ONE_BEFORE.search(local, max(0, e["start"] - 16), e["start"])
             or _AGE_OF_NO_ONE_AFTER.match(local, e["end"])
         )
+    }
+    # "treatment with X", "therapy with X": the golds mark X alone (124 of 132 such words unmarked)
+    unconfirmed |= {
+        id(e)
+        for i, e in enumerate(entities)
+        if e["type"] == "Procedure"
+        and i not in referenced
+        and " ".join(local[e["start"] : e["end"]].lower().split()) in _treatment_words()
+        and _WITH_AFTER.match(local, e["end"])
     }
     # what an "anti-" word acts against is no condition the patient has ("anti-tumor treatment",
     # "anti-HIV therapy")
@@ -1333,6 +1343,11 @@ def _guide_words() -> dict[str, re.Pattern[str]]:
 @cache
 def _qualifiers_of_the_condition() -> re.Pattern[str]:
     return word_pattern("qualifiers_of_the_condition")
+
+
+@cache
+def _treatment_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list("treatment_with_words"))
 
 
 @cache

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .errors import AnnotationError
-from .rules import brat_unmarked_mentions, drug_therapy, guide_types
+from .rules import brat_unmarked_mentions, drug_therapy, guide_types, word_list
 
 #: the rule of a Person mention that names every participant ("Patients", "subjects"): a Person in the
 #: record, as the annotation guide reads it, but no Chia annotation (Chia train leaves all 1,349
@@ -151,11 +152,33 @@ def record_spans(
     """The ``(start, end, type)`` of every entity of an extraction record (offsets into its source)
     that Chia would mark (never a word for every participant, rule ``PARTICIPANT_WORD``). Given the
     source ``text``, also the first conjunct of an elliptic coordination no mention holds ("topical
-    ... steroids" of "topical or inhaled steroids", :func:`elliptic_gaps`)."""
+    ... steroids" of "topical or inhaled steroids", :func:`elliptic_gaps`) and a treatment before
+    "with" (:func:`treatments_before_with`)."""
     spans = _record_spans(record, types)
     if text is None:
         return spans
-    return sorted(set(spans) | set(elliptic_gaps(text, spans)))
+    extra = treatments_before_with(text, spans) if types is None or "Procedure" in set(types) else []
+    return sorted(set(spans) | set(elliptic_gaps(text, spans)) | set(extra))
+
+
+def treatments_before_with(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A Procedure for each "treatment" or "therapy" right before "with" that no Procedure holds
+    ("Prior treatment with PD-1 inhibitors"): the record leaves the word out, as the golds do (124 of 132
+    unmarked); Chia marks it (61 of 179 train and dev mentions exact, as many as it leaves: the writer
+    keeps the Chia scores the entity model's reading had, dev main-type micro-F1 0.6877 / 0.7870 against
+    0.6876 / 0.7869, where leaving it out gave 0.6859 / 0.7854)."""
+    procedures = [(s, e) for s, e, t in spans if t == "Procedure"]
+    return [
+        (m.start(), m.end(), "Procedure")
+        for m in _treatment_before_with().finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e in procedures)
+    ]
+
+
+@cache
+def _treatment_before_with() -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(word_list("treatment_with_words"), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{words})(?=\s+with\s)", re.IGNORECASE)
 
 
 def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) -> list[tuple[int, int, str]]:
@@ -252,7 +275,8 @@ def record_annotations(
             head = _organ_member_head(criterion["entities"], e)
             if head is not None:
                 gaps[(e["span"][0], head[1], e["type"])] = (e["span"][1], head[0])
-    return sorted(set(spans) | set(elliptic)), gaps
+    treatments = treatments_before_with(text, spans) if text is not None else []
+    return sorted(set(spans) | set(elliptic) | set(treatments)), gaps
 
 
 def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -> tuple[int, int] | None:
