@@ -916,7 +916,7 @@ def test_what_no_contraindication_is_to_is_no_leaf() -> None:
         # only the first; what comes after the list is a leaf again
         (
             "Active infection including hepatitis B, hepatitis C, and HIV; or uncontrolled hypertension",
-            ["Active infection", "uncontrolled", "hypertension"],
+            ["Active infection", "uncontrolled hypertension"],
         ),
         ("Neurological disease such as dementia or neuropathy, or asthma", ["Neurological disease", "asthma"]),
     ],
