@@ -39,6 +39,10 @@ WITH_PARTICIPANTS = "+participants"
 #: record's mention is the organ word, as the golds read it; Chia marks it discontinuous, the organ and
 #: the disease word ("renal ... disease"), and the BRAT writer writes that
 ORGAN_MEMBER = "organ-coordination"
+#: the suffix of the rule of the whole of an elliptic coordination that shares its head ("alcohol or drug
+#: abuse"): the record's mention is its first conjunct ("alcohol", named "alcohol abuse"), as the golds
+#: read it; Chia marks the whole, from the first conjunct to the shared head, which the writer writes
+FIRST_CONJUNCT = "+first-conjunct"
 #: the rule of a method of contraception named with its qualifiers ("highly effective method of
 #: contraception"): one Procedure in the record, as the golds read it (hypothetical micro-F1 over 685
 #: golds 0.418 -> 0.451); Chia marks such phrases every which way (62% of 151 train and dev mentions
@@ -210,6 +214,8 @@ def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) ->
                 head = _organ_member_head(criterion["entities"], e)
                 if head is not None:
                     end = head[1]
+            elif rule.endswith(FIRST_CONJUNCT):
+                end = _coordination_end(criterion, e)
             first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
             if first is not None and rule.endswith(WITH_PARTICIPANTS):
                 end = start + len(first.group(1))
@@ -279,6 +285,28 @@ def record_annotations(
     return sorted(set(spans) | set(elliptic) | set(treatments)), gaps
 
 
+# a conjunction right after a first conjunct ("alcohol or ", "kidney, ", "ACE/"), whatever follows it
+_CONJOINED = re.compile(r"\s*(?:,|/|\band\s*/\s*or\b|\bor\b|\band\b)", re.IGNORECASE)
+
+
+def _coordination_end(criterion: dict[str, Any], first: dict[str, Any]) -> int:
+    """The end of the elliptic coordination whose first conjunct the record's mention ``first`` is: the
+    end of the member mention (rule ``coordinated-member``) of its type that the first conjunct joins."""
+    base = criterion["span"][0]
+    text = criterion["text"]
+    end = first["span"][1]
+    if not _CONJOINED.match(text, end - base):
+        return int(end)
+    members = [
+        e
+        for e in criterion.get("entities", [])
+        if e["type"] == first["type"]
+        and (e.get("provenance") or {}).get("rule") == "coordinated-member"
+        and e["span"][0] >= end
+    ]
+    return int(min(members, key=lambda e: e["span"][0])["span"][1]) if members else int(end)
+
+
 def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -> tuple[int, int] | None:
     """The (start, end) of the disease word a listed organ shares ("disease" of "pulmonary disease" for
     "renal" of "renal, hepatic or pulmonary disease"): the last word of the first mention of its type
@@ -293,6 +321,8 @@ def _organ_member_head(entities: list[dict[str, Any]], member: dict[str, Any]) -
             if e["type"] == member["type"]
             and e["span"][0] >= member["span"][1]
             and (e.get("provenance") or {}).get("rule") != ORGAN_MEMBER
+            # (the first conjunct of an elliptic coordination is read to its shared head, after it)
+            and not str((e.get("provenance") or {}).get("rule", "")).endswith(FIRST_CONJUNCT)
         ),
         key=lambda e: e["span"][0],
         default=None,

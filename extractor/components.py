@@ -1439,6 +1439,18 @@ def coordinated_members(text: str) -> tuple[list[tuple[int, int, str]], str] | N
     return None
 
 
+def first_conjunct_end(text: str) -> int | None:
+    """Where the first conjunct of an elliptic coordination that shares its head ends ("alcohol" of
+    "alcohol or drug abuse", "kidney" of "kidney or liver disease": :func:`coordinated_members`), or
+    None where ``text`` is no such coordination (one that shares its modifier, "mitral regurgitation or
+    stenosis", included)."""
+    found = coordinated_members(text)
+    if found is None or any(end != len(text) for _, end, _ in found[0]):
+        return None
+    conjunction = _CONJUNCTION.search(text)
+    return conjunction.start() if conjunction is not None else None
+
+
 class CriteriaModelEntities:
     """Mentions from the trained entity model (``extractor.model``), merged with the lexicon's.
 

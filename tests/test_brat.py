@@ -520,6 +520,44 @@ def test_a_person_with_the_word_for_every_participant_is_one_mention_in_the_reco
     assert ("Male", "Person") in {(text[s:e], t) for s, e, t in brat.record_spans(record)}
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "member", "whole"),
+    [
+        # the golds: 240 such wholes against their first conjunct ("alcohol" + "drug abuse" in 20 of 24
+        # "alcohol or drug abuse"); Chia marks the whole and the member
+        ("Exclusion Criteria:\nHistory of alcohol or drug abuse\n", "alcohol", "drug abuse", "alcohol or drug abuse"),
+        ("Exclusion Criteria:\nKidney or liver disease\n", "Kidney", "liver disease", "Kidney or liver disease"),
+    ],
+)
+def test_the_first_conjunct_of_an_elliptic_coordination_is_a_mention_of_its_own_in_the_record(
+    text: str, first: str, member: str, whole: str
+) -> None:
+    import extractor
+
+    record = extractor.extract(text)
+    found = {e["text"]: e for c in record["criteria"] for e in c["entities"]}
+    assert found[first]["provenance"]["rule"].endswith(brat.FIRST_CONJUNCT)
+    assert found[first]["normalized"] == f"{first} {member.split()[-1]}".lower()  # "alcohol abuse"
+    assert found[member]["provenance"]["rule"] == "coordinated-member"
+    assert whole not in found
+    # one "any" leaf of the logic, the first conjunct and the member
+    (criterion,) = record["criteria"]
+    assert criterion["logic"] == {"op": "any", "args": [{"ref": found[first]["id"]}, {"ref": found[member]["id"]}]}
+    start = text.index(whole)
+    spans = {(text[s:e], t) for s, e, t in brat.record_spans(record, text=text)}
+    assert (whole, "Condition") in spans and (member, "Condition") in spans and (first, "Condition") not in spans
+    assert (start, start + len(whole), "Condition") in brat.record_annotations(record, text)[0]
+
+
+def test_a_coordination_that_is_one_name_keeps_its_whole() -> None:
+    import extractor
+
+    record = extractor.extract("Exclusion Criteria:\nHead and neck cancer\n")
+    found = {e["text"]: e["provenance"]["rule"] for c in record["criteria"] for e in c["entities"]}
+    assert "neck cancer" in found  # (the entity model read a coordination, "head ... cancer" too)
+    assert "Head and neck cancer" in found and not found["Head and neck cancer"].endswith(brat.FIRST_CONJUNCT)
+
+
 def test_an_organ_listed_before_a_disease_is_written_discontinuous_as_chia_marks_it() -> None:
     # the record keeps "renal" (the golds' reading); Chia marks "renal ... disease", the extent from the
     # organ to the disease word, which is what the scorer compares
