@@ -154,6 +154,10 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             True,
         ),
         ("Inclusion Criteria:\nEligible for radical prostatectomy", "radical prostatectomy", "hypothetical", True),
+        # what a participant is at risk of, what may come of a condition, what one is available for
+        ("Exclusion Criteria:\nPatients at increased risk of bleeding", "bleeding", "hypothetical", True),
+        ("Exclusion Criteria:\nConditions that may cause hypotension", "hypotension", "hypothetical", True),
+        ("Inclusion Criteria:\nAvailable for radiotherapy at the study site", "radiotherapy", "hypothetical", True),
         ("Exclusion Criteria:\nDonor unfit to receive G-CSF", "G-CSF", "hypothetical", True),
         ("Exclusion Criteria:\nHistory of myocardial infarction", "myocardial infarction", "hypothetical", False),
         (
@@ -468,8 +472,10 @@ def test_negated_and_excepted_drugs_keep_their_drug_records() -> None:
         ("Fertile patients must use effective contraception", "effective contraception", True),
         ("Medical condition that would preclude surgery", "surgery", True),
         ("Medical condition that would preclude surgery", "Medical condition", False),
-        # a risk is a state now, not what is to come (the golds: 54 fewer false flags, 7 fewer right)
-        ("Patients at high risk of developing acute renal failure", "acute renal failure", False),
+        # what a participant is at risk of is to come, within six tokens of "risk of" (the golds, 693: 16
+        # more right flags, 27 more false; a risk cue over the whole sentence was measured before: 7 right
+        # and 54 false)
+        ("Patients at high risk of developing acute renal failure", "acute renal failure", True),
         ("History of myocardial infarction", "myocardial infarction", False),
     ],
 )
