@@ -71,7 +71,6 @@ _AGE_OF_NO_ONE_AFTER = re.compile(
 )
 _NOT_RIGHT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:be\s+)?$", re.IGNORECASE)
 _ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
-_JOINED_NAMES = re.compile(r"(?:head and neck|ear, nose,? and throat|hand, foot,? and mouth)\b")
 _WITH_AFTER = re.compile(r"\s+with\s", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
@@ -1002,11 +1001,10 @@ def _criterion_records(
             leaf_groups[ent_id[whole]] = ("any", [ent_id[whole], *(ent_id[m] for m in members)])
         # ... and the whole's mention is its first conjunct where the conjuncts share their head
         # ("alcohol" of "alcohol or drug abuse", named "alcohol abuse"), as the golds read it (240 such
-        # wholes against their first conjunct over 693 golds); the BRAT writer writes Chia's whole
-        # (not where a threshold measures the whole, "serum or urine pregnancy test negative", nor in a
-        # name that joins its parts, "head and neck cancer")
-        # (nor where a member is no mention of its own or another mention of its type overlaps the whole:
-        # "renal, hepatic, cardiac or pulmonary severe disease")
+        # wholes against their first conjunct over 693 golds); the BRAT writer writes Chia's whole. Not
+        # where a threshold measures the whole ("serum or urine pregnancy test negative"), a member is no
+        # mention of its own, another mention of its type overlaps the whole ("renal, hepatic, cardiac or
+        # pulmonary severe disease"), or the words name one thing ("head and neck cancer")
         kept_members = all(m in rec_of and owner.get(m) is owner.get(whole) for m in members)
         overlapped = any(
             j != whole
@@ -1018,7 +1016,7 @@ def _criterion_records(
             if j in rec_of
         )
         whole_rec = rec_of.get(whole) if whole not in used_as_subject and kept_members and not overlapped else None
-        joined_name = whole_rec is not None and _JOINED_NAMES.match(" ".join(whole_rec["text"].lower().split()))
+        joined_name = whole_rec is not None and _joined_names().match(" ".join(whole_rec["text"].lower().split()))
         cut = first_conjunct_end(whole_rec["text"]) if whole_rec is not None and not joined_name else None
         if whole_rec is not None and cut is not None:
             start = whole_rec["span"][0]
@@ -1370,6 +1368,11 @@ def _guide_words() -> dict[str, re.Pattern[str]]:
 @cache
 def _qualifiers_of_the_condition() -> re.Pattern[str]:
     return word_pattern("qualifiers_of_the_condition")
+
+
+@cache
+def _joined_names() -> re.Pattern[str]:
+    return word_pattern("coordinations_naming_one_thing")
 
 
 @cache
