@@ -506,11 +506,13 @@ def _criterion_records(
     def in_header(e: dict[str, Any]) -> bool:
         return any(s <= e["start"] and e["end"] <= end for s, end in headers)
 
+    # (the age a threshold's own words name is its subject, a mention inside the Value: "18 years of age or
+    # older", as the golds read it)
+    age_subjects = {id(entities[i]) for i in referenced if entities[i]["type"] == "Person"}
     entities_kept = [
         e
         for e in entities
-        if not swallowed(e)
-        and not held(e)
+        if (id(e) in age_subjects or (not swallowed(e) and not held(e)))
         and not overruled(e)
         and id(e) not in unconfirmed
         and not targeted(e)

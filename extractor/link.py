@@ -163,6 +163,19 @@ def _age_word_of(text: str, entities: list[dict[str, Any]], starts: list[int], t
     return []
 
 
+def _age_word_inside(text: str, entities: list[dict[str, Any]], starts: list[int], t: dict[str, Any]) -> list[int]:
+    """[the "age" mention inside a threshold's own words ("18 years of age or older", "under the age of
+    15", "between the ages of 18 and 65")], or []: the golds' subject (29 of 36 where the age is
+    written inside)."""
+    for i in range(bisect.bisect_left(starts, t["start"]), len(entities)):
+        e = entities[i]
+        if e["start"] >= t["end"]:
+            break
+        if e["type"] == "Person" and e["end"] <= t["end"] and _AGE_WORD.fullmatch(text, e["start"], e["end"]):
+            return [i]
+    return []
+
+
 _MEMBERS_BRACKET_BEFORE = re.compile(
     r"(?<=\S)\s{0,2}\((?P<inner>[^()]{2,60})\)\s{0,2}(?:(?:levels?|values?|concentrations?)\s{1,3})?$", re.IGNORECASE
 )
@@ -241,6 +254,8 @@ def link_subjects(text: str, entities: list[dict[str, Any]], thresholds: list[di
             out.append(between)
             continue
         age = _age_word_of(text, entities, starts, t) if t.get("ucum") in _AGE_UCUM else []
+        if not age and t.get("ucum") in _AGE_UCUM:
+            age = _age_word_inside(text, entities, starts, t)
         if age:
             # "patients < 18 years of age": the age the number is, as the golds link it (89 of 93 where
             # "of age" follows), not the people named before it

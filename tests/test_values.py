@@ -607,6 +607,11 @@ def test_a_temperatures_scale_letter_alone(text: str, ucum: str | None) -> None:
         # the people named before the number are not what it measures
         "Male subjects aged between 18 and 65 years of age inclusive",
         "Written consent from a parent for patients < 18 years of\r\n     age.",
+        # ... nor where the threshold's own words name the age (the golds: 29 of 36), the age a mention
+        # inside the Value
+        "Patients 18 years of age or older",
+        "Individuals beyond age 50 are excluded",
+        "Persons under the age of 15",
     ],
 )
 def test_an_age_range_before_of_age_is_the_age_mentions(text: str) -> None:
