@@ -807,8 +807,20 @@ def test_a_result_word_starting_a_bullet_under_an_actg_topic_is_the_result_of_th
         "  -  Positive PPD.\r\n\r\n  -  CD 20 negative B-cell Lymphoma\r\n\r\n  -  Negative HIV test.\r\n"
     )
     found = {(c["measure"], c["value"]) for c in all_items(extractor.extract(text), "constraints")}
-    assert ("ppd", "positive") in found
+    assert ("tuberculin skin test", "positive") in found  # (PPD, named as the golds name it)
     assert ("b-cell lymphoma", "negative") not in found  # "CD 20 negative": the result of CD 20
+
+
+@pytest.mark.parametrize(
+    ("text", "measure"),
+    [
+        ("Patients may demonstrate positive blood cultures for bacteria", "blood culture"),
+        ("Positive purified protein derivative skin test", "tuberculin skin test"),
+    ],
+)
+def test_a_culture_or_skin_test_is_a_measurement_its_result_limits(text: str, measure: str) -> None:
+    found = {(c["measure"], c["value"]) for c in all_items(extract_lines(text), "constraints")}
+    assert (measure, "positive") in found
 
 
 @pytest.mark.parametrize(
