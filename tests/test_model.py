@@ -679,7 +679,9 @@ def test_a_coordination_read_as_one_mention_holds_its_members_as_one_any_leaf() 
         component.model, component.model_name = saved  # type: ignore[attr-defined]
     (crit,) = record["criteria"]
     conditions = {e["text"]: e for e in crit["entities"] if e["type"] == "Condition"}
-    whole, member = conditions["gastrointestinal or genitourinary bleeding"], conditions["genitourinary bleeding"]
+    # (the whole is its first conjunct in the record, as the golds read it; the BRAT writer writes the
+    # whole Chia marks)
+    whole, member = conditions["gastrointestinal"], conditions["genitourinary bleeding"]
     assert (whole["normalized"], member["normalized"]) == ("gastrointestinal bleeding", "genitourinary bleeding")
     assert member["provenance"] == {"component": "criteria_model_entities", "rule": "coordinated-member"}
     assert crit["logic"] == {"op": "any", "args": [{"ref": whole["id"]}, {"ref": member["id"]}]}
