@@ -455,6 +455,8 @@ def test_a_mention_led_by_a_guide_qualifier_starts_after_it() -> None:
         # disease", that span is the mention, in BRAT too)
         ("Uncontrolled", "hypertension"),
         ("Uncontrolled", "diabetes mellitus"),
+        # life-threatening: 32 inside a Condition, 3 alone
+        ("Life-threatening", "arrhythmia"),
     ],
 )
 def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_record_two_in_brat(

@@ -811,6 +811,14 @@ def test_a_result_word_starting_a_bullet_under_an_actg_topic_is_the_result_of_th
     assert ("b-cell lymphoma", "negative") not in found  # "CD 20 negative": the result of CD 20
 
 
+@pytest.mark.parametrize("text", ["Adequate organ function", "Adequate bone marrow function as defined below"])
+def test_an_organ_s_function_is_a_measurement(text: str) -> None:
+    # the golds: organ function 24 Measurements of 27 mentions
+    (crit,) = extract_lines(text)["criteria"]
+    found = {(e["text"], e["type"]) for e in crit["entities"]}
+    assert any(t == "Measurement" and w.endswith("function") for w, t in found)
+
+
 @pytest.mark.parametrize(
     ("text", "measure"),
     [
