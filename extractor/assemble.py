@@ -506,8 +506,8 @@ def _criterion_records(
     def in_header(e: dict[str, Any]) -> bool:
         return any(s <= e["start"] and e["end"] <= end for s, end in headers)
 
-    # (the age a threshold's own words name is its subject, a mention inside the Value: "18 years of age or
-    # older", as the golds read it)
+    # (a Person a threshold measures stays, even inside the Value: the age a threshold's own words name,
+    # "18 years of age or older", as the golds read it)
     age_subjects = {id(entities[i]) for i in referenced if entities[i]["type"] == "Person"}
     entities_kept = [
         e
