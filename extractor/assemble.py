@@ -508,11 +508,11 @@ def _criterion_records(
 
     # (a Person a threshold measures stays, even inside the Value: the age a threshold's own words name,
     # "18 years of age or older", as the golds read it)
-    age_subjects = {id(entities[i]) for i in referenced if entities[i]["type"] == "Person"}
+    measured_persons = {id(entities[i]) for i in referenced if entities[i]["type"] == "Person"}
     entities_kept = [
         e
         for e in entities
-        if (id(e) in age_subjects or (not swallowed(e) and not held(e)))
+        if (id(e) in measured_persons or (not swallowed(e) and not held(e)))
         and not overruled(e)
         and id(e) not in unconfirmed
         and not targeted(e)
