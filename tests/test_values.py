@@ -926,3 +926,20 @@ def test_an_age_is_a_value_mention_not_a_duration(text: str, value: str) -> None
     assert typed.get(value) != "Temporal", typed
     assert not crit["windows"], crit["windows"]
     assert any(c["measure"] == "age" and c["text"] == value for c in crit["constraints"])
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "counted"),
+    [
+        ("At least one measurable lesion", "At least one", "measurable lesion"),
+        ("At least 4 attempts at sexual intercourse per month", "At least 4", "attempts"),
+        ("No more than 2 prior chemotherapy regimens", "No more than 2", "prior chemotherapy regimens"),
+    ],
+)
+def test_a_count_of_things_is_a_multiplier_mention_of_the_count_alone(text: str, count: str, counted: str) -> None:
+    # the golds: 363 of 460 Multipliers a count alone; Chia: 19 of 26 where the noun follows the number
+    (crit,) = extract_lines(text)["criteria"]
+    multipliers = [e["text"] for e in crit["entities"] if e["type"] == "Multiplier"]
+    assert multipliers == [count]
+    (constraint,) = crit["constraints"]
+    assert constraint["count_of"].startswith(counted)
