@@ -50,6 +50,9 @@ FIRST_CONJUNCT = "+first-conjunct"
 #: into a Qualifier and a Procedure, Observation or Device), and written to BRAT they lower the train
 #: split's main-type micro-F1 (0.7308 / 0.8093 -> 0.7297 / 0.8085), so the BRAT writer leaves them out
 CONTRACEPTION_METHOD = "contraception-method"
+#: the suffix of the rule of a Drug that holds the word for its giving after it ("corticosteroid therapy",
+#: as the golds read it); Chia marks the drug alone, and the BRAT writer writes that
+WITH_THERAPY_WORD = "+therapy-word"
 #: the suffix of the rule of a Value that holds the word "grade" before its number ("grade 3 or greater",
 #: as the golds read it); Chia marks the number and its comparator alone, and the BRAT writer writes that
 WITH_GRADE = "+grade"
@@ -200,7 +203,8 @@ def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) ->
             type_ = e["type"]
             if (type_, " ".join(e["text"].lower().split())) in brat_unmarked_mentions():
                 continue  # a mention the golds mark and Chia almost never does ("therapy" alone)
-            if type_ == "Drug" and drug_therapy(e["text"]) is not None:
+            rule = str((e.get("provenance") or {}).get("rule", ""))
+            if type_ == "Drug" and not rule.endswith(WITH_THERAPY_WORD) and drug_therapy(e["text"]) is not None:
                 type_ = "Procedure"  # Chia types a treatment by a class of drugs ("chemotherapy") so
             else:
                 # a phrase the guide types otherwise ("pregnant": Pregnancy_considerations; Chia marks
@@ -209,13 +213,14 @@ def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) ->
                 if guide is not None and guide.type == type_:
                     type_ = guide.chia_type
             start, end = e["span"]
-            rule = str((e.get("provenance") or {}).get("rule", ""))
             if rule == ORGAN_MEMBER:
                 head = _organ_member_head(criterion["entities"], e)
                 if head is not None:
                     end = head[1]
             elif rule.endswith(FIRST_CONJUNCT):
                 end = _coordination_end(criterion, e)
+            elif rule.endswith(WITH_THERAPY_WORD):
+                end = start + len(e["text"].rstrip().rsplit(maxsplit=1)[0].rstrip())
             first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
             if first is not None and rule.endswith(WITH_PARTICIPANTS):
                 end = start + len(first.group(1))
