@@ -30,7 +30,7 @@ def _status(record: dict[str, Any], mention: str) -> dict[str, bool]:
             "negated",
             False,
         ),
-        ("Exclusion Criteria:\nDiabetes without insulin therapy", "insulin", "negated", True),
+        ("Exclusion Criteria:\nDiabetes without insulin therapy", "insulin therapy", "negated", True),
         # a device is asserted on like any clinical concept
         ("Exclusion Criteria:\nNo cardiac pacemakers", "cardiac pacemakers", "negated", True),
         # a sub-item on a line of its own is a clause of its own: its leading "No" scopes over it all
