@@ -82,9 +82,6 @@ _NOT_RIGHT_BEFORE = re.compile(r"\b(?:not|never)\s+(?:be\s+)?$", re.IGNORECASE)
 _ANTI_BEFORE = re.compile(r"\banti-?$", re.IGNORECASE)
 _WITH_AFTER = re.compile(r"\s+with\s", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"[a-z]{4,}")
-_THERAPY_WORD_AFTER = re.compile(
-    r"[ \t]*(?:\r?\n[ \t]*)?(?P<word>therapy|treatment|therapies|treatments)\b(?![-/])", re.IGNORECASE
-)
 _NO_BEFORE = re.compile(r"(?:no|not)\s+", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"\bgrade[ \t]+$", re.IGNORECASE)
 _HYPHENED_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+-$")
@@ -591,7 +588,7 @@ def _criterion_records(
     starts_at = {e["start"]: e for e in entities_kept}
     given: set[int] = set()
     for e in entities_kept:
-        giving = _THERAPY_WORD_AFTER.match(local, e["end"]) if e["type"] == "Drug" else None
+        giving = _therapy_word_after().match(local, e["end"]) if e["type"] == "Drug" else None
         if giving is None or not _LOWER_WORD.search(local, e["start"], e["end"]):
             continue  # (a short form stays alone: "PDE5i therapy", "IL-2 treatment" in the golds)
         there = starts_at.get(giving.start("word"))
@@ -1412,6 +1409,14 @@ def _joined_names() -> re.Pattern[str]:
 @cache
 def _treatment_words() -> frozenset[str]:
     return frozenset(w.lower() for w in word_list("treatment_with_words"))
+
+
+@cache
+def _therapy_word_after() -> re.Pattern[str]:
+    """The word for a drug's giving right after it ("corticosteroid therapy"; the words of
+    ``treatment_with_words``), on its line or the next."""
+    words = "|".join(re.escape(w) for w in sorted(word_list("treatment_with_words"), key=len, reverse=True))
+    return re.compile(rf"[ \t]*(?:\r?\n[ \t]*)?(?P<word>{words})\b(?![-/])", re.IGNORECASE)
 
 
 @cache
