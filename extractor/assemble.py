@@ -60,6 +60,9 @@ _SINCE_PRIOR = re.compile(r"\s+since\s+(?:(?:any|other|all|the)\s+)?(prior|previ
 _DEFINING_TYPES = frozenset(("Condition", "Procedure", "Measurement", "Device"))
 _DEFINED_SHORT_FORM = re.compile(r"([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6})\)")
 
+#: the provenance rule of each kind of formula ``formulas.find_formulas`` reports
+_FORMULA_RULES = {"written": "mdrd", "definition": "bmi-definition", "citation": "formula-citation"}
+
 
 def _initials_of(long_form: str, short: str) -> bool:
     """Whether an abbreviation is the initials of the words that end its long form ("erectile
@@ -232,6 +235,10 @@ def _criterion_records(
     thresholds = doc.thresholds
     windows = doc.windows
     formulas = doc.formulas
+    # (an equation's terms are no mentions or logic leaves; a formula named or a BMI defined in words
+    # leaves its words to the entity reading: "weight" and "height" are Measurements there)
+    equations = [f for f in formulas if f["kind"] == "written"]
+    masked_formulas = [f for f in formulas if f["kind"] != "citation"]  # (their numbers are no Value)
     subjects = link_subjects(local, entities, thresholds)
     thresholds, subjects = _without_ungraded(thresholds, subjects)
     qualitative = qualitative_results(local, entities, thresholds)
@@ -386,7 +393,7 @@ def _criterion_records(
         return False
 
     def in_formula(e: dict[str, Any]) -> bool:
-        return any(f["start"] < e["end"] and e["start"] < f["end"] for f in formulas)
+        return any(f["start"] < e["end"] and e["start"] < f["end"] for f in equations)
 
     def overruled(e: dict[str, Any]) -> bool:
         """A model span inside a formula's text is not a mention ("multiply by 0.742"); a model
@@ -413,7 +420,7 @@ def _criterion_records(
                 or m["type"] != item["type"]
                 or not _model_made(m)
                 or not (m["start"] < item["end"] and item["start"] < m["end"])
-                or in_formula(m)
+                or any(f["start"] < m["end"] and m["start"] < f["end"] for f in masked_formulas)
                 # a window's written anchor is part of its phrase: a shorter model span cuts it off
                 or (item["rule"].endswith("-anchor") and not (m["start"] <= item["start"] and item["end"] <= m["end"]))
             ):
@@ -997,12 +1004,11 @@ def _criterion_records(
     out_formulas: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in formulas:
         node = _innermost(nodes, base + f["start"], base + f["end"])
-        rec = {k: v for k, v in f.items() if k not in {"start", "end"}}
+        rec = {k: v for k, v in f.items() if k not in {"start", "end", "kind"}}
         rec.update(_span_text(text, base + f["start"], base + f["end"]))
-        rec["provenance"] = {
-            "component": "criteria_formulas",
-            "rule": "mdrd" if f["name"] == "MDRD" else "egfr-equation",
-        }
+        rec["provenance"] = {"component": "criteria_formulas", "rule": _FORMULA_RULES[f["kind"]]}
+        if f["kind"] == "written" and f["name"] != "MDRD":
+            rec["provenance"]["rule"] = "egfr-equation"
         out_formulas[node.id].append(rec)
         for note in differences_from_published(f):
             warnings.append(
@@ -1102,7 +1108,7 @@ def _criterion_records(
             leaf_groups,
             lo=node.start - base,
             hi=node.end - base,
-            masked=[(f["start"], f["end"]) for f in formulas],
+            masked=[(f["start"], f["end"]) for f in equations],
             types={e["id"]: e["type"] for e in rec["entities"]},
         )
         rec["logic"] = conditional_on_person(text, rec, sole=own_leaves[0][2] if len(own_leaves) == 1 else None)

@@ -740,12 +740,13 @@ def make_formulas(nlp: Language, name: str) -> "CriteriaFormulas":
 
 
 class CriteriaFormulas:
-    """Named formulas (MDRD); their text is masked from the value and window components."""
+    """Named formulas (an MDRD equation, a BMI defined in words, a formula cited by name); the text
+    of one written out is masked from the value and window components (its numbers are no threshold)."""
 
     def __call__(self, doc: Doc) -> Doc:
         formulas = find_formulas(doc_text(doc))
         doc._.formulas = formulas
-        doc._.masked = [(f["start"], f["end"]) for f in formulas]
+        doc._.masked = [(f["start"], f["end"]) for f in formulas if f["kind"] != "citation"]
         return doc
 
 

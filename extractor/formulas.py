@@ -1,9 +1,13 @@
-"""Named formulas written out in a criterion (the MDRD eGFR equation), kept as data, not text."""
+"""Named formulas in a criterion, kept as data, not text: written out (the MDRD eGFR equation, a
+body mass index defined as weight over height squared) or cited by name ("Cockcroft-Gault formula")."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
+
+from .rules import FormulaRule, load_rules
 
 _NUM = r"[-−–]?\s?\d+(?:\.\d+)?"
 _MDRD_NAME = re.compile(r"\bMDRD\b(?:\s+(?:formula|equation))?", re.IGNORECASE)
@@ -20,7 +24,17 @@ MDRD_PUBLISHED = {"female": 0.742, "black": 1.212, "creatinine": -1.154, "age": 
 
 
 def find_formulas(text: str) -> list[dict[str, Any]]:
-    """Formulas in a criterion's text, with offsets relative to it."""
+    """Formulas in a criterion's text, with offsets relative to it, in text order. Each carries
+    ``kind``: "written" (an equation: its text is no threshold, window or mention of its own),
+    "definition" (a body mass index defined in words: its numbers are no threshold) or "citation"
+    (a name only)."""
+    written = [*_written_egfr(text), *_bmi_definitions(text)]
+    cited = [f for f in _citations(text) if not any(w["start"] < f["end"] and f["start"] < w["end"] for w in written)]
+    return sorted(written + cited, key=lambda f: (f["start"], f["end"]))
+
+
+def _written_egfr(text: str) -> list[dict[str, Any]]:
+    """An eGFR equation written out ("eGFR = 186 x Scr^-1.154 x age^-0.203 x 0.742 if female")."""
     out: list[dict[str, Any]] = []
     name = _MDRD_NAME.search(text)
     assign = _ASSIGN.search(text)
@@ -59,8 +73,70 @@ def find_formulas(text: str) -> list[dict[str, Any]]:
         "adjustments": adjustments,
         "start": start,
         "end": end,
+        "kind": "written",
     }
     out.append(formula)
+    return out
+
+
+_FORMULA_WORD = r"\s*(?:formulae?|formulas|equations?|calculation)\b"
+_BMI_DEFINITION = re.compile(
+    r"(?P<weight>(?:body\s+)?weight)(?:\s*[(\[]\s*kg\s*[)\]]|\s+in\s+(?:kg|kilograms?))?\s*/\s*(?P<open>\()?\s*"
+    r"height(?:\s*[(\[]\s*m\s*[)\]]|\s+in\s+(?:m|met(?:er|re)s?))?\s*(?(open)\))"
+    r"\s*(?:\^\s*2|2\b|²|squared)"
+    r"|(?P<weight2>(?:body\s+)?weight)(?:\s*[(\[]\s*kg\s*[)\]]|\s+in\s+(?:kg|kilograms?))?\s*/\s*"
+    r"height\s+in\s+(?:sqm|square\s+met(?:er|re)s?|m2|m²)\b",
+    re.IGNORECASE,
+)
+_QUETELET = re.compile(r"\bQuetelet(?:'s)?\s+index\b", re.IGNORECASE)
+
+
+@cache
+def _citation_patterns() -> tuple[tuple[FormulaRule, re.Pattern[str]], ...]:
+    return tuple(
+        (rule, re.compile(rf"\b(?:{rule.regex}){_FORMULA_WORD}", re.IGNORECASE))
+        for rule in load_rules("formulas.json", FormulaRule)
+    )
+
+
+def _citations(text: str) -> list[dict[str, Any]]:
+    """Formulas named with the word "formula" or "equation" ("creatinine clearance (Cockcroft-Gault
+    formula)", "4 variable MDRD GFR equation"): what they compute, nothing written out."""
+    out: list[dict[str, Any]] = []
+    for rule, pattern in _citation_patterns():
+        for m in pattern.finditer(text):
+            if any(f["start"] < m.end() and m.start() < f["end"] for f in out):
+                continue
+            out.append(
+                {"name": rule.name, "output": rule.output, "unit": None, "ucum": rule.ucum}
+                | {"start": m.start(), "end": m.end(), "kind": "citation"}
+            )
+    return out
+
+
+def _bmi_definitions(text: str) -> list[dict[str, Any]]:
+    """A body mass index defined in words ("weight in kg/(height in m)2"), named as the text names it
+    (a "Quetelet index" just before it) or BMI."""
+    out: list[dict[str, Any]] = []
+    for m in _BMI_DEFINITION.finditer(text):
+        quetelet = _QUETELET.search(text, max(0, m.start() - 60), m.start())
+        weight = (m.group("weight") or m.group("weight2")).lower()
+        out.append(
+            {
+                "name": "Quetelet index" if quetelet else "BMI",
+                "output": "body mass index",
+                "unit": None,
+                "ucum": "kg/m2",
+                "terms": [
+                    {"variable": re.sub(r"\s+", " ", weight), "exponent": 1.0},
+                    {"variable": "height", "exponent": -2.0},
+                ],
+                "adjustments": [],
+                "start": m.start(),
+                "end": m.end(),
+                "kind": "definition",
+            }
+        )
     return out
 
 

@@ -173,6 +173,24 @@ class AnchorRule(Rule):
     type: str = "Reference_point"
 
 
+@dataclass(frozen=True)
+class FormulaRule(Rule):
+    """A formula a criterion may cite by name (a regex for the name), what it computes and the UCUM
+    unit of its result."""
+
+    kind: ClassVar[str] = "formula"
+    name: str
+    regex: str
+    output: str
+    ucum: str | None = None
+
+    def check(self, where: str) -> None:
+        try:
+            re.compile(self.regex)
+        except re.error as exc:
+            raise RuleError(f"bad regex in formula rule {self.name!r}: {exc}", source=where or None) from exc
+
+
 def _iter_records(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     path = resource_path(name)
     try:
