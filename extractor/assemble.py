@@ -15,6 +15,7 @@ from .analysis import Analysis, analyse_spans
 from .brat import (
     FIRST_CONJUNCT,
     GUIDE_WORD,
+    ORGAN_MEMBER,
     PARTICIPANT_WORD,
     PARTNER_WORD,
     QUALIFIED,
@@ -55,6 +56,8 @@ _LIST_BREAK = re.compile(r"[;:.()]|\b(?:within|for|in|during|with|without|and\s+
 
 SCHEMA_VERSION = "1.6.0"
 ASSERTED = frozenset(ASSERTED_TYPES)
+_MEMBER_RULES = frozenset({"elliptic-coordination", "coordinated-member"})
+_COORDINATED = re.compile(r"\s(?:or|and)\s|/|,", re.IGNORECASE)
 _QUALIFIER_JOIN = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|and\s*/\s*or|/)\s*", re.IGNORECASE)
 _SINCE_PRIOR = re.compile(r"\s+since\s+(?:(?:any|other|all|the)\s+)?(prior|previous)\b", re.IGNORECASE)
 _DEFINING_TYPES = frozenset(("Condition", "Procedure", "Measurement", "Device"))
@@ -574,20 +577,40 @@ def _criterion_records(
     # BRAT writer writes Chia's two mentions back: ``brat.QUALIFIED``)
     condition_at = {e["start"]: e for e in entities_kept if e["type"] == "Condition"}
     of_condition = _qualifiers_of_the_condition()
-    qualifiers_ending_at = {e["end"] for e in entities_kept if e["type"] == "Qualifier"}
     absorbed: set[int] = set()
+    qualifier_at = {e["start"]: e for e in entities_kept if e["type"] == "Qualifier"}
+    member_at = {e["start"]: e for e in entities_kept if e.get("rule") in _MEMBER_RULES}
+    qualifier_ends = [e["end"] for e in entities_kept if e["type"] == "Qualifier"]
     for e in entities_kept:
-        if e["type"] != "Qualifier" or not of_condition.fullmatch(local[e["start"] : e["end"]]):
+        if e["type"] != "Qualifier" or id(e) in absorbed or not of_condition.fullmatch(local[e["start"] : e["end"]]):
             continue
-        preceding = len(local[: e["start"]].rstrip())
-        if preceding in qualifiers_ending_at and preceding < e["start"]:
-            continue  # (the last of a run of qualifiers stays apart: "chronic uncontrolled medical illness")
+        if any(end < e["start"] and _QUALIFIER_JOIN.fullmatch(local[end : e["start"]]) for end in qualifier_ends):
+            continue  # (one of coordinated qualifiers qualifies what follows as a whole: "Acute or chronic ...")
+        if len(local[: e["start"]].rstrip()) in qualifier_ends:
+            continue  # (and so does the last of a run after them: "Acute or chronic uncontrolled medical illness")
+        # ("active serious infection", "chronic uncontrolled medical illness": one Condition with the
+        # one-word qualifier between, as the guide's "Active central nervous system (CNS) lupus")
         condition = _mention_at_next_word(local, e["end"], condition_at)
-        # (not over a coordination it qualifies as a whole: "Active hepatitis B or C")
-        if condition is not None and _QUALIFIER_JOIN.match(local, condition["end"]) is None:
-            condition["start"] = e["start"]
-            condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}"
-            absorbed.add(id(e))
+        between = None if condition is not None else _mention_at_next_word(local, e["end"], qualifier_at)
+        if between is not None and " " not in local[between["start"] : between["end"]].strip():
+            condition = _mention_at_next_word(local, between["end"], condition_at)
+        if (
+            condition is None
+            or condition.get("rule") == ORGAN_MEMBER
+            or _COORDINATED.search(local, condition["start"], condition["end"])
+        ):
+            continue  # (a coordination's member or whole, "chronic renal and hepatic failure", keeps its edges)
+        joint = _QUALIFIER_JOIN.match(local, condition["end"])
+        if joint is not None and joint.end() in member_at:
+            continue  # (nor over an elliptic coordination it qualifies as a whole: "Active hepatitis B or C")
+        # a coordination after it is qualified member by member ("active hepatitis B or C", "active
+        # myocarditis or amyloid cardiomyopathy": the golds read the first as one Condition as often
+        # as apart, and the guide's longest span that names one thing holds the qualifier)
+        condition["start"] = e["start"]
+        condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}{QUALIFIED if between else ''}"
+        absorbed.add(id(e))
+        if between is not None:
+            absorbed.add(id(between))
     entities_kept = [e for e in entities_kept if id(e) not in absorbed]
     # "corticosteroid therapy", "zidovudine (AZT) treatment": one Drug with the word for its giving, as
     # the golds read it (790 such Drugs against 23 with the word apart); Chia marks the drug alone (58

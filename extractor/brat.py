@@ -227,9 +227,16 @@ def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) ->
             elif first is not None and rule.endswith(WITH_GRADE):
                 start += first.end()
             elif first is not None and rule.endswith(QUALIFIED):
-                if wanted is None or "Qualifier" in wanted:
-                    out.add((start, start + len(first.group(1)), "Qualifier"))
-                start += first.end()
+                # one Qualifier per word the Condition took in ("active | serious | infection")
+                at = 0
+                for _ in range(rule.count(QUALIFIED)):
+                    word = _FIRST_WORD.match(e["text"], at)
+                    if word is None:
+                        break
+                    if wanted is None or "Qualifier" in wanted:
+                        out.add((start + word.start(1), start + word.end(1), "Qualifier"))
+                    at = word.end()
+                start += at
             if wanted is None or type_ in wanted:
                 out.add((start, end, type_))
     return sorted(out)

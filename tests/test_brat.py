@@ -475,6 +475,42 @@ def test_a_qualifier_the_golds_read_with_its_condition_is_one_mention_in_the_rec
 
 
 @pytest.mark.parametrize(
+    ("line", "condition", "chia"),
+    [
+        # a one-word qualifier between is taken in, and BRAT writes a Qualifier per word
+        ("Active uncontrolled infection.", "Active uncontrolled infection", ["Active", "uncontrolled", "infection"]),
+        # a coordination after the condition no longer keeps the qualifier apart
+        (
+            "Active opportunistic infection, requiring treatment",
+            "Active opportunistic infection",
+            ["Active", "opportunistic infection"],
+        ),
+    ],
+)
+def test_a_run_of_qualifiers_before_a_condition_is_one_mention_in_the_record(
+    line: str, condition: str, chia: list[str]
+) -> None:
+    import extractor
+
+    text = f"Exclusion Criteria:\n{line}\n"
+    record = extractor.extract(text)
+    conditions = [e["text"] for c in record["criteria"] for e in c["entities"] if e["type"] == "Condition"]
+    assert conditions == [condition]
+    assert not any(e["type"] == "Qualifier" for c in record["criteria"] for e in c["entities"])
+    written = sorted((s, text[s:e]) for s, e, t in brat.record_spans(record) if t in ("Qualifier", "Condition"))
+    assert [w for _, w in written] == chia
+
+
+def test_a_qualifier_of_an_elliptic_coordination_stays_apart() -> None:
+    # "Active hepatitis B or C": "Active" qualifies both members; the golds: all(Active, any(B, C))
+    import extractor
+
+    record = extractor.extract("Exclusion Criteria:\nActive hepatitis B or C\n")
+    found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
+    assert ("Active", "Qualifier") in found and ("hepatitis B", "Condition") in found
+
+
+@pytest.mark.parametrize(
     ("text", "given"),
     [
         ("Exclusion Criteria:\nPrior treatment with PD-1 inhibitors\n", "PD-1 inhibitors"),
