@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch, registry
 
 from . import extensions
-from .brat import CONTRACEPTION_METHOD
+from .brat import COMPLIANCE_PHRASE, CONTRACEPTION_METHOD
 from .formulas import find_formulas
 from .rules import ContextRule, LexiconRule, british_spellings, load_json, load_rules, word_list, word_pattern, word_set
 from .temporal import compile_patterns as compile_window_patterns
@@ -375,6 +375,25 @@ def _scale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(rf"(?:{heads})\b"), name
 
 
+# "comply with the requirements of the protocol", "compliance with study procedures": the verb or noun and
+# what is complied with, up to a comma, a bracket or a word that starts another clause or part
+_COMPLIANCE_PHRASE = re.compile(
+    r"(?<![\w-])(?:comply|complying|(?:(?:poor|good)[ \t]+)?(?:compliance|compliant))[ \t]+(?:with|to)[ \t]+"
+    r"(?:(?!(?:and|or|as|during|for|because|due|if|until|throughout|while|within|including|such|that|which|"
+    r"who|at|by|from|without|per|in|on|after|before|when|unless|except|but)\b)[A-Za-z][\w/-]*(?:[ \t]*\r?\n[ \t]*|[ \t]+)?)"
+    r"{1,7}(?<=\w)",
+    re.IGNORECASE,
+)
+
+_VISITS_END = re.compile(r"\bvisits?$", re.IGNORECASE)
+
+
+@cache
+def _compliance_objects() -> re.Pattern[str]:
+    """What a compliance phrase complies with (``words.json`` ``compliance_objects``)."""
+    return word_pattern("compliance_objects")
+
+
 @cache
 def _contraception_pattern() -> re.Pattern[str]:
     """A method of contraception named with its qualifiers, one Procedure as the golds read it (rule
@@ -496,6 +515,21 @@ class CriteriaEntities:
             for f in kept:
                 if f["type"] in CONCEPT_TYPES:
                     self._absorb_abbreviation(text, f, kept)
+        for m in _COMPLIANCE_PHRASE.finditer(text) if "ompl" in text else ():
+            # "comply with study requirements": one Observation, where no mention is inside it
+            if _VISITS_END.search(m.group()) or not _compliance_objects().search(m.group()):
+                continue  # ("comply with scheduled study visits": the visits are the mention, a Visit)
+            inside = [k for k in kept if k["start"] < m.end() and m.start() < k["end"]]
+            if all(
+                k.get("confirm") and k["type"] == "Observation" and m.start() <= k["start"] and k["end"] <= m.end()
+                for k in inside
+            ):
+                # (a generic phrase inside, "protocol", is part of it; "treatment" stays a mention)
+                kept = [k for k in kept if not any(k is i for i in inside)]
+                kept.append(
+                    {"start": m.start(), "end": m.end(), "type": "Observation", "normalized": "compliance"}
+                    | {"is_class": False, "rule": COMPLIANCE_PHRASE}
+                )
         kept = _drop_generic_heads(text, sorted(kept, key=lambda f: f["start"]))
         kept = _elliptic_members(text, kept)
         return sorted(kept, key=lambda f: f["start"])
