@@ -362,6 +362,12 @@ def test_no_method_of_contraception_without_its_name(text: str) -> None:
         ("Inclusion Criteria:\nDisease deemed incurable by standard therapy\n", "incurable", "Qualifier"),
         ("Exclusion Criteria:\nDyspnea at rest\n", "at rest", "Qualifier"),
         ("Exclusion Criteria:\nRadiotherapy with curative intent\n", "curative intent", "Qualifier"),
+        # golds (session 39, where no mention holds the word): planned 26 of 45, controlled 16 of 27,
+        # elevation 7 of 8, resectable 5 of 8
+        ("Exclusion Criteria:\nSurgery planned during the study period\n", "planned", "Qualifier"),
+        ("Inclusion Criteria:\nHypertension controlled by medication\n", "controlled", "Qualifier"),
+        ("Exclusion Criteria:\nEvidence of elevation of liver enzymes\n", "elevation", "Qualifier"),
+        ("Inclusion Criteria:\nTumor must be resectable\n", "resectable", "Qualifier"),
         # golds: anticipate 8 Observation of 14, agreed 5 of 5
         ("Exclusion Criteria:\nPatients who anticipate surgery during the study\n", "anticipate", "Observation"),
         ("Inclusion Criteria:\nAgreed to use contraception\n", "Agreed", "Observation"),
