@@ -52,6 +52,8 @@ def _written_egfr(text: str) -> list[dict[str, Any]]:
         exponent = float(re.sub(r"\s", "", m.group("exp")).replace("−", "-").replace("–", "-"))
         terms.append({"variable": var, "exponent": exponent})
         pos = end = m.end()
+    if not terms:
+        return out  # ("eGFR = 30 mL/min/1.73m2": a threshold written with "=", no equation)
     adjustments = []
     for m in _ADJUST.finditer(text, pos):
         cond = m.group("cond").lower()

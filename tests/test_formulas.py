@@ -45,6 +45,8 @@ FORMULA_CASES = [
     ("creatinine clearance >= 45 mL/min (Cockroft-Gault)", []),
     ("corrected according to Fridericia (QTcF)", []),
     ("BMI 18-30 kg/m2", []),
+    # an assignment with no terms is a threshold written with "=", no equation
+    ("Abbreviated MDRD eGFR = 30 mL/min/1.73m2.", []),
     ("weight loss over height of the season", []),
 ]
 
