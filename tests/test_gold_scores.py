@@ -5109,6 +5109,66 @@ OTHER_TRIALS = {
         "drugs": 0.90,
         "sub_items": 0.90,
     },
+    # round 126 (session 39): a PDQ listing run on in paragraphs, an ACTG listing with topic labels, lead-ins
+    # and permissions, an NIH listing with group lead-ins over numbered items, a legacy XML listing with a
+    # lead-in paragraph, API v2 records (a long CAR T listing with footnotes and sub-items, three short ones)
+    "NCT05321940": {
+        "segmentation": 0.90,
+        "entities_overlap": 0.75,
+        "constraints": 0.70,
+        "windows": 0.75,
+        "drugs": 0.55,
+        "sub_items": 0.65,
+    },
+    "NCT05659342": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.90,
+        "constraints": 0.95,
+    },
+    "NCT00678704": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.95,
+        "windows": 0.95,
+        "drugs": 0.95,
+    },
+    "NCT01106118": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.85,
+        "windows": 0.95,
+        "drugs": 0.75,
+    },
+    "NCT00001756": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.80,
+        "constraints": 0.75,
+        "windows": 0.45,
+        "drugs": 0.65,
+        "sub_items": 0.70,
+    },
+    "NCT00001104": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.80,
+        "constraints": 0.40,
+        "windows": 0.80,
+        "drugs": 0.85,
+        "sub_items": 0.60,
+    },
+    "NCT00461656": {
+        "segmentation": 0.85,
+        "entities_overlap": 0.80,
+        "constraints": 0.45,
+        "windows": 0.95,
+        "drugs": 0.85,
+    },
+    "NCT00006214": {
+        "segmentation": 0.95,
+        "entities_overlap": 0.95,
+        "constraints": 0.95,
+        "windows": 0.45,
+        "drugs": 0.95,
+        "sub_items": 0.95,
+    },
 }
 
 
