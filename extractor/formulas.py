@@ -28,8 +28,13 @@ def find_formulas(text: str) -> list[dict[str, Any]]:
     ``kind``: "written" (an equation: its text is no threshold, window or mention of its own),
     "definition" (a body mass index defined in words: its numbers are no threshold) or "citation"
     (a name only)."""
-    written = [*_written_egfr(text), *_bmi_definitions(text)]
-    cited = [f for f in _citations(text) if not any(w["start"] < f["end"] and f["start"] < w["end"] for w in written)]
+    lowered = text.lower()  # (most texts name no formula: each pattern runs only where its word is)
+    written = [
+        *(_written_egfr(text) if "gfr" in lowered else ()),
+        *(_bmi_definitions(text) if "height" in lowered else ()),
+    ]
+    named = _citations(text) if any(w in lowered for w in ("formula", "equation", "calculation")) else []
+    cited = [f for f in named if not any(w["start"] < f["end"] and f["start"] < w["end"] for w in written)]
     return sorted(written + cited, key=lambda f: (f["start"], f["end"]))
 
 
