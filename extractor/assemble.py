@@ -15,6 +15,7 @@ from .analysis import Analysis, analyse_spans
 from .brat import (
     FIRST_CONJUNCT,
     GUIDE_WORD,
+    HYPHEN_STATUS,
     ORGAN_MEMBER,
     PARTICIPANT_WORD,
     PARTNER_WORD,
@@ -252,6 +253,10 @@ def _criterion_records(
     shared = Counter((q["start"], q["end"]) for q in qualitative)  # "HIV, HBV, or HCV positive": of each
     for q in [q for q in qualitative if shared[(q["start"], q["end"])] == 1 and _condition_status(local, entities, q)]:
         condition = entities[q["subject"]]
+        if local[condition["end"] : q["start"]] == "-":
+            # ("HIV-positive": one Condition, as the golds read it; Chia marks the two words apart, and the
+            # BRAT writer writes them so)
+            condition["rule"] = f"{condition.get('rule', 'lexicon')}{HYPHEN_STATUS}"
         condition["end"] = q["end"]
         condition["unconfirmed"] = False  # (its status says the lexicon's disease name is one here)
         if q.get("value") == "negative" and "assertion" in condition:
@@ -1272,7 +1277,12 @@ def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, An
     return (
         e["type"] == "Condition"
         and e["end"] <= q["start"]
-        and not text[e["end"] : q["start"]].strip()
+        # ("HIV negative"; "Are HIV-positive.", where the hyphened status is said of the person, not of a
+        # noun after it: "an HIV-negative lymphocyte donor" is the donor's test result)
+        and (
+            not text[e["end"] : q["start"]].strip()
+            or (text[e["end"] : q["start"]] == "-" and _STATUS_SAID.match(text, q["end"]) is not None)
+        )
         # ("HIV negative by serologic testing": the result of a test, named after it)
         and not _METHOD_AFTER.match(text, q["end"])
         # ("HIV seropositive", "HIV seropositivity": an antibody test's result, as the golds read 11 of 12)
@@ -1280,6 +1290,7 @@ def _condition_status(text: str, entities: list[dict[str, Any]], q: dict[str, An
     )
 
 
+_STATUS_SAID = re.compile(r"[ \t]*(?:$|[\r\n.,;:)\]]|(?:and|or)\b)", re.IGNORECASE)
 _METHOD_AFTER = re.compile(r"\s+(?:by|on|per|via|using|at|in)\b", re.IGNORECASE)
 
 

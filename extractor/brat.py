@@ -58,6 +58,10 @@ COMPLIANCE_PHRASE = "compliance-phrase"
 #: the suffix of the rule of a Drug that holds the word for its giving after it ("corticosteroid therapy",
 #: as the golds read it); Chia marks the drug alone, and the BRAT writer writes that
 WITH_THERAPY_WORD = "+therapy-word"
+#: the suffix of the rule of a Condition named with its status after a hyphen ("HIV-positive", one
+#: Condition as the golds read it); Chia marks the Condition and the status apart, and the BRAT writer
+#: writes them so
+HYPHEN_STATUS = "+hyphen-status"
 #: the suffix of the rule of a Value that holds the word "grade" before its number ("grade 3 or greater",
 #: as the golds read it); Chia marks the number and its comparator alone, and the BRAT writer writes that
 WITH_GRADE = "+grade"
@@ -227,6 +231,11 @@ def _record_spans(record: dict[str, Any], types: Iterable[str] | None = None) ->
                 end = _coordination_end(criterion, e)
             elif rule.endswith(WITH_THERAPY_WORD):
                 end = start + len(e["text"].rstrip().rsplit(maxsplit=1)[0].rstrip())
+            elif rule.endswith(HYPHEN_STATUS) and "-" in e["text"]:
+                hyphen = start + e["text"].rindex("-")
+                if wanted is None or "Value" in wanted:
+                    out.add((hyphen + 1, end, "Value"))
+                end = hyphen
             first = _FIRST_WORD.match(e["text"])  # ("Male" of "Male patients", "active" of "active infection")
             if first is not None and rule.endswith(WITH_PARTICIPANTS):
                 end = start + len(first.group(1))

@@ -534,6 +534,22 @@ def test_a_compliance_phrase_is_one_observation_in_the_record_none_in_brat(line:
         assert not any(s <= start < e for s, e, _ in brat.record_spans(record))
 
 
+def test_a_condition_with_its_status_after_a_hyphen_is_one_mention_in_the_record_two_in_brat() -> None:
+    # "HIV-positive": one Condition in the golds (as "HIV positive"); Chia marks "HIV" and "positive"
+    import extractor
+
+    text = "Inclusion Criteria:\nAre HIV-positive.\n"
+    record = extractor.extract(text)
+    found = [(e["text"], e["type"]) for c in record["criteria"] for e in c["entities"]]
+    assert found == [("HIV-positive", "Condition")]
+    assert not [k for c in record["criteria"] for k in c["constraints"]]  # (no test result of its own)
+    start = text.index("HIV")
+    assert sorted((text[s:e], t) for s, e, t in brat.record_spans(record) if s >= start) == [
+        ("HIV", "Condition"),
+        ("positive", "Value"),
+    ]
+
+
 def test_a_qualifier_of_an_elliptic_coordination_stays_apart() -> None:
     # "Active hepatitis B or C": "Active" qualifies both members; the golds: all(Active, any(B, C))
     import extractor
