@@ -608,9 +608,9 @@ def _criterion_records(
         joint = _QUALIFIER_JOIN.match(local, condition["end"])
         if joint is not None and joint.end() in member_at:
             continue  # (nor over an elliptic coordination it qualifies as a whole: "Active hepatitis B or C")
-        # a coordination after it is qualified member by member ("active hepatitis B or C", "active
-        # myocarditis or amyloid cardiomyopathy": the golds read the first as one Condition as often
-        # as apart, and the guide's longest span that names one thing holds the qualifier)
+        # (a coordination of whole conditions after it keeps it apart no longer: "active myocarditis or
+        # amyloid cardiomyopathy", the golds read the first as one Condition as often as apart, and the
+        # guide's longest span that names one thing holds the qualifier)
         condition["start"] = e["start"]
         condition["rule"] = f"{condition.get('rule', 'lexicon')}{QUALIFIED}{QUALIFIED if between else ''}"
         absorbed.add(id(e))
