@@ -64,8 +64,9 @@ _SINCE_PRIOR = re.compile(r"\s+since\s+(?:(?:any|other|all|the)\s+)?(prior|previ
 _DEFINING_TYPES = frozenset(("Condition", "Procedure", "Measurement", "Device"))
 _DEFINED_SHORT_FORM = re.compile(r"([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6})\)")
 
-#: the provenance rule of each kind of formula ``formulas.find_formulas`` reports
-_FORMULA_RULES = {"written": "mdrd", "definition": "bmi-definition", "citation": "formula-citation"}
+#: the provenance rule of a formula ``formulas.find_formulas`` reports, by its kind (an equation written
+#: out: by its name, below)
+_FORMULA_RULES = {"definition": "bmi-definition", "citation": "formula-citation"}
 
 
 def _initials_of(long_form: str, short: str) -> bool:
@@ -1034,9 +1035,8 @@ def _criterion_records(
         node = _innermost(nodes, base + f["start"], base + f["end"])
         rec = {k: v for k, v in f.items() if k not in {"start", "end", "kind"}}
         rec.update(_span_text(text, base + f["start"], base + f["end"]))
-        rec["provenance"] = {"component": "criteria_formulas", "rule": _FORMULA_RULES[f["kind"]]}
-        if f["kind"] == "written" and f["name"] != "MDRD":
-            rec["provenance"]["rule"] = "egfr-equation"
+        rule = _FORMULA_RULES.get(f["kind"]) or ("mdrd" if f["name"] == "MDRD" else "egfr-equation")
+        rec["provenance"] = {"component": "criteria_formulas", "rule": rule}
         out_formulas[node.id].append(rec)
         for note in differences_from_published(f):
             warnings.append(
